@@ -1,0 +1,117 @@
+"""Command line: ``run``, ``check`` (``python run.py --help``). User errors exit 2 without a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim.runner import simulate
+from sim.scenario import ScenarioError, load_scenario
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = "scenarios/double11.yaml"
+COMMANDS = ("run", "check")
+
+
+class UserError(Exception):
+    """A mistake in the command line or its inputs: reported in one line, exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run.py", description="Contact-centre simulator.")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="simulate a scenario and write results")
+    run.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
+    run.add_argument("-r", "--replications", type=int, default=1)
+    run.add_argument("--seed", type=int, help="default: the scenario's seed")
+    run.add_argument("--out", type=Path, help="default: results/<scenario name>/")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                     help="override a scenario value by dotted path, e.g. groups.presales.headcount=30")
+    run.add_argument("--contacts", action="store_true", help="also write one row per contact")
+    run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    check = sub.add_parser("check", help="validate a scenario only")
+    check.add_argument("scenario")
+    check.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    return parser
+
+
+def _scenario_path(name: str) -> Path:
+    path = Path(name)
+    if not path.exists() and not path.is_absolute() and (PROJECT_ROOT / path).exists():
+        return PROJECT_ROOT / path
+    return path
+
+
+def _overrides(pairs: list[str]) -> dict:
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"--set: expected PATH=VALUE, got {pair!r}")
+        result[key.strip()] = yaml.safe_load(value)
+    return result
+
+
+def _summary_table(res) -> Table:
+    table = Table(title=f"{res.scenario.name}: {res.replications} replication(s), seed {res.seed}")
+    for column in ("queue", "channel", "offered", "answered", "abandoned", "service level",
+                   "target", "intervals ≥ target", "abandon", "ASA (s)"):
+        table.add_column(column, justify="left" if column in ("queue", "channel") else "right")
+
+    def pm(row, kpi, fmt):
+        ci = row[f"{kpi}_ci95"]
+        return fmt.format(row[kpi]) + ("" if ci != ci else " ±" + fmt.format(ci))
+
+    for _, row in res.summary.iterrows():
+        table.add_row(row["queue"], row["channel"], f"{row['offered']:,.0f}", f"{row['answered']:,.0f}",
+                      f"{row['abandoned']:,.0f}", pm(row, "service_level", "{:.1%}"),
+                      f"{row['sl_target']:.0%}", f"{row['intervals_meeting_sl']:.0%}",
+                      pm(row, "abandon_rate", "{:.1%}"), pm(row, "asa_s", "{:.1f}"))
+    return table
+
+
+def _run(args, console: Console) -> int:
+    path = _scenario_path(args.scenario)
+    sc = load_scenario(path, overrides=_overrides(args.overrides))
+    if args.replications < 1:
+        raise UserError(f"--replications: must be >= 1, got {args.replications}")
+    out = args.out or PROJECT_ROOT / "results" / sc.name
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeRemainingColumn(), console=Console(stderr=True),
+                  disable=not sys.stderr.isatty(), transient=True) as bar:
+        task = bar.add_task(f"simulating {sc.name}", total=args.replications)
+        res = simulate(sc, replications=args.replications, seed=args.seed, record_contacts=args.contacts,
+                       progress=lambda done: bar.update(task, completed=done))
+    res.save(out, plots=not args.no_plots)
+    console.print(_summary_table(res))
+    console.print(f"{res.runtime_s:.1f}s, results in {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        argv = ["run", DEFAULT_SCENARIO]
+    elif argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv = ["run", *argv]            # `python run.py SCENARIO` is `run SCENARIO`
+    args = _parser().parse_args(argv)
+    console = Console()
+    try:
+        if args.command == "check":
+            sc = load_scenario(_scenario_path(args.scenario), overrides=_overrides(args.overrides))
+            console.print(f"{args.scenario}: OK ({len(sc.queues)} queues, {len(sc.groups)} groups, "
+                          f"{sc.n_intervals} intervals)")
+            return 0
+        if args.command == "run":
+            return _run(args, console)
+        _parser().print_help()
+        return 2
+    except (ScenarioError, UserError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2

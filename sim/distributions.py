@@ -1,0 +1,119 @@
+"""Distributions of handle times, patience and other durations (all in seconds).
+
+Each distribution is a small frozen object: validated parameters, an analytic ``mean``, vectorised
+``sample(rng, n)`` from an explicit ``numpy.random.Generator`` and a readable repr.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sim.units import parse_duration
+
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class _Distribution(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("mean", "value", mode="before", check_fields=False)
+    @classmethod
+    def _duration(cls, value: object) -> float:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.model_dump(exclude={"dist"}).items())
+        return f"{type(self).__name__}({params})"
+
+    __str__ = __repr__
+
+
+class Exponential(_Distribution):
+    """Exponential with the given mean (s)."""
+
+    dist: Literal["exponential"]
+    mean: Seconds
+
+    @property
+    def cv(self) -> float:
+        return 1.0
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean, n)
+
+
+class LogNormal(_Distribution):
+    """Lognormal given by its own mean (s) and coefficient of variation (sd / mean)."""
+
+    dist: Literal["lognormal"]
+    mean: Seconds
+    cv: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sigma2 = math.log1p(self.cv**2)
+        return rng.lognormal(math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2), n)
+
+
+class Gamma(_Distribution):
+    """Gamma given by its mean (s) and coefficient of variation (shape = 1 / cv²)."""
+
+    dist: Literal["gamma"]
+    mean: Seconds
+    cv: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        shape = 1.0 / self.cv**2
+        return rng.gamma(shape, self.mean / shape, n)
+
+
+class Constant(_Distribution):
+    """Always ``value`` seconds."""
+
+    dist: Literal["constant"]
+    value: Seconds
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def cv(self) -> float:
+        return 0.0
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
+
+
+class Empirical(_Distribution):
+    """Resampling with replacement from observed ``values`` (s)."""
+
+    dist: Literal["empirical"]
+    values: Annotated[tuple[Seconds, ...], Field(min_length=1)]
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _durations(cls, values: object) -> object:
+        if isinstance(values, (list, tuple)):
+            return tuple(parse_duration(v) if isinstance(v, str) else v for v in values)
+        return values
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values))
+
+    @property
+    def cv(self) -> float:
+        return float(np.std(self.values) / np.mean(self.values))
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.choice(np.asarray(self.values), n)
+
+
+HandleTime = Annotated[
+    Union[Exponential, LogNormal, Gamma, Constant, Empirical], Field(discriminator="dist")
+]
+Patience = Annotated[Union[Exponential, LogNormal, Constant], Field(discriminator="dist")]

@@ -1,0 +1,373 @@
+"""SimPy model of one replication: contacts, agents, shifts, breaks and skill-based routing.
+
+Events per contact are kept to two: its arrival (one ``Timeout`` of a single arrival process fed with
+pre-drawn times) and its service completion (a ``Timeout`` whose callback frees the agent). Abandonment
+needs no event: a waiting contact carries a deadline (arrival + patience) in a heap, and every time the
+queue is looked at, contacts past their deadline are removed as abandoned at their deadline. Outcomes
+are exact because nothing can serve a contact between two events.
+
+Routing. An arriving contact goes to the eligible agent who has been idle longest (a chat: the eligible
+agent with a free slot and the fewest open chats, ties to the longest in that state). An agent with a
+freed slot takes the longest-waiting contact of its highest-priority queue it can serve now: calls need
+an agent with nothing open, chats a free slot and no call. Agent schedule: at a break an agent takes no
+new work, goes off once it holds nothing and stays off for the break's duration; at shift end it takes
+nothing new and finishes what it holds (overtime).
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim.arrivals import Demand
+from sim.scenario import DAY, Scenario
+
+WAITING, ANSWERED, ABANDONED = 0, 1, 2
+_OFF, _ON, _BREAK, _LEAVING = 0, 1, 2, 3
+_CHUNK = 65536  # arrivals converted to Python floats at a time (bounds memory)
+
+
+class _CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it schedules."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scheduled = 0
+
+    def schedule(self, event, priority=simpy.core.NORMAL, delay=0):
+        self.scheduled += 1
+        super().schedule(event, priority, delay)
+
+
+class _Agent:
+    __slots__ = ("id", "group", "state", "load", "on_call", "bucket", "since", "busy_since",
+                 "duty_since", "shift_end", "break_due")
+
+    def __init__(self, agent_id: int, group: int, shift_end: float):
+        self.id, self.group, self.shift_end = agent_id, group, shift_end
+        self.state, self.load, self.on_call, self.bucket = _OFF, 0, False, None
+        self.since = self.busy_since = self.duty_since = 0.0
+        self.break_due = 0.0
+
+
+@dataclass(frozen=True)
+class Spans:
+    """Time spans (s) of agents: ``agent[k]`` from ``start[k]`` to ``end[k]``."""
+
+    agent: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+
+@dataclass(frozen=True)
+class EngineOutput:
+    """Per-contact outcomes (aligned with the ``Demand``) and per-agent spans of one replication.
+
+    ``wait`` is the time to answer, to abandonment, or, for contacts still waiting at the horizon, the
+    time waited so far. ``end`` is the service completion time (NaN if not completed).
+    """
+
+    outcome: np.ndarray
+    wait: np.ndarray
+    end: np.ndarray
+    group: np.ndarray
+    agent: np.ndarray
+    max_queue_len: np.ndarray        # (n_intervals, n_queues)
+    agent_group: np.ndarray
+    agent_shift: np.ndarray          # (n_agents, 2): scheduled shift start and end (s)
+    staffed: Spans                   # on duty and not on break (overtime included)
+    busy: Spans                      # holding at least one contact
+    overtime: Spans                  # past the scheduled shift end, finishing work
+    events: int                      # SimPy events scheduled
+
+
+class Model:
+    """One replication of a scenario over pre-drawn demand. Build, then ``run()``."""
+
+    def __init__(self, sc: Scenario, demand: Demand):
+        self.sc, self.demand = sc, demand
+        self.env = env = _CountingEnvironment()
+        queue_names = list(sc.queues)
+        group_names = list(sc.groups)
+        self.is_call = [q.channel == "call" for q in sc.queues.values()]
+        self.capacity = [g.concurrency for g in sc.groups.values()]
+        self.skills = [[(queue_names.index(q), p) for q, p in g.skills.items()]
+                       for g in sc.groups.values()]
+        self.eligible = [[gi for gi, g in enumerate(sc.groups.values()) if q in g.skills]
+                         for q in queue_names]
+        self.buckets = [[{} for _ in range(k)] for k in self.capacity]
+        nq, n = len(queue_names), len(demand)
+        self.waiting = [deque() for _ in range(nq)]
+        self.deadlines: list[list] = [[] for _ in range(nq)]
+        self.n_wait = [0] * nq
+        self.max_queue_len = np.zeros((sc.n_intervals, nq), dtype=np.int64)
+
+        self.state = bytearray(n)
+        self.wait = np.full(n, np.nan)
+        self.end = np.full(n, np.nan)
+        self.group_of = np.full(n, -1, dtype=np.int16)
+        self.agent_of = np.full(n, -1, dtype=np.int32)
+        self.spans = {kind: (array("l"), array("d"), array("d"))
+                      for kind in ("staffed", "busy", "overtime")}
+
+        self.agents: list[_Agent] = []
+        self.agent_shift: list[tuple[float, float]] = []
+        for gi, (name, g) in enumerate(sc.groups.items()):
+            self._schedule_group(gi, g)
+        env.process(self._arrivals())
+        env.process(self._interval_ticks())
+
+    # ------------------------------------------------------------ schedules
+
+    def _schedule_group(self, gi: int, group) -> None:
+        sc, horizon = self.sc, self.sc.horizon
+        if group.shifts is None:
+            for _ in range(group.headcount):
+                self._add_agent(gi, 0.0, np.inf, ())
+            return
+        for shift in group.shifts:
+            for d in range(-1, sc.n_days):
+                if not shift.runs_on(sc.day(d)):
+                    continue
+                start = d * DAY + shift.start - sc.start_offset
+                end = start + shift.length
+                if end <= 0 or start >= horizon:
+                    continue
+                breaks = [(start + (b.at - shift.start) % DAY, b.duration) for b in shift.breaks]
+                for _ in range(shift.count):
+                    self._add_agent(gi, start, end, breaks)
+
+    def _add_agent(self, gi: int, start: float, end: float, breaks) -> None:
+        agent = _Agent(len(self.agents), gi, end)
+        self.agents.append(agent)
+        self.agent_shift.append((start, end))
+        self._at(max(start, 0.0), lambda _e: self._on_duty(agent))
+        for at, duration in breaks:
+            if 0.0 <= at < self.sc.horizon:
+                self._at(at, lambda _e, d=duration: self._break_due(agent, d))
+        if end < self.sc.horizon:
+            self._at(end, lambda _e: self._shift_end(agent))
+
+    def _at(self, when: float, callback) -> None:
+        self.env.timeout(when - self.env.now).callbacks.append(callback)
+
+    def _on_duty(self, agent: _Agent) -> None:
+        agent.state, agent.duty_since = _ON, self.env.now
+        self._pull(agent, self.env.now)
+        self._park(agent, self.env.now)
+
+    def _break_due(self, agent: _Agent, duration: float) -> None:
+        if agent.state != _ON:
+            return
+        agent.break_due = duration
+        self._unpark(agent)
+        if agent.load == 0:
+            self._leave_floor(agent, self.env.now)
+
+    def _back_from_break(self, agent: _Agent) -> None:
+        if agent.state != _BREAK:
+            return
+        now = self.env.now
+        if now >= agent.shift_end:
+            agent.state = _OFF
+            return
+        agent.state, agent.duty_since = _ON, now
+        self._pull(agent, now)
+        self._park(agent, now)
+
+    def _shift_end(self, agent: _Agent) -> None:
+        if agent.state == _BREAK:
+            agent.state = _OFF
+        elif agent.state == _ON:
+            agent.state = _LEAVING
+            self._unpark(agent)
+            if agent.load == 0:
+                self._leave_floor(agent, self.env.now)
+
+    def _leave_floor(self, agent: _Agent, now: float) -> None:
+        """The agent holds nothing and must stop: end of shift (with overtime) or start of a break."""
+        self._record("staffed", agent, agent.duty_since, now)
+        if agent.state == _LEAVING:
+            if now > agent.shift_end:
+                self._record("overtime", agent, agent.shift_end, now)
+            agent.state = _OFF
+        else:
+            duration, agent.break_due, agent.state = agent.break_due, 0.0, _BREAK
+            self._at(now + duration, lambda _e: self._back_from_break(agent))
+
+    def _record(self, kind: str, agent: _Agent, start: float, end: float) -> None:
+        ids, starts, ends = self.spans[kind]
+        ids.append(agent.id)
+        starts.append(start)
+        ends.append(end)
+
+    # ------------------------------------------------------------ availability buckets
+
+    def _park(self, agent: _Agent, now: float) -> None:
+        """Make the agent findable by arriving contacts if it can take one more."""
+        if (agent.state == _ON and not agent.break_due and not agent.on_call
+                and agent.load < self.capacity[agent.group]):
+            bucket = self.buckets[agent.group][agent.load]
+            bucket[agent] = None
+            agent.bucket, agent.since = bucket, now
+
+    def _unpark(self, agent: _Agent) -> None:
+        if agent.bucket is not None:
+            del agent.bucket[agent]
+            agent.bucket = None
+
+    def _find_agent(self, q: int):
+        best = None
+        if self.is_call[q]:
+            for g in self.eligible[q]:
+                idle = self.buckets[g][0]
+                if idle:
+                    agent = next(iter(idle))
+                    if best is None or agent.since < best.since:
+                        best = agent
+            return best
+        best_key = None
+        for g in self.eligible[q]:
+            for load, bucket in enumerate(self.buckets[g]):
+                if bucket:
+                    agent = next(iter(bucket))
+                    if best is None or (load, agent.since) < best_key:
+                        best, best_key = agent, (load, agent.since)
+                    break
+        return best
+
+    # ------------------------------------------------------------ contacts
+
+    def _arrivals(self):
+        env, demand = self.env, self.demand
+        for lo in range(0, len(demand), _CHUNK):
+            times = demand.time[lo:lo + _CHUNK].tolist()
+            queues = demand.queue[lo:lo + _CHUNK].tolist()
+            for i, (t, q) in enumerate(zip(times, queues), start=lo):
+                if t > env.now:
+                    yield env.timeout(t - env.now)
+                self._arrive(i, q, t)
+
+    def _interval_ticks(self):
+        """At each interval start, count the contacts carried over as that interval's queue length."""
+        for k in range(1, self.sc.n_intervals):
+            yield self.env.timeout(k * self.sc.interval - self.env.now)
+            for q in range(len(self.n_wait)):
+                self._purge(q, self.env.now)
+                self.max_queue_len[k, q] = self.n_wait[q]
+
+    def _arrive(self, i: int, q: int, t: float) -> None:
+        if self.n_wait[q]:
+            self._purge(q, t)
+        if not self.n_wait[q]:
+            agent = self._find_agent(q)
+            if agent is not None:
+                self._unpark(agent)
+                self._start(agent, i, q, t, 0.0)
+                self._park(agent, t)
+                return
+        self.waiting[q].append(i)
+        patience = self.demand.patience[i]
+        if patience < np.inf:
+            heapq.heappush(self.deadlines[q], (t + patience, i))
+        self.n_wait[q] += 1
+        k = min(int(t // self.sc.interval), self.sc.n_intervals - 1)
+        if self.n_wait[q] > self.max_queue_len[k, q]:
+            self.max_queue_len[k, q] = self.n_wait[q]
+
+    def _purge(self, q: int, now: float) -> None:
+        """Remove contacts whose patience ran out by ``now``: abandoned at their deadline."""
+        heap, state = self.deadlines[q], self.state
+        while heap and heap[0][0] <= now:
+            _, i = heapq.heappop(heap)
+            if state[i] == WAITING:
+                state[i] = ABANDONED
+                self.wait[i] = self.demand.patience[i]
+                self.n_wait[q] -= 1
+
+    def _start(self, agent: _Agent, i: int, q: int, now: float, wait: float) -> None:
+        self.state[i] = ANSWERED
+        self.wait[i] = wait
+        self.group_of[i] = agent.group
+        self.agent_of[i] = agent.id
+        if agent.load == 0:
+            agent.busy_since = now
+        agent.load += 1
+        if self.is_call[q]:
+            agent.on_call = True
+        for queue, proficiency in self.skills[agent.group]:
+            if queue == q:
+                break
+        handle = self.demand.work[i] / proficiency
+        self.env.timeout(handle).callbacks.append(lambda _e: self._finish(agent, i, q))
+
+    def _finish(self, agent: _Agent, i: int, q: int) -> None:
+        now = self.env.now
+        self.end[i] = now
+        agent.load -= 1
+        if self.is_call[q]:
+            agent.on_call = False
+        if agent.load == 0:
+            self._record("busy", agent, agent.busy_since, now)
+        if agent.state != _ON or agent.break_due:
+            if agent.load == 0:
+                self._leave_floor(agent, now)
+            return
+        self._unpark(agent)
+        self._pull(agent, now)
+        self._park(agent, now)
+
+    def _pull(self, agent: _Agent, now: float) -> None:
+        """Fill the agent's free capacity from its queues in priority order (longest waiting first)."""
+        capacity, state, time = self.capacity[agent.group], self.state, self.demand.time
+        for q, _ in self.skills[agent.group]:
+            if agent.on_call or agent.load >= capacity:
+                return
+            if not self.n_wait[q] or (self.is_call[q] and agent.load):
+                continue
+            self._purge(q, now)
+            waiting = self.waiting[q]
+            while self.n_wait[q] and agent.load < capacity and not agent.on_call:
+                i = waiting.popleft()
+                if state[i] != WAITING:
+                    continue
+                self.n_wait[q] -= 1
+                self._start(agent, i, q, now, now - time[i])
+
+    # ------------------------------------------------------------ run
+
+    def run(self) -> EngineOutput:
+        horizon = self.sc.horizon
+        self.env.run(until=horizon)
+        for q in range(len(self.n_wait)):
+            self._purge(q, horizon)
+        outcome = np.frombuffer(bytes(self.state), dtype=np.int8).copy()
+        still = outcome == WAITING
+        self.wait[still] = horizon - self.demand.time[still]
+        for agent in self.agents:
+            if agent.load:
+                self._record("busy", agent, agent.busy_since, horizon)
+            if agent.state in (_ON, _LEAVING):
+                self._record("staffed", agent, agent.duty_since, horizon)
+            if agent.state == _LEAVING and horizon > agent.shift_end:
+                self._record("overtime", agent, agent.shift_end, horizon)
+        spans = {kind: Spans(np.asarray(ids, dtype=np.int64), np.asarray(s), np.asarray(e))
+                 for kind, (ids, s, e) in self.spans.items()}
+        return EngineOutput(
+            outcome=outcome, wait=self.wait, end=self.end, group=self.group_of, agent=self.agent_of,
+            max_queue_len=self.max_queue_len,
+            agent_group=np.array([a.group for a in self.agents], dtype=np.int64),
+            agent_shift=np.array(self.agent_shift, dtype=float).reshape(-1, 2),
+            staffed=spans["staffed"], busy=spans["busy"], overtime=spans["overtime"],
+            events=self.env.scheduled,
+        )
+
+
+def run_replication(sc: Scenario, demand: Demand) -> EngineOutput:
+    """Simulate one replication of ``sc`` over the given demand."""
+    return Model(sc, demand).run()

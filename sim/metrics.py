@@ -1,0 +1,158 @@
+"""KPI definitions: per-contact and per-agent records of a replication → per-interval tables.
+
+Every KPI is a pure function of the engine's records; definitions are in docs/kpis.md. A contact
+belongs to the interval in which it *arrives*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.arrivals import Demand
+from sim.engine import ABANDONED, ANSWERED, WAITING, EngineOutput, Spans
+from sim.scenario import Scenario
+
+
+def interval_starts(sc: Scenario) -> pd.DatetimeIndex:
+    return pd.date_range(sc.start, periods=sc.n_intervals, freq=pd.Timedelta(seconds=sc.interval))
+
+
+def _per_cell(key: np.ndarray, n_cells: int, weights=None) -> np.ndarray:
+    return np.bincount(key, weights=weights, minlength=n_cells)
+
+
+def _queue_kpis(sc: Scenario, demand: Demand, out: EngineOutput, key: np.ndarray, cells: int) -> dict:
+    """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1)."""
+    threshold = np.array([q.sla.answer_within for q in sc.queues.values()])[demand.queue]
+    answered = out.outcome == ANSWERED
+    abandoned = out.outcome == ABANDONED
+    waiting = out.outcome == WAITING
+    within = out.wait <= threshold
+    left = answered | abandoned
+
+    offered = _per_cell(key, cells)
+    n_answered = _per_cell(key, cells, answered)
+    n_abandoned = _per_cell(key, cells, abandoned)
+    n_within = _per_cell(key, cells, answered & within)
+    # Contacts still waiting at the horizon count against the service level only once past the threshold.
+    undecided = _per_cell(key, cells, waiting & within)
+    wait_answered = _per_cell(key, cells, np.where(answered, out.wait, 0.0))
+    wait_left = _per_cell(key, cells, np.where(left, out.wait, 0.0))
+    max_wait = np.zeros(cells)
+    np.maximum.at(max_wait, key, out.wait)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "offered": offered.astype(np.int64),
+            "answered": n_answered.astype(np.int64),
+            "abandoned": n_abandoned.astype(np.int64),
+            "waiting_at_end": (offered - n_answered - n_abandoned).astype(np.int64),
+            "queued": _per_cell(key, cells, out.wait > 0).astype(np.int64),
+            "answered_within_sl": n_within.astype(np.int64),
+            "abandoned_within_sl": _per_cell(key, cells, abandoned & within).astype(np.int64),
+            "service_level": n_within / (offered - undecided),
+            "abandon_rate": n_abandoned / offered,
+            "asa_s": wait_answered / n_answered,
+            "mean_wait_s": wait_left / (n_answered + n_abandoned),
+            "max_wait_s": np.where(offered > 0, max_wait, np.nan),
+        }
+
+
+def queue_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
+    """One row per (interval, queue): volumes, service level, waits and queue length."""
+    nq, n = len(sc.queues), sc.n_intervals
+    k = np.minimum((demand.time // sc.interval).astype(np.int64), n - 1)
+    kpis = _queue_kpis(sc, demand, out, k * nq + demand.queue, n * nq)
+    return pd.DataFrame({
+        "replication": replication,
+        "interval_start": np.repeat(interval_starts(sc), nq),
+        "queue": np.tile(list(sc.queues), n),
+        "channel": np.tile([q.channel for q in sc.queues.values()], n),
+        **kpis,
+        "sl_target": np.tile([q.sla.target for q in sc.queues.values()], n),
+        "max_queue_len": out.max_queue_len.reshape(-1),
+    })
+
+
+def queue_totals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
+    """One row per queue with the KPIs over the whole horizon."""
+    kpis = _queue_kpis(sc, demand, out, demand.queue.astype(np.int64), len(sc.queues))
+    return pd.DataFrame({"replication": replication, "queue": list(sc.queues), **kpis})
+
+
+def span_seconds(spans: Spans, agent_group: np.ndarray, n_groups: int, edges: np.ndarray) -> np.ndarray:
+    """Seconds covered by the spans of each group within each interval, shape (intervals, groups).
+
+    Uses the cumulative coverage C(t) = Σ (t − start)⁺ − (t − end)⁺ evaluated at the interval edges.
+    """
+    result = np.zeros((edges.size - 1, n_groups))
+    groups = agent_group[spans.agent] if spans.agent.size else spans.agent
+    for g in range(n_groups):
+        mine = groups == g
+        coverage = _ramp_sum(spans.start[mine], edges) - _ramp_sum(spans.end[mine], edges)
+        result[:, g] = np.diff(coverage)
+    return result
+
+
+def _ramp_sum(points: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Σ_i max(t − points_i, 0) for every t in ``at``."""
+    points = np.sort(points)
+    prefix = np.concatenate([[0.0], np.cumsum(points)])
+    count = np.searchsorted(points, at, side="right")
+    return count * at - prefix[count]
+
+
+def group_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
+    """One row per (interval, group): staffing, busy time, occupancy, overtime and contacts answered."""
+    ng, n = len(sc.groups), sc.n_intervals
+    edges = np.arange(n + 1) * sc.interval
+    staffed = span_seconds(out.staffed, out.agent_group, ng, edges)
+    busy = span_seconds(out.busy, out.agent_group, ng, edges)
+    overtime = span_seconds(out.overtime, out.agent_group, ng, edges)
+    answered = out.outcome == ANSWERED
+    answer_time = demand.time[answered] + out.wait[answered]
+    k = np.minimum((answer_time // sc.interval).astype(np.int64), n - 1)
+    handled = np.bincount(k * ng + out.group[answered], minlength=n * ng).reshape(n, ng)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame({
+            "replication": replication,
+            "interval_start": np.repeat(interval_starts(sc), ng),
+            "group": np.tile(list(sc.groups), n),
+            "agents_on_shift": (staffed / sc.interval).reshape(-1),
+            "staffed_agent_s": staffed.reshape(-1),
+            "busy_agent_s": busy.reshape(-1),
+            "occupancy": (busy / staffed).reshape(-1),
+            "overtime_agent_s": overtime.reshape(-1),
+            "answered": handled.reshape(-1).astype(np.int64),
+        })
+
+
+def contact_records(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
+    """One row per contact (opt-in output): arrival, queue, outcome, wait, service end, group, agent."""
+    outcome = np.array(["waiting", "answered", "abandoned"])[out.outcome]
+    return pd.DataFrame({
+        "replication": replication,
+        "arrival_s": demand.time,
+        "queue": np.array(list(sc.queues))[demand.queue],
+        "outcome": outcome,
+        "wait_s": out.wait,
+        "handle_s": out.end - demand.time - out.wait,
+        "end_s": out.end,
+        "group": np.array(list(sc.groups) + [""])[out.group],
+        "agent": out.agent,
+    })
+
+
+def agent_spans(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
+    """One row per agent span (opt-in output): kind staffed, busy or overtime, with the agent's shift."""
+    rows = []
+    for kind in ("staffed", "busy", "overtime"):
+        spans: Spans = getattr(out, kind)
+        rows.append(pd.DataFrame({"agent": spans.agent, "kind": kind,
+                                  "start_s": spans.start, "end_s": spans.end}))
+    table = pd.concat(rows, ignore_index=True)
+    table.insert(0, "replication", replication)
+    table["group"] = np.array(list(sc.groups))[out.agent_group[table["agent"]]]
+    table["shift_start_s"] = out.agent_shift[table["agent"], 0]
+    table["shift_end_s"] = out.agent_shift[table["agent"], 1]
+    return table

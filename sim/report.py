@@ -1,0 +1,78 @@
+"""PNG plots of a run: service level against target, volumes, occupancy by group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+_PLOT_FILES = ("service_level.png", "volumes.png", "occupancy.png")
+
+
+def _per_interval(table: pd.DataFrame, by: str, column: str) -> pd.DataFrame:
+    """Mean across replications, one column per queue or group, indexed by interval start."""
+    return table.groupby(["interval_start", by], sort=False)[column].mean().unstack(by)
+
+
+def _quantile(table: pd.DataFrame, by: str, column: str, q: float) -> pd.DataFrame:
+    return table.groupby(["interval_start", by], sort=False)[column].quantile(q).unstack(by)
+
+
+def save_plots(results, directory: Path) -> list[Path]:
+    """Write the standard plots of ``results`` into ``directory``; returns their paths."""
+    sc = results.scenario
+    queues = list(sc.queues)
+    iv = results.intervals
+    paths = []
+
+    fig, axes = plt.subplots(len(queues), 1, figsize=(12, 2.6 * len(queues)), sharex=True, squeeze=False)
+    sl = _per_interval(iv, "queue", "service_level")
+    low, high = (_quantile(iv, "queue", "service_level", q) for q in (0.1, 0.9))
+    for ax, q in zip(axes[:, 0], queues):
+        ax.plot(sl.index, sl[q], lw=1.2, label="service level (mean)")
+        if results.replications > 1:
+            ax.fill_between(sl.index, low[q], high[q], alpha=0.25, label="p10-p90 over replications")
+        ax.axhline(sc.queues[q].sla.target, color="crimson", ls="--", lw=1, label="target")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylabel("SL")
+        ax.set_title(f"{q}: answered within {sc.queues[q].sla.answer_within:g}s / offered", fontsize=10)
+        ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    paths.append(_save(fig, directory / _PLOT_FILES[0]))
+
+    fig, axes = plt.subplots(len(queues), 1, figsize=(12, 2.6 * len(queues)), sharex=True, squeeze=False)
+    for ax, q in zip(axes[:, 0], queues):
+        for column in ("offered", "answered", "abandoned"):
+            series = _per_interval(iv, "queue", column)[q]
+            ax.plot(series.index, series, lw=1.1, label=column)
+        ax.set_ylabel(f"contacts / {sc.interval / 60:g} min")
+        ax.set_title(q, fontsize=10)
+        ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    paths.append(_save(fig, directory / _PLOT_FILES[1]))
+
+    gr = results.groups
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6), sharex=True)
+    occupancy = _per_interval(gr, "group", "occupancy")
+    on_shift = _per_interval(gr, "group", "agents_on_shift")
+    for g in sc.groups:
+        top.plot(occupancy.index, occupancy[g], lw=1.1, label=g)
+        bottom.plot(on_shift.index, on_shift[g], lw=1.1, label=g)
+    top.set_ylim(-0.02, 1.02)
+    top.set_ylabel("occupancy")
+    top.set_title("Occupancy: busy / staffed agent-seconds", fontsize=10)
+    bottom.set_ylabel("agents on shift (mean)")
+    top.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    paths.append(_save(fig, directory / _PLOT_FILES[2]))
+    return paths
+
+
+def _save(fig, path: Path) -> Path:
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,118 @@
+"""Results of a run: tables, a summary with confidence intervals, and a self-explaining folder."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+
+from sim.scenario import Scenario, dump_scenario
+
+_SUMMARY_KPIS = ("service_level", "abandon_rate", "asa_s", "mean_wait_s")
+
+
+def ci95_halfwidth(values: pd.Series) -> float:
+    """Half-width of the 95% Student-t confidence interval of the mean (NaN for fewer than 2 values)."""
+    values = values.dropna()
+    if len(values) < 2:
+        return float("nan")
+    return float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+
+
+@dataclass
+class Results:
+    """Tables of a run (see docs/kpis.md for every column).
+
+    ``intervals``: one row per (replication, interval_start, queue); ``groups``: one row per
+    (replication, interval_start, group); ``totals``: one row per (replication, queue) over the horizon;
+    ``contacts`` and ``agents``: per-contact records and agent spans when asked for.
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    runtime_s: float
+    events: int
+    intervals: pd.DataFrame
+    groups: pd.DataFrame
+    totals: pd.DataFrame
+    contacts: Optional[pd.DataFrame] = None
+    agents: Optional[pd.DataFrame] = None
+    _summary: Optional[pd.DataFrame] = field(default=None, repr=False)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per queue over the horizon: means across replications with 95% CI half-widths."""
+        if self._summary is None:
+            self._summary = self._make_summary()
+        return self._summary
+
+    def _make_summary(self) -> pd.DataFrame:
+        by_queue = self.totals.groupby("queue", sort=False)
+        table = by_queue[["offered", "answered", "abandoned"]].mean()
+        for kpi in _SUMMARY_KPIS:
+            table[kpi] = by_queue[kpi].mean()
+            table[f"{kpi}_ci95"] = by_queue[kpi].agg(ci95_halfwidth)
+        table["max_wait_s"] = by_queue["max_wait_s"].max()
+        table["sl_target"] = [self.scenario.queues[q].sla.target for q in table.index]
+        busy = self.intervals[self.intervals["offered"] > 0]
+        met = busy["service_level"] >= busy["sl_target"]
+        table["intervals_meeting_sl"] = met.groupby(busy["queue"]).mean().reindex(table.index)
+        table.insert(0, "channel", [self.scenario.queues[q].channel for q in table.index])
+        table.insert(1, "replications", self.replications)
+        return table.reset_index()
+
+    def save(self, directory: str | Path, plots: bool = True) -> Path:
+        """Write CSV tables, the resolved scenario, a manifest and (by default) PNG plots to ``directory``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        self.intervals.to_csv(out / "intervals.csv", index=False)
+        self.groups.to_csv(out / "groups.csv", index=False)
+        self.summary.to_csv(out / "summary.csv", index=False)
+        for name in ("contacts", "agents"):
+            table = getattr(self, name)
+            if table is not None:
+                table.to_csv(out / f"{name}.csv", index=False)
+        with open(out / "scenario.yaml", "w", encoding="utf-8") as f:
+            yaml.safe_dump(dump_scenario(self.scenario), f, allow_unicode=True, sort_keys=False)
+        (out / "manifest.json").write_text(json.dumps(self.manifest(), indent=2), encoding="utf-8")
+        if plots:
+            from sim import report
+            report.save_plots(self, out)
+        return out
+
+    def manifest(self) -> dict:
+        """What produced these results: seed, replications, versions, git commit and runtime."""
+        from sim import __version__
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "replications": self.replications,
+            "version": __version__,
+            "git_commit": _git_commit(),
+            "runtime_s": round(self.runtime_s, 3),
+            "simpy_events": self.events,
+            "python": platform.python_version(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+
+
+def _git_commit() -> str:
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                                text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")

@@ -1,0 +1,510 @@
+"""Scenario files: YAML (+ CSV profiles and rosters) → a validated, frozen ``Scenario`` in seconds.
+
+Every problem in a file is collected and raised at once as a ``ScenarioError`` whose lines read
+``FILE: key.path: message, got VALUE``. Schema problems (types, ranges, unknown keys) are reported
+together; cross-references (skills naming queues, shifts inside the horizon, profile lengths) are
+checked once the schema is valid, again all at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import math
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional, Union
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from sim.distributions import HandleTime, Patience
+from sim.profiles import BUILTIN_PROFILES
+from sim.units import parse_duration, parse_time_of_day
+
+DAY = 86400.0
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _duration(value: object) -> float:
+    return parse_duration(value)
+
+
+def _time_of_day(value: object) -> float:
+    return parse_time_of_day(value)
+
+
+Duration = Annotated[float, BeforeValidator(_duration)]
+PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
+TimeOfDay = Annotated[float, BeforeValidator(_time_of_day)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Arrivals(_Strict):
+    """How many contacts arrive: mean daily volume shaped by profile, weekday and daily noise."""
+
+    daily_volume: NonNegative
+    profile: tuple[NonNegative, ...] = BUILTIN_PROFILES["flat"]
+    weekday_factors: tuple[NonNegative, ...] = (1.0,) * 7
+    day_to_day_cv: NonNegative = 0.0
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _resolve_profile(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            return BUILTIN_PROFILES["flat"]
+        if not isinstance(value, str):
+            return value
+        if value in BUILTIN_PROFILES:
+            return BUILTIN_PROFILES[value]
+        if not value.lower().endswith(".csv"):
+            names = ", ".join(BUILTIN_PROFILES)
+            raise ValueError(f"must be a built-in profile ({names}), a list of weights or a CSV path")
+        path = _resolve_path(value, info)
+        rows = _read_csv(path)
+        if not rows or "weight" not in rows[0]:
+            raise ValueError(f"profile CSV {path} needs a 'weight' column")
+        try:
+            return tuple(float(row["weight"]) for row in rows)
+        except ValueError as exc:
+            raise ValueError(f"profile CSV {path}: {exc}") from None
+
+    @field_validator("weekday_factors")
+    @classmethod
+    def _seven_days(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(value) != 7:
+            raise ValueError(f"needs 7 factors, Monday first, got {len(value)}")
+        return value
+
+    @field_validator("profile")
+    @classmethod
+    def _some_weight(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not value or sum(value) <= 0:
+            raise ValueError("needs at least one positive weight")
+        return value
+
+
+class ServiceLevel(_Strict):
+    """Target share of contacts answered (calls) or first-responded (chats) within a threshold."""
+
+    answer_within: Duration = 20.0
+    target: Annotated[float, Field(gt=0, le=1)] = 0.8
+
+
+class Queue(_Strict):
+    """One kind of contact with its channel, demand, handle time, patience and service level."""
+
+    channel: Literal["chat", "call"]
+    arrivals: Arrivals
+    handle_time: HandleTime
+    patience: Optional[Patience] = None
+    sla: ServiceLevel = ServiceLevel()
+
+
+class Surge(_Strict):
+    """A promotion window multiplying the arrival rate of some queues (all when ``queues`` is omitted)."""
+
+    name: str = "surge"
+    start: datetime
+    end: datetime
+    multiplier: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    queues: Optional[tuple[Name, ...]] = None
+    shape: Literal["step", "decay"] = "step"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Surge:
+        if self.end <= self.start:
+            raise ValueError(f"end must be after start, got start {self.start} and end {self.end}")
+        return self
+
+
+class Break(_Strict):
+    """A break starting at a time of day; the agent first finishes the contacts it holds."""
+
+    at: TimeOfDay
+    duration: PositiveDuration
+
+
+class Shift(_Strict):
+    """``count`` agents working from ``start`` to ``end`` (an end before the start crosses midnight).
+
+    ``days`` limits the shift to dates (2026-11-11) or weekdays (mon..sun); omitted = every day.
+    """
+
+    start: TimeOfDay
+    end: TimeOfDay
+    count: Annotated[int, Field(ge=0)]
+    breaks: tuple[Break, ...] = ()
+    days: Optional[tuple[Union[date, Literal[WEEKDAYS]], ...]] = None
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _lower_weekdays(cls, value: object) -> object:
+        if isinstance(value, (list, tuple)):
+            return [v.lower() if isinstance(v, str) and v.lower() in WEEKDAYS else v for v in value]
+        return value
+
+    @property
+    def length(self) -> float:
+        """Shift length in seconds (24 h when start equals end)."""
+        return (self.end - self.start) % DAY or DAY
+
+    @model_validator(mode="after")
+    def _breaks_inside(self) -> Shift:
+        for b in self.breaks:
+            offset = (b.at - self.start) % DAY
+            if offset + b.duration > self.length:
+                raise ValueError(f"break at {_clock(b.at)} for {b.duration:g}s does not fit in the shift")
+        return self
+
+    def runs_on(self, day: date) -> bool:
+        """True if an occurrence of this shift starts on calendar ``day``."""
+        return self.days is None or day in self.days or WEEKDAYS[day.weekday()] in self.days
+
+
+def _skills(value: object) -> object:
+    """Skills as a list (proficiency 1) or a mapping queue → proficiency, in priority order."""
+    if isinstance(value, (list, tuple)):
+        return {name: 1.0 for name in value} if len(set(value)) == len(value) else value
+    return value
+
+
+class Group(_Strict):
+    """Agents with the same skills and schedule: a fixed ``headcount`` all horizon, or ``shifts``.
+
+    A ``roster`` CSV (one row per shift block) may replace ``shifts``; it is read at load time.
+    """
+
+    skills: Annotated[dict[Name, Annotated[float, Field(gt=0, allow_inf_nan=False)]],
+                      BeforeValidator(_skills), Field(min_length=1)]
+    concurrency: Annotated[int, Field(ge=1)] = 1
+    headcount: Optional[Annotated[int, Field(ge=0)]] = None
+    shifts: Optional[tuple[Shift, ...]] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _load_roster(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, Mapping) and "roster" in data:
+            data = dict(data)
+            if "shifts" in data:
+                raise ValueError("give either 'shifts' or 'roster', not both")
+            data["shifts"] = _read_roster(_resolve_path(data.pop("roster"), info))
+        return data
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Group:
+        if (self.headcount is None) == (self.shifts is None):
+            raise ValueError("needs exactly one of 'headcount', 'shifts' or 'roster'")
+        return self
+
+
+class Scenario(_Strict):
+    """A validated scenario; every time is in seconds, the clock origin being ``start``."""
+
+    name: Name
+    start: datetime
+    horizon: PositiveDuration
+    interval: PositiveDuration = 900.0
+    seed: Annotated[int, Field(ge=0)] = 0
+    queues: Annotated[dict[Name, Queue], Field(min_length=1)]
+    surges: tuple[Surge, ...] = ()
+    groups: Annotated[dict[Name, Group], Field(min_length=1)]
+
+    @property
+    def n_intervals(self) -> int:
+        return int(round(self.horizon / self.interval))
+
+    @property
+    def intervals_per_day(self) -> int:
+        return int(round(DAY / self.interval))
+
+    @property
+    def start_offset(self) -> float:
+        """Seconds from midnight of the first day to ``start``."""
+        return (self.start - datetime.combine(self.start.date(), datetime.min.time())).total_seconds()
+
+    @property
+    def n_days(self) -> int:
+        """Calendar days touched by the horizon."""
+        return int(math.ceil((self.start_offset + self.horizon) / DAY))
+
+    def day(self, index: int) -> date:
+        return self.start.date() + timedelta(days=index)
+
+    def clock(self, when: datetime) -> float:
+        """Seconds from ``start`` to ``when``."""
+        return (when - self.start).total_seconds()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        problems = list(_cross_problems(self))
+        if problems:
+            raise ValueError(_CROSS_MARK + "\n".join(f"{path}\t{msg}" for path, msg in problems))
+        return self
+
+
+# ---------------------------------------------------------------- cross-reference checks
+
+_CROSS_MARK = "<cross>"
+
+
+def _cross_problems(sc: Scenario):
+    """Yield (key path, message) for every problem that involves several parts of the scenario."""
+    if DAY % sc.interval:
+        yield "interval", f"must divide one day evenly, got {sc.interval:g}s"
+    elif abs(sc.horizon / sc.interval - round(sc.horizon / sc.interval)) > 1e-9:
+        yield "horizon", f"must be a whole number of intervals ({sc.interval:g}s), got {sc.horizon:g}s"
+    elif sc.start_offset % sc.interval:
+        yield "start", f"must fall on an interval boundary, got {sc.start.time()}"
+    for qname, q in sc.queues.items():
+        n = len(q.arrivals.profile)
+        if not DAY % sc.interval and n not in (24, sc.intervals_per_day):
+            yield (f"queues.{qname}.arrivals.profile",
+                   f"needs 24 hourly weights or {sc.intervals_per_day} (one per interval), got {n}")
+        if not any(qname in g.skills for g in sc.groups.values()):
+            yield f"queues.{qname}", "no group has this queue among its skills"
+    for i, surge in enumerate(sc.surges):
+        for qname in surge.queues or ():
+            if qname not in sc.queues:
+                yield f"surges.{i}.queues", f"unknown queue{_hint(qname, sc.queues)}, got {qname!r}"
+        if sc.clock(surge.end) <= 0 or sc.clock(surge.start) >= sc.horizon:
+            yield f"surges.{i}", f"window {surge.start} - {surge.end} lies outside the horizon"
+    for gname, g in sc.groups.items():
+        for qname in g.skills:
+            if qname not in sc.queues:
+                yield f"groups.{gname}.skills", f"unknown queue{_hint(qname, sc.queues)}, got {qname!r}"
+        for i, shift in enumerate(g.shifts or ()):
+            yield from _shift_problems(sc, f"groups.{gname}.shifts.{i}", shift)
+
+
+def _shift_problems(sc: Scenario, path: str, shift: Shift):
+    dated = [d for d in shift.days or () if isinstance(d, date)]
+    for d in dated:
+        start = (d - sc.start.date()).days * DAY + shift.start - sc.start_offset
+        if start >= sc.horizon or start + shift.length <= 0:
+            yield f"{path}.days", f"shift on {d} lies outside the horizon, got {d.isoformat()}"
+    if shift.days and not dated:
+        weekdays = {WEEKDAYS[sc.day(i).weekday()] for i in range(-1, sc.n_days)}
+        if not weekdays & set(shift.days):
+            yield f"{path}.days", f"no such weekday inside the horizon, got {list(shift.days)}"
+
+
+def _hint(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
+
+
+# ---------------------------------------------------------------- files
+
+def _resolve_path(value: object, info: ValidationInfo) -> Path:
+    if not isinstance(value, str):
+        raise ValueError("must be a path to a CSV file")
+    base = (info.context or {}).get("base_dir", Path("."))
+    path = Path(value) if Path(value).is_absolute() else Path(base) / value
+    if not path.is_file():
+        raise ValueError(f"file not found: {path}")
+    return path
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(f)]
+
+
+def _read_roster(path: Path) -> list[dict[str, Any]]:
+    """Rows ``start,end,count[,days][,breaks]``: days separated by ';', breaks as 'HH:MM/duration;...'."""
+    rows = _read_csv(path)
+    if not rows:
+        raise ValueError(f"roster {path} has no rows")
+    missing = {"start", "end", "count"} - set(rows[0])
+    if missing:
+        raise ValueError(f"roster {path} lacks column(s) {sorted(missing)}")
+    shifts, problems = [], []
+    for line, row in enumerate(rows, start=2):
+        extra = set(row) - {"start", "end", "count", "days", "breaks"}
+        if extra:
+            problems.append(f"{path} line {line}: unknown column(s) {sorted(extra)}")
+            continue
+        shift: dict[str, Any] = {"start": row["start"], "end": row["end"], "count": row["count"]}
+        if row.get("days"):
+            shift["days"] = [d.strip() for d in row["days"].split(";") if d.strip()]
+        if row.get("breaks"):
+            shift["breaks"] = [dict(zip(("at", "duration"), b.split("/", 1)))
+                               for b in row["breaks"].split(";") if b.strip()]
+        try:
+            shifts.append(Shift.model_validate(shift).model_dump())
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"]) or "row"
+                problems.append(f"{path} line {line}: {where}: {_message(err)}, got {err['input']!r}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return shifts
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate keys instead of silently keeping the last one."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file; raise ScenarioError naming the file and line on failure."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot read: {exc.strerror}"]) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "syntax"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([f"{path}: {where}: invalid YAML: {problem}"]) from None
+
+
+# ---------------------------------------------------------------- loading
+
+def load_scenario(source: Union[str, Path, Mapping], overrides: Optional[Mapping[str, Any]] = None,
+                  ) -> Scenario:
+    """Load and validate a scenario from a YAML path or a dict, applying dotted-path ``overrides``.
+
+    Raises ``ScenarioError`` listing every problem, each as ``FILE: key.path: message, got VALUE``.
+    """
+    if isinstance(source, Mapping):
+        label, base_dir, data = "<dict>", Path("."), _deep_copy(source)
+    else:
+        label, base_dir = str(source), Path(source).parent
+        data = read_yaml(Path(source))
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{label}: top level must be a mapping of keys, got {type(data).__name__}"])
+    problems = [f"{label}: {p}" for p in _apply_overrides(data, overrides or {})]
+    if problems:
+        raise ScenarioError(problems)
+    try:
+        return Scenario.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as exc:
+        raise ScenarioError([f"{label}: {line}" for line in _format_errors(exc)]) from None
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_deep_copy(v) for v in value]
+    return value
+
+
+def _apply_overrides(data: dict, overrides: Mapping[str, Any]) -> list[str]:
+    """Set each dotted path (list items by index) in ``data``; return problems with paths."""
+    problems = []
+    for dotted, value in overrides.items():
+        node: Any = data
+        keys = dotted.split(".")
+        for depth, key in enumerate(keys):
+            last = depth == len(keys) - 1
+            if isinstance(node, list):
+                if not key.isdigit() or int(key) >= len(node):
+                    problems.append(f"{dotted}: no list item {key!r} (the list has {len(node)}), got {value!r}")
+                    break
+                key = int(key)
+            elif not isinstance(node, dict):
+                problems.append(f"{dotted}: {'.'.join(keys[:depth])} is not a mapping, got {value!r}")
+                break
+            elif not last and key not in node:
+                problems.append(f"{dotted}: no key {key!r}{_hint(key, node)}, got {value!r}")
+                break
+            if last:
+                node[key] = value
+            else:
+                node = node[key]
+    return problems
+
+
+def _vocabulary() -> set[str]:
+    models = [Arrivals, ServiceLevel, Queue, Surge, Break, Shift, Group, Scenario]
+    from sim import distributions
+    models += [distributions.Exponential, distributions.LogNormal, distributions.Gamma,
+               distributions.Constant, distributions.Empirical]
+    return {name for m in models for name in m.model_fields} | {"roster"}
+
+
+def _message(err: dict) -> str:
+    msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if err["type"] == "extra_forbidden":
+        key = str(err["loc"][-1])
+        msg = f"unknown key{_hint(key, _vocabulary())}"
+    elif err["type"] == "union_tag_invalid":
+        msg = f"unknown distribution, expected one of {err['ctx']['expected_tags']}"
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def _format_errors(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
+        # Discriminated unions add the tag (e.g. "lognormal") after handle_time/patience.
+        loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] in ("handle_time", "patience"))]
+        msg = _message(err)
+        if msg.startswith(_CROSS_MARK):
+            for row in msg.removeprefix(_CROSS_MARK).split("\n"):
+                path, text = row.split("\t", 1)
+                lines.append(f"{path}: {text}")
+            continue
+        path = ".".join(loc) or "(top level)"
+        if err["type"] == "missing":
+            lines.append(f"{path}: required key is missing")
+        elif err["type"] == "extra_forbidden":
+            lines.append(f"{path}: {msg}")
+        else:
+            lines.append(f"{path}: {msg}, got {_show(err['input'])}")
+    return lines
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def dump_scenario(sc: Scenario) -> dict:
+    """The resolved scenario as plain data (durations in seconds, profiles and rosters inlined)."""
+    return sc.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,47 @@
+"""Parsing of durations ("90s", "15min", "2h", "3d") and times of day ("08:00") into seconds."""
+
+from __future__ import annotations
+
+import math
+import re
+
+_UNIT_SECONDS = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(s|sec|min|m|h|d)?\s*$")
+_TIME_OF_DAY = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+def parse_duration(value: object) -> float:
+    """Return a duration in seconds from a number of seconds or a string with a unit.
+
+    >>> parse_duration("15min"), parse_duration(90), parse_duration("1.5h")
+    (900.0, 90.0, 5400.0)
+    """
+    if isinstance(value, bool):
+        raise ValueError("must be a duration such as 90, '90s', '15min', '2h' or '3d'")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
+    else:
+        raise ValueError("must be a duration such as 90, '90s', '15min', '2h' or '3d'")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError("must be a finite duration >= 0")
+    return seconds
+
+
+def parse_time_of_day(value: object) -> float:
+    """Return seconds after midnight from "HH:MM" or "HH:MM:SS" (24:00 allowed as end of day).
+
+    >>> parse_time_of_day("08:30")
+    30600.0
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 08:30 as a base-60 integer (510); accept it as minutes.
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    match = _TIME_OF_DAY.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError("must be a time of day such as '08:00'")
+    hours, minutes, seconds = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+    if minutes > 59 or seconds > 59 or hours > 24 or (hours == 24 and (minutes or seconds)):
+        raise ValueError("must be a time of day between 00:00 and 24:00")
+    return float(hours * 3600 + minutes * 60 + seconds)

@@ -46,13 +46,13 @@ class _CountingEnvironment(simpy.Environment):
 
 class _Agent:
     __slots__ = ("id", "group", "state", "load", "on_call", "bucket", "since", "busy_since",
-                 "duty_since", "shift_end", "break_due")
+                 "duty_since", "shift_end", "break_due", "break_from")
 
     def __init__(self, agent_id: int, group: int, shift_end: float):
         self.id, self.group, self.shift_end = agent_id, group, shift_end
         self.state, self.load, self.on_call, self.bucket = _OFF, 0, False, None
         self.since = self.busy_since = self.duty_since = 0.0
-        self.break_due = 0.0
+        self.break_due = self.break_from = 0.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class EngineOutput:
     agent_group: np.ndarray
     agent_shift: np.ndarray          # (n_agents, 2): scheduled shift start and end (s)
     staffed: Spans                   # on duty and not on break (overtime included)
+    breaks: Spans                    # from the time a break falls due until the agent is back
     busy: Spans                      # holding at least one contact
     overtime: Spans                  # past the scheduled shift end, finishing work
     events: int                      # SimPy events scheduled
@@ -113,7 +114,7 @@ class Model:
         self.group_of = np.full(n, -1, dtype=np.int16)
         self.agent_of = np.full(n, -1, dtype=np.int32)
         self.spans = {kind: (array("l"), array("d"), array("d"))
-                      for kind in ("staffed", "busy", "overtime")}
+                      for kind in ("staffed", "busy", "overtime", "breaks")}
 
         self.agents: list[_Agent] = []
         self.agent_shift: list[tuple[float, float]] = []
@@ -164,7 +165,7 @@ class Model:
     def _break_due(self, agent: _Agent, duration: float) -> None:
         if agent.state != _ON:
             return
-        agent.break_due = duration
+        agent.break_due, agent.break_from = duration, self.env.now
         self._unpark(agent)
         if agent.load == 0:
             self._leave_floor(agent, self.env.now)
@@ -173,6 +174,7 @@ class Model:
         if agent.state != _BREAK:
             return
         now = self.env.now
+        self._record("breaks", agent, agent.break_from, now)
         if now >= agent.shift_end:
             agent.state = _OFF
             return
@@ -181,6 +183,9 @@ class Model:
         self._park(agent, now)
 
     def _shift_end(self, agent: _Agent) -> None:
+        if agent.state == _BREAK or agent.break_due:     # the break ends with the shift
+            self._record("breaks", agent, agent.break_from, self.env.now)
+            agent.break_due = 0.0
         if agent.state == _BREAK:
             agent.state = _OFF
         elif agent.state == _ON:
@@ -356,6 +361,8 @@ class Model:
                 self._record("staffed", agent, agent.duty_since, horizon)
             if agent.state == _LEAVING and horizon > agent.shift_end:
                 self._record("overtime", agent, agent.shift_end, horizon)
+            if agent.state == _BREAK or agent.break_due:
+                self._record("breaks", agent, agent.break_from, horizon)
         spans = {kind: Spans(np.asarray(ids, dtype=np.int64), np.asarray(s), np.asarray(e))
                  for kind, (ids, s, e) in self.spans.items()}
         return EngineOutput(
@@ -363,7 +370,7 @@ class Model:
             max_queue_len=self.max_queue_len,
             agent_group=np.array([a.group for a in self.agents], dtype=np.int64),
             agent_shift=np.array(self.agent_shift, dtype=float).reshape(-1, 2),
-            staffed=spans["staffed"], busy=spans["busy"], overtime=spans["overtime"],
+            staffed=spans["staffed"], busy=spans["busy"], overtime=spans["overtime"], breaks=spans["breaks"],
             events=self.env.scheduled,
         )
 

@@ -144,9 +144,9 @@ def contact_records(sc: Scenario, demand: Demand, out: EngineOutput, replication
 
 
 def agent_spans(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
-    """One row per agent span (opt-in output): kind staffed, busy or overtime, with the agent's shift."""
+    """One row per agent span (opt-in output): kind staffed, busy, overtime or breaks, with the shift."""
     rows = []
-    for kind in ("staffed", "busy", "overtime"):
+    for kind in ("staffed", "busy", "overtime", "breaks"):
         spans: Spans = getattr(out, kind)
         rows.append(pd.DataFrame({"agent": spans.agent, "kind": kind,
                                   "start_s": spans.start, "end_s": spans.end}))

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# HYPOTHESIS_PROFILE=thorough runs ten times more generated examples than CI does.
+settings.register_profile("ci", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=300, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def single_queue(*, channel="call", agents=10, aht=300.0, rate_per_s=None, load=None, patience=None,

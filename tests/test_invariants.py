@@ -1,0 +1,140 @@
+"""Invariants of the engine over generated valid scenarios (Hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sim
+
+QUEUE_NAMES = ("q0", "q1", "q2")
+
+handle_times = st.one_of(
+    st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(30, 900)),
+    st.builds(lambda m, cv: {"dist": "lognormal", "mean": m, "cv": cv}, st.floats(30, 900), st.floats(0.1, 2)),
+    st.builds(lambda m, cv: {"dist": "gamma", "mean": m, "cv": cv}, st.floats(30, 900), st.floats(0.2, 1.5)),
+    st.builds(lambda v: {"dist": "constant", "value": v}, st.floats(30, 900)),
+    st.builds(lambda v: {"dist": "empirical", "values": v}, st.lists(st.floats(10, 900), min_size=1, max_size=5)),
+)
+patiences = st.one_of(
+    st.none(),
+    st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(10, 600)),
+    st.builds(lambda m, cv: {"dist": "lognormal", "mean": m, "cv": cv}, st.floats(10, 600), st.floats(0.2, 2)),
+    st.builds(lambda v: {"dist": "constant", "value": v}, st.floats(10, 600)),
+)
+clock = st.integers(0, 23).map(lambda h: f"{h:02d}:00")
+
+
+@st.composite
+def shifts(draw):
+    start, length = draw(st.integers(0, 23)), draw(st.integers(2, 12))
+    shift = {"start": f"{start:02d}:00", "end": f"{(start + length) % 24:02d}:00",
+             "count": draw(st.integers(0, 6))}
+    if draw(st.booleans()):
+        at = (start + draw(st.integers(0, length - 1))) % 24
+        shift["breaks"] = [{"at": f"{at:02d}:00", "duration": draw(st.sampled_from(["15min", "30min", "1h"]))}]
+    return shift
+
+
+@st.composite
+def scenarios(draw):
+    n_queues = draw(st.integers(1, 3))
+    queues = {}
+    for name in QUEUE_NAMES[:n_queues]:
+        queue = {"channel": draw(st.sampled_from(["chat", "call"])),
+                 "arrivals": {"daily_volume": draw(st.floats(0, 1500)),
+                              "profile": draw(st.sampled_from(["flat", "ecommerce_chat", "ecommerce_call"]))},
+                 "handle_time": draw(handle_times)}
+        patience = draw(patiences)
+        if patience is not None:
+            queue["patience"] = patience
+        queues[name] = queue
+    groups = {}
+    for g in range(draw(st.integers(1, 3))):
+        skills = draw(st.lists(st.sampled_from(list(queues)), min_size=1, unique=True))
+        group = {"skills": {q: draw(st.floats(0.5, 1.5)) for q in skills},
+                 "concurrency": draw(st.integers(1, 4))}
+        if draw(st.booleans()):
+            group["headcount"] = draw(st.integers(0, 8))
+        else:
+            group["shifts"] = draw(st.lists(shifts(), min_size=1, max_size=3))
+        groups[f"g{g}"] = group
+    uncovered = set(queues) - {q for g in groups.values() for q in g["skills"]}
+    if uncovered:
+        groups["backup"] = {"skills": sorted(uncovered), "headcount": 1}
+    surges = []
+    if draw(st.booleans()):
+        start = draw(st.integers(0, 20))
+        surges.append({"start": f"2026-11-10T{start:02d}:00", "end": f"2026-11-10T{start + 2:02d}:00",
+                       "multiplier": draw(st.floats(1, 5)), "shape": draw(st.sampled_from(["step", "decay"]))})
+    return {"name": "generated", "start": "2026-11-10T00:00:00", "horizon": "1d",
+            "interval": draw(st.sampled_from(["15min", "30min", "1h"])), "seed": draw(st.integers(0, 1000)),
+            "queues": queues, "surges": surges, "groups": groups}
+
+
+def max_overlap(starts: np.ndarray, ends: np.ndarray) -> int:
+    """Largest number of [start, end) spans open at once (an end frees its slot before a start).
+
+    Starts are rebuilt as arrival + wait, which can differ from the event time by a rounding error;
+    ends are moved 1e-7 s earlier so back-to-back contacts do not count as overlapping.
+    """
+    times = np.concatenate([starts, ends - 1e-7])
+    steps = np.concatenate([np.ones(starts.size), -np.ones(ends.size)])
+    order = np.lexsort((steps, times))
+    return int(np.cumsum(steps[order]).max(initial=0))
+
+
+@given(scenarios())
+def test_engine_invariants(data):
+    sc = sim.load_scenario(data)
+    res = sim.simulate(sc, record_contacts=True)
+    iv, contacts, agents = res.intervals, res.contacts, res.agents
+
+    # Conservation, per interval and over the run.
+    assert (iv["offered"] == iv["answered"] + iv["abandoned"] + iv["waiting_at_end"]).all()
+    counts = contacts["outcome"].value_counts()
+    assert len(contacts) == iv["offered"].sum()
+    assert counts.get("answered", 0) == iv["answered"].sum()
+    assert counts.get("abandoned", 0) == iv["abandoned"].sum()
+
+    # Waits are finite and non-negative; nobody waits past the horizon or past their patience.
+    assert contacts["wait_s"].notna().all() and (contacts["wait_s"] >= 0).all()
+    assert (contacts["arrival_s"] + contacts["wait_s"] <= sc.horizon + 1e-6).all()
+
+    answered = contacts[contacts["outcome"] == "answered"].copy()
+    answered["start_s"] = answered["arrival_s"] + answered["wait_s"]
+    answered["end_s"] = answered["end_s"].fillna(np.inf)
+    capacity = {g: sc.groups[g].concurrency for g in sc.groups}
+    channel = {q: sc.queues[q].channel for q in sc.queues}
+    staffed = agents[agents["kind"] == "staffed"]
+    breaks = agents[agents["kind"] == "breaks"]
+    for agent, mine in answered.groupby("agent"):
+        group = mine["group"].iloc[0]
+        assert (mine["group"] == group).all()
+        assert group in sc.groups and all(q in sc.groups[group].skills for q in mine["queue"])
+        # Never more open contacts than the concurrency; a call is never held with anything else.
+        assert max_overlap(mine["start_s"].to_numpy(), mine["end_s"].to_numpy()) <= capacity[group]
+        calls = mine[mine["queue"].map(channel) == "call"]
+        for _, call in calls.iterrows():
+            others = mine[(mine.index != call.name) & (mine["start_s"] < call["end_s"] - 1e-7)
+                          & (mine["end_s"] - 1e-7 > call["start_s"])]
+            assert others.empty
+        # Every contact starts while the agent is on duty (inside a shift, not on a break).
+        # No contact starts from the moment a break falls due until the agent is back from it.
+        spans = staffed[staffed["agent"] == agent]
+        pauses = breaks[breaks["agent"] == agent]
+        shift_end = spans["shift_end_s"].iloc[0]
+        for start in mine["start_s"]:
+            assert start <= shift_end + 1e-9
+            assert ((spans["start_s"] <= start + 1e-9) & (start <= spans["end_s"] + 1e-9)).any()
+            assert not ((pauses["start_s"] < start - 1e-7) & (start < pauses["end_s"] - 1e-7)).any()
+
+    assert (agents["end_s"] >= agents["start_s"]).all()
+
+    # Same seed, same tables.
+    again = sim.simulate(sc, record_contacts=True)
+    pd.testing.assert_frame_equal(res.intervals, again.intervals)
+    pd.testing.assert_frame_equal(res.groups, again.groups)
+    pd.testing.assert_frame_equal(res.contacts, again.contacts)

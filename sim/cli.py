@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     elif argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv = ["run", *argv]            # `python run.py SCENARIO` is `run SCENARIO`
     args = _parser().parse_args(argv)
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 130)
     try:
         if args.command == "check":
             sc = load_scenario(_scenario_path(args.scenario), overrides=_overrides(args.overrides))

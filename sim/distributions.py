@@ -7,7 +7,7 @@ Each distribution is a small frozen object: validated parameters, an analytic ``
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -114,6 +114,6 @@ class Empirical(_Distribution):
 
 
 HandleTime = Annotated[
-    Union[Exponential, LogNormal, Gamma, Constant, Empirical], Field(discriminator="dist")
+    Exponential | LogNormal | Gamma | Constant | Empirical, Field(discriminator="dist")
 ]
-Patience = Annotated[Union[Exponential, LogNormal, Constant], Field(discriminator="dist")]
+Patience = Annotated[Exponential | LogNormal | Constant, Field(discriminator="dist")]

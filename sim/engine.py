@@ -94,11 +94,10 @@ class Model:
         self.sc, self.demand = sc, demand
         self.env = env = _CountingEnvironment()
         queue_names = list(sc.queues)
-        group_names = list(sc.groups)
         self.is_call = [q.channel == "call" for q in sc.queues.values()]
         self.capacity = [g.concurrency for g in sc.groups.values()]
-        self.skills = [[(queue_names.index(q), p) for q, p in g.skills.items()]
-                       for g in sc.groups.values()]
+        self.skills = [[queue_names.index(q) for q in g.skills] for g in sc.groups.values()]
+        self.proficiency = [{queue_names.index(q): p for q, p in g.skills.items()} for g in sc.groups.values()]
         self.eligible = [[gi for gi, g in enumerate(sc.groups.values()) if q in g.skills]
                          for q in queue_names]
         self.buckets = [[{} for _ in range(k)] for k in self.capacity]
@@ -118,8 +117,8 @@ class Model:
 
         self.agents: list[_Agent] = []
         self.agent_shift: list[tuple[float, float]] = []
-        for gi, (name, g) in enumerate(sc.groups.items()):
-            self._schedule_group(gi, g)
+        for gi, group in enumerate(sc.groups.values()):
+            self._schedule_group(gi, group)
         env.process(self._arrivals())
         env.process(self._interval_ticks())
 
@@ -305,10 +304,7 @@ class Model:
         agent.load += 1
         if self.is_call[q]:
             agent.on_call = True
-        for queue, proficiency in self.skills[agent.group]:
-            if queue == q:
-                break
-        handle = self.demand.work[i] / proficiency
+        handle = self.demand.work[i] / self.proficiency[agent.group][q]
         self.env.timeout(handle).callbacks.append(lambda _e: self._finish(agent, i, q))
 
     def _finish(self, agent: _Agent, i: int, q: int) -> None:
@@ -330,7 +326,7 @@ class Model:
     def _pull(self, agent: _Agent, now: float) -> None:
         """Fill the agent's free capacity from its queues in priority order (longest waiting first)."""
         capacity, state, time = self.capacity[agent.group], self.state, self.demand.time
-        for q, _ in self.skills[agent.group]:
+        for q in self.skills[agent.group]:
             if agent.on_call or agent.load >= capacity:
                 return
             if not self.n_wait[q] or (self.is_call[q] and agent.load):

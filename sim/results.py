@@ -6,9 +6,8 @@ import json
 import platform
 import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -45,9 +44,9 @@ class Results:
     intervals: pd.DataFrame
     groups: pd.DataFrame
     totals: pd.DataFrame
-    contacts: Optional[pd.DataFrame] = None
-    agents: Optional[pd.DataFrame] = None
-    _summary: Optional[pd.DataFrame] = field(default=None, repr=False)
+    contacts: pd.DataFrame | None = None
+    agents: pd.DataFrame | None = None
+    _summary: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -102,7 +101,7 @@ class Results:
             "runtime_s": round(self.runtime_s, 3),
             "simpy_events": self.events,
             "python": platform.python_version(),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Optional
 
 import pandas as pd
 
@@ -15,9 +14,9 @@ from sim.results import Results
 from sim.scenario import Scenario
 
 
-def simulate(sc: Scenario, replications: int = 1, seed: Optional[int] = None,
+def simulate(sc: Scenario, replications: int = 1, seed: int | None = None,
              record_contacts: bool = False,
-             progress: Optional[Callable[[int], None]] = None) -> Results:
+             progress: Callable[[int], None] | None = None) -> Results:
     """Simulate ``replications`` independent replications of ``sc``.
 
     ``seed`` defaults to the scenario's; replication r draws from streams keyed (seed, r, name), so the

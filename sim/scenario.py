@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -54,7 +55,8 @@ def _time_of_day(value: object) -> float:
 
 Duration = Annotated[float, BeforeValidator(_duration)]
 PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
-TimeOfDay = Annotated[float, BeforeValidator(_time_of_day)]
+TimeOfDay = Annotated[float, BeforeValidator(_time_of_day),
+                      PlainSerializer(lambda seconds: _clock(seconds), when_used="json")]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1)]
 
@@ -120,7 +122,7 @@ class Queue(_Strict):
     channel: Literal["chat", "call"]
     arrivals: Arrivals
     handle_time: HandleTime
-    patience: Optional[Patience] = None
+    patience: Patience | None = None
     sla: ServiceLevel = ServiceLevel()
 
 
@@ -131,7 +133,7 @@ class Surge(_Strict):
     start: datetime
     end: datetime
     multiplier: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    queues: Optional[tuple[Name, ...]] = None
+    queues: tuple[Name, ...] | None = None
     shape: Literal["step", "decay"] = "step"
 
     @model_validator(mode="after")
@@ -158,7 +160,7 @@ class Shift(_Strict):
     end: TimeOfDay
     count: Annotated[int, Field(ge=0)]
     breaks: tuple[Break, ...] = ()
-    days: Optional[tuple[Union[date, Literal[WEEKDAYS]], ...]] = None
+    days: tuple[date | Literal[WEEKDAYS], ...] | None = None
 
     @field_validator("days", mode="before")
     @classmethod
@@ -201,8 +203,8 @@ class Group(_Strict):
     skills: Annotated[dict[Name, Annotated[float, Field(gt=0, allow_inf_nan=False)]],
                       BeforeValidator(_skills), Field(min_length=1)]
     concurrency: Annotated[int, Field(ge=1)] = 1
-    headcount: Optional[Annotated[int, Field(ge=0)]] = None
-    shifts: Optional[tuple[Shift, ...]] = None
+    headcount: Annotated[int, Field(ge=0)] | None = None
+    shifts: tuple[Shift, ...] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -318,7 +320,9 @@ def _hint(name: str, choices) -> str:
 
 
 def _clock(seconds: float) -> str:
-    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
+    """'HH:MM' (or 'HH:MM:SS' when there are seconds) from seconds after midnight."""
+    hours, minutes, secs = int(seconds // 3600), int(seconds % 3600 // 60), int(seconds % 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
 
 # ---------------------------------------------------------------- files
@@ -359,7 +363,7 @@ def _read_roster(path: Path) -> list[dict[str, Any]]:
             shift["breaks"] = [dict(zip(("at", "duration"), b.split("/", 1)))
                                for b in row["breaks"].split(";") if b.strip()]
         try:
-            shifts.append(Shift.model_validate(shift).model_dump())
+            shifts.append(Shift.model_validate(shift).model_dump(mode="json", exclude_none=True))
         except ValidationError as exc:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"]) or "row"
@@ -404,7 +408,7 @@ def read_yaml(path: Path) -> Any:
 
 # ---------------------------------------------------------------- loading
 
-def load_scenario(source: Union[str, Path, Mapping], overrides: Optional[Mapping[str, Any]] = None,
+def load_scenario(source: str | Path | Mapping, overrides: Mapping[str, Any] | None = None,
                   ) -> Scenario:
     """Load and validate a scenario from a YAML path or a dict, applying dotted-path ``overrides``.
 
@@ -490,13 +494,16 @@ def _format_errors(exc: ValidationError) -> list[str]:
                 path, text = row.split("\t", 1)
                 lines.append(f"{path}: {text}")
             continue
+        value = err["input"]
+        if err["type"] == "union_tag_invalid":
+            loc, value = [*loc, "dist"], value.get("dist")
         path = ".".join(loc) or "(top level)"
         if err["type"] == "missing":
             lines.append(f"{path}: required key is missing")
-        elif err["type"] == "extra_forbidden":
+        elif err["type"] == "extra_forbidden" or ", got " in msg or isinstance(value, Mapping):
             lines.append(f"{path}: {msg}")
         else:
-            lines.append(f"{path}: {msg}, got {_show(err['input'])}")
+            lines.append(f"{path}: {msg}, got {_show(value)}")
     return lines
 
 

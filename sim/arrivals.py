@@ -151,8 +151,14 @@ def generate_demand(sc: Scenario, replication: int, seed: int) -> Demand:
         work = q.handle_time.sample(stream(seed, replication, name, "handle_time"), n)
         patience = (np.full(n, np.inf) if q.patience is None
                     else q.patience.sample(stream(seed, replication, name, "patience"), n))
-        parts.append((times, np.full(n, q_index, dtype=np.int32), work, patience))
-    time, queue, work, patience = (np.concatenate(cols) for cols in zip(*parts))
-    order = np.argsort(time, kind="stable")
-    return Demand(time[order], queue[order], work[order], patience[order])
+        parts.append([times, np.full(n, q_index, dtype=np.int32), work, patience])
+    if len(parts) == 1:                                   # already in arrival order
+        return Demand(*parts[0])
+    order = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
+    columns = []
+    for c in range(4):                                    # one column at a time bounds the peak memory
+        columns.append(np.concatenate([p[c] for p in parts])[order])
+        for p in parts:
+            p[c] = None
+    return Demand(*columns)
 

@@ -29,19 +29,12 @@ from sim.scenario import DAY, Scenario
 
 WAITING, ANSWERED, ABANDONED = 0, 1, 2
 _OFF, _ON, _BREAK, _LEAVING = 0, 1, 2, 3
-_CHUNK = 65536  # arrivals converted to Python floats at a time (bounds memory)
+_INF = float("inf")
 
 
-class _CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the events it schedules."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.scheduled = 0
-
-    def schedule(self, event, priority=simpy.core.NORMAL, delay=0):
-        self.scheduled += 1
-        super().schedule(event, priority, delay)
+def _floats(values: np.ndarray) -> array:
+    """A compact array whose items read back as Python floats (fast scalar access, no NumPy scalars)."""
+    return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
 
 
 class _Agent:
@@ -51,7 +44,8 @@ class _Agent:
     def __init__(self, agent_id: int, group: int, shift_end: float):
         self.id, self.group, self.shift_end = agent_id, group, shift_end
         self.state, self.load, self.on_call, self.bucket = _OFF, 0, False, None
-        self.since = self.busy_since = self.duty_since = 0.0
+        self.since = self.duty_since = 0.0
+        self.busy_since: float | None = None     # start of the current busy period; None when idle
         self.break_due = self.break_from = 0.0
 
 
@@ -92,7 +86,9 @@ class Model:
 
     def __init__(self, sc: Scenario, demand: Demand):
         self.sc, self.demand = sc, demand
-        self.env = env = _CountingEnvironment()
+        self.env = env = simpy.Environment()
+        self.time, self.work, self.patience = _floats(demand.time), _floats(demand.work), _floats(demand.patience)
+        self.queue_of = array("i", demand.queue.astype(np.int32).tobytes())
         queue_names = list(sc.queues)
         self.is_call = [q.channel == "call" for q in sc.queues.values()]
         self.capacity = [g.concurrency for g in sc.groups.values()]
@@ -105,21 +101,24 @@ class Model:
         self.waiting = [deque() for _ in range(nq)]
         self.deadlines: list[list] = [[] for _ in range(nq)]
         self.n_wait = [0] * nq
-        self.max_queue_len = np.zeros((sc.n_intervals, nq), dtype=np.int64)
+        self.interval, self.last_interval = sc.interval, sc.n_intervals - 1
+        self.max_queue_len = [[0] * nq for _ in range(sc.n_intervals)]
 
         self.state = bytearray(n)
-        self.wait = np.full(n, np.nan)
-        self.end = np.full(n, np.nan)
-        self.group_of = np.full(n, -1, dtype=np.int16)
-        self.agent_of = np.full(n, -1, dtype=np.int32)
-        self.spans = {kind: (array("l"), array("d"), array("d"))
+        self.wait = array("d", [np.nan]) * n
+        self.end = array("d", [np.nan]) * n
+        self.group_of = array("h", [-1]) * n
+        self.agent_of = array("i", [-1]) * n
+        self.spans = {kind: (array("q"), array("d"), array("d"))
                       for kind in ("staffed", "busy", "overtime", "breaks")}
 
         self.agents: list[_Agent] = []
         self.agent_shift: list[tuple[float, float]] = []
         for gi, group in enumerate(sc.groups.values()):
             self._schedule_group(gi, group)
-        env.process(self._arrivals())
+        self.next_arrival = 0
+        if n:
+            self._at(self.time[0], self._arrivals)
         env.process(self._interval_ticks())
 
     # ------------------------------------------------------------ schedules
@@ -247,15 +246,24 @@ class Model:
 
     # ------------------------------------------------------------ contacts
 
-    def _arrivals(self):
-        env, demand = self.env, self.demand
-        for lo in range(0, len(demand), _CHUNK):
-            times = demand.time[lo:lo + _CHUNK].tolist()
-            queues = demand.queue[lo:lo + _CHUNK].tolist()
-            for i, (t, q) in enumerate(zip(times, queues), start=lo):
-                if t > env.now:
-                    yield env.timeout(t - env.now)
-                self._arrive(i, q, t)
+    def _arrivals(self, _event) -> None:
+        """Admit the contacts arriving before anything else is scheduled, then wait for the next one.
+
+        A contact arriving at t earlier than the next scheduled event (``env.peek()``) meets the state
+        exactly as it will be at t, so it is admitted without an event of its own; whatever it schedules
+        uses absolute times. Only arrivals that come after another event cost a SimPy event.
+        """
+        env, times, queue_of, n = self.env, self.time, self.queue_of, len(self.time)
+        i, now = self.next_arrival, env.now
+        while i < n:
+            t = times[i]
+            if t > now and t >= env.peek():
+                break
+            self._arrive(i, queue_of[i], t)
+            i += 1
+        self.next_arrival = i
+        if i < n:
+            env.timeout(times[i] - now).callbacks.append(self._arrivals)
 
     def _interval_ticks(self):
         """At each interval start, count the contacts carried over as that interval's queue length."""
@@ -263,7 +271,7 @@ class Model:
             yield self.env.timeout(k * self.sc.interval - self.env.now)
             for q in range(len(self.n_wait)):
                 self._purge(q, self.env.now)
-                self.max_queue_len[k, q] = self.n_wait[q]
+                self.max_queue_len[k][q] = self.n_wait[q]
 
     def _arrive(self, i: int, q: int, t: float) -> None:
         if self.n_wait[q]:
@@ -273,16 +281,17 @@ class Model:
             if agent is not None:
                 self._unpark(agent)
                 self._start(agent, i, q, t, 0.0)
-                self._park(agent, t)
+                if not agent.on_call:
+                    self._park(agent, t)
                 return
         self.waiting[q].append(i)
-        patience = self.demand.patience[i]
-        if patience < np.inf:
+        patience = self.patience[i]
+        if patience < _INF:
             heapq.heappush(self.deadlines[q], (t + patience, i))
-        self.n_wait[q] += 1
-        k = min(int(t // self.sc.interval), self.sc.n_intervals - 1)
-        if self.n_wait[q] > self.max_queue_len[k, q]:
-            self.max_queue_len[k, q] = self.n_wait[q]
+        self.n_wait[q] = waiting = self.n_wait[q] + 1
+        row = self.max_queue_len[min(int(t // self.interval), self.last_interval)]
+        if waiting > row[q]:
+            row[q] = waiting
 
     def _purge(self, q: int, now: float) -> None:
         """Remove contacts whose patience ran out by ``now``: abandoned at their deadline."""
@@ -291,7 +300,7 @@ class Model:
             _, i = heapq.heappop(heap)
             if state[i] == WAITING:
                 state[i] = ABANDONED
-                self.wait[i] = self.demand.patience[i]
+                self.wait[i] = self.patience[i]
                 self.n_wait[q] -= 1
 
     def _start(self, agent: _Agent, i: int, q: int, now: float, wait: float) -> None:
@@ -299,33 +308,36 @@ class Model:
         self.wait[i] = wait
         self.group_of[i] = agent.group
         self.agent_of[i] = agent.id
-        if agent.load == 0:
+        if agent.busy_since is None:
             agent.busy_since = now
         agent.load += 1
         if self.is_call[q]:
             agent.on_call = True
-        handle = self.demand.work[i] / self.proficiency[agent.group][q]
-        self.env.timeout(handle).callbacks.append(lambda _e: self._finish(agent, i, q))
+        done = now + self.work[i] / self.proficiency[agent.group][q]      # absolute: ``now`` may lead env.now
+        self.env.timeout(done - self.env.now, (agent, i, q)).callbacks.append(self._finish)
 
-    def _finish(self, agent: _Agent, i: int, q: int) -> None:
+    def _finish(self, event: simpy.Timeout) -> None:
+        agent, i, q = event.value
         now = self.env.now
         self.end[i] = now
         agent.load -= 1
         if self.is_call[q]:
             agent.on_call = False
-        if agent.load == 0:
+        if agent.state == _ON and not agent.break_due:
+            if agent.bucket is not None:
+                self._unpark(agent)
+            self._pull(agent, now)            # work taken at once continues the busy period
+            if not agent.on_call:
+                self._park(agent, now)
+        if not agent.load:
             self._record("busy", agent, agent.busy_since, now)
-        if agent.state != _ON or agent.break_due:
-            if agent.load == 0:
+            agent.busy_since = None
+            if agent.state != _ON or agent.break_due:
                 self._leave_floor(agent, now)
-            return
-        self._unpark(agent)
-        self._pull(agent, now)
-        self._park(agent, now)
 
     def _pull(self, agent: _Agent, now: float) -> None:
         """Fill the agent's free capacity from its queues in priority order (longest waiting first)."""
-        capacity, state, time = self.capacity[agent.group], self.state, self.demand.time
+        capacity, state, time = self.capacity[agent.group], self.state, self.time
         for q in self.skills[agent.group]:
             if agent.on_call or agent.load >= capacity:
                 return
@@ -347,9 +359,11 @@ class Model:
         self.env.run(until=horizon)
         for q in range(len(self.n_wait)):
             self._purge(q, horizon)
-        outcome = np.frombuffer(bytes(self.state), dtype=np.int8).copy()
+        # NumPy views share the compact arrays' memory: no copies of per-contact data.
+        outcome = np.frombuffer(self.state, dtype=np.int8)
+        wait = np.frombuffer(self.wait, dtype=np.float64)
         still = outcome == WAITING
-        self.wait[still] = horizon - self.demand.time[still]
+        wait[still] = horizon - self.demand.time[still]
         for agent in self.agents:
             if agent.load:
                 self._record("busy", agent, agent.busy_since, horizon)
@@ -362,12 +376,14 @@ class Model:
         spans = {kind: Spans(np.asarray(ids, dtype=np.int64), np.asarray(s), np.asarray(e))
                  for kind, (ids, s, e) in self.spans.items()}
         return EngineOutput(
-            outcome=outcome, wait=self.wait, end=self.end, group=self.group_of, agent=self.agent_of,
-            max_queue_len=self.max_queue_len,
+            outcome=outcome, wait=wait, end=np.frombuffer(self.end, dtype=np.float64),
+            group=np.frombuffer(self.group_of, dtype=np.int16),
+            agent=np.frombuffer(self.agent_of, dtype=np.int32),
+            max_queue_len=np.array(self.max_queue_len, dtype=np.int64).reshape(self.last_interval + 1, -1),
             agent_group=np.array([a.group for a in self.agents], dtype=np.int64),
             agent_shift=np.array(self.agent_shift, dtype=float).reshape(-1, 2),
             staffed=spans["staffed"], busy=spans["busy"], overtime=spans["overtime"], breaks=spans["breaks"],
-            events=self.env.scheduled,
+            events=next(self.env._eid),        # SimPy numbers every scheduled event
         )
 
 

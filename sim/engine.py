@@ -87,6 +87,7 @@ class Model:
     def __init__(self, sc: Scenario, demand: Demand):
         self.sc, self.demand = sc, demand
         self.env = env = simpy.Environment()
+        self._timeout, self._on_finish = env.timeout, self._finish    # bound once: hot path
         self.time, self.work, self.patience = _floats(demand.time), _floats(demand.work), _floats(demand.patience)
         self.queue_of = array("i", demand.queue.astype(np.int32).tobytes())
         queue_names = list(sc.queues)
@@ -117,9 +118,10 @@ class Model:
         for gi, group in enumerate(sc.groups.values()):
             self._schedule_group(gi, group)
         self.next_arrival = 0
-        if n:
-            self._at(self.time[0], self._arrivals)
-        env.process(self._interval_ticks())
+        self.arrival_pending = False     # whether a SimPy event is waiting for the next arrival
+        for k in range(1, sc.n_intervals):
+            self._at(k * sc.interval, self._interval_tick)
+        self._admit_arrivals()
 
     # ------------------------------------------------------------ schedules
 
@@ -153,7 +155,8 @@ class Model:
             self._at(end, lambda _e: self._shift_end(agent))
 
     def _at(self, when: float, callback) -> None:
-        self.env.timeout(when - self.env.now).callbacks.append(callback)
+        """Call ``callback(event)`` at absolute time ``when``, then admit the arrivals due before the next event."""
+        self.env.timeout(when - self.env.now).callbacks.extend((callback, self._admit_arrivals))
 
     def _on_duty(self, agent: _Agent) -> None:
         agent.state, agent.duty_since = _ON, self.env.now
@@ -246,40 +249,46 @@ class Model:
 
     # ------------------------------------------------------------ contacts
 
-    def _arrivals(self, _event) -> None:
-        """Admit the contacts arriving before anything else is scheduled, then wait for the next one.
+    def _admit_arrivals(self, _event=None) -> None:
+        """Admit every contact arriving before the next scheduled event; runs after each event.
 
-        A contact arriving at t earlier than the next scheduled event (``env.peek()``) meets the state
-        exactly as it will be at t, so it is admitted without an event of its own; whatever it schedules
-        uses absolute times. Only arrivals that come after another event cost a SimPy event.
+        A contact arriving at t earlier than every pending event (``env.peek()``) meets the state exactly
+        as it will be at t, so it is admitted now, without an event of its own (whatever it schedules
+        uses absolute times). A SimPy event waits for an arrival only when nothing is pending before it.
         """
-        env, times, queue_of, n = self.env, self.time, self.queue_of, len(self.time)
-        i, now = self.next_arrival, env.now
-        while i < n:
-            t = times[i]
-            if t > now and t >= env.peek():
-                break
-            self._arrive(i, queue_of[i], t)
+        env, times = self.env, self.time
+        i, n, now = self.next_arrival, len(times), env.now
+        upcoming = env.peek()
+        while i < n and (times[i] <= now or times[i] < upcoming):
+            self._arrive(i, self.queue_of[i], times[i])
             i += 1
+            upcoming = env.peek()
         self.next_arrival = i
-        if i < n:
-            env.timeout(times[i] - now).callbacks.append(self._arrivals)
+        if i < n and upcoming > times[i] and not self.arrival_pending:
+            env.timeout(times[i] - now).callbacks.append(self._arrival_due)
+            self.arrival_pending = True
 
-    def _interval_ticks(self):
-        """At each interval start, count the contacts carried over as that interval's queue length."""
-        for k in range(1, self.sc.n_intervals):
-            yield self.env.timeout(k * self.sc.interval - self.env.now)
-            for q in range(len(self.n_wait)):
-                self._purge(q, self.env.now)
-                self.max_queue_len[k][q] = self.n_wait[q]
+    def _arrival_due(self, _event) -> None:
+        self.arrival_pending = False
+        self._admit_arrivals()
+
+    def _interval_tick(self, _event) -> None:
+        """At an interval start, count the contacts carried over as that interval's queue length."""
+        now = self.env.now
+        row = self.max_queue_len[min(int(round(now / self.interval)), self.last_interval)]
+        for q in range(len(self.n_wait)):
+            self._purge(q, now)
+            row[q] = self.n_wait[q]
 
     def _arrive(self, i: int, q: int, t: float) -> None:
-        if self.n_wait[q]:
+        n_wait, deadlines = self.n_wait, self.deadlines[q]
+        if deadlines and deadlines[0][0] <= t:
             self._purge(q, t)
-        if not self.n_wait[q]:
+        if not n_wait[q]:
             agent = self._find_agent(q)
             if agent is not None:
-                self._unpark(agent)
+                del agent.bucket[agent]                  # found in a bucket: take it out
+                agent.bucket = None
                 self._start(agent, i, q, t, 0.0)
                 if not agent.on_call:
                     self._park(agent, t)
@@ -287,8 +296,8 @@ class Model:
         self.waiting[q].append(i)
         patience = self.patience[i]
         if patience < _INF:
-            heapq.heappush(self.deadlines[q], (t + patience, i))
-        self.n_wait[q] = waiting = self.n_wait[q] + 1
+            heapq.heappush(deadlines, (t + patience, i))
+        n_wait[q] = waiting = n_wait[q] + 1
         row = self.max_queue_len[min(int(t // self.interval), self.last_interval)]
         if waiting > row[q]:
             row[q] = waiting
@@ -304,17 +313,18 @@ class Model:
                 self.n_wait[q] -= 1
 
     def _start(self, agent: _Agent, i: int, q: int, now: float, wait: float) -> None:
+        group = agent.group
         self.state[i] = ANSWERED
         self.wait[i] = wait
-        self.group_of[i] = agent.group
+        self.group_of[i] = group
         self.agent_of[i] = agent.id
         if agent.busy_since is None:
             agent.busy_since = now
         agent.load += 1
         if self.is_call[q]:
             agent.on_call = True
-        done = now + self.work[i] / self.proficiency[agent.group][q]      # absolute: ``now`` may lead env.now
-        self.env.timeout(done - self.env.now, (agent, i, q)).callbacks.append(self._finish)
+        done = now + self.work[i] / self.proficiency[group][q]      # absolute: ``now`` may lead env.now
+        self._timeout(done - self.env.now, (agent, i, q)).callbacks.append(self._on_finish)
 
     def _finish(self, event: simpy.Timeout) -> None:
         agent, i, q = event.value
@@ -334,22 +344,25 @@ class Model:
             agent.busy_since = None
             if agent.state != _ON or agent.break_due:
                 self._leave_floor(agent, now)
+        self._admit_arrivals()
 
     def _pull(self, agent: _Agent, now: float) -> None:
         """Fill the agent's free capacity from its queues in priority order (longest waiting first)."""
-        capacity, state, time = self.capacity[agent.group], self.state, self.time
+        capacity, state, time, n_wait = self.capacity[agent.group], self.state, self.time, self.n_wait
         for q in self.skills[agent.group]:
             if agent.on_call or agent.load >= capacity:
                 return
-            if not self.n_wait[q] or (self.is_call[q] and agent.load):
+            if not n_wait[q] or (agent.load and self.is_call[q]):
                 continue
-            self._purge(q, now)
+            deadlines = self.deadlines[q]
+            if deadlines and deadlines[0][0] <= now:
+                self._purge(q, now)
             waiting = self.waiting[q]
-            while self.n_wait[q] and agent.load < capacity and not agent.on_call:
+            while n_wait[q] and agent.load < capacity and not agent.on_call:
                 i = waiting.popleft()
                 if state[i] != WAITING:
                     continue
-                self.n_wait[q] -= 1
+                n_wait[q] -= 1
                 self._start(agent, i, q, now, now - time[i])
 
     # ------------------------------------------------------------ run
@@ -359,6 +372,7 @@ class Model:
         self.env.run(until=horizon)
         for q in range(len(self.n_wait)):
             self._purge(q, horizon)
+        self.time = self.work = self.patience = self.queue_of = None   # inputs no longer needed
         # NumPy views share the compact arrays' memory: no copies of per-contact data.
         outcome = np.frombuffer(self.state, dtype=np.int8)
         wait = np.frombuffer(self.wait, dtype=np.float64)

@@ -1,10 +1,12 @@
 """SimPy model of one replication: contacts, agents, shifts, breaks and skill-based routing.
 
-Events per contact are kept to two: its arrival (one ``Timeout`` of a single arrival process fed with
-pre-drawn times) and its service completion (a ``Timeout`` whose callback frees the agent). Abandonment
-needs no event: a waiting contact carries a deadline (arrival + patience) in a heap, and every time the
-queue is looked at, contacts past their deadline are removed as abandoned at their deadline. Outcomes
-are exact because nothing can serve a contact between two events.
+Few events per contact (docs/engine.md). A service completion is one ``Timeout`` whose callback frees the
+agent. Arrivals are pre-drawn; after every event, the contacts arriving before the next scheduled event
+are admitted at once (they meet exactly the state they would meet at their own time), so an arrival costs
+a SimPy event only when nothing else is pending. Abandonment needs no event: a waiting contact carries a
+deadline (arrival + patience) in a heap, and whenever the queue is looked at, contacts past their deadline
+are removed as abandoned at their deadline; outcomes are exact because nothing can serve a contact
+between two events.
 
 Routing. An arriving contact goes to the eligible agent who has been idle longest (a chat: the eligible
 agent with a free slot and the fewest open chats, ties to the longest in that state). An agent with a

@@ -2,10 +2,14 @@
 
 Each replication starts empty; its first day is discarded as warm-up. The per-replication estimates are
 independent, so a Student-t interval over them is a valid confidence interval for the steady-state
-value; the test requires the formula's value inside the 99% interval.
+value; each test requires the formula's value inside the 99% interval.
+
+``python -m tests.test_validation`` prints the table of docs/validation.md.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,6 +22,41 @@ from tests.conftest import single_queue
 
 pytestmark = pytest.mark.slow
 WARMUP = pd.Timedelta("1D")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A scenario, the formula it must match, and the KPIs compared."""
+
+    name: str
+    scenario: dict
+    theory: dict          # KPI name -> value from the formula
+    replications: int = 40
+    seed: int = 101
+
+
+def _erlang_c(load: float, days: int) -> Case:
+    q = ErlangC(rate=load / 300, aht=300, agents=10)
+    return Case(f"Erlang C, 10 agents, load {load / 10:.2f}",
+                single_queue(agents=10, aht=300, load=load, days=days),
+                {"prob_wait": q.prob_wait, "mean_wait": q.mean_wait, "service_level": q.service_level(20)})
+
+
+def _erlang_a(load: float, patience: float) -> Case:
+    q = ErlangA(rate=load / 300, aht=300, agents=10, patience=patience)
+    return Case(f"Erlang A, 10 agents, load {load / 10:.2f}, patience {patience:g} s",
+                single_queue(agents=10, aht=300, load=load, patience=patience, days=4),
+                {"prob_abandon": q.prob_abandon, "mean_wait": q.mean_wait, "prob_wait": q.prob_wait}, seed=202)
+
+
+def _chat() -> Case:
+    q = ErlangC(rate=12.75 / 300, aht=300, agents=15)
+    return Case("chat, 5 agents x 3 slots = M/M/15, load 0.85",
+                single_queue(channel="chat", agents=5, concurrency=3, aht=300, load=12.75, days=5, answer_within=30),
+                {"prob_wait": q.prob_wait, "mean_wait": q.mean_wait, "service_level": q.service_level(30)}, seed=303)
+
+
+CASES = [_erlang_c(8.0, 4), _erlang_c(9.5, 16), _erlang_a(9.0, 600.0), _erlang_a(12.0, 300.0), _chat()]
 
 
 def per_replication(res: sim.Results) -> pd.DataFrame:
@@ -35,48 +74,42 @@ def per_replication(res: sim.Results) -> pd.DataFrame:
     })
 
 
-def assert_in_ci(samples: pd.Series, expected: float, label: str) -> None:
+def ci99(samples: pd.Series) -> tuple[float, float]:
+    """Mean and half-width of the 99% Student-t confidence interval."""
     n = len(samples)
-    mean = samples.mean()
-    half = stats.t.ppf(0.995, n - 1) * samples.std(ddof=1) / np.sqrt(n)
+    return samples.mean(), stats.t.ppf(0.995, n - 1) * samples.std(ddof=1) / np.sqrt(n)
+
+
+def assert_in_ci(samples: pd.Series, expected: float, label: str) -> None:
+    mean, half = ci99(samples)
     assert abs(mean - expected) <= half, f"{label}: theory {expected:.4f} outside {mean:.4f} ± {half:.4f}"
 
 
-@pytest.mark.parametrize(("load", "days", "replications"), [(8.0, 4, 20), (9.5, 16, 20)])
-def test_erlang_c(load, days, replications):
-    sc = sim.load_scenario(single_queue(agents=10, aht=300, load=load, days=days))
-    est = per_replication(sim.simulate(sc, replications=replications, seed=101))
-    theory = ErlangC(rate=load / 300, aht=300, agents=10)
-    assert_in_ci(est["prob_wait"], theory.prob_wait, "P(wait > 0)")
-    assert_in_ci(est["mean_wait"], theory.mean_wait, "mean wait")
-    assert_in_ci(est["service_level"], theory.service_level(20), "SL(20 s)")
+def estimates(case: Case) -> pd.DataFrame:
+    return per_replication(sim.simulate(sim.load_scenario(case.scenario), replications=case.replications,
+                                        seed=case.seed))
 
 
-@pytest.mark.parametrize(("load", "patience"), [(9.0, 600.0), (12.0, 300.0)])   # 12 Erlangs on 10 agents
-def test_erlang_a(load, patience):
-    sc = sim.load_scenario(single_queue(agents=10, aht=300, load=load, patience=patience, days=4))
-    est = per_replication(sim.simulate(sc, replications=20, seed=202))
-    theory = ErlangA(rate=load / 300, aht=300, agents=10, patience=patience)
-    assert_in_ci(est["prob_abandon"], theory.prob_abandon, "P(abandon)")
-    assert_in_ci(est["mean_wait"], theory.mean_wait, "mean wait")
-    assert_in_ci(est["prob_wait"], theory.prob_wait, "P(wait > 0)")
-
-
-def test_chat_concurrency_is_m_m_kc():
-    """5 agents × 3 chat slots, no slowdown, behave as 15 servers (M/M/15)."""
-    sc = sim.load_scenario(single_queue(channel="chat", agents=5, concurrency=3, aht=300, load=12.75,
-                                        days=5, answer_within=30))
-    est = per_replication(sim.simulate(sc, replications=20, seed=303))
-    theory = ErlangC(rate=12.75 / 300, aht=300, agents=15)
-    assert_in_ci(est["prob_wait"], theory.prob_wait, "P(wait > 0)")
-    assert_in_ci(est["mean_wait"], theory.mean_wait, "mean wait")
-    assert_in_ci(est["service_level"], theory.service_level(30), "SL(30 s)")
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_against_theory(case):
+    est = estimates(case)
+    for kpi, value in case.theory.items():
+        assert_in_ci(est[kpi], value, f"{case.name}: {kpi}")
 
 
 def test_formula_checks_can_fail():
     """The CI check rejects a value the simulation does not support (guards the guard)."""
-    sc = sim.load_scenario(single_queue(agents=10, aht=300, load=8.0, days=3))
-    est = per_replication(sim.simulate(sc, replications=10, seed=101))
+    est = estimates(Case("9 agents", single_queue(agents=10, aht=300, load=8.0, days=3), {}, replications=10))
     wrong = ErlangC(rate=8.0 / 300, aht=300, agents=9)   # one agent fewer
     with pytest.raises(AssertionError):
         assert_in_ci(est["mean_wait"], wrong.mean_wait, "mean wait")
+
+
+if __name__ == "__main__":
+    print("| case | KPI | theory | simulation (mean ± 99% CI half-width) | relative error |")
+    print("| --- | --- | --- | --- | --- |")
+    for case in CASES:
+        est = estimates(case)
+        for kpi, value in case.theory.items():
+            mean, half = ci99(est[kpi])
+            print(f"| {case.name} | {kpi} | {value:.4f} | {mean:.4f} ± {half:.4f} | {(mean - value) / value:+.2%} |")

@@ -113,6 +113,9 @@ def group_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication
                                for spans in (out.staffed, out.busy, out.overtime))
     answered = out.outcome == ANSWERED
     answer_time = demand.time[answered] + out.wait[answered]
+    in_service = Spans(out.agent[answered], answer_time, np.nan_to_num(out.end[answered], nan=sc.horizon))
+    contact = span_seconds(in_service, out.agent_group, ng, sc.interval, n)
+    slots = staffed * np.array([g.concurrency for g in sc.groups.values()])
     k = np.minimum((answer_time // sc.interval).astype(np.int64), n - 1)
     handled = np.bincount(k * ng + out.group[answered], minlength=n * ng).reshape(n, ng)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -124,6 +127,8 @@ def group_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication
             "staffed_agent_s": staffed.reshape(-1),
             "busy_agent_s": busy.reshape(-1),
             "occupancy": (busy / staffed).reshape(-1),
+            "contact_s": contact.reshape(-1),
+            "slot_utilisation": (contact / slots).reshape(-1),
             "overtime_agent_s": overtime.reshape(-1),
             "answered": handled.reshape(-1).astype(np.int64),
         })

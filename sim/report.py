@@ -58,13 +58,18 @@ def save_plots(results, directory: Path) -> list[Path]:
     gr = results.groups
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6), sharex=True)
     occupancy = _per_interval(gr, "group", "occupancy")
+    slots = _per_interval(gr, "group", "slot_utilisation")
     on_shift = _per_interval(gr, "group", "agents_on_shift")
-    for g in sc.groups:
-        top.plot(occupancy.index, occupancy[g], lw=1.1, label=g)
+    for g, group in sc.groups.items():
+        line, = top.plot(occupancy.index, occupancy[g], lw=1.1, label=g)
+        if group.concurrency > 1:
+            top.plot(slots.index, slots[g], lw=1.0, ls="--", color=line.get_color(),
+                     label=f"{g}: slot utilisation ({group.concurrency} slots)")
         bottom.plot(on_shift.index, on_shift[g], lw=1.1, label=g)
     top.set_ylim(-0.02, 1.02)
     top.set_ylabel("occupancy")
-    top.set_title("Occupancy: busy / staffed agent-seconds", fontsize=10)
+    top.set_title("Occupancy: busy / staffed agent-seconds (dashed: open chats / chat slots on duty)",
+                  fontsize=10)
     bottom.set_ylabel("agents on shift (mean)")
     top.legend(fontsize=8, loc="lower left")
     fig.tight_layout()

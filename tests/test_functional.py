@@ -94,3 +94,13 @@ def test_shift_crossing_midnight_covers_both_days():
     assert on[pd.Timestamp("2026-11-02 03:00")] > 0       # from the shift that began the evening before
     assert on[pd.Timestamp("2026-11-02 12:00")] == 0
     assert on[pd.Timestamp("2026-11-02 23:00")] > 0
+
+
+def test_slot_utilisation_matches_the_offered_load():
+    """Chats at 8 Erlangs on 5 agents x 4 slots, no abandonment: in steady state 8 of 20 slots are busy."""
+    sc = sim.load_scenario(single_queue(channel="chat", agents=5, concurrency=4, load=8, days=3))
+    res = sim.simulate(sc, replications=4, seed=2)
+    steady = res.groups[res.groups["interval_start"] >= pd.Timestamp("2026-11-03")]
+    utilisation = steady["contact_s"].sum() / (steady["staffed_agent_s"].sum() * 4)
+    assert abs(utilisation - 0.4) < 0.02
+    assert (steady["occupancy"] > utilisation).all()     # busy with at least one chat is more than slot use

@@ -76,6 +76,22 @@ def _summary_table(res) -> Table:
     return table
 
 
+def _groups_table(res) -> Table:
+    per_rep = res.groups.groupby(["group", "replication"], sort=False)[
+        ["staffed_agent_s", "busy_agent_s", "contact_s", "overtime_agent_s"]].sum()
+    totals = per_rep.groupby("group", sort=False).mean()
+    table = Table(title="agent groups (means over replications)")
+    for column in ("group", "agent-hours on duty", "occupancy", "slot utilisation", "overtime hours"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for name, row in totals.iterrows():
+        slots = row["staffed_agent_s"] * res.scenario.groups[name].concurrency
+        table.add_row(name, f"{row['staffed_agent_s'] / 3600:,.0f}",
+                      f"{row['busy_agent_s'] / row['staffed_agent_s']:.0%}" if row["staffed_agent_s"] else "-",
+                      f"{row['contact_s'] / slots:.0%}" if slots else "-",
+                      f"{row['overtime_agent_s'] / 3600:,.1f}")
+    return table
+
+
 def _run(args, console: Console) -> int:
     path = _scenario_path(args.scenario)
     sc = load_scenario(path, overrides=_overrides(args.overrides))
@@ -90,6 +106,7 @@ def _run(args, console: Console) -> int:
                        progress=lambda done: bar.update(task, completed=done))
     res.save(out, plots=not args.no_plots)
     console.print(_summary_table(res))
+    console.print(_groups_table(res))
     console.print(f"{res.runtime_s:.1f}s, results in {out}")
     return 0
 

@@ -54,7 +54,10 @@ def _overrides(pairs: list[str]) -> dict:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise UserError(f"--set: expected PATH=VALUE, got {pair!r}")
-        result[key.strip()] = yaml.safe_load(value)
+        try:
+            result[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise UserError(f"--set {key}: value is not valid YAML, got {value!r}") from None
     return result
 
 
@@ -104,7 +107,10 @@ def _run(args, console: Console) -> int:
         task = bar.add_task(f"simulating {sc.name}", total=args.replications)
         res = simulate(sc, replications=args.replications, seed=args.seed, record_contacts=args.contacts,
                        progress=lambda done: bar.update(task, completed=done))
-    res.save(out, plots=not args.no_plots)
+    try:
+        res.save(out, plots=not args.no_plots)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write results: {exc.strerror or exc}") from None
     console.print(_summary_table(res))
     console.print(_groups_table(res))
     console.print(f"{res.runtime_s:.1f}s, results in {out}")

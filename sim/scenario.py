@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -57,6 +58,13 @@ Duration = Annotated[float, BeforeValidator(_duration)]
 PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
 TimeOfDay = Annotated[float, BeforeValidator(_time_of_day),
                       PlainSerializer(lambda seconds: _clock(seconds), when_used="json")]
+def _local(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        raise ValueError("must be a local date-time without a time zone, such as 2026-11-11T00:00")
+    return value
+
+
+LocalDateTime = Annotated[datetime, AfterValidator(_local)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1)]
 
@@ -130,8 +138,8 @@ class Surge(_Strict):
     """A promotion window multiplying the arrival rate of some queues (all when ``queues`` is omitted)."""
 
     name: str = "surge"
-    start: datetime
-    end: datetime
+    start: LocalDateTime
+    end: LocalDateTime
     multiplier: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     queues: tuple[Name, ...] | None = None
     shape: Literal["step", "decay"] = "step"
@@ -227,7 +235,7 @@ class Scenario(_Strict):
     """A validated scenario; every time is in seconds, the clock origin being ``start``."""
 
     name: Name
-    start: datetime
+    start: LocalDateTime
     horizon: PositiveDuration
     interval: PositiveDuration = 900.0
     seed: Annotated[int, Field(ge=0)] = 0
@@ -397,6 +405,8 @@ def read_yaml(path: Path) -> Any:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError([f"{path}: cannot read: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
@@ -508,7 +518,7 @@ def _format_errors(exc: ValidationError) -> list[str]:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    text = value.isoformat() if isinstance(value, (date, datetime)) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 

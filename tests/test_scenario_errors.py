@@ -66,3 +66,17 @@ def test_roster_errors_name_the_line(tmp_path):
     with pytest.raises(sim.ScenarioError) as err:
         sim.load_scenario(path)
     assert "roster.csv line 3: count: input should be greater than or equal to 0, got '-2'" in str(err.value)
+
+
+def test_unreadable_inputs_and_outputs(tmp_path, capsys):
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"name: \xff\xfe\n")
+    assert main(["check", str(latin)]) == 2
+    assert capsys.readouterr().err.strip() == f"{latin}: not UTF-8 text (byte 6); save the file as UTF-8"
+    normal = str(ROOT / "scenarios" / "normal_day.yaml")
+    assert main(["check", normal, "--set", "queues.hotline.sla.target=["]) == 2
+    assert "--set queues.hotline.sla.target: value is not valid YAML, got '['" in capsys.readouterr().err
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert main(["run", normal, "--out", str(blocker), "--no-plots"]) == 2
+    assert f"--out {blocker}: cannot write results" in capsys.readouterr().err

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -46,16 +47,10 @@ class Results:
     totals: pd.DataFrame
     contacts: pd.DataFrame | None = None
     agents: pd.DataFrame | None = None
-    _summary: pd.DataFrame | None = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def summary(self) -> pd.DataFrame:
         """One row per queue over the horizon: means across replications with 95% CI half-widths."""
-        if self._summary is None:
-            self._summary = self._make_summary()
-        return self._summary
-
-    def _make_summary(self) -> pd.DataFrame:
         by_queue = self.totals.groupby("queue", sort=False)
         table = by_queue[["offered", "answered", "abandoned"]].mean()
         for kpi in _SUMMARY_KPIS:
@@ -63,9 +58,9 @@ class Results:
             table[f"{kpi}_ci95"] = by_queue[kpi].agg(ci95_halfwidth)
         table["max_wait_s"] = by_queue["max_wait_s"].max()
         table["sl_target"] = [self.scenario.queues[q].sla.target for q in table.index]
-        busy = self.intervals[self.intervals["offered"] > 0]
-        met = busy["service_level"] >= busy["sl_target"]
-        table["intervals_meeting_sl"] = met.groupby(busy["queue"]).mean().reindex(table.index)
+        with_traffic = self.intervals[self.intervals["offered"] > 0]
+        met = with_traffic["service_level"] >= with_traffic["sl_target"]
+        table["intervals_meeting_sl"] = met.groupby(with_traffic["queue"]).mean().reindex(table.index)
         table.insert(0, "channel", [self.scenario.queues[q].channel for q in table.index])
         table.insert(1, "replications", self.replications)
         return table.reset_index()

@@ -100,7 +100,7 @@ def _run(args, console: Console) -> int:
     sc = load_scenario(path, overrides=_overrides(args.overrides))
     if args.replications < 1:
         raise UserError(f"--replications: must be >= 1, got {args.replications}")
-    out = args.out or PROJECT_ROOT / "results" / sc.name
+    out = args.out or Path("results") / sc.name
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeRemainingColumn(), console=Console(stderr=True),
                   disable=not sys.stderr.isatty(), transient=True) as bar:

@@ -80,28 +80,34 @@ def queue_totals(sc: Scenario, demand: Demand, out: EngineOutput, replication: i
     return pd.DataFrame({"replication": replication, "queue": list(sc.queues), **kpis})
 
 
+_SPAN_CHUNK = 1 << 16   # spans split at a time: bounds the temporary memory of long runs
+
+
 def span_seconds(spans: Spans, agent_group: np.ndarray, n_groups: int, interval: float, n: int) -> np.ndarray:
     """Seconds covered by the spans of each group within each interval, shape (n, groups).
 
     Each span adds its partial first and last intervals directly and one full interval to every
     interval in between (through a difference array), so no error accumulates over the horizon.
     """
-    group = agent_group[spans.agent]
-    start = np.clip(spans.start, 0.0, n * interval)
-    end = np.clip(spans.end, 0.0, n * interval)
-    keep = end > start
-    group, start, end = group[keep], start[keep], end[keep]
-    first = np.minimum((start // interval).astype(np.int64), n - 1)
-    last = np.maximum(np.ceil(end / interval).astype(np.int64) - 1, first)
-    same = first == last
     cells = n * n_groups
-    seconds = (np.bincount(first * n_groups + group, np.where(same, end - start, (first + 1) * interval - start),
-                           minlength=cells)
-               + np.bincount(last * n_groups + group, np.where(same, 0.0, end - last * interval),
-                             minlength=cells))
-    inner = last > first + 1
-    steps = (np.bincount((first[inner] + 1) * n_groups + group[inner], minlength=cells + n_groups)
-             - np.bincount(last[inner] * n_groups + group[inner], minlength=cells + n_groups))
+    seconds = np.zeros(cells)
+    steps = np.zeros(cells + n_groups, dtype=np.int64)
+    for lo in range(0, spans.agent.size, _SPAN_CHUNK):
+        group = agent_group[spans.agent[lo:lo + _SPAN_CHUNK]]
+        start = np.clip(spans.start[lo:lo + _SPAN_CHUNK], 0.0, n * interval)
+        end = np.clip(spans.end[lo:lo + _SPAN_CHUNK], 0.0, n * interval)
+        keep = end > start
+        group, start, end = group[keep], start[keep], end[keep]
+        first = np.minimum((start // interval).astype(np.int64), n - 1)
+        last = np.maximum(np.ceil(end / interval).astype(np.int64) - 1, first)
+        same = first == last
+        seconds += np.bincount(first * n_groups + group,
+                               np.where(same, end - start, (first + 1) * interval - start), minlength=cells)
+        seconds += np.bincount(last * n_groups + group, np.where(same, 0.0, end - last * interval),
+                               minlength=cells)
+        inner = last > first + 1
+        steps += np.bincount((first[inner] + 1) * n_groups + group[inner], minlength=cells + n_groups)
+        steps -= np.bincount(last[inner] * n_groups + group[inner], minlength=cells + n_groups)
     full = np.cumsum(steps[:cells].reshape(n, n_groups), axis=0)
     return seconds.reshape(n, n_groups) + full * interval
 

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from sim.profiles import shares_per_interval
-from sim.scenario import Scenario
+from sim.scenario import Queue, Scenario
 from sim.streams import stream
 
 DECAY_STEP = 60.0  # seconds between evaluations of a decaying surge
@@ -129,36 +129,89 @@ class Demand:
     """The contacts of one replication, sorted by arrival time (all times in seconds).
 
     ``work`` is the handle time at proficiency 1 (an agent of proficiency p takes ``work / p``);
-    ``patience`` is infinite where customers never abandon.
+    ``patience`` is infinite where customers never abandon. ``retry``: the caller calls again if it
+    abandons or balks, after ``retry_delay``; ``balks``: the customer leaves at once if no agent is
+    free. Contacts a bot resolved are not here: ``deflected_time`` and ``deflected_queue`` count them.
+    ``attempt_streams[q]`` draws the attributes of queue q's retrials during the run (None: no retrials).
     """
 
     time: np.ndarray
     queue: np.ndarray
     work: np.ndarray
     patience: np.ndarray
+    retry: np.ndarray
+    retry_delay: np.ndarray
+    balks: np.ndarray
+    deflected_time: np.ndarray
+    deflected_queue: np.ndarray
+    attempt_streams: tuple[np.random.Generator | None, ...]
 
     def __len__(self) -> int:
         return self.time.size
 
 
+def _attributes(q: Queue, draw, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Patience, retry flag, retry delay and balking flag of ``n`` contacts; ``draw(purpose)`` gives a stream."""
+    patience = np.full(n, np.inf) if q.patience is None else q.patience.sample(draw("patience"), n)
+    balk = 0.0 if q.patience is None else q.patience.balk
+    balks = draw("balking").random(n) < balk if balk else np.zeros(n, dtype=bool)
+    if q.retrial is None or q.retrial.probability == 0:
+        return patience, np.zeros(n, dtype=bool), np.full(n, np.nan), balks
+    retry = draw("retrial").random(n) < q.retrial.probability
+    return patience, retry, q.retrial.delay.sample(draw("retrial_delay"), n), balks
+
+
+def retrial_attributes(q: Queue, rng: np.random.Generator) -> tuple[float, bool, float, bool]:
+    """Patience, retry flag, retry delay and balking flag of one retrial of queue ``q``, drawn from ``rng``."""
+    patience, retry, delay, balks = _attributes(q, lambda _purpose: rng, 1)
+    return float(patience[0]), bool(retry[0]), float(delay[0]), bool(balks[0])
+
+
+def bot_resolved(sc: Scenario, queue: str, times: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Which arrivals a bot resolves: share ``bot.share``, or ``share_during_surges`` inside a surge."""
+    bot = sc.queues[queue].bot
+    if bot is None:
+        return np.zeros(times.size, dtype=bool)
+    share = np.full(times.size, bot.share)
+    if bot.share_during_surges is not None:
+        for s in sc.surges:
+            if s.queues is None or queue in s.queues:
+                inside = (times >= sc.clock(s.start)) & (times < sc.clock(s.end))
+                share[inside] = bot.share_during_surges
+    return rng.random(times.size) < share
+
+
 def generate_demand(sc: Scenario, replication: int, seed: int) -> Demand:
-    """All arrivals of a replication with their attributes, each queue from its own named streams."""
-    parts = []
+    """All arrivals of a replication with their attributes, each queue from its own named streams.
+
+    Every arrival gets its draws before bots take their share, so the customers who reach an agent
+    keep the same handle time and patience whatever the bot share (common random numbers).
+    """
+    parts, deflected, attempt_streams = [], [], []
     for q_index, (name, q) in enumerate(sc.queues.items()):
+        def draw(purpose: str, name: str = name) -> np.random.Generator:
+            return stream(seed, replication, name, purpose)
+
         curve = rate_curve(sc, name, daily_factors(sc, name, replication, seed))
-        times = poisson_arrivals(curve, stream(seed, replication, name, "arrivals"))
+        times = poisson_arrivals(curve, draw("arrivals"))
         n = times.size
-        work = q.handle_time.sample(stream(seed, replication, name, "handle_time"), n)
-        patience = (np.full(n, np.inf) if q.patience is None
-                    else q.patience.sample(stream(seed, replication, name, "patience"), n))
-        parts.append([times, np.full(n, q_index, dtype=np.int32), work, patience])
+        columns = [times, np.full(n, q_index, dtype=np.int32), q.handle_time.sample(draw("handle_time"), n),
+                   *_attributes(q, draw, n)]
+        by_bot = bot_resolved(sc, name, times, draw("bot"))
+        if by_bot.any():
+            deflected.append((times[by_bot], q_index))
+            columns = [column[~by_bot] for column in columns]
+        parts.append(columns)
+        attempt_streams.append(draw("retrial_attempts") if q.retrial is not None else None)
+    bot_time = np.concatenate([t for t, _ in deflected]) if deflected else np.zeros(0)
+    bot_queue = (np.concatenate([np.full(t.size, qi, dtype=np.int32) for t, qi in deflected]) if deflected
+                 else np.zeros(0, dtype=np.int32))
     if len(parts) == 1:                                   # already in arrival order
-        return Demand(*parts[0])
+        return Demand(*parts[0], bot_time, bot_queue, tuple(attempt_streams))
     order = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
-    columns = []
-    for c in range(4):                                    # one column at a time bounds the peak memory
-        columns.append(np.concatenate([p[c] for p in parts])[order])
+    merged = []
+    for c in range(len(parts[0])):                        # one column at a time bounds the peak memory
+        merged.append(np.concatenate([p[c] for p in parts])[order])
         for p in parts:
             p[c] = None
-    return Demand(*columns)
-
+    return Demand(*merged, bot_time, bot_queue, tuple(attempt_streams))

@@ -113,7 +113,25 @@ class Empirical(_Distribution):
         return rng.choice(np.asarray(self.values), n)
 
 
+class _Balking(BaseModel):
+    balk: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
+    """Probability that a customer who finds no agent free leaves at once (on top of the patience)."""
+
+
+class ExponentialPatience(Exponential, _Balking):
+    """Exponential patience (s) with an optional balking probability."""
+
+
+class LogNormalPatience(LogNormal, _Balking):
+    """Lognormal patience (s) with an optional balking probability."""
+
+
+class ConstantPatience(Constant, _Balking):
+    """Constant patience (s) with an optional balking probability."""
+
+
 HandleTime = Annotated[
     Exponential | LogNormal | Gamma | Constant | Empirical, Field(discriminator="dist")
 ]
-Patience = Annotated[Exponential | LogNormal | Constant, Field(discriminator="dist")]
+Delay = HandleTime
+Patience = Annotated[ExponentialPatience | LogNormalPatience | ConstantPatience, Field(discriminator="dist")]

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from sim.arrivals import Demand
-from sim.scenario import DAY, Scenario
+from sim.arrivals import Demand, retrial_attributes
+from sim.attendance import Attendance
+from sim.scenario import Scenario, ShiftOccurrence
 
 WAITING, ANSWERED, ABANDONED = 0, 1, 2
 _OFF, _ON, _BREAK, _LEAVING = 0, 1, 2, 3
@@ -41,10 +42,10 @@ def _floats(values: np.ndarray) -> array:
 
 class _Agent:
     __slots__ = ("id", "group", "state", "load", "on_call", "bucket", "since", "busy_since",
-                 "duty_since", "shift_end", "break_due", "break_from")
+                 "duty_since", "shift_end", "break_due", "break_from", "speed")
 
-    def __init__(self, agent_id: int, group: int, shift_end: float):
-        self.id, self.group, self.shift_end = agent_id, group, shift_end
+    def __init__(self, agent_id: int, group: int, shift_end: float, speed: float):
+        self.id, self.group, self.shift_end, self.speed = agent_id, group, shift_end, speed
         self.state, self.load, self.on_call, self.bucket = _OFF, 0, False, None
         self.since = self.duty_since = 0.0
         self.busy_since: float | None = None     # start of the current busy period; None when idle
@@ -62,12 +63,18 @@ class Spans:
 
 @dataclass(frozen=True)
 class EngineOutput:
-    """Per-contact outcomes (aligned with the ``Demand``) and per-agent spans of one replication.
+    """Per-contact outcomes and per-agent spans of one replication.
 
-    ``wait`` is the time to answer, to abandonment, or, for contacts still waiting at the horizon, the
-    time waited so far. ``end`` is the service completion time (NaN if not completed).
+    Contacts are the demand's, in the same order, followed by the retrials created during the run
+    (``attempt`` counts earlier attempts of the same caller). ``wait`` is the time to answer, to
+    abandonment (0 for a contact that balked), or, for contacts still waiting at the horizon, the time
+    waited so far. ``end`` is the service completion time (NaN if not completed).
     """
 
+    time: np.ndarray
+    queue: np.ndarray
+    attempt: np.ndarray
+    balked: np.ndarray
     outcome: np.ndarray
     wait: np.ndarray
     end: np.ndarray
@@ -84,14 +91,20 @@ class EngineOutput:
 
 
 class Model:
-    """One replication of a scenario over pre-drawn demand. Build, then ``run()``."""
+    """One replication of a scenario over pre-drawn demand and attendance (None: everyone shows up).
 
-    def __init__(self, sc: Scenario, demand: Demand):
+    Build, then ``run()``.
+    """
+
+    def __init__(self, sc: Scenario, demand: Demand, attendance: Attendance | None = None):
         self.sc, self.demand = sc, demand
         self.env = env = simpy.Environment()
         self._timeout, self._on_finish = env.timeout, self._finish    # bound once: hot path
         self.time, self.work, self.patience = _floats(demand.time), _floats(demand.work), _floats(demand.patience)
         self.queue_of = array("i", demand.queue.astype(np.int32).tobytes())
+        self.retry, self.balks = bytearray(demand.retry.tobytes()), bytearray(demand.balks.tobytes())
+        self.retry_delay = _floats(demand.retry_delay)
+        self.queues = list(sc.queues.values())
         queue_names = list(sc.queues)
         self.is_call = [q.channel == "call" for q in sc.queues.values()]
         self.capacity = [g.concurrency for g in sc.groups.values()]
@@ -108,6 +121,8 @@ class Model:
         self.max_queue_len = [[0] * nq for _ in range(sc.n_intervals)]
 
         self.state = bytearray(n)
+        self.attempt = array("h", [0]) * n
+        self.balked = bytearray(n)
         self.wait = array("d", [np.nan]) * n
         self.end = array("d", [np.nan]) * n
         self.group_of = array("h", [-1]) * n
@@ -117,9 +132,9 @@ class Model:
 
         self.agents: list[_Agent] = []
         self.agent_shift: list[tuple[float, float]] = []
-        for gi, group in enumerate(sc.groups.values()):
-            self._schedule_group(gi, group)
-        self.next_arrival = 0
+        for gi, name in enumerate(sc.groups):
+            self._schedule_group(gi, name, attendance)
+        self.next_arrival, self.n_drawn = 0, n     # retrials created later are scheduled one by one
         self.arrival_pending = False     # whether a SimPy event is waiting for the next arrival
         for k in range(1, sc.n_intervals):
             self._at(k * sc.interval, self._interval_tick)
@@ -127,34 +142,30 @@ class Model:
 
     # ------------------------------------------------------------ schedules
 
-    def _schedule_group(self, gi: int, group) -> None:
-        sc, horizon = self.sc, self.sc.horizon
-        if group.shifts is None:
-            for _ in range(group.headcount):
-                self._add_agent(gi, 0.0, np.inf, ())
-            return
-        for shift in group.shifts:
-            for d in range(-1, sc.n_days):
-                if not shift.runs_on(sc.day(d)):
-                    continue
-                start = d * DAY + shift.start - sc.start_offset
-                end = start + shift.length
-                if end <= 0 or start >= horizon:
-                    continue
-                breaks = [(start + (b.at - shift.start) % DAY, b.duration) for b in shift.breaks]
-                for _ in range(shift.count):
-                    self._add_agent(gi, start, end, breaks)
+    def _schedule_group(self, gi: int, name: str, attendance: Attendance | None) -> None:
+        windows = [(self.sc.clock(w.start), self.sc.clock(w.end)) for w in self.sc.groups[name].mass_absences]
+        for occ in self.sc.shift_occurrences(name):
+            key = (name, occ.row, occ.day)
+            for k in range(occ.count):
+                if attendance is not None and not attendance.present[key][k]:
+                    continue                                    # a no-show
+                away = [] if attendance is None else [
+                    (max(lo, occ.start), min(hi, occ.end) - max(lo, occ.start))
+                    for (lo, hi), gone in zip(windows, attendance.missing[key][k])
+                    if gone and lo < occ.end and hi > occ.start]
+                self._add_agent(gi, occ, sorted([*occ.breaks, *away]))
 
-    def _add_agent(self, gi: int, start: float, end: float, breaks) -> None:
-        agent = _Agent(len(self.agents), gi, end)
+    def _add_agent(self, gi: int, occ: ShiftOccurrence, breaks) -> None:
+        """An agent working ``occ``; ``breaks`` (start, duration) include mass-absence windows."""
+        agent = _Agent(len(self.agents), gi, occ.end, occ.proficiency)
         self.agents.append(agent)
-        self.agent_shift.append((start, end))
-        self._at(max(start, 0.0), lambda _e: self._on_duty(agent))
+        self.agent_shift.append((occ.start, occ.end))
+        self._at(max(occ.start, 0.0), lambda _e: self._on_duty(agent))
         for at, duration in breaks:
             if 0.0 <= at < self.sc.horizon:
                 self._at(at, lambda _e, d=duration: self._break_due(agent, d))
-        if end < self.sc.horizon:
-            self._at(end, lambda _e: self._shift_end(agent))
+        if occ.end < self.sc.horizon:
+            self._at(occ.end, lambda _e: self._shift_end(agent))
 
     def _at(self, when: float, callback) -> None:
         """Call ``callback(event)`` at absolute time ``when``, then admit the arrivals due before the next event."""
@@ -258,8 +269,8 @@ class Model:
         as it will be at t, so it is admitted now, without an event of its own (whatever it schedules
         uses absolute times). A SimPy event waits for an arrival only when nothing is pending before it.
         """
-        env, times = self.env, self.time
-        i, n, now = self.next_arrival, len(times), env.now
+        env, times, n = self.env, self.time, self.n_drawn
+        i, now = self.next_arrival, env.now
         upcoming = env.peek()
         while i < n and (times[i] <= now or times[i] < upcoming):
             self._arrive(i, self.queue_of[i], times[i])
@@ -295,10 +306,17 @@ class Model:
                 if not agent.on_call:
                     self._park(agent, t)
                 return
+        if self.balks[i]:                                # finds nobody free and leaves at once
+            self.state[i], self.wait[i], self.balked[i] = ABANDONED, 0.0, 1
+            if self.retry[i]:
+                self._retry(i, q, t)
+            return
         self.waiting[q].append(i)
         patience = self.patience[i]
         if patience < _INF:
             heapq.heappush(deadlines, (t + patience, i))
+            if self.retry[i]:      # a real event at the deadline, so the retrial is created in time
+                self._at(t + patience, lambda _e: self._purge(q, self.env.now))
         n_wait[q] = waiting = n_wait[q] + 1
         row = self.max_queue_len[min(int(t // self.interval), self.last_interval)]
         if waiting > row[q]:
@@ -308,11 +326,29 @@ class Model:
         """Remove contacts whose patience ran out by ``now``: abandoned at their deadline."""
         heap, state = self.deadlines[q], self.state
         while heap and heap[0][0] <= now:
-            _, i = heapq.heappop(heap)
+            deadline, i = heapq.heappop(heap)
             if state[i] == WAITING:
                 state[i] = ABANDONED
                 self.wait[i] = self.patience[i]
                 self.n_wait[q] -= 1
+                if self.retry[i]:
+                    self._retry(i, q, deadline)
+
+    def _retry(self, i: int, q: int, left: float) -> None:
+        """Contact ``i`` left at ``left``; its caller calls again after its retry delay (a new contact)."""
+        when = left + self.retry_delay[i]
+        if when >= self.sc.horizon:
+            return
+        patience, retry, delay, balks = retrial_attributes(self.queues[q], self.demand.attempt_streams[q])
+        j = len(self.time)
+        for column, value in ((self.time, when), (self.queue_of, q), (self.work, self.work[i]),
+                              (self.patience, patience), (self.retry_delay, delay), (self.wait, np.nan),
+                              (self.end, np.nan), (self.group_of, -1), (self.agent_of, -1),
+                              (self.attempt, self.attempt[i] + 1)):
+            column.append(value)
+        for flags, value in ((self.retry, retry), (self.balks, balks), (self.state, WAITING), (self.balked, 0)):
+            flags.append(value)
+        self._at(when, lambda _e: self._arrive(j, q, when))
 
     def _start(self, agent: _Agent, i: int, q: int, now: float, wait: float) -> None:
         group = agent.group
@@ -325,7 +361,7 @@ class Model:
         agent.load += 1
         if self.is_call[q]:
             agent.on_call = True
-        done = now + self.work[i] / self.proficiency[group][q]      # absolute: ``now`` may lead env.now
+        done = now + self.work[i] / (self.proficiency[group][q] * agent.speed)   # absolute: ``now`` may lead env.now
         self._timeout(done - self.env.now, (agent, i, q)).callbacks.append(self._on_finish)
 
     def _finish(self, event: simpy.Timeout) -> None:
@@ -374,12 +410,13 @@ class Model:
         self.env.run(until=horizon)
         for q in range(len(self.n_wait)):
             self._purge(q, horizon)
-        self.time = self.work = self.patience = self.queue_of = None   # inputs no longer needed
+        self.work = self.patience = self.retry_delay = None      # inputs no longer needed
         # NumPy views share the compact arrays' memory: no copies of per-contact data.
         outcome = np.frombuffer(self.state, dtype=np.int8)
         wait = np.frombuffer(self.wait, dtype=np.float64)
+        time = np.frombuffer(self.time, dtype=np.float64)
         still = outcome == WAITING
-        wait[still] = horizon - self.demand.time[still]
+        wait[still] = horizon - time[still]
         for agent in self.agents:
             if agent.load:
                 self._record("busy", agent, agent.busy_since, horizon)
@@ -392,6 +429,8 @@ class Model:
         spans = {kind: Spans(np.asarray(ids, dtype=np.int64), np.asarray(s), np.asarray(e))
                  for kind, (ids, s, e) in self.spans.items()}
         return EngineOutput(
+            time=time, queue=np.frombuffer(self.queue_of, dtype=np.int32),
+            attempt=np.frombuffer(self.attempt, dtype=np.int16), balked=np.frombuffer(self.balked, dtype=bool),
             outcome=outcome, wait=wait, end=np.frombuffer(self.end, dtype=np.float64),
             group=np.frombuffer(self.group_of, dtype=np.int16),
             agent=np.frombuffer(self.agent_of, dtype=np.int32),
@@ -402,7 +441,3 @@ class Model:
             events=next(self.env._eid),        # SimPy numbers every scheduled event
         )
 
-
-def run_replication(sc: Scenario, demand: Demand) -> EngineOutput:
-    """Simulate one replication of ``sc`` over the given demand."""
-    return Model(sc, demand).run()

@@ -22,9 +22,9 @@ def _per_cell(key: np.ndarray, n_cells: int, weights=None) -> np.ndarray:
     return np.bincount(key, weights=weights, minlength=n_cells)
 
 
-def _queue_kpis(sc: Scenario, demand: Demand, out: EngineOutput, key: np.ndarray, cells: int) -> dict:
+def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) -> dict:
     """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1)."""
-    threshold = np.array([q.sla.answer_within for q in sc.queues.values()])[demand.queue]
+    threshold = np.array([q.sla.answer_within for q in sc.queues.values()])[out.queue]
     answered = out.outcome == ANSWERED
     abandoned = out.outcome == ABANDONED
     waiting = out.outcome == WAITING
@@ -32,6 +32,7 @@ def _queue_kpis(sc: Scenario, demand: Demand, out: EngineOutput, key: np.ndarray
     left = answered | abandoned
 
     offered = _per_cell(key, cells)
+    retrials = _per_cell(key, cells, out.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
     n_abandoned = _per_cell(key, cells, abandoned)
     n_within = _per_cell(key, cells, answered & within)
@@ -44,12 +45,15 @@ def _queue_kpis(sc: Scenario, demand: Demand, out: EngineOutput, key: np.ndarray
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
             "offered": offered.astype(np.int64),
+            "first_attempts": offered.astype(np.int64) - retrials,
+            "retrials": retrials,
             "answered": n_answered.astype(np.int64),
             "abandoned": n_abandoned.astype(np.int64),
             "waiting_at_end": (offered - n_answered - n_abandoned).astype(np.int64),
             "queued": _per_cell(key, cells, out.wait > 0).astype(np.int64),
             "answered_within_sl": n_within.astype(np.int64),
             "abandoned_within_sl": _per_cell(key, cells, abandoned & within).astype(np.int64),
+            "balked": _per_cell(key, cells, out.balked).astype(np.int64),
             "service_level": n_within / (offered - undecided),
             "abandon_rate": n_abandoned / offered,
             "asa_s": wait_answered / n_answered,
@@ -61,8 +65,10 @@ def _queue_kpis(sc: Scenario, demand: Demand, out: EngineOutput, key: np.ndarray
 def queue_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per (interval, queue): volumes, service level, waits and queue length."""
     nq, n = len(sc.queues), sc.n_intervals
-    k = np.minimum((demand.time // sc.interval).astype(np.int64), n - 1)
-    kpis = _queue_kpis(sc, demand, out, k * nq + demand.queue, n * nq)
+    k = np.minimum((out.time // sc.interval).astype(np.int64), n - 1)
+    kpis = _queue_kpis(sc, out, k * nq + out.queue, n * nq)
+    bot_k = np.minimum((demand.deflected_time // sc.interval).astype(np.int64), n - 1)
+    kpis["deflected"] = np.bincount(bot_k * nq + demand.deflected_queue, minlength=n * nq)
     return pd.DataFrame({
         "replication": replication,
         "interval_start": np.repeat(interval_starts(sc), nq),
@@ -76,7 +82,8 @@ def queue_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication
 
 def queue_totals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per queue with the KPIs over the whole horizon."""
-    kpis = _queue_kpis(sc, demand, out, demand.queue.astype(np.int64), len(sc.queues))
+    kpis = _queue_kpis(sc, out, out.queue.astype(np.int64), len(sc.queues))
+    kpis["deflected"] = np.bincount(demand.deflected_queue, minlength=len(sc.queues))
     return pd.DataFrame({"replication": replication, "queue": list(sc.queues), **kpis})
 
 
@@ -118,7 +125,7 @@ def group_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication
     staffed, busy, overtime = (span_seconds(spans, out.agent_group, ng, sc.interval, n)
                                for spans in (out.staffed, out.busy, out.overtime))
     answered = out.outcome == ANSWERED
-    answer_time = demand.time[answered] + out.wait[answered]
+    answer_time = out.time[answered] + out.wait[answered]
     in_service = Spans(out.agent[answered], answer_time, np.nan_to_num(out.end[answered], nan=sc.horizon))
     contact = span_seconds(in_service, out.agent_group, ng, sc.interval, n)
     slots = staffed * np.array([g.concurrency for g in sc.groups.values()])
@@ -145,11 +152,13 @@ def contact_records(sc: Scenario, demand: Demand, out: EngineOutput, replication
     outcome = np.array(["waiting", "answered", "abandoned"])[out.outcome]
     return pd.DataFrame({
         "replication": replication,
-        "arrival_s": demand.time,
-        "queue": np.array(list(sc.queues))[demand.queue],
+        "arrival_s": out.time,
+        "queue": np.array(list(sc.queues))[out.queue],
+        "attempt": out.attempt,
         "outcome": outcome,
+        "balked": out.balked,
         "wait_s": out.wait,
-        "handle_s": out.end - demand.time - out.wait,
+        "handle_s": out.end - out.time - out.wait,
         "end_s": out.end,
         "group": np.array(list(sc.groups) + [""])[out.group],
         "agent": out.agent,

@@ -9,6 +9,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.arrivals import generate_demand
+from sim.attendance import draw_attendance
 from sim.engine import Model
 from sim.results import Results
 from sim.scenario import Scenario
@@ -32,7 +33,7 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None,
     events = 0
     for r in range(replications):
         demand = generate_demand(sc, r, seed)
-        out = Model(sc, demand).run()
+        out = Model(sc, demand, draw_attendance(sc, r, seed)).run()
         events += out.events
         tables["intervals"].append(metrics.queue_intervals(sc, demand, out, r))
         tables["groups"].append(metrics.group_intervals(sc, demand, out, r))

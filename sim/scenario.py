@@ -12,6 +12,7 @@ import csv
 import difflib
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -30,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.distributions import HandleTime, Patience
+from sim.distributions import Delay, HandleTime, Patience
 from sim.profiles import BUILTIN_PROFILES
 from sim.units import parse_duration, parse_time_of_day
 
@@ -124,6 +125,23 @@ class ServiceLevel(_Strict):
     target: Annotated[float, Field(gt=0, le=1)] = 0.8
 
 
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class Retrial(_Strict):
+    """A caller who abandons (or balks) calls again with ``probability`` after a ``delay`` (calls only)."""
+
+    probability: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+    delay: Delay
+
+
+class Bot(_Strict):
+    """Share of a chat queue's arrivals a bot resolves without an agent (optionally lower in surges)."""
+
+    share: Probability
+    share_during_surges: Probability | None = None
+
+
 class Queue(_Strict):
     """One kind of contact with its channel, demand, handle time, patience and service level."""
 
@@ -132,6 +150,8 @@ class Queue(_Strict):
     handle_time: HandleTime
     patience: Patience | None = None
     sla: ServiceLevel = ServiceLevel()
+    retrial: Retrial | None = None
+    bot: Bot | None = None
 
 
 class Surge(_Strict):
@@ -168,6 +188,7 @@ class Shift(_Strict):
     end: TimeOfDay
     count: Annotated[int, Field(ge=0)]
     breaks: tuple[Break, ...] = ()
+    proficiency: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     days: tuple[date | Literal[WEEKDAYS], ...] | None = None
 
     @field_validator("days", mode="before")
@@ -202,10 +223,25 @@ def _skills(value: object) -> object:
     return value
 
 
+class MassAbsence(_Strict):
+    """A window in which each agent of the group on shift is missing with probability ``share``."""
+
+    start: LocalDateTime
+    end: LocalDateTime
+    share: Probability
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MassAbsence:
+        if self.end <= self.start:
+            raise ValueError(f"end must be after start, got start {self.start} and end {self.end}")
+        return self
+
+
 class Group(_Strict):
     """Agents with the same skills and schedule: a fixed ``headcount`` all horizon, or ``shifts``.
 
     A ``roster`` CSV (one row per shift block) may replace ``shifts``; it is read at load time.
+    ``absenteeism`` is the probability that a rostered agent does not show up for a shift.
     """
 
     skills: Annotated[dict[Name, Annotated[float, Field(gt=0, allow_inf_nan=False)]],
@@ -213,6 +249,8 @@ class Group(_Strict):
     concurrency: Annotated[int, Field(ge=1)] = 1
     headcount: Annotated[int, Field(ge=0)] | None = None
     shifts: tuple[Shift, ...] | None = None
+    absenteeism: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    mass_absences: tuple[MassAbsence, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -229,6 +267,19 @@ class Group(_Strict):
         if (self.headcount is None) == (self.shifts is None):
             raise ValueError("needs exactly one of 'headcount', 'shifts' or 'roster'")
         return self
+
+
+@dataclass(frozen=True)
+class ShiftOccurrence:
+    """One shift row on one day, in seconds from the clock origin; ``breaks`` are (start, duration)."""
+
+    row: int
+    day: int
+    start: float
+    end: float
+    breaks: tuple[tuple[float, float], ...]
+    count: int
+    proficiency: float
 
 
 class Scenario(_Strict):
@@ -268,6 +319,27 @@ class Scenario(_Strict):
         """Seconds from ``start`` to ``when``."""
         return (when - self.start).total_seconds()
 
+    def shift_occurrences(self, group: str) -> list[ShiftOccurrence]:
+        """Every shift of ``group`` that overlaps the horizon, in roster order then by day.
+
+        A ``headcount`` group has one occurrence covering the whole horizon (row 0, day 0).
+        """
+        g = self.groups[group]
+        if g.shifts is None:
+            return [ShiftOccurrence(0, 0, 0.0, math.inf, (), g.headcount, 1.0)]
+        found = []
+        for row, shift in enumerate(g.shifts):
+            for day in range(-1, self.n_days):
+                if not shift.runs_on(self.day(day)):
+                    continue
+                start = day * DAY + shift.start - self.start_offset
+                end = start + shift.length
+                if end <= 0 or start >= self.horizon:
+                    continue
+                breaks = tuple((start + (b.at - shift.start) % DAY, b.duration) for b in shift.breaks)
+                found.append(ShiftOccurrence(row, day, start, end, breaks, shift.count, shift.proficiency))
+        return found
+
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
         problems = list(_cross_problems(self))
@@ -296,6 +368,10 @@ def _cross_problems(sc: Scenario):
                    f"needs 24 hourly weights or {sc.intervals_per_day} (one per interval), got {n}")
         if not any(qname in g.skills for g in sc.groups.values()):
             yield f"queues.{qname}", "no group has this queue among its skills"
+        if q.retrial is not None and q.channel != "call":
+            yield f"queues.{qname}.retrial", f"retrials apply to calls, got channel {q.channel!r}"
+        if q.bot is not None and q.channel != "chat":
+            yield f"queues.{qname}.bot", f"bots answer chats, got channel {q.channel!r}"
     for i, surge in enumerate(sc.surges):
         for qname in surge.queues or ():
             if qname not in sc.queues:
@@ -308,6 +384,10 @@ def _cross_problems(sc: Scenario):
                 yield f"groups.{gname}.skills", f"unknown queue{_hint(qname, sc.queues)}, got {qname!r}"
         for i, shift in enumerate(g.shifts or ()):
             yield from _shift_problems(sc, f"groups.{gname}.shifts.{i}", shift)
+        for i, window in enumerate(g.mass_absences):
+            if sc.clock(window.end) <= 0 or sc.clock(window.start) >= sc.horizon:
+                yield (f"groups.{gname}.mass_absences.{i}",
+                       f"window {window.start} - {window.end} lies outside the horizon")
 
 
 def _shift_problems(sc: Scenario, path: str, shift: Shift):
@@ -351,7 +431,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _read_roster(path: Path) -> list[dict[str, Any]]:
-    """Rows ``start,end,count[,days][,breaks]``: days separated by ';', breaks as 'HH:MM/duration;...'."""
+    """Rows ``start,end,count[,days][,breaks][,proficiency]``: days and breaks ('HH:MM/duration') split by ';'."""
     rows = _read_csv(path)
     if not rows:
         raise ValueError(f"roster {path} has no rows")
@@ -360,11 +440,13 @@ def _read_roster(path: Path) -> list[dict[str, Any]]:
         raise ValueError(f"roster {path} lacks column(s) {sorted(missing)}")
     shifts, problems = [], []
     for line, row in enumerate(rows, start=2):
-        extra = set(row) - {"start", "end", "count", "days", "breaks"}
+        extra = set(row) - {"start", "end", "count", "days", "breaks", "proficiency"}
         if extra:
             problems.append(f"{path} line {line}: unknown column(s) {sorted(extra)}")
             continue
         shift: dict[str, Any] = {"start": row["start"], "end": row["end"], "count": row["count"]}
+        if row.get("proficiency"):
+            shift["proficiency"] = row["proficiency"]
         if row.get("days"):
             shift["days"] = [d.strip() for d in row["days"].split(";") if d.strip()]
         if row.get("breaks"):
@@ -475,9 +557,9 @@ def _apply_overrides(data: dict, overrides: Mapping[str, Any]) -> list[str]:
 
 
 def _vocabulary() -> set[str]:
-    models = [Arrivals, ServiceLevel, Queue, Surge, Break, Shift, Group, Scenario]
+    models = [Arrivals, ServiceLevel, Retrial, Bot, Queue, Surge, Break, Shift, MassAbsence, Group, Scenario]
     from sim import distributions
-    models += [distributions.Exponential, distributions.LogNormal, distributions.Gamma,
+    models += [distributions.ExponentialPatience, distributions.LogNormal, distributions.Gamma,
                distributions.Constant, distributions.Empirical]
     return {name for m in models for name in m.model_fields} | {"roster"}
 
@@ -496,8 +578,8 @@ def _format_errors(exc: ValidationError) -> list[str]:
     lines = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
-        # Discriminated unions add the tag (e.g. "lognormal") after handle_time/patience.
-        loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] in ("handle_time", "patience"))]
+        # Discriminated unions add the tag (e.g. "lognormal") after the distribution's key.
+        loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] in ("handle_time", "patience", "delay"))]
         msg = _message(err)
         if msg.startswith(_CROSS_MARK):
             for row in msg.removeprefix(_CROSS_MARK).split("\n"):

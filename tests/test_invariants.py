@@ -18,11 +18,12 @@ handle_times = st.one_of(
     st.builds(lambda v: {"dist": "constant", "value": v}, st.floats(30, 900)),
     st.builds(lambda v: {"dist": "empirical", "values": v}, st.lists(st.floats(10, 900), min_size=1, max_size=5)),
 )
+balks = st.sampled_from([0.0, 0.0, 0.2, 0.7])
 patiences = st.one_of(
     st.none(),
-    st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(10, 600)),
+    st.builds(lambda m, b: {"dist": "exponential", "mean": m, "balk": b}, st.floats(10, 600), balks),
     st.builds(lambda m, cv: {"dist": "lognormal", "mean": m, "cv": cv}, st.floats(10, 600), st.floats(0.2, 2)),
-    st.builds(lambda v: {"dist": "constant", "value": v}, st.floats(10, 600)),
+    st.builds(lambda v, b: {"dist": "constant", "value": v, "balk": b}, st.floats(10, 600), balks),
 )
 clock = st.integers(0, 23).map(lambda h: f"{h:02d}:00")
 
@@ -31,7 +32,7 @@ clock = st.integers(0, 23).map(lambda h: f"{h:02d}:00")
 def shifts(draw):
     start, length = draw(st.integers(0, 23)), draw(st.integers(2, 12))
     shift = {"start": f"{start:02d}:00", "end": f"{(start + length) % 24:02d}:00",
-             "count": draw(st.integers(0, 6))}
+             "count": draw(st.integers(0, 6)), "proficiency": draw(st.sampled_from([1.0, 1.0, 0.6]))}
     if draw(st.booleans()):
         at = (start + draw(st.integers(0, length - 1))) % 24
         shift["breaks"] = [{"at": f"{at:02d}:00", "duration": draw(st.sampled_from(["15min", "30min", "1h"]))}]
@@ -50,12 +51,21 @@ def scenarios(draw):
         patience = draw(patiences)
         if patience is not None:
             queue["patience"] = patience
+        if queue["channel"] == "call" and draw(st.booleans()):
+            queue["retrial"] = {"probability": draw(st.floats(0, 0.9)),
+                                "delay": {"dist": "exponential", "mean": draw(st.floats(10, 1800))}}
+        if queue["channel"] == "chat" and draw(st.booleans()):
+            queue["bot"] = {"share": draw(st.floats(0, 1)), "share_during_surges": draw(st.floats(0, 1))}
         queues[name] = queue
     groups = {}
     for g in range(draw(st.integers(1, 3))):
         skills = draw(st.lists(st.sampled_from(list(queues)), min_size=1, unique=True))
         group = {"skills": {q: draw(st.floats(0.5, 1.5)) for q in skills},
-                 "concurrency": draw(st.integers(1, 4))}
+                 "concurrency": draw(st.integers(1, 4)), "absenteeism": draw(st.sampled_from([0.0, 0.2]))}
+        if draw(st.booleans()):
+            start = draw(st.integers(0, 20))
+            group["mass_absences"] = [{"start": f"2026-11-10T{start:02d}:00", "end": f"2026-11-10T{start + 3:02d}:00",
+                                       "share": draw(st.floats(0, 1))}]
         if draw(st.booleans()):
             group["headcount"] = draw(st.integers(0, 8))
         else:
@@ -92,8 +102,10 @@ def test_engine_invariants(data):
     res = sim.simulate(sc, record_contacts=True)
     iv, contacts, agents = res.intervals, res.contacts, res.agents
 
-    # Conservation, per interval and over the run.
+    # Conservation of contacts and of attempts, per interval and over the run.
     assert (iv["offered"] == iv["answered"] + iv["abandoned"] + iv["waiting_at_end"]).all()
+    assert (iv["offered"] == iv["first_attempts"] + iv["retrials"]).all()
+    assert (contacts.loc[contacts["balked"], "wait_s"] == 0).all()
     counts = contacts["outcome"].value_counts()
     assert len(contacts) == iv["offered"].sum()
     assert counts.get("answered", 0) == iv["answered"].sum()

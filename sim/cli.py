@@ -63,8 +63,8 @@ def _overrides(pairs: list[str]) -> dict:
 
 def _summary_table(res) -> Table:
     table = Table(title=f"{res.scenario.name}: {res.replications} replication(s), seed {res.seed}")
-    for column in ("queue", "channel", "offered", "answered", "abandoned", "service level",
-                   "target", "intervals ≥ target", "abandon", "ASA (s)"):
+    for column in ("queue", "channel", "offered", "retrials", "bot", "answered", "service level", "target",
+                   "intervals ≥ target", "abandoned", "ASA (s)"):
         table.add_column(column, justify="left" if column in ("queue", "channel") else "right")
 
     def pm(row, kpi, fmt):
@@ -72,8 +72,8 @@ def _summary_table(res) -> Table:
         return fmt.format(row[kpi]) + ("" if ci != ci else " ±" + fmt.format(ci))
 
     for _, row in res.summary.iterrows():
-        table.add_row(row["queue"], row["channel"], f"{row['offered']:,.0f}", f"{row['answered']:,.0f}",
-                      f"{row['abandoned']:,.0f}", pm(row, "service_level", "{:.1%}"),
+        table.add_row(row["queue"], row["channel"], f"{row['offered']:,.0f}", f"{row['retrials']:,.0f}",
+                      f"{row['deflected']:,.0f}", f"{row['answered']:,.0f}", pm(row, "service_level", "{:.1%}"),
                       f"{row['sl_target']:.0%}", f"{row['intervals_meeting_sl']:.0%}",
                       pm(row, "abandon_rate", "{:.1%}"), pm(row, "asa_s", "{:.1f}"))
     return table
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     elif argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv = ["run", *argv]            # `python run.py SCENARIO` is `run SCENARIO`
     args = _parser().parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else 130)
+    console = Console(width=None if sys.stdout.isatty() else 150)
     try:
         if args.command == "check":
             sc = load_scenario(_scenario_path(args.scenario), overrides=_overrides(args.overrides))

@@ -52,7 +52,8 @@ class Results:
     def summary(self) -> pd.DataFrame:
         """One row per queue over the horizon: means across replications with 95% CI half-widths."""
         by_queue = self.totals.groupby("queue", sort=False)
-        table = by_queue[["offered", "answered", "abandoned"]].mean()
+        table = by_queue[["offered", "first_attempts", "retrials", "answered", "abandoned", "balked",
+                          "deflected"]].mean()
         for kpi in _SUMMARY_KPIS:
             table[kpi] = by_queue[kpi].mean()
             table[f"{kpi}_ci95"] = by_queue[kpi].agg(ci95_halfwidth)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim.distributions import OrderValueShare
 from sim.profiles import shares_per_interval
-from sim.scenario import Queue, Scenario
+from sim.scenario import ORDERS, Arrivals, Queue, Scenario
 from sim.streams import stream
 
 DECAY_STEP = 60.0  # seconds between evaluations of a decaying surge
@@ -33,9 +34,14 @@ class RateCurve:
         return float(np.sum(self.rates * np.diff(self.edges)))
 
 
+def _spec(sc: Scenario, name: str) -> Arrivals:
+    """The arrivals specification of a queue, or of the orders stream (``ORDERS``)."""
+    return sc.orders.arrivals if name == ORDERS else sc.queues[name].arrivals
+
+
 def daily_factors(sc: Scenario, queue: str, replication: int, seed: int) -> np.ndarray:
     """Gamma(1/cv², cv²) busyness factor per calendar day of the horizon (mean 1; all 1 if cv = 0)."""
-    cv = sc.queues[queue].arrivals.day_to_day_cv
+    cv = _spec(sc, queue).day_to_day_cv
     if cv == 0:
         return np.ones(sc.n_days)
     shape = 1.0 / cv**2
@@ -43,8 +49,8 @@ def daily_factors(sc: Scenario, queue: str, replication: int, seed: int) -> np.n
 
 
 def rate_curve(sc: Scenario, queue: str, day_factors: np.ndarray | None = None) -> RateCurve:
-    """The rate curve of ``queue`` over the horizon, with the given day-to-day factors (default 1)."""
-    arr = sc.queues[queue].arrivals
+    """The rate curve of ``queue`` (or of ``ORDERS``) over the horizon, with the given day factors (default 1)."""
+    arr = _spec(sc, queue)
     n, per_day = sc.n_intervals, sc.intervals_per_day
     first = int(round(sc.start_offset / sc.interval))
     slot = first + np.arange(n)                      # interval index counted from midnight of day 0
@@ -131,7 +137,8 @@ class Demand:
     ``work`` is the handle time at proficiency 1 (an agent of proficiency p takes ``work / p``);
     ``patience`` is infinite where customers never abandon. ``retry``: the caller calls again if it
     abandons or balks, after ``retry_delay``; ``balks``: the customer leaves at once if no agent is
-    free. Contacts a bot resolved are not here: ``deflected_time`` and ``deflected_queue`` count them.
+    free; ``amount`` is a refund item's value (NaN for chats and calls). Contacts a bot resolved are not
+    here: ``deflected_time`` and ``deflected_queue`` count them.
     ``attempt_streams[q]`` draws the attributes of queue q's retrials during the run (None: no retrials).
     """
 
@@ -142,6 +149,7 @@ class Demand:
     retry: np.ndarray
     retry_delay: np.ndarray
     balks: np.ndarray
+    amount: np.ndarray
     deflected_time: np.ndarray
     deflected_queue: np.ndarray
     attempt_streams: tuple[np.random.Generator | None, ...]
@@ -151,7 +159,12 @@ class Demand:
 
 
 def _attributes(q: Queue, draw, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Patience, retry flag, retry delay and balking flag of ``n`` contacts; ``draw(purpose)`` gives a stream."""
+    """Patience, retry flag, retry delay and balking flag of ``n`` contacts; ``draw(purpose)`` gives a stream.
+
+    A refund item's patience is the platform deadline (infinite without one).
+    """
+    if q.channel == "refund":
+        return np.full(n, q.deadline or np.inf), np.zeros(n, dtype=bool), np.full(n, np.nan), np.zeros(n, dtype=bool)
     patience = np.full(n, np.inf) if q.patience is None else q.patience.sample(draw("patience"), n)
     balk = 0.0 if q.patience is None else q.patience.balk
     balks = draw("balking").random(n) < balk if balk else np.zeros(n, dtype=bool)
@@ -181,6 +194,32 @@ def bot_resolved(sc: Scenario, queue: str, times: np.ndarray, rng: np.random.Gen
     return rng.random(times.size) < share
 
 
+def order_times(sc: Scenario, replication: int, seed: int) -> np.ndarray:
+    """Times (s) of the orders placed over the horizon (a Poisson stream like a queue's arrivals)."""
+    curve = rate_curve(sc, ORDERS, daily_factors(sc, ORDERS, replication, seed))
+    return poisson_arrivals(curve, stream(seed, replication, ORDERS, "arrivals"))
+
+
+def refund_requests(sc: Scenario, q: Queue, orders: np.ndarray, draw) -> np.ndarray:
+    """Sorted times of the refund requests a queue receives.
+
+    Each order asks with probability ``rate``, ``lag`` after it was placed; requests falling after the
+    horizon are dropped (orders placed before ``start`` are not modelled).
+    """
+    asked = orders[draw("refund_rate").random(orders.size) < q.from_orders.rate]
+    times = asked + q.from_orders.lag.sample(draw("refund_lag"), asked.size)
+    return np.sort(times[times < sc.horizon])
+
+
+def refund_amounts(sc: Scenario, q: Queue, draw, n: int) -> np.ndarray:
+    """Value of each refund item (NaN outside refund queues)."""
+    if q.channel != "refund" or q.amount is None:
+        return np.full(n, np.nan)
+    if isinstance(q.amount, OrderValueShare):
+        return np.full(n, q.amount.share * sc.orders.average_order_value)
+    return q.amount.sample(draw("amount"), n)
+
+
 def generate_demand(sc: Scenario, replication: int, seed: int) -> Demand:
     """All arrivals of a replication with their attributes, each queue from its own named streams.
 
@@ -188,15 +227,18 @@ def generate_demand(sc: Scenario, replication: int, seed: int) -> Demand:
     keep the same handle time and patience whatever the bot share (common random numbers).
     """
     parts, deflected, attempt_streams = [], [], []
+    orders = None if sc.orders is None else order_times(sc, replication, seed)
     for q_index, (name, q) in enumerate(sc.queues.items()):
         def draw(purpose: str, name: str = name) -> np.random.Generator:
             return stream(seed, replication, name, purpose)
 
-        curve = rate_curve(sc, name, daily_factors(sc, name, replication, seed))
-        times = poisson_arrivals(curve, draw("arrivals"))
+        if q.from_orders is not None:
+            times = refund_requests(sc, q, orders, draw)
+        else:
+            times = poisson_arrivals(rate_curve(sc, name, daily_factors(sc, name, replication, seed)), draw("arrivals"))
         n = times.size
         columns = [times, np.full(n, q_index, dtype=np.int32), q.handle_time.sample(draw("handle_time"), n),
-                   *_attributes(q, draw, n)]
+                   *_attributes(q, draw, n), refund_amounts(sc, q, draw, n)]
         by_bot = bot_resolved(sc, name, times, draw("bot"))
         if by_bot.any():
             deflected.append((times[by_bot], q_index))

@@ -130,6 +130,16 @@ class ConstantPatience(Constant, _Balking):
     """Constant patience (s) with an optional balking probability."""
 
 
+class OrderValueShare(_Distribution):
+    """A refund amount equal to ``share`` of the scenario's average order value (1 = a full refund)."""
+
+    dist: Literal["order_value_share"]
+    share: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+Amount = Annotated[
+    Exponential | LogNormal | Gamma | Constant | Empirical | OrderValueShare, Field(discriminator="dist")
+]
 HandleTime = Annotated[
     Exponential | LogNormal | Gamma | Constant | Empirical, Field(discriminator="dist")
 ]

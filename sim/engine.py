@@ -41,12 +41,12 @@ def _floats(values: np.ndarray) -> array:
 
 
 class _Agent:
-    __slots__ = ("id", "group", "state", "load", "on_call", "bucket", "since", "busy_since",
+    __slots__ = ("id", "group", "state", "load", "exclusive", "bucket", "since", "busy_since",
                  "duty_since", "shift_end", "break_due", "break_from", "speed")
 
     def __init__(self, agent_id: int, group: int, shift_end: float, speed: float):
         self.id, self.group, self.shift_end, self.speed = agent_id, group, shift_end, speed
-        self.state, self.load, self.on_call, self.bucket = _OFF, 0, False, None
+        self.state, self.load, self.exclusive, self.bucket = _OFF, 0, False, None
         self.since = self.duty_since = 0.0
         self.busy_since: float | None = None     # start of the current busy period; None when idle
         self.break_due = self.break_from = 0.0
@@ -75,12 +75,14 @@ class EngineOutput:
     queue: np.ndarray
     attempt: np.ndarray
     balked: np.ndarray
+    auto: np.ndarray                 # refund items approved by the platform at their deadline
     outcome: np.ndarray
     wait: np.ndarray
     end: np.ndarray
     group: np.ndarray
     agent: np.ndarray
     max_queue_len: np.ndarray        # (n_intervals, n_queues)
+    backlog: np.ndarray              # (n_intervals, n_queues): waiting at the interval start
     agent_group: np.ndarray
     agent_shift: np.ndarray          # (n_agents, 2): scheduled shift start and end (s)
     staffed: Spans                   # on duty and not on break (overtime included)
@@ -106,7 +108,9 @@ class Model:
         self.retry_delay = _floats(demand.retry_delay)
         self.queues = list(sc.queues.values())
         queue_names = list(sc.queues)
-        self.is_call = [q.channel == "call" for q in sc.queues.values()]
+        self.exclusive = [q.channel != "chat" for q in sc.queues.values()]     # calls and refund items
+        self.is_refund = [q.channel == "refund" for q in sc.queues.values()]
+        self.deadline = [_INF if q.deadline is None else q.deadline for q in sc.queues.values()]
         self.capacity = [g.concurrency for g in sc.groups.values()]
         self.skills = [[queue_names.index(q) for q in g.skills] for g in sc.groups.values()]
         self.proficiency = [{queue_names.index(q): p for q, p in g.skills.items()} for g in sc.groups.values()]
@@ -119,10 +123,12 @@ class Model:
         self.n_wait = [0] * nq
         self.interval, self.last_interval = sc.interval, sc.n_intervals - 1
         self.max_queue_len = [[0] * nq for _ in range(sc.n_intervals)]
+        self.backlog = [[0] * nq for _ in range(sc.n_intervals)]        # waiting at each interval start
 
         self.state = bytearray(n)
         self.attempt = array("h", [0]) * n
         self.balked = bytearray(n)
+        self.auto = bytearray(n)          # refund items the platform approved at their deadline
         self.wait = array("d", [np.nan]) * n
         self.end = array("d", [np.nan]) * n
         self.group_of = array("h", [-1]) * n
@@ -229,7 +235,7 @@ class Model:
 
     def _park(self, agent: _Agent, now: float) -> None:
         """Make the agent findable by arriving contacts if it can take one more."""
-        if (agent.state == _ON and not agent.break_due and not agent.on_call
+        if (agent.state == _ON and not agent.break_due and not agent.exclusive
                 and agent.load < self.capacity[agent.group]):
             bucket = self.buckets[agent.group][agent.load]
             bucket[agent] = None
@@ -242,7 +248,7 @@ class Model:
 
     def _find_agent(self, q: int):
         best = None
-        if self.is_call[q]:
+        if self.exclusive[q]:
             for g in self.eligible[q]:
                 idle = self.buckets[g][0]
                 if idle:
@@ -288,10 +294,11 @@ class Model:
     def _interval_tick(self, _event) -> None:
         """At an interval start, count the contacts carried over as that interval's queue length."""
         now = self.env.now
-        row = self.max_queue_len[min(int(round(now / self.interval)), self.last_interval)]
+        k = min(int(round(now / self.interval)), self.last_interval)
+        row, backlog = self.max_queue_len[k], self.backlog[k]
         for q in range(len(self.n_wait)):
             self._purge(q, now)
-            row[q] = self.n_wait[q]
+            row[q] = backlog[q] = self.n_wait[q]
 
     def _arrive(self, i: int, q: int, t: float) -> None:
         n_wait, deadlines = self.n_wait, self.deadlines[q]
@@ -303,7 +310,7 @@ class Model:
                 del agent.bucket[agent]                  # found in a bucket: take it out
                 agent.bucket = None
                 self._start(agent, i, q, t, 0.0)
-                if not agent.on_call:
+                if not agent.exclusive:
                     self._park(agent, t)
                 return
         if self.balks[i]:                                # finds nobody free and leaves at once
@@ -328,9 +335,10 @@ class Model:
         while heap and heap[0][0] <= now:
             deadline, i = heapq.heappop(heap)
             if state[i] == WAITING:
-                state[i] = ABANDONED
+                state[i] = ABANDONED                 # a refund item: approved by the platform unworked
                 self.wait[i] = self.patience[i]
                 self.n_wait[q] -= 1
+                self.auto[i] = self.is_refund[q]
                 if self.retry[i]:
                     self._retry(i, q, deadline)
 
@@ -346,7 +354,8 @@ class Model:
                               (self.end, np.nan), (self.group_of, -1), (self.agent_of, -1),
                               (self.attempt, self.attempt[i] + 1)):
             column.append(value)
-        for flags, value in ((self.retry, retry), (self.balks, balks), (self.state, WAITING), (self.balked, 0)):
+        for flags, value in ((self.retry, retry), (self.balks, balks), (self.state, WAITING), (self.balked, 0),
+                             (self.auto, 0)):
             flags.append(value)
         self._at(when, lambda _e: self._arrive(j, q, when))
 
@@ -359,23 +368,28 @@ class Model:
         if agent.busy_since is None:
             agent.busy_since = now
         agent.load += 1
-        if self.is_call[q]:
-            agent.on_call = True
+        if self.exclusive[q]:
+            agent.exclusive = True
         done = now + self.work[i] / (self.proficiency[group][q] * agent.speed)   # absolute: ``now`` may lead env.now
-        self._timeout(done - self.env.now, (agent, i, q)).callbacks.append(self._on_finish)
+        cut = self.time[i] + self.deadline[q] < done       # the platform approves the item mid-work
+        if cut:
+            done = self.time[i] + self.deadline[q]
+        self._timeout(done - self.env.now, (agent, i, q, cut)).callbacks.append(self._on_finish)
 
     def _finish(self, event: simpy.Timeout) -> None:
-        agent, i, q = event.value
+        agent, i, q, cut = event.value
+        if cut:
+            self.auto[i] = 1
         now = self.env.now
         self.end[i] = now
         agent.load -= 1
-        if self.is_call[q]:
-            agent.on_call = False
+        if self.exclusive[q]:
+            agent.exclusive = False
         if agent.state == _ON and not agent.break_due:
             if agent.bucket is not None:
                 self._unpark(agent)
             self._pull(agent, now)            # work taken at once continues the busy period
-            if not agent.on_call:
+            if not agent.exclusive:
                 self._park(agent, now)
         if not agent.load:
             self._record("busy", agent, agent.busy_since, now)
@@ -388,15 +402,15 @@ class Model:
         """Fill the agent's free capacity from its queues in priority order (longest waiting first)."""
         capacity, state, time, n_wait = self.capacity[agent.group], self.state, self.time, self.n_wait
         for q in self.skills[agent.group]:
-            if agent.on_call or agent.load >= capacity:
+            if agent.exclusive or agent.load >= capacity:
                 return
-            if not n_wait[q] or (agent.load and self.is_call[q]):
+            if not n_wait[q] or (agent.load and self.exclusive[q]):
                 continue
             deadlines = self.deadlines[q]
             if deadlines and deadlines[0][0] <= now:
                 self._purge(q, now)
             waiting = self.waiting[q]
-            while n_wait[q] and agent.load < capacity and not agent.on_call:
+            while n_wait[q] and agent.load < capacity and not agent.exclusive:
                 i = waiting.popleft()
                 if state[i] != WAITING:
                     continue
@@ -431,10 +445,12 @@ class Model:
         return EngineOutput(
             time=time, queue=np.frombuffer(self.queue_of, dtype=np.int32),
             attempt=np.frombuffer(self.attempt, dtype=np.int16), balked=np.frombuffer(self.balked, dtype=bool),
+            auto=np.frombuffer(self.auto, dtype=bool),
             outcome=outcome, wait=wait, end=np.frombuffer(self.end, dtype=np.float64),
             group=np.frombuffer(self.group_of, dtype=np.int16),
             agent=np.frombuffer(self.agent_of, dtype=np.int32),
             max_queue_len=np.array(self.max_queue_len, dtype=np.int64).reshape(self.last_interval + 1, -1),
+            backlog=np.array(self.backlog, dtype=np.int64).reshape(self.last_interval + 1, -1),
             agent_group=np.array([a.group for a in self.agents], dtype=np.int64),
             agent_shift=np.array(self.agent_shift, dtype=float).reshape(-1, 2),
             staffed=spans["staffed"], busy=spans["busy"], overtime=spans["overtime"], breaks=spans["breaks"],

@@ -22,22 +22,30 @@ def _per_cell(key: np.ndarray, n_cells: int, weights=None) -> np.ndarray:
     return np.bincount(key, weights=weights, minlength=n_cells)
 
 
-def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) -> dict:
+def _queue_kpis(sc: Scenario, out: EngineOutput, amount: np.ndarray, key: np.ndarray, cells: int) -> dict:
     """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1)."""
-    threshold = np.array([q.sla.answer_within for q in sc.queues.values()])[out.queue]
+    queues = list(sc.queues.values())
+    refund = np.array([q.channel == "refund" for q in queues])[out.queue]
     answered = out.outcome == ANSWERED
     abandoned = out.outcome == ABANDONED
     waiting = out.outcome == WAITING
-    within = out.wait <= threshold
     left = answered | abandoned
+    # Chats and calls: answered within answer_within. Refund items: resolved by an agent within resolve_within.
+    resolved = answered & ~out.auto & ~np.isnan(out.end)
+    resolution = np.where(resolved, out.end - out.time, np.nan)
+    threshold = np.where(refund, np.array([q.sla.resolve_within for q in queues])[out.queue],
+                         np.array([q.sla.answer_within for q in queues])[out.queue])
+    within = np.where(refund, resolution <= threshold, out.wait <= threshold)
+    unresolved = np.where(refund, ~resolved & ~out.auto & ~abandoned, waiting)
+    age = np.where(refund, sc.horizon - out.time, out.wait)
 
     offered = _per_cell(key, cells)
     retrials = _per_cell(key, cells, out.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
     n_abandoned = _per_cell(key, cells, abandoned)
-    n_within = _per_cell(key, cells, answered & within)
-    # Contacts still waiting at the horizon count against the service level only once past the threshold.
-    undecided = _per_cell(key, cells, waiting & within)
+    n_within = _per_cell(key, cells, np.where(refund, within, answered & within))
+    # Contacts still open at the horizon count against the service level only once past the threshold.
+    undecided = _per_cell(key, cells, unresolved & (age <= threshold))
     wait_answered = _per_cell(key, cells, np.where(answered, out.wait, 0.0))
     wait_left = _per_cell(key, cells, np.where(left, out.wait, 0.0))
     max_wait = np.zeros(cells)
@@ -54,6 +62,9 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) ->
             "answered_within_sl": n_within.astype(np.int64),
             "abandoned_within_sl": _per_cell(key, cells, abandoned & within).astype(np.int64),
             "balked": _per_cell(key, cells, out.balked).astype(np.int64),
+            "resolved": _per_cell(key, cells, resolved).astype(np.int64),
+            "auto_approved": _per_cell(key, cells, out.auto).astype(np.int64),
+            "auto_approved_value": _per_cell(key, cells, np.where(out.auto, np.nan_to_num(amount), 0.0)),
             "service_level": n_within / (offered - undecided),
             "abandon_rate": n_abandoned / offered,
             "asa_s": wait_answered / n_answered,
@@ -62,11 +73,16 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) ->
         }
 
 
+def _amounts(demand: Demand, out: EngineOutput) -> np.ndarray:
+    """Refund amount per contact of ``out`` (retrials are calls: NaN)."""
+    return np.concatenate([demand.amount, np.full(out.time.size - demand.amount.size, np.nan)])
+
+
 def queue_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per (interval, queue): volumes, service level, waits and queue length."""
     nq, n = len(sc.queues), sc.n_intervals
     k = np.minimum((out.time // sc.interval).astype(np.int64), n - 1)
-    kpis = _queue_kpis(sc, out, k * nq + out.queue, n * nq)
+    kpis = _queue_kpis(sc, out, _amounts(demand, out), k * nq + out.queue, n * nq)
     bot_k = np.minimum((demand.deflected_time // sc.interval).astype(np.int64), n - 1)
     kpis["deflected"] = np.bincount(bot_k * nq + demand.deflected_queue, minlength=n * nq)
     return pd.DataFrame({
@@ -77,13 +93,19 @@ def queue_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication
         **kpis,
         "sl_target": np.tile([q.sla.target for q in sc.queues.values()], n),
         "max_queue_len": out.max_queue_len.reshape(-1),
+        "backlog": out.backlog.reshape(-1),
     })
 
 
 def queue_totals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per queue with the KPIs over the whole horizon."""
-    kpis = _queue_kpis(sc, out, out.queue.astype(np.int64), len(sc.queues))
+    kpis = _queue_kpis(sc, out, _amounts(demand, out), out.queue.astype(np.int64), len(sc.queues))
     kpis["deflected"] = np.bincount(demand.deflected_queue, minlength=len(sc.queues))
+    # Resolution time: arrival to the end of an agent's work (chats and calls: wait + handle time).
+    done = (out.outcome == ANSWERED) & ~out.auto & ~np.isnan(out.end)
+    resolution = [out.end[done & (out.queue == q)] - out.time[done & (out.queue == q)] for q in range(len(sc.queues))]
+    kpis["resolution_mean_s"] = [r.mean() if r.size else np.nan for r in resolution]
+    kpis["resolution_p90_s"] = [np.quantile(r, 0.9) if r.size else np.nan for r in resolution]
     return pd.DataFrame({"replication": replication, "queue": list(sc.queues), **kpis})
 
 
@@ -157,6 +179,8 @@ def contact_records(sc: Scenario, demand: Demand, out: EngineOutput, replication
         "attempt": out.attempt,
         "outcome": outcome,
         "balked": out.balked,
+        "auto_approved": out.auto,
+        "amount": _amounts(demand, out),
         "wait_s": out.wait,
         "handle_s": out.end - out.time - out.wait,
         "end_s": out.end,

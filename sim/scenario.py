@@ -31,11 +31,12 @@ from pydantic import (
     model_validator,
 )
 
-from sim.distributions import Delay, HandleTime, Patience
+from sim.distributions import Amount, Constant, Delay, Empirical, HandleTime, OrderValueShare, Patience
 from sim.profiles import BUILTIN_PROFILES
 from sim.units import parse_duration, parse_time_of_day
 
 DAY = 86400.0
+ORDERS = "orders"          # the name surges use to target the orders stream
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -119,9 +120,13 @@ class Arrivals(_Strict):
 
 
 class ServiceLevel(_Strict):
-    """Target share of contacts answered (calls) or first-responded (chats) within a threshold."""
+    """Target share answered (calls), first-responded (chats) or resolved (refunds) within a threshold.
+
+    Calls and chats use ``answer_within``; refund items use ``resolve_within``.
+    """
 
     answer_within: Duration = 20.0
+    resolve_within: PositiveDuration = DAY
     target: Annotated[float, Field(gt=0, le=1)] = 0.8
 
 
@@ -142,16 +147,37 @@ class Bot(_Strict):
     share_during_surges: Probability | None = None
 
 
-class Queue(_Strict):
-    """One kind of contact with its channel, demand, handle time, patience and service level."""
+class FromOrders(_Strict):
+    """Refund requests driven by orders: a share ``rate`` of orders asks for a refund ``lag`` later."""
 
-    channel: Literal["chat", "call"]
+    rate: Probability
+    lag: Delay
+
+
+class Orders(_Strict):
+    """Orders placed, shaped like a queue's arrivals; surges reach them by the name ``orders``."""
+
     arrivals: Arrivals
+    average_order_value: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class Queue(_Strict):
+    """One kind of contact with its channel, demand, handle time, patience and service level.
+
+    A ``refund`` queue holds back-office items: served one at a time, no abandonment, an ``amount``
+    each, and a platform ``deadline`` after which an unresolved item is approved automatically.
+    """
+
+    channel: Literal["chat", "call", "refund"]
+    arrivals: Arrivals | None = None
+    from_orders: FromOrders | None = None
     handle_time: HandleTime
     patience: Patience | None = None
     sla: ServiceLevel = ServiceLevel()
     retrial: Retrial | None = None
     bot: Bot | None = None
+    amount: Amount | None = None
+    deadline: PositiveDuration | None = None
 
 
 class Surge(_Strict):
@@ -292,6 +318,7 @@ class Scenario(_Strict):
     seed: Annotated[int, Field(ge=0)] = 0
     queues: Annotated[dict[Name, Queue], Field(min_length=1)]
     surges: tuple[Surge, ...] = ()
+    orders: Orders | None = None
     groups: Annotated[dict[Name, Group], Field(min_length=1)]
 
     @property
@@ -361,20 +388,23 @@ def _cross_problems(sc: Scenario):
         yield "horizon", f"must be a whole number of intervals ({sc.interval:g}s), got {sc.horizon:g}s"
     elif sc.start_offset % sc.interval:
         yield "start", f"must fall on an interval boundary, got {sc.start.time()}"
+    specs = {f"queues.{name}.arrivals": q.arrivals for name, q in sc.queues.items()}
+    specs["orders.arrivals"] = sc.orders.arrivals if sc.orders else None
+    for path, spec in specs.items():
+        n = 0 if spec is None else len(spec.profile)
+        if spec is not None and not DAY % sc.interval and n not in (24, sc.intervals_per_day):
+            yield f"{path}.profile", f"needs 24 hourly weights or {sc.intervals_per_day} (one per interval), got {n}"
     for qname, q in sc.queues.items():
-        n = len(q.arrivals.profile)
-        if not DAY % sc.interval and n not in (24, sc.intervals_per_day):
-            yield (f"queues.{qname}.arrivals.profile",
-                   f"needs 24 hourly weights or {sc.intervals_per_day} (one per interval), got {n}")
         if not any(qname in g.skills for g in sc.groups.values()):
             yield f"queues.{qname}", "no group has this queue among its skills"
         if q.retrial is not None and q.channel != "call":
             yield f"queues.{qname}.retrial", f"retrials apply to calls, got channel {q.channel!r}"
         if q.bot is not None and q.channel != "chat":
             yield f"queues.{qname}.bot", f"bots answer chats, got channel {q.channel!r}"
+        yield from _refund_problems(sc, qname, q)
     for i, surge in enumerate(sc.surges):
         for qname in surge.queues or ():
-            if qname not in sc.queues:
+            if qname not in sc.queues and not (qname == ORDERS and sc.orders is not None):
                 yield f"surges.{i}.queues", f"unknown queue{_hint(qname, sc.queues)}, got {qname!r}"
         if sc.clock(surge.end) <= 0 or sc.clock(surge.start) >= sc.horizon:
             yield f"surges.{i}", f"window {surge.start} - {surge.end} lies outside the horizon"
@@ -388,6 +418,32 @@ def _cross_problems(sc: Scenario):
             if sc.clock(window.end) <= 0 or sc.clock(window.start) >= sc.horizon:
                 yield (f"groups.{gname}.mass_absences.{i}",
                        f"window {window.start} - {window.end} lies outside the horizon")
+
+
+def _refund_problems(sc: Scenario, qname: str, q: Queue):
+    """Demand source, refund-only keys and deadlines of one queue."""
+    path = f"queues.{qname}"
+    if (q.arrivals is None) == (q.from_orders is None):
+        yield path, "needs exactly one of 'arrivals' or 'from_orders'"
+    if q.channel != "refund":
+        for key in ("from_orders", "amount", "deadline"):
+            if getattr(q, key) is not None:
+                yield f"{path}.{key}", f"applies to refund queues, got channel {q.channel!r}"
+        return
+    if q.patience is not None:
+        yield f"{path}.patience", "refund items do not abandon; the platform's 'deadline' ends their wait"
+    needs_orders = q.from_orders is not None or isinstance(q.amount, OrderValueShare)
+    if needs_orders and sc.orders is None:
+        yield path, "'from_orders' and an 'order_value_share' amount need a top-level 'orders' section"
+    if q.deadline is not None:
+        fastest = max(g.skills[qname] * max([s.proficiency for s in g.shifts or ()], default=1.0)
+                      for g in sc.groups.values() if qname in g.skills) if any(
+            qname in g.skills for g in sc.groups.values()) else 1.0
+        ht = q.handle_time
+        shortest = min(ht.values) if isinstance(ht, Empirical) else ht.value if isinstance(ht, Constant) else 0.0
+        if q.deadline < max(shortest, ht.mean) / fastest:
+            yield (f"{path}.deadline", f"shorter than the handle time of the fastest agents "
+                   f"({max(shortest, ht.mean) / fastest:g}s on average), got {q.deadline:g}s")
 
 
 def _shift_problems(sc: Scenario, path: str, shift: Shift):
@@ -557,7 +613,8 @@ def _apply_overrides(data: dict, overrides: Mapping[str, Any]) -> list[str]:
 
 
 def _vocabulary() -> set[str]:
-    models = [Arrivals, ServiceLevel, Retrial, Bot, Queue, Surge, Break, Shift, MassAbsence, Group, Scenario]
+    models = [Arrivals, ServiceLevel, Retrial, Bot, FromOrders, Orders, Queue, Surge, Break, Shift, MassAbsence,
+              Group, Scenario]
     from sim import distributions
     models += [distributions.ExponentialPatience, distributions.LogNormal, distributions.Gamma,
                distributions.Constant, distributions.Empirical]
@@ -579,7 +636,8 @@ def _format_errors(exc: ValidationError) -> list[str]:
     for err in exc.errors():
         loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
         # Discriminated unions add the tag (e.g. "lognormal") after the distribution's key.
-        loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] in ("handle_time", "patience", "delay"))]
+        tagged = ("handle_time", "patience", "delay", "lag", "amount")
+        loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] in tagged)]
         msg = _message(err)
         if msg.startswith(_CROSS_MARK):
             for row in msg.removeprefix(_CROSS_MARK).split("\n"):

@@ -137,8 +137,10 @@ class Demand:
     ``work`` is the handle time at proficiency 1 (an agent of proficiency p takes ``work / p``);
     ``patience`` is infinite where customers never abandon. ``retry``: the caller calls again if it
     abandons or balks, after ``retry_delay``; ``balks``: the customer leaves at once if no agent is
-    free; ``amount`` is a refund item's value (NaN for chats and calls). Contacts a bot resolved are not
-    here: ``deflected_time`` and ``deflected_queue`` count them.
+    free; ``amount`` is a refund item's or remedy's value (NaN when none) and ``level`` the permission
+    level it needs (index into ``Scenario.levels``, -1 for none). Contacts a bot resolved are not here:
+    ``deflected_time`` and ``deflected_queue`` count them. ``followup_streams[q]`` draws the handle
+    times of escalated items entering queue q.
     ``attempt_streams[q]`` draws the attributes of queue q's retrials during the run (None: no retrials).
     """
 
@@ -150,9 +152,11 @@ class Demand:
     retry_delay: np.ndarray
     balks: np.ndarray
     amount: np.ndarray
+    level: np.ndarray
     deflected_time: np.ndarray
     deflected_queue: np.ndarray
     attempt_streams: tuple[np.random.Generator | None, ...]
+    followup_streams: tuple[np.random.Generator, ...]
 
     def __len__(self) -> int:
         return self.time.size
@@ -211,13 +215,30 @@ def refund_requests(sc: Scenario, q: Queue, orders: np.ndarray, draw) -> np.ndar
     return np.sort(times[times < sc.horizon])
 
 
-def refund_amounts(sc: Scenario, q: Queue, draw, n: int) -> np.ndarray:
-    """Value of each refund item (NaN outside refund queues)."""
-    if q.channel != "refund" or q.amount is None:
-        return np.full(n, np.nan)
-    if isinstance(q.amount, OrderValueShare):
-        return np.full(n, q.amount.share * sc.orders.average_order_value)
-    return q.amount.sample(draw("amount"), n)
+def _values(sc: Scenario, amount, rng: np.random.Generator, n: int) -> np.ndarray:
+    if isinstance(amount, OrderValueShare):
+        return np.full(n, amount.share * sc.orders.average_order_value)
+    return amount.sample(rng, n)
+
+
+def amounts_and_levels(sc: Scenario, q: Queue, draw, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Value of each item (refund amount or remedy; NaN when none) and the level it needs (-1: none).
+
+    A refund item takes the level of the first ``levels_by_amount`` rule whose bound covers its amount;
+    a chat or call needs a remedy with probability ``remedy.share``.
+    """
+    amount, level = np.full(n, np.nan), np.full(n, -1, dtype=np.int8)
+    if q.channel == "refund" and q.amount is not None:
+        amount = _values(sc, q.amount, draw("amount"), n)
+        for rule in reversed(q.levels_by_amount):          # the first matching rule wins
+            bound = (rule.up_to if rule.up_to is not None else np.inf if rule.up_to_share is None
+                     else rule.up_to_share * sc.orders.average_order_value)
+            level[amount <= bound] = sc.levels.index(rule.level)
+    elif q.remedy is not None:
+        needs = draw("remedy").random(n) < q.remedy.share
+        amount[needs] = _values(sc, q.remedy.amount, draw("remedy_amount"), int(needs.sum()))
+        level[needs] = sc.levels.index(q.remedy.level)
+    return amount, level
 
 
 def generate_demand(sc: Scenario, replication: int, seed: int) -> Demand:
@@ -226,7 +247,7 @@ def generate_demand(sc: Scenario, replication: int, seed: int) -> Demand:
     Every arrival gets its draws before bots take their share, so the customers who reach an agent
     keep the same handle time and patience whatever the bot share (common random numbers).
     """
-    parts, deflected, attempt_streams = [], [], []
+    parts, deflected, attempt_streams, followup_streams = [], [], [], []
     orders = None if sc.orders is None else order_times(sc, replication, seed)
     for q_index, (name, q) in enumerate(sc.queues.items()):
         def draw(purpose: str, name: str = name) -> np.random.Generator:
@@ -234,26 +255,29 @@ def generate_demand(sc: Scenario, replication: int, seed: int) -> Demand:
 
         if q.from_orders is not None:
             times = refund_requests(sc, q, orders, draw)
+        elif q.arrivals is None:                         # fed only by escalations from other queues
+            times = np.zeros(0)
         else:
             times = poisson_arrivals(rate_curve(sc, name, daily_factors(sc, name, replication, seed)), draw("arrivals"))
         n = times.size
         columns = [times, np.full(n, q_index, dtype=np.int32), q.handle_time.sample(draw("handle_time"), n),
-                   *_attributes(q, draw, n), refund_amounts(sc, q, draw, n)]
+                   *_attributes(q, draw, n), *amounts_and_levels(sc, q, draw, n)]
         by_bot = bot_resolved(sc, name, times, draw("bot"))
         if by_bot.any():
             deflected.append((times[by_bot], q_index))
             columns = [column[~by_bot] for column in columns]
         parts.append(columns)
         attempt_streams.append(draw("retrial_attempts") if q.retrial is not None else None)
+        followup_streams.append(draw("escalated_work"))
     bot_time = np.concatenate([t for t, _ in deflected]) if deflected else np.zeros(0)
     bot_queue = (np.concatenate([np.full(t.size, qi, dtype=np.int32) for t, qi in deflected]) if deflected
                  else np.zeros(0, dtype=np.int32))
     if len(parts) == 1:                                   # already in arrival order
-        return Demand(*parts[0], bot_time, bot_queue, tuple(attempt_streams))
+        return Demand(*parts[0], bot_time, bot_queue, tuple(attempt_streams), tuple(followup_streams))
     order = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
     merged = []
     for c in range(len(parts[0])):                        # one column at a time bounds the peak memory
         merged.append(np.concatenate([p[c] for p in parts])[order])
         for p in parts:
             p[c] = None
-    return Demand(*merged, bot_time, bot_queue, tuple(attempt_streams))
+    return Demand(*merged, bot_time, bot_queue, tuple(attempt_streams), tuple(followup_streams))

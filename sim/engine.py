@@ -28,7 +28,7 @@ import simpy
 
 from sim.arrivals import Demand, retrial_attributes
 from sim.attendance import Attendance
-from sim.scenario import Scenario, ShiftOccurrence
+from sim.scenario import Scenario, ShiftOccurrence, level_of
 
 WAITING, ANSWERED, ABANDONED = 0, 1, 2
 _OFF, _ON, _BREAK, _LEAVING = 0, 1, 2, 3
@@ -76,6 +76,10 @@ class EngineOutput:
     attempt: np.ndarray
     balked: np.ndarray
     auto: np.ndarray                 # refund items approved by the platform at their deadline
+    escalated: np.ndarray            # handled below the needed level and passed on to a follow-up
+    origin: np.ndarray               # for a follow-up, the customer's first contact (-1 otherwise)
+    amount: np.ndarray               # refund or remedy value (NaN when none)
+    level: np.ndarray                # permission level needed (-1 when none)
     outcome: np.ndarray
     wait: np.ndarray
     end: np.ndarray
@@ -106,11 +110,14 @@ class Model:
         self.queue_of = array("i", demand.queue.astype(np.int32).tobytes())
         self.retry, self.balks = bytearray(demand.retry.tobytes()), bytearray(demand.balks.tobytes())
         self.retry_delay = _floats(demand.retry_delay)
+        self.amount, self.level = _floats(demand.amount), array("b", demand.level.astype(np.int8).tobytes())
         self.queues = list(sc.queues.values())
+        self.group_level = [level_of(sc, g) for g in sc.groups.values()]
         queue_names = list(sc.queues)
         self.exclusive = [q.channel != "chat" for q in sc.queues.values()]     # calls and refund items
         self.is_refund = [q.channel == "refund" for q in sc.queues.values()]
-        self.deadline = [_INF if q.deadline is None else q.deadline for q in sc.queues.values()]
+        self.escalate_to = [{sc.levels.index(lv): queue_names.index(target) for lv, target in q.escalate_to.items()}
+                            for q in sc.queues.values()]
         self.capacity = [g.concurrency for g in sc.groups.values()]
         self.skills = [[queue_names.index(q) for q in g.skills] for g in sc.groups.values()]
         self.proficiency = [{queue_names.index(q): p for q, p in g.skills.items()} for g in sc.groups.values()]
@@ -129,6 +136,8 @@ class Model:
         self.attempt = array("h", [0]) * n
         self.balked = bytearray(n)
         self.auto = bytearray(n)          # refund items the platform approved at their deadline
+        self.escalated = bytearray(n)     # handled by an agent below the needed level, passed on
+        self.origin = array("i", [-1]) * n    # the customer's first contact, for escalated follow-ups
         self.wait = array("d", [np.nan]) * n
         self.end = array("d", [np.nan]) * n
         self.group_of = array("h", [-1]) * n
@@ -348,16 +357,35 @@ class Model:
         if when >= self.sc.horizon:
             return
         patience, retry, delay, balks = retrial_attributes(self.queues[q], self.demand.attempt_streams[q])
+        j = self._new_contact(i, q, when, self.work[i], patience, retry, delay, balks, self.attempt[i] + 1)
+        self._at(when, lambda _e: self._arrive(j, q, when))
+
+    def _escalate(self, i: int, q: int) -> None:
+        """Contact ``i`` needs a level its agent lacks: a follow-up enters the escalation queue now.
+
+        The follow-up keeps the customer's amount, level and platform deadline (due at the same time).
+        """
+        now, target = self.env.now, self.escalate_to[q][self.level[i]]
+        self.escalated[i] = 1
+        work = float(self.queues[target].handle_time.sample(self.demand.followup_streams[target], 1)[0])
+        due = self.time[i] + self.patience[i] if self.is_refund[q] else _INF
+        j = self._new_contact(i, target, now, work, due - now, False, np.nan, False, 0)
+        self.origin[j] = self.origin[i] if self.origin[i] >= 0 else i
+        self._arrive(j, target, now)
+
+    def _new_contact(self, i: int, q: int, when: float, work: float, patience: float, retry: bool, delay: float,
+                     balks: bool, attempt: int) -> int:
+        """Append a contact created during the run (a retrial or a follow-up of ``i``); return its index."""
         j = len(self.time)
-        for column, value in ((self.time, when), (self.queue_of, q), (self.work, self.work[i]),
-                              (self.patience, patience), (self.retry_delay, delay), (self.wait, np.nan),
-                              (self.end, np.nan), (self.group_of, -1), (self.agent_of, -1),
-                              (self.attempt, self.attempt[i] + 1)):
+        for column, value in ((self.time, when), (self.queue_of, q), (self.work, work), (self.patience, patience),
+                              (self.retry_delay, delay), (self.wait, np.nan), (self.end, np.nan),
+                              (self.group_of, -1), (self.agent_of, -1), (self.attempt, attempt),
+                              (self.amount, self.amount[i]), (self.level, self.level[i]), (self.origin, -1)):
             column.append(value)
         for flags, value in ((self.retry, retry), (self.balks, balks), (self.state, WAITING), (self.balked, 0),
-                             (self.auto, 0)):
+                             (self.auto, 0), (self.escalated, 0)):
             flags.append(value)
-        self._at(when, lambda _e: self._arrive(j, q, when))
+        return j
 
     def _start(self, agent: _Agent, i: int, q: int, now: float, wait: float) -> None:
         group = agent.group
@@ -371,15 +399,18 @@ class Model:
         if self.exclusive[q]:
             agent.exclusive = True
         done = now + self.work[i] / (self.proficiency[group][q] * agent.speed)   # absolute: ``now`` may lead env.now
-        cut = self.time[i] + self.deadline[q] < done       # the platform approves the item mid-work
+        due = self.time[i] + self.patience[i]             # a refund item's patience is its deadline
+        cut = self.is_refund[q] and due < done             # the platform approves the item mid-work
         if cut:
-            done = self.time[i] + self.deadline[q]
+            done = due
         self._timeout(done - self.env.now, (agent, i, q, cut)).callbacks.append(self._on_finish)
 
     def _finish(self, event: simpy.Timeout) -> None:
         agent, i, q, cut = event.value
         if cut:
             self.auto[i] = 1
+        elif self.level[i] > self.group_level[agent.group]:
+            self._escalate(i, q)
         now = self.env.now
         self.end[i] = now
         agent.load -= 1
@@ -445,7 +476,9 @@ class Model:
         return EngineOutput(
             time=time, queue=np.frombuffer(self.queue_of, dtype=np.int32),
             attempt=np.frombuffer(self.attempt, dtype=np.int16), balked=np.frombuffer(self.balked, dtype=bool),
-            auto=np.frombuffer(self.auto, dtype=bool),
+            auto=np.frombuffer(self.auto, dtype=bool), escalated=np.frombuffer(self.escalated, dtype=bool),
+            origin=np.frombuffer(self.origin, dtype=np.int32), amount=np.frombuffer(self.amount, dtype=np.float64),
+            level=np.frombuffer(self.level, dtype=np.int8),
             outcome=outcome, wait=wait, end=np.frombuffer(self.end, dtype=np.float64),
             group=np.frombuffer(self.group_of, dtype=np.int16),
             agent=np.frombuffer(self.agent_of, dtype=np.int32),

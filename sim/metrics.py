@@ -22,7 +22,20 @@ def _per_cell(key: np.ndarray, n_cells: int, weights=None) -> np.ndarray:
     return np.bincount(key, weights=weights, minlength=n_cells)
 
 
-def _queue_kpis(sc: Scenario, out: EngineOutput, amount: np.ndarray, key: np.ndarray, cells: int) -> dict:
+def final_end(out: EngineOutput) -> np.ndarray:
+    """When each contact's customer was finally resolved by an agent (NaN if not by the horizon).
+
+    A contact resolved by its own agent ends there; an escalated one ends when its follow-up is resolved;
+    items the platform approved automatically are not resolved by an agent.
+    """
+    own = (out.outcome == ANSWERED) & ~out.auto & ~out.escalated & ~np.isnan(out.end)
+    ends = np.where(own, out.end, np.nan)
+    followups = np.flatnonzero(out.origin >= 0)
+    ends[out.origin[followups]] = ends[followups]
+    return ends
+
+
+def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) -> dict:
     """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1)."""
     queues = list(sc.queues.values())
     refund = np.array([q.channel == "refund" for q in queues])[out.queue]
@@ -30,15 +43,21 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, amount: np.ndarray, key: np.nda
     abandoned = out.outcome == ABANDONED
     waiting = out.outcome == WAITING
     left = answered | abandoned
-    # Chats and calls: answered within answer_within. Refund items: resolved by an agent within resolve_within.
-    resolved = answered & ~out.auto & ~np.isnan(out.end)
-    resolution = np.where(resolved, out.end - out.time, np.nan)
+    # Chats and calls: answered within answer_within. Refund items: resolved (through any escalation)
+    # within resolve_within.
+    ends = final_end(out)
+    resolved = ~np.isnan(ends)
+    resolution = ends - out.time
+    followup_auto = np.zeros(out.auto.size, dtype=bool)
+    followups = np.flatnonzero(out.origin >= 0)
+    followup_auto[out.origin[followups]] = out.auto[followups]
+    approved = out.auto | followup_auto
     threshold = np.where(refund, np.array([q.sla.resolve_within for q in queues])[out.queue],
                          np.array([q.sla.answer_within for q in queues])[out.queue])
     within = np.where(refund, resolution <= threshold, out.wait <= threshold)
-    unresolved = np.where(refund, ~resolved & ~out.auto & ~abandoned, waiting)
+    unresolved = np.where(refund, ~resolved & ~approved & ~abandoned, waiting)
     age = np.where(refund, sc.horizon - out.time, out.wait)
-
+    amount = out.amount
     offered = _per_cell(key, cells)
     retrials = _per_cell(key, cells, out.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
@@ -63,6 +82,8 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, amount: np.ndarray, key: np.nda
             "abandoned_within_sl": _per_cell(key, cells, abandoned & within).astype(np.int64),
             "balked": _per_cell(key, cells, out.balked).astype(np.int64),
             "resolved": _per_cell(key, cells, resolved).astype(np.int64),
+            "escalated": _per_cell(key, cells, out.escalated).astype(np.int64),
+            "resolved_first_contact": _per_cell(key, cells, resolved & ~out.escalated).astype(np.int64),
             "auto_approved": _per_cell(key, cells, out.auto).astype(np.int64),
             "auto_approved_value": _per_cell(key, cells, np.where(out.auto, np.nan_to_num(amount), 0.0)),
             "service_level": n_within / (offered - undecided),
@@ -73,16 +94,11 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, amount: np.ndarray, key: np.nda
         }
 
 
-def _amounts(demand: Demand, out: EngineOutput) -> np.ndarray:
-    """Refund amount per contact of ``out`` (retrials are calls: NaN)."""
-    return np.concatenate([demand.amount, np.full(out.time.size - demand.amount.size, np.nan)])
-
-
 def queue_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per (interval, queue): volumes, service level, waits and queue length."""
     nq, n = len(sc.queues), sc.n_intervals
     k = np.minimum((out.time // sc.interval).astype(np.int64), n - 1)
-    kpis = _queue_kpis(sc, out, _amounts(demand, out), k * nq + out.queue, n * nq)
+    kpis = _queue_kpis(sc, out, k * nq + out.queue, n * nq)
     bot_k = np.minimum((demand.deflected_time // sc.interval).astype(np.int64), n - 1)
     kpis["deflected"] = np.bincount(bot_k * nq + demand.deflected_queue, minlength=n * nq)
     return pd.DataFrame({
@@ -99,13 +115,16 @@ def queue_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication
 
 def queue_totals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per queue with the KPIs over the whole horizon."""
-    kpis = _queue_kpis(sc, out, _amounts(demand, out), out.queue.astype(np.int64), len(sc.queues))
+    kpis = _queue_kpis(sc, out, out.queue.astype(np.int64), len(sc.queues))
     kpis["deflected"] = np.bincount(demand.deflected_queue, minlength=len(sc.queues))
-    # Resolution time: arrival to the end of an agent's work (chats and calls: wait + handle time).
-    done = (out.outcome == ANSWERED) & ~out.auto & ~np.isnan(out.end)
-    resolution = [out.end[done & (out.queue == q)] - out.time[done & (out.queue == q)] for q in range(len(sc.queues))]
+    # Resolution time: arrival to the customer's final resolution, escalations included.
+    span = final_end(out) - out.time
+    resolution = [span[(out.queue == q) & ~np.isnan(span)] for q in range(len(sc.queues))]
     kpis["resolution_mean_s"] = [r.mean() if r.size else np.nan for r in resolution]
     kpis["resolution_p90_s"] = [np.quantile(r, 0.9) if r.size else np.nan for r in resolution]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kpis["escalation_rate"] = kpis["escalated"] / kpis["answered"]
+        kpis["first_contact_resolution"] = kpis["resolved_first_contact"] / kpis["resolved"]
     return pd.DataFrame({"replication": replication, "queue": list(sc.queues), **kpis})
 
 
@@ -180,7 +199,10 @@ def contact_records(sc: Scenario, demand: Demand, out: EngineOutput, replication
         "outcome": outcome,
         "balked": out.balked,
         "auto_approved": out.auto,
-        "amount": _amounts(demand, out),
+        "amount": out.amount,
+        "level": np.array([*sc.levels, ""])[out.level] if sc.levels else "",
+        "escalated": out.escalated,
+        "origin": out.origin,
         "wait_s": out.wait,
         "handle_s": out.end - out.time - out.wait,
         "end_s": out.end,

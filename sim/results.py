@@ -17,7 +17,8 @@ from scipy import stats
 
 from sim.scenario import Scenario, dump_scenario
 
-_SUMMARY_KPIS = ("service_level", "abandon_rate", "asa_s", "mean_wait_s", "resolution_mean_s", "resolution_p90_s")
+_SUMMARY_KPIS = ("service_level", "abandon_rate", "asa_s", "mean_wait_s", "resolution_mean_s", "resolution_p90_s",
+                 "escalation_rate", "first_contact_resolution")
 
 
 def ci95_halfwidth(values: pd.Series) -> float:
@@ -53,7 +54,7 @@ class Results:
         """One row per queue over the horizon: means across replications with 95% CI half-widths."""
         by_queue = self.totals.groupby("queue", sort=False)
         table = by_queue[["offered", "first_attempts", "retrials", "answered", "abandoned", "balked",
-                          "deflected", "resolved", "auto_approved", "auto_approved_value"]].mean()
+                          "deflected", "resolved", "escalated", "auto_approved", "auto_approved_value"]].mean()
         for kpi in _SUMMARY_KPIS:
             table[kpi] = by_queue[kpi].mean()
             table[f"{kpi}_ci95"] = by_queue[kpi].agg(ci95_halfwidth)

@@ -161,6 +161,25 @@ class Orders(_Strict):
     average_order_value: Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
+class LevelRule(_Strict):
+    """Items up to an amount (``up_to``, or ``up_to_share`` of the average order value) need ``level``.
+
+    A rule without a bound takes every larger amount.
+    """
+
+    up_to: NonNegative | None = None
+    up_to_share: NonNegative | None = None
+    level: Name
+
+
+class Remedy(_Strict):
+    """A ``share`` of a chat or call queue's contacts needs a remedy of ``amount`` granted at ``level``."""
+
+    share: Probability
+    amount: Amount
+    level: Name
+
+
 class Queue(_Strict):
     """One kind of contact with its channel, demand, handle time, patience and service level.
 
@@ -178,6 +197,9 @@ class Queue(_Strict):
     bot: Bot | None = None
     amount: Amount | None = None
     deadline: PositiveDuration | None = None
+    levels_by_amount: tuple[LevelRule, ...] = ()
+    remedy: Remedy | None = None
+    escalate_to: dict[Name, Name] = {}
 
 
 class Surge(_Strict):
@@ -277,6 +299,7 @@ class Group(_Strict):
     shifts: tuple[Shift, ...] | None = None
     absenteeism: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
     mass_absences: tuple[MassAbsence, ...] = ()
+    level: Name | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -319,6 +342,7 @@ class Scenario(_Strict):
     queues: Annotated[dict[Name, Queue], Field(min_length=1)]
     surges: tuple[Surge, ...] = ()
     orders: Orders | None = None
+    levels: tuple[Name, ...] = ()
     groups: Annotated[dict[Name, Group], Field(min_length=1)]
 
     @property
@@ -402,6 +426,7 @@ def _cross_problems(sc: Scenario):
         if q.bot is not None and q.channel != "chat":
             yield f"queues.{qname}.bot", f"bots answer chats, got channel {q.channel!r}"
         yield from _refund_problems(sc, qname, q)
+        yield from _level_problems(sc, qname, q)
     for i, surge in enumerate(sc.surges):
         for qname in surge.queues or ():
             if qname not in sc.queues and not (qname == ORDERS and sc.orders is not None):
@@ -409,6 +434,8 @@ def _cross_problems(sc: Scenario):
         if sc.clock(surge.end) <= 0 or sc.clock(surge.start) >= sc.horizon:
             yield f"surges.{i}", f"window {surge.start} - {surge.end} lies outside the horizon"
     for gname, g in sc.groups.items():
+        if g.level is not None and g.level not in sc.levels:
+            yield f"groups.{gname}.level", f"unknown level{_hint(g.level, sc.levels)}, got {g.level!r}"
         for qname in g.skills:
             if qname not in sc.queues:
                 yield f"groups.{gname}.skills", f"unknown queue{_hint(qname, sc.queues)}, got {qname!r}"
@@ -420,11 +447,18 @@ def _cross_problems(sc: Scenario):
                        f"window {window.start} - {window.end} lies outside the horizon")
 
 
+def _escalation_targets(sc: Scenario) -> set[str]:
+    return {target for q in sc.queues.values() for target in q.escalate_to.values()}
+
+
 def _refund_problems(sc: Scenario, qname: str, q: Queue):
     """Demand source, refund-only keys and deadlines of one queue."""
     path = f"queues.{qname}"
-    if (q.arrivals is None) == (q.from_orders is None):
-        yield path, "needs exactly one of 'arrivals' or 'from_orders'"
+    fed_by_escalation = qname in _escalation_targets(sc)
+    if q.arrivals is not None and q.from_orders is not None:
+        yield path, "give 'arrivals' or 'from_orders', not both"
+    elif q.arrivals is None and q.from_orders is None and not fed_by_escalation:
+        yield path, "needs 'arrivals' or 'from_orders' (or to be another queue's 'escalate_to' target)"
     if q.channel != "refund":
         for key in ("from_orders", "amount", "deadline"):
             if getattr(q, key) is not None:
@@ -444,6 +478,56 @@ def _refund_problems(sc: Scenario, qname: str, q: Queue):
         if q.deadline < max(shortest, ht.mean) / fastest:
             yield (f"{path}.deadline", f"shorter than the handle time of the fastest agents "
                    f"({max(shortest, ht.mean) / fastest:g}s on average), got {q.deadline:g}s")
+
+
+def level_of(sc: Scenario, group: Group) -> int:
+    """Index of a group's permission level in ``sc.levels`` (the lowest when not given)."""
+    return sc.levels.index(group.level) if group.level in sc.levels else 0
+
+
+def _level_problems(sc: Scenario, qname: str, q: Queue):
+    """Permission levels: names exist, rules cover every amount, and every item can be resolved."""
+    path = f"queues.{qname}"
+    known = set(sc.levels)
+    rules = q.levels_by_amount
+    named = [(f"levels_by_amount.{i}.level", r.level) for i, r in enumerate(rules)]
+    if q.remedy is not None:
+        named.append(("remedy.level", q.remedy.level))
+    for key, level in named:
+        if level not in known:
+            yield f"{path}.{key}", f"unknown level{_hint(level, known)} (levels: {list(sc.levels)}), got {level!r}"
+    for level, target in q.escalate_to.items():
+        if level not in known:
+            yield f"{path}.escalate_to", f"unknown level{_hint(level, known)}, got {level!r}"
+        if target not in sc.queues:
+            yield f"{path}.escalate_to.{level}", f"unknown queue{_hint(target, sc.queues)}, got {target!r}"
+        elif level in known:
+            for gname, g in sc.groups.items():
+                if target in g.skills and level_of(sc, g) < sc.levels.index(level):
+                    yield (f"groups.{gname}.level", f"serves escalation queue {target!r}, which needs {level}, "
+                           f"got {g.level or sc.levels[0]!r}")
+    if rules and q.channel != "refund":
+        yield f"{path}.levels_by_amount", f"applies to refund queues, got channel {q.channel!r}"
+    if q.remedy is not None and q.channel == "refund":
+        yield f"{path}.remedy", "refund items take their level from 'levels_by_amount'"
+    for i, r in enumerate(rules):
+        if r.up_to is not None and r.up_to_share is not None:
+            yield f"{path}.levels_by_amount.{i}", "give 'up_to' or 'up_to_share', not both"
+        if r.up_to_share is not None and sc.orders is None:
+            yield f"{path}.levels_by_amount.{i}.up_to_share", "needs a top-level 'orders' section"
+    if rules and (rules[-1].up_to is not None or rules[-1].up_to_share is not None):
+        yield (f"{path}.levels_by_amount", "amounts above the last bound have no level: end with a rule "
+               "without 'up_to'")
+    if rules and q.amount is None:
+        yield f"{path}.amount", "levels_by_amount needs an amount per item"
+    for level in dict.fromkeys(level for _, level in named):
+        if level not in known:
+            continue
+        lacking = [g for g, grp in sc.groups.items()
+                   if qname in grp.skills and level_of(sc, grp) < sc.levels.index(level)]
+        if lacking and level not in q.escalate_to:
+            yield (f"{path}.escalate_to", f"groups {lacking} are below {level} and no escalation queue is given "
+                   f"for {level}")
 
 
 def _shift_problems(sc: Scenario, path: str, shift: Shift):
@@ -613,8 +697,8 @@ def _apply_overrides(data: dict, overrides: Mapping[str, Any]) -> list[str]:
 
 
 def _vocabulary() -> set[str]:
-    models = [Arrivals, ServiceLevel, Retrial, Bot, FromOrders, Orders, Queue, Surge, Break, Shift, MassAbsence,
-              Group, Scenario]
+    models = [Arrivals, ServiceLevel, Retrial, Bot, FromOrders, Orders, LevelRule, Remedy, Queue, Surge, Break,
+              Shift, MassAbsence, Group, Scenario]
     from sim import distributions
     models += [distributions.ExponentialPatience, distributions.LogNormal, distributions.Gamma,
                distributions.Constant, distributions.Empirical]

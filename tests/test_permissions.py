@@ -60,7 +60,7 @@ def test_nobody_resolves_above_their_level():
 def test_escalations_are_counted_once_on_each_side():
     _, res = run()
     c = res.contacts
-    for rep, mine in c.groupby("replication"):
+    for _, mine in c.groupby("replication"):
         followups = mine[mine["origin"] >= 0]
         assert mine["escalated"].sum() == len(followups) > 0
         assert followups["origin"].is_unique

@@ -49,14 +49,17 @@ def part_engine(days: float) -> dict:
     t0 = time.perf_counter()
     demand = generate_demand(sc, 0, sc.seed)
     t1 = time.perf_counter()
-    out = Model(sc, demand).run()
+    n = len(demand)
+    model = Model(sc, demand)
+    del demand                                 # as in sim.simulate: the model keeps what it needs
+    out = model.run()
     t2 = time.perf_counter()
-    metrics.queue_intervals(sc, demand, out, 0)
-    metrics.group_intervals(sc, demand, out, 0)
+    metrics.queue_intervals(sc, out, 0)
+    metrics.group_intervals(sc, out, 0)
     t3 = time.perf_counter()
-    return {"contacts": len(demand), "seconds": t2 - t1, "pipeline_seconds": t3 - t0,
+    return {"contacts": n, "seconds": t2 - t1, "pipeline_seconds": t3 - t0,
             "arrivals_seconds": t1 - t0, "kpi_seconds": t3 - t2, "abandoned": int((out.outcome == 2).sum()),
-            "events_per_contact": out.events / len(demand), "rss_after_imports_mb": rss_before,
+            "events_per_contact": out.events / n, "rss_after_imports_mb": rss_before,
             "peak_rss_mb": peak_rss_mb()}
 
 

@@ -80,6 +80,8 @@ class EngineOutput:
     origin: np.ndarray               # for a follow-up, the customer's first contact (-1 otherwise)
     amount: np.ndarray               # refund or remedy value (NaN when none)
     level: np.ndarray                # permission level needed (-1 when none)
+    deflected_time: np.ndarray       # chats a bot resolved: arrival times and queues
+    deflected_queue: np.ndarray
     outcome: np.ndarray
     wait: np.ndarray
     end: np.ndarray
@@ -103,14 +105,18 @@ class Model:
     """
 
     def __init__(self, sc: Scenario, demand: Demand, attendance: Attendance | None = None):
-        self.sc, self.demand = sc, demand
+        self.sc = sc
+        # Keep only what the run needs from the demand, so its other columns can be freed meanwhile.
+        self.attempt_streams, self.followup_streams = demand.attempt_streams, demand.followup_streams
+        self.drawn_amount, self.drawn_delay = demand.amount, demand.retry_delay
+        self.deflected = demand.deflected_time, demand.deflected_queue
+        self.later_delay: dict[int, float] = {}     # retry delays of retrials created during the run
         self.env = env = simpy.Environment()
         self._timeout, self._on_finish = env.timeout, self._finish    # bound once: hot path
         self.time, self.work, self.patience = _floats(demand.time), _floats(demand.work), _floats(demand.patience)
         self.queue_of = array("i", demand.queue.astype(np.int32).tobytes())
         self.retry, self.balks = bytearray(demand.retry.tobytes()), bytearray(demand.balks.tobytes())
-        self.retry_delay = _floats(demand.retry_delay)
-        self.amount, self.level = _floats(demand.amount), array("b", demand.level.astype(np.int8).tobytes())
+        self.level = array("b", demand.level.astype(np.int8).tobytes())
         self.queues = list(sc.queues.values())
         self.group_level = [level_of(sc, g) for g in sc.groups.values()]
         queue_names = list(sc.queues)
@@ -353,11 +359,13 @@ class Model:
 
     def _retry(self, i: int, q: int, left: float) -> None:
         """Contact ``i`` left at ``left``; its caller calls again after its retry delay (a new contact)."""
-        when = left + self.retry_delay[i]
+        when = left + (float(self.drawn_delay[i]) if i < self.n_drawn else self.later_delay[i])
         if when >= self.sc.horizon:
             return
-        patience, retry, delay, balks = retrial_attributes(self.queues[q], self.demand.attempt_streams[q])
-        j = self._new_contact(i, q, when, self.work[i], patience, retry, delay, balks, self.attempt[i] + 1)
+        patience, retry, delay, balks = retrial_attributes(self.queues[q], self.attempt_streams[q])
+        j = self._new_contact(i, q, when, self.work[i], patience, retry, balks, self.attempt[i] + 1)
+        if retry:
+            self.later_delay[j] = delay
         self._at(when, lambda _e: self._arrive(j, q, when))
 
     def _escalate(self, i: int, q: int) -> None:
@@ -367,20 +375,20 @@ class Model:
         """
         now, target = self.env.now, self.escalate_to[q][self.level[i]]
         self.escalated[i] = 1
-        work = float(self.queues[target].handle_time.sample(self.demand.followup_streams[target], 1)[0])
+        work = float(self.queues[target].handle_time.sample(self.followup_streams[target], 1)[0])
         due = self.time[i] + self.patience[i] if self.is_refund[q] else _INF
-        j = self._new_contact(i, target, now, work, due - now, False, np.nan, False, 0)
+        j = self._new_contact(i, target, now, work, due - now, False, False, 0)
         self.origin[j] = self.origin[i] if self.origin[i] >= 0 else i
         self._arrive(j, target, now)
 
-    def _new_contact(self, i: int, q: int, when: float, work: float, patience: float, retry: bool, delay: float,
-                     balks: bool, attempt: int) -> int:
+    def _new_contact(self, i: int, q: int, when: float, work: float, patience: float, retry: bool, balks: bool,
+                     attempt: int) -> int:
         """Append a contact created during the run (a retrial or a follow-up of ``i``); return its index."""
         j = len(self.time)
         for column, value in ((self.time, when), (self.queue_of, q), (self.work, work), (self.patience, patience),
-                              (self.retry_delay, delay), (self.wait, np.nan), (self.end, np.nan),
+                              (self.wait, np.nan), (self.end, np.nan),
                               (self.group_of, -1), (self.agent_of, -1), (self.attempt, attempt),
-                              (self.amount, self.amount[i]), (self.level, self.level[i]), (self.origin, -1)):
+                              (self.level, self.level[i]), (self.origin, -1)):
             column.append(value)
         for flags, value in ((self.retry, retry), (self.balks, balks), (self.state, WAITING), (self.balked, 0),
                              (self.auto, 0), (self.escalated, 0)):
@@ -455,13 +463,19 @@ class Model:
         self.env.run(until=horizon)
         for q in range(len(self.n_wait)):
             self._purge(q, horizon)
-        self.work = self.patience = self.retry_delay = None      # inputs no longer needed
+        # Inputs no longer needed: the Model sits in a reference cycle (SimPy callbacks), so drop them now.
+        self.work = self.patience = self.retry = self.balks = self.drawn_delay = None
         # NumPy views share the compact arrays' memory: no copies of per-contact data.
         outcome = np.frombuffer(self.state, dtype=np.int8)
         wait = np.frombuffer(self.wait, dtype=np.float64)
         time = np.frombuffer(self.time, dtype=np.float64)
         still = outcome == WAITING
         wait[still] = horizon - time[still]
+        origin = np.frombuffer(self.origin, dtype=np.int32)
+        amount = np.full(time.size, np.nan)          # a follow-up carries its customer's amount
+        amount[:self.drawn_amount.size] = self.drawn_amount
+        followups = np.flatnonzero(origin >= 0)
+        amount[followups] = amount[origin[followups]]
         for agent in self.agents:
             if agent.load:
                 self._record("busy", agent, agent.busy_since, horizon)
@@ -477,8 +491,8 @@ class Model:
             time=time, queue=np.frombuffer(self.queue_of, dtype=np.int32),
             attempt=np.frombuffer(self.attempt, dtype=np.int16), balked=np.frombuffer(self.balked, dtype=bool),
             auto=np.frombuffer(self.auto, dtype=bool), escalated=np.frombuffer(self.escalated, dtype=bool),
-            origin=np.frombuffer(self.origin, dtype=np.int32), amount=np.frombuffer(self.amount, dtype=np.float64),
-            level=np.frombuffer(self.level, dtype=np.int8),
+            origin=origin, amount=amount, level=np.frombuffer(self.level, dtype=np.int8),
+            deflected_time=self.deflected[0], deflected_queue=self.deflected[1],
             outcome=outcome, wait=wait, end=np.frombuffer(self.end, dtype=np.float64),
             group=np.frombuffer(self.group_of, dtype=np.int16),
             agent=np.frombuffer(self.agent_of, dtype=np.int32),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.arrivals import Demand
 from sim.engine import ABANDONED, ANSWERED, WAITING, EngineOutput, Spans
 from sim.scenario import Scenario
 
@@ -45,18 +44,18 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) ->
     left = answered | abandoned
     # Chats and calls: answered within answer_within. Refund items: resolved (through any escalation)
     # within resolve_within.
-    ends = final_end(out)
-    resolved = ~np.isnan(ends)
-    resolution = ends - out.time
-    followup_auto = np.zeros(out.auto.size, dtype=bool)
-    followups = np.flatnonzero(out.origin >= 0)
-    followup_auto[out.origin[followups]] = out.auto[followups]
-    approved = out.auto | followup_auto
-    threshold = np.where(refund, np.array([q.sla.resolve_within for q in queues])[out.queue],
-                         np.array([q.sla.answer_within for q in queues])[out.queue])
-    within = np.where(refund, resolution <= threshold, out.wait <= threshold)
-    unresolved = np.where(refund, ~resolved & ~approved & ~abandoned, waiting)
-    age = np.where(refund, sc.horizon - out.time, out.wait)
+    resolved = ~np.isnan(final_end(out))
+    threshold = np.array([q.sla.answer_within for q in queues])[out.queue]
+    within = out.wait <= threshold
+    undecided = waiting & within       # still waiting at the horizon, not yet past the threshold
+    if refund.any():
+        followup_auto = np.zeros(out.auto.size, dtype=bool)
+        followups = np.flatnonzero(out.origin >= 0)
+        followup_auto[out.origin[followups]] = out.auto[followups]
+        open_refund = refund & ~resolved & ~out.auto & ~followup_auto & ~abandoned
+        limit = np.array([q.sla.resolve_within for q in queues])[out.queue]
+        within = np.where(refund, final_end(out) - out.time <= limit, within)
+        undecided = np.where(refund, open_refund & (sc.horizon - out.time <= limit), undecided)
     amount = out.amount
     offered = _per_cell(key, cells)
     retrials = _per_cell(key, cells, out.attempt > 0).astype(np.int64)
@@ -64,7 +63,7 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) ->
     n_abandoned = _per_cell(key, cells, abandoned)
     n_within = _per_cell(key, cells, np.where(refund, within, answered & within))
     # Contacts still open at the horizon count against the service level only once past the threshold.
-    undecided = _per_cell(key, cells, unresolved & (age <= threshold))
+    undecided = _per_cell(key, cells, undecided)
     wait_answered = _per_cell(key, cells, np.where(answered, out.wait, 0.0))
     wait_left = _per_cell(key, cells, np.where(left, out.wait, 0.0))
     max_wait = np.zeros(cells)
@@ -94,13 +93,13 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) ->
         }
 
 
-def queue_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
+def queue_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per (interval, queue): volumes, service level, waits and queue length."""
     nq, n = len(sc.queues), sc.n_intervals
     k = np.minimum((out.time // sc.interval).astype(np.int64), n - 1)
     kpis = _queue_kpis(sc, out, k * nq + out.queue, n * nq)
-    bot_k = np.minimum((demand.deflected_time // sc.interval).astype(np.int64), n - 1)
-    kpis["deflected"] = np.bincount(bot_k * nq + demand.deflected_queue, minlength=n * nq)
+    bot_k = np.minimum((out.deflected_time // sc.interval).astype(np.int64), n - 1)
+    kpis["deflected"] = np.bincount(bot_k * nq + out.deflected_queue, minlength=n * nq)
     return pd.DataFrame({
         "replication": replication,
         "interval_start": np.repeat(interval_starts(sc), nq),
@@ -113,10 +112,10 @@ def queue_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication
     })
 
 
-def queue_totals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
+def queue_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per queue with the KPIs over the whole horizon."""
     kpis = _queue_kpis(sc, out, out.queue.astype(np.int64), len(sc.queues))
-    kpis["deflected"] = np.bincount(demand.deflected_queue, minlength=len(sc.queues))
+    kpis["deflected"] = np.bincount(out.deflected_queue, minlength=len(sc.queues))
     # Resolution time: arrival to the customer's final resolution, escalations included.
     span = final_end(out) - out.time
     resolution = [span[(out.queue == q) & ~np.isnan(span)] for q in range(len(sc.queues))]
@@ -160,7 +159,7 @@ def span_seconds(spans: Spans, agent_group: np.ndarray, n_groups: int, interval:
     return seconds.reshape(n, n_groups) + full * interval
 
 
-def group_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
+def group_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per (interval, group): staffing, busy time, occupancy, overtime and contacts answered."""
     ng, n = len(sc.groups), sc.n_intervals
     staffed, busy, overtime = (span_seconds(spans, out.agent_group, ng, sc.interval, n)
@@ -188,7 +187,7 @@ def group_intervals(sc: Scenario, demand: Demand, out: EngineOutput, replication
         })
 
 
-def contact_records(sc: Scenario, demand: Demand, out: EngineOutput, replication: int) -> pd.DataFrame:
+def contact_records(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per contact (opt-in output): arrival, queue, outcome, wait, service end, group, agent."""
     outcome = np.array(["waiting", "answered", "abandoned"])[out.outcome]
     return pd.DataFrame({

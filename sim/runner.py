@@ -32,14 +32,13 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None,
         "intervals": [], "groups": [], "totals": [], "contacts": [], "agents": []}
     events = 0
     for r in range(replications):
-        demand = generate_demand(sc, r, seed)
-        out = Model(sc, demand, draw_attendance(sc, r, seed)).run()
+        out = Model(sc, generate_demand(sc, r, seed), draw_attendance(sc, r, seed)).run()
         events += out.events
-        tables["intervals"].append(metrics.queue_intervals(sc, demand, out, r))
-        tables["groups"].append(metrics.group_intervals(sc, demand, out, r))
-        tables["totals"].append(metrics.queue_totals(sc, demand, out, r))
+        tables["intervals"].append(metrics.queue_intervals(sc, out, r))
+        tables["groups"].append(metrics.group_intervals(sc, out, r))
+        tables["totals"].append(metrics.queue_totals(sc, out, r))
         if record_contacts:
-            tables["contacts"].append(metrics.contact_records(sc, demand, out, r))
+            tables["contacts"].append(metrics.contact_records(sc, out, r))
             tables["agents"].append(metrics.agent_spans(sc, out, r))
         if progress is not None:
             progress(r + 1)

@@ -407,10 +407,11 @@ class Model:
         if self.exclusive[q]:
             agent.exclusive = True
         done = now + self.work[i] / (self.proficiency[group][q] * agent.speed)   # absolute: ``now`` may lead env.now
-        due = self.time[i] + self.patience[i]             # a refund item's patience is its deadline
-        cut = self.is_refund[q] and due < done             # the platform approves the item mid-work
-        if cut:
-            done = due
+        cut = False
+        if self.is_refund[q]:
+            due = self.time[i] + self.patience[i]          # a refund item's patience is its deadline
+            if due < done:                                 # the platform approves the item mid-work
+                done, cut = due, True
         self._timeout(done - self.env.now, (agent, i, q, cut)).callbacks.append(self._on_finish)
 
     def _finish(self, event: simpy.Timeout) -> None:
@@ -435,7 +436,9 @@ class Model:
             agent.busy_since = None
             if agent.state != _ON or agent.break_due:
                 self._leave_floor(agent, now)
-        self._admit_arrivals()
+        i = self.next_arrival                 # same test as _admit_arrivals, without the call when idle
+        if i < self.n_drawn and self.time[i] < self.env.peek():
+            self._admit_arrivals()
 
     def _pull(self, agent: _Agent, now: float) -> None:
         """Fill the agent's free capacity from its queues in priority order (longest waiting first)."""

@@ -73,7 +73,20 @@ def scenarios(draw):
         groups[f"g{g}"] = group
     uncovered = set(queues) - {q for g in groups.values() for q in g["skills"]}
     if uncovered:
-        groups["backup"] = {"skills": sorted(uncovered), "headcount": 1}
+        groups["backup"] = {"skills": {q: 1.0 for q in sorted(uncovered)}, "headcount": 1}
+    levels = {}
+    if draw(st.booleans()):     # refund work with permission levels and escalation
+        levels = {"levels": ["L0", "L1", "L2"]}
+        queues["refunds"] = {"channel": "refund", "arrivals": {"daily_volume": draw(st.floats(0, 600))},
+                             "handle_time": draw(handle_times), "amount": {"dist": "lognormal", "mean": 100, "cv": 1},
+                             "deadline": draw(st.sampled_from(["2h", "6h", "1d"])),
+                             "levels_by_amount": [{"up_to": draw(st.floats(0, 200)), "level": "L1"}, {"level": "L2"}],
+                             "escalate_to": {"L1": "review", "L2": "review"}}
+        queues["review"] = {"channel": "refund", "handle_time": {"dist": "exponential", "mean": 300}}
+        for g in groups.values():
+            g["level"] = draw(st.sampled_from(["L0", "L1", "L2"]))
+        groups[draw(st.sampled_from(list(groups)))]["skills"]["refunds"] = 1.0
+        groups["specialists"] = {"skills": ["review", "refunds"], "level": "L2", "headcount": draw(st.integers(0, 3))}
     surges = []
     if draw(st.booleans()):
         start = draw(st.integers(0, 20))
@@ -81,7 +94,7 @@ def scenarios(draw):
                        "multiplier": draw(st.floats(1, 5)), "shape": draw(st.sampled_from(["step", "decay"]))})
     return {"name": "generated", "start": "2026-11-10T00:00:00", "horizon": "1d",
             "interval": draw(st.sampled_from(["15min", "30min", "1h"])), "seed": draw(st.integers(0, 1000)),
-            "queues": queues, "surges": surges, "groups": groups}
+            "queues": queues, "surges": surges, "groups": groups, **levels}
 
 
 def max_overlap(starts: np.ndarray, ends: np.ndarray) -> int:
@@ -144,6 +157,17 @@ def test_engine_invariants(data):
             assert not ((pauses["start_s"] < start - 1e-7) & (start < pauses["end_s"] - 1e-7)).any()
 
     assert (agents["end_s"] >= agents["start_s"]).all()
+
+    # Permission levels: nothing is resolved below its level; every escalation has exactly one follow-up.
+    if sc.levels:
+        rank = {g: sc.levels.index(sc.groups[g].level or sc.levels[0]) for g in sc.groups}
+        done = contacts[(contacts["outcome"] == "answered") & ~contacts["escalated"] & ~contacts["auto_approved"]
+                        & contacts["end_s"].notna() & (contacts["level"] != "")]
+        assert (done["group"].map(rank) >= done["level"].map(sc.levels.index)).all()
+        assert contacts["escalated"].sum() == (contacts["origin"] >= 0).sum()
+        ends = contacts["end_s"].dropna()
+        due = (contacts["arrival_s"] + sc.queues["refunds"].deadline)[contacts["queue"] == "refunds"]
+        assert (ends.reindex(due.index).dropna() <= due.reindex(ends.index).dropna() + 1e-6).all()
 
     # Same seed, same tables.
     again = sim.simulate(sc, record_contacts=True)

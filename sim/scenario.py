@@ -202,21 +202,26 @@ class Queue(_Strict):
     escalate_to: dict[Name, Name] = {}
 
 
-class Surge(_Strict):
-    """A promotion window multiplying the arrival rate of some queues (all when ``queues`` is omitted)."""
+class _Window(_Strict):
+    """A stretch of calendar time, ``start`` to ``end`` (local date-times)."""
 
-    name: str = "surge"
     start: LocalDateTime
     end: LocalDateTime
-    multiplier: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    queues: tuple[Name, ...] | None = None
-    shape: Literal["step", "decay"] = "step"
 
     @model_validator(mode="after")
-    def _ordered(self) -> Surge:
+    def _ordered(self) -> _Window:
         if self.end <= self.start:
             raise ValueError(f"end must be after start, got start {self.start} and end {self.end}")
         return self
+
+
+class Surge(_Window):
+    """A promotion window multiplying the arrival rate of some queues (all when ``queues`` is omitted)."""
+
+    name: str = "surge"
+    multiplier: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    queues: tuple[Name, ...] | None = None
+    shape: Literal["step", "decay"] = "step"
 
 
 class Break(_Strict):
@@ -271,18 +276,10 @@ def _skills(value: object) -> object:
     return value
 
 
-class MassAbsence(_Strict):
+class MassAbsence(_Window):
     """A window in which each agent of the group on shift is missing with probability ``share``."""
 
-    start: LocalDateTime
-    end: LocalDateTime
     share: Probability
-
-    @model_validator(mode="after")
-    def _ordered(self) -> MassAbsence:
-        if self.end <= self.start:
-            raise ValueError(f"end must be after start, got start {self.start} and end {self.end}")
-        return self
 
 
 class Group(_Strict):

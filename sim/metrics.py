@@ -44,7 +44,8 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) ->
     left = answered | abandoned
     # Chats and calls: answered within answer_within. Refund items: resolved (through any escalation)
     # within resolve_within.
-    resolved = ~np.isnan(final_end(out))
+    ends = final_end(out)
+    resolved = ~np.isnan(ends)
     threshold = np.array([q.sla.answer_within for q in queues])[out.queue]
     within = out.wait <= threshold
     undecided = waiting & within       # still waiting at the horizon, not yet past the threshold
@@ -54,9 +55,8 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) ->
         followup_auto[out.origin[followups]] = out.auto[followups]
         open_refund = refund & ~resolved & ~out.auto & ~followup_auto & ~abandoned
         limit = np.array([q.sla.resolve_within for q in queues])[out.queue]
-        within = np.where(refund, final_end(out) - out.time <= limit, within)
+        within = np.where(refund, ends - out.time <= limit, within)
         undecided = np.where(refund, open_refund & (sc.horizon - out.time <= limit), undecided)
-    amount = out.amount
     offered = _per_cell(key, cells)
     retrials = _per_cell(key, cells, out.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
@@ -84,7 +84,7 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) ->
             "escalated": _per_cell(key, cells, out.escalated).astype(np.int64),
             "resolved_first_contact": _per_cell(key, cells, resolved & ~out.escalated).astype(np.int64),
             "auto_approved": _per_cell(key, cells, out.auto).astype(np.int64),
-            "auto_approved_value": _per_cell(key, cells, np.where(out.auto, np.nan_to_num(amount), 0.0)),
+            "auto_approved_value": _per_cell(key, cells, np.where(out.auto, np.nan_to_num(out.amount), 0.0)),
             "service_level": n_within / (offered - undecided),
             "abandon_rate": n_abandoned / offered,
             "asa_s": wait_answered / n_answered,

@@ -467,9 +467,9 @@ def _refund_problems(sc: Scenario, qname: str, q: Queue):
     if needs_orders and sc.orders is None:
         yield path, "'from_orders' and an 'order_value_share' amount need a top-level 'orders' section"
     if q.deadline is not None:
-        fastest = max(g.skills[qname] * max([s.proficiency for s in g.shifts or ()], default=1.0)
-                      for g in sc.groups.values() if qname in g.skills) if any(
-            qname in g.skills for g in sc.groups.values()) else 1.0
+        speeds = [g.skills[qname] * max((s.proficiency for s in g.shifts or ()), default=1.0)
+                  for g in sc.groups.values() if qname in g.skills]
+        fastest = max(speeds, default=1.0)
         ht = q.handle_time
         shortest = min(ht.values) if isinstance(ht, Empirical) else ht.value if isinstance(ht, Constant) else 0.0
         if q.deadline < max(shortest, ht.mean) / fastest:

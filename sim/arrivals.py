@@ -231,8 +231,12 @@ def amounts_and_levels(sc: Scenario, q: Queue, draw, n: int) -> tuple[np.ndarray
     if q.channel == "refund" and q.amount is not None:
         amount = _values(sc, q.amount, draw("amount"), n)
         for rule in reversed(q.levels_by_amount):          # the first matching rule wins
-            bound = (rule.up_to if rule.up_to is not None else np.inf if rule.up_to_share is None
-                     else rule.up_to_share * sc.orders.average_order_value)
+            if rule.up_to is not None:
+                bound = rule.up_to
+            elif rule.up_to_share is not None:
+                bound = rule.up_to_share * sc.orders.average_order_value
+            else:
+                bound = np.inf
             level[amount <= bound] = sc.levels.index(rule.level)
     elif q.remedy is not None:
         needs = draw("remedy").random(n) < q.remedy.share

@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="simulate a scenario and write results")
     run.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
     run.add_argument("-r", "--replications", type=int, default=1)
+    run.add_argument("--workers", type=int, help="processes (default: all cores, at most one per replication)")
     run.add_argument("--seed", type=int, help="default: the scenario's seed")
     run.add_argument("--out", type=Path, help="default: results/<scenario name>/")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
@@ -105,7 +106,10 @@ def _run(args, console: Console) -> int:
                   TimeRemainingColumn(), console=Console(stderr=True),
                   disable=not sys.stderr.isatty(), transient=True) as bar:
         task = bar.add_task(f"simulating {sc.name}", total=args.replications)
-        res = simulate(sc, replications=args.replications, seed=args.seed, record_contacts=args.contacts,
+        if args.workers is not None and args.workers < 1:
+            raise UserError(f"--workers: must be >= 1, got {args.workers}")
+        res = simulate(sc, replications=args.replications, seed=args.seed, workers=args.workers,
+                       record_contacts=args.contacts,
                        progress=lambda done: bar.update(task, completed=done))
     try:
         res.save(out, plots=not args.no_plots)

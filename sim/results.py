@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -63,9 +64,60 @@ class Results:
         with_traffic = self.intervals[self.intervals["offered"] > 0]
         met = with_traffic["service_level"] >= with_traffic["sl_target"]
         table["intervals_meeting_sl"] = met.groupby(with_traffic["queue"]).mean().reindex(table.index)
+        horizon = self.sla_probability[self.sla_probability["period"] == "horizon"].set_index("queue")
+        table["p_meets_sl"] = horizon["p_meets_sl"].reindex(table.index)
         table.insert(0, "channel", [self.scenario.queues[q].channel for q in table.index])
         table.insert(1, "replications", self.replications)
         return table.reset_index()
+
+    @cached_property
+    def interval_stats(self) -> pd.DataFrame:
+        """Per (interval_start, queue, kpi): mean, sd, 95% CI half-width, p10, p50, p90 across replications.
+
+        The KPI ``meets_sl`` is 1 when the interval reached its service-level target (or had no traffic),
+        so its ``mean`` is the probability that the interval meets its SLA.
+        """
+        iv = self.intervals
+        kpis = [c for c in iv.columns if c not in ("replication", "interval_start", "queue", "channel", "sl_target")]
+        meets = ((iv["service_level"] >= iv["sl_target"]) | (iv["offered"] == 0)).astype(float)
+        values = np.column_stack([iv[kpis].to_numpy(dtype=float), meets.to_numpy()])
+        cells = len(iv) // self.replications
+        cube = values.reshape(self.replications, cells, len(kpis) + 1)      # replication x (interval, queue) x kpi
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)                 # all-NaN cells stay NaN
+            n = np.sum(~np.isnan(cube), axis=0)
+            mean, sd = np.nanmean(cube, axis=0), np.nanstd(cube, axis=0, ddof=1)
+            ci95 = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n), np.nan)
+            p10, p50, p90 = np.nanpercentile(cube, [10, 50, 90], axis=0)
+        first = iv.iloc[:cells]
+        names = [*kpis, "meets_sl"]
+        return pd.DataFrame({
+            "interval_start": np.repeat(first["interval_start"].to_numpy(), len(names)),
+            "queue": np.repeat(first["queue"].to_numpy(), len(names)),
+            "kpi": np.tile(names, cells),
+            "mean": mean.reshape(-1), "sd": sd.reshape(-1), "ci95": ci95.reshape(-1),
+            "p10": p10.reshape(-1), "p50": p50.reshape(-1), "p90": p90.reshape(-1),
+        })
+
+    @cached_property
+    def sla_probability(self) -> pd.DataFrame:
+        """Per queue and day (and ``horizon``): mean service level and the share of replications meeting it.
+
+        A period's service level is its answered (refunds: resolved) within the threshold over offered.
+        """
+        iv = self.intervals.assign(period=self.intervals["interval_start"].dt.date.astype(str))
+        rows = []
+        for period, part in [*iv.groupby("period", sort=True), ("horizon", iv)]:
+            sums = part.groupby(["queue", "replication"], sort=False)[["answered_within_sl", "offered"]].sum()
+            level = sums["answered_within_sl"] / sums["offered"]
+            target = level.index.get_level_values("queue").map(lambda q: self.scenario.queues[q].sla.target)
+            met = (level >= np.asarray(target)) | (sums["offered"] == 0)
+            by_queue = pd.DataFrame({"level": level, "met": met}).groupby(level="queue", sort=False)
+            for queue, grp in by_queue:
+                rows.append({"queue": queue, "period": period, "service_level": grp["level"].mean(),
+                             "sl_target": self.scenario.queues[queue].sla.target,
+                             "p_meets_sl": grp["met"].mean()})
+        return pd.DataFrame(rows)
 
     def save(self, directory: str | Path, plots: bool = True) -> Path:
         """Write CSV tables, the resolved scenario, a manifest and (by default) PNG plots to ``directory``."""
@@ -74,6 +126,8 @@ class Results:
         self.intervals.to_csv(out / "intervals.csv", index=False)
         self.groups.to_csv(out / "groups.csv", index=False)
         self.summary.to_csv(out / "summary.csv", index=False)
+        self.interval_stats.to_csv(out / "interval_stats.csv", index=False)
+        self.sla_probability.to_csv(out / "sla_probability.csv", index=False)
         for name in ("contacts", "agents"):
             table = getattr(self, name)
             if table is not None:

@@ -1,9 +1,16 @@
-"""Running replications of a scenario: one seed, named streams per replication."""
+"""Running replications of a scenario: one seed, named streams per replication, local processes.
+
+Replication r draws only from streams keyed (seed, r, name), so its tables do not depend on which
+process ran it or in what order: results are identical whatever the number of workers. Only the
+replication's tables travel back from a worker, never per-contact state (unless contacts are asked for).
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import pandas as pd
 
@@ -14,35 +21,53 @@ from sim.engine import Model
 from sim.results import Results
 from sim.scenario import Scenario
 
+TABLES = ("intervals", "groups", "totals", "contacts", "agents")
 
-def simulate(sc: Scenario, replications: int = 1, seed: int | None = None,
-             record_contacts: bool = False,
-             progress: Callable[[int], None] | None = None) -> Results:
+
+def replicate(sc: Scenario, replication: int, seed: int, record_contacts: bool = False) -> dict:
+    """Tables of one replication (``contacts`` and ``agents`` only when asked for) and its event count."""
+    out = Model(sc, generate_demand(sc, replication, seed), draw_attendance(sc, replication, seed)).run()
+    tables = {"intervals": metrics.queue_intervals(sc, out, replication),
+              "groups": metrics.group_intervals(sc, out, replication),
+              "totals": metrics.queue_totals(sc, out, replication),
+              "events": out.events}
+    if record_contacts:
+        tables["contacts"] = metrics.contact_records(sc, out, replication)
+        tables["agents"] = metrics.agent_spans(sc, out, replication)
+    return tables
+
+
+def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, workers: int | None = None,
+             record_contacts: bool = False, progress: Callable[[int], None] | None = None) -> Results:
     """Simulate ``replications`` independent replications of ``sc``.
 
-    ``seed`` defaults to the scenario's; replication r draws from streams keyed (seed, r, name), so the
-    same seed gives identical tables. ``record_contacts`` keeps one row per contact and the agents' spans
-    (memory grows with contacts). ``progress(r)`` is called after each finished replication.
+    ``seed`` defaults to the scenario's. ``workers``: processes to use (default: all cores, at most one
+    per replication; 1 runs in this process). The same seed gives identical tables whatever ``workers``.
+    ``record_contacts`` keeps one row per contact and the agents' spans (memory grows with contacts).
+    ``progress(done)`` is called after each finished replication.
     """
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
     seed = sc.seed if seed is None else seed
+    workers = min(replications, workers or os.cpu_count() or 1)
     began = time.perf_counter()
-    tables: dict[str, list[pd.DataFrame]] = {
-        "intervals": [], "groups": [], "totals": [], "contacts": [], "agents": []}
-    events = 0
-    for r in range(replications):
-        out = Model(sc, generate_demand(sc, r, seed), draw_attendance(sc, r, seed)).run()
-        events += out.events
-        tables["intervals"].append(metrics.queue_intervals(sc, out, r))
-        tables["groups"].append(metrics.group_intervals(sc, out, r))
-        tables["totals"].append(metrics.queue_totals(sc, out, r))
-        if record_contacts:
-            tables["contacts"].append(metrics.contact_records(sc, out, r))
-            tables["agents"].append(metrics.agent_spans(sc, out, r))
-        if progress is not None:
-            progress(r + 1)
-    joined = {name: pd.concat(parts, ignore_index=True) if parts else None
-              for name, parts in tables.items()}
-    return Results(scenario=sc, seed=seed, replications=replications,
-                   runtime_s=time.perf_counter() - began, events=events, **joined)
+    done: dict[int, dict] = {}
+    if workers == 1:
+        for r in range(replications):
+            done[r] = replicate(sc, r, seed, record_contacts)
+            if progress is not None:
+                progress(len(done))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(replicate, sc, r, seed, record_contacts): r for r in range(replications)}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                if progress is not None:
+                    progress(len(done))
+    ordered = [done[r] for r in range(replications)]          # replication order, whatever finished first
+    joined = {name: pd.concat([t[name] for t in ordered], ignore_index=True) if name in ordered[0] else None
+              for name in TABLES}
+    return Results(scenario=sc, seed=seed, replications=replications, runtime_s=time.perf_counter() - began,
+                   events=sum(t["events"] for t in ordered), **joined)

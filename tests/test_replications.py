@@ -1,0 +1,65 @@
+"""Replications: identical tables whatever the number of worker processes; statistics across replications."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def normal_day():
+    return sim.load_scenario(ROOT / "scenarios" / "normal_day.yaml")
+
+
+@pytest.fixture(scope="module")
+def five(normal_day):
+    return sim.simulate(normal_day, replications=5, seed=21, workers=1)
+
+
+def test_same_tables_whatever_the_workers(normal_day, five):
+    parallel = sim.simulate(normal_day, replications=5, seed=21, workers=2)
+    for name in ("intervals", "groups", "totals"):
+        pd.testing.assert_frame_equal(getattr(five, name), getattr(parallel, name))
+    assert five.events == parallel.events
+
+
+def test_interval_stats_match_a_groupby(five):
+    stats = five.interval_stats.set_index(["interval_start", "queue", "kpi"])
+    iv = five.intervals
+    for kpi in ("offered", "service_level", "asa_s", "max_queue_len"):
+        g = iv.groupby(["interval_start", "queue"], sort=False)[kpi]
+        mine = stats.xs(kpi, level="kpi")
+        np.testing.assert_allclose(mine["mean"], g.mean().reindex(mine.index), equal_nan=True)
+        np.testing.assert_allclose(mine["sd"], g.std().reindex(mine.index), equal_nan=True)
+        np.testing.assert_allclose(mine["p90"], g.quantile(0.9).reindex(mine.index), equal_nan=True)
+    meets = ((iv["service_level"] >= iv["sl_target"]) | (iv["offered"] == 0)).groupby(
+        [iv["interval_start"], iv["queue"]], sort=False).mean()
+    mine = stats.xs("meets_sl", level="kpi")["mean"]
+    np.testing.assert_allclose(mine, meets.reindex(mine.index))
+
+
+def test_sla_probability_per_day_and_horizon(five, normal_day):
+    p = five.sla_probability.set_index(["queue", "period"])
+    t = five.totals
+    for queue in normal_day.queues:
+        mine = t[t["queue"] == queue]
+        level = mine["answered_within_sl"] / mine["offered"]
+        assert p.loc[(queue, "horizon"), "p_meets_sl"] == pytest.approx(
+            (level >= normal_day.queues[queue].sla.target).mean())
+        assert p.loc[(queue, "2026-10-20"), "service_level"] == pytest.approx(level.mean())
+    assert list(five.summary["p_meets_sl"]) == list(p.xs("horizon", level="period")["p_meets_sl"])
+
+
+def test_bad_worker_counts(normal_day, capsys):
+    with pytest.raises(ValueError):
+        sim.simulate(normal_day, workers=0)
+    assert main(["run", str(ROOT / "scenarios" / "normal_day.yaml"), "--workers", "0", "--no-plots"]) == 2
+    assert "--workers: must be >= 1, got 0" in capsys.readouterr().err

@@ -6,17 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from sim.compare import compare
 from sim.runner import simulate
 from sim.scenario import ScenarioError, load_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = "scenarios/double11.yaml"
-COMMANDS = ("run", "check")
+COMMANDS = ("run", "check", "compare")
+COMPARED_KPIS = ("service_level", "abandon_rate", "asa_s", "mean_wait_s", "resolution_mean_s",
+                 "escalation_rate", "auto_approved_value")
 
 
 class UserError(Exception):
@@ -36,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="override a scenario value by dotted path, e.g. groups.presales.headcount=30")
     run.add_argument("--contacts", action="store_true", help="also write one row per contact")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    compare = sub.add_parser("compare", help="paired comparison of variants against a base, on common random numbers")
+    compare.add_argument("base")
+    compare.add_argument("variants", nargs="+")
+    compare.add_argument("-r", "--replications", type=int, default=10)
+    compare.add_argument("--seed", type=int, help="default: the base scenario's seed")
+    compare.add_argument("--workers", type=int, help="processes (default: all cores)")
+    compare.add_argument("--out", type=Path, help="default: results/compare_<base name>/")
     check = sub.add_parser("check", help="validate a scenario only")
     check.add_argument("scenario")
     check.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
@@ -96,6 +107,43 @@ def _groups_table(res) -> Table:
     return table
 
 
+def _comparison_table(cmp) -> Table:
+    table = Table(title=f"{cmp.variant.scenario.name} − {cmp.base.scenario.name}: {cmp.base.replications} "
+                        f"paired replications, seed {cmp.base.seed} (± 95% CI)")
+    for column in ("queue", "KPI", "base", "variant", "difference (paired CI)", "unpaired CI"):
+        table.add_column(column, justify="left" if column in ("queue", "KPI") else "right")
+    rows = cmp.totals[cmp.totals["kpi"].isin(COMPARED_KPIS)]
+    for _, row in rows.iterrows():
+        if np.isnan(row["base"]) and np.isnan(row["variant"]):
+            continue
+        fmt = "{:.1%}" if row["kpi"] in ("service_level", "abandon_rate", "escalation_rate") else "{:,.1f}"
+        table.add_row(row["queue"], row["kpi"], fmt.format(row["base"]), fmt.format(row["variant"]),
+                      f"{fmt.format(row['difference'])} ± {fmt.format(row['paired_ci95'])}",
+                      f"± {fmt.format(row['unpaired_ci95'])}")
+    return table
+
+
+def _compare(args, console: Console) -> int:
+    base = load_scenario(_scenario_path(args.base))
+    variants = [load_scenario(_scenario_path(v)) for v in args.variants]
+    if args.replications < 2:
+        raise UserError(f"--replications: a paired comparison needs >= 2, got {args.replications}")
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers: must be >= 1, got {args.workers}")
+    out = args.out or Path("results") / f"compare_{base.name}"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for variant in variants:
+            cmp = compare(base, variant, replications=args.replications, seed=args.seed, workers=args.workers)
+            cmp.intervals.to_csv(out / f"{variant.name}_intervals.csv", index=False)
+            cmp.totals.to_csv(out / f"{variant.name}_totals.csv", index=False)
+            console.print(_comparison_table(cmp))
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write results: {exc.strerror or exc}") from None
+    console.print(f"paired differences in {out}")
+    return 0
+
+
 def _run(args, console: Console) -> int:
     path = _scenario_path(args.scenario)
     sc = load_scenario(path, overrides=_overrides(args.overrides))
@@ -137,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "run":
             return _run(args, console)
+        if args.command == "compare":
+            return _compare(args, console)
         _parser().print_help()
         return 2
     except (ScenarioError, UserError) as exc:

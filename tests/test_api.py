@@ -22,7 +22,8 @@ GROUP_COLUMNS = ["replication", "interval_start", "group", "agents_on_shift", "b
 
 
 def test_public_api():
-    assert sim.__all__ == ["Results", "Scenario", "ScenarioError", "load_scenario", "simulate"]
+    assert sim.__all__ == ["Comparison", "Results", "Scenario", "ScenarioError", "compare", "load_scenario",
+                           "simulate"]
 
 
 @pytest.mark.parametrize(("text", "seconds"), [(90, 90), ("90", 90), ("90s", 90), ("15min", 900),

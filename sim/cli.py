@@ -15,10 +15,11 @@ from rich.table import Table
 from sim.compare import compare
 from sim.runner import simulate
 from sim.scenario import ScenarioError, load_scenario
+from sim.sweep import grid, sweep
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = "scenarios/double11.yaml"
-COMMANDS = ("run", "check", "compare")
+COMMANDS = ("run", "check", "compare", "sweep")
 COMPARED_KPIS = ("service_level", "abandon_rate", "asa_s", "mean_wait_s", "resolution_mean_s",
                  "escalation_rate", "auto_approved_value")
 
@@ -47,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=int, help="default: the base scenario's seed")
     compare.add_argument("--workers", type=int, help="processes (default: all cores)")
     compare.add_argument("--out", type=Path, help="default: results/compare_<base name>/")
+    sweep_cmd = sub.add_parser("sweep", help="simulate a grid of variants into one table")
+    sweep_cmd.add_argument("scenario")
+    sweep_cmd.add_argument("--set", dest="axes", action="append", default=[], metavar="PATH=START:STOP:STEP|V1,V2",
+                           help="a swept parameter; several --set make a grid")
+    sweep_cmd.add_argument("--grid", type=Path, help="CSV or YAML file, one variant per row (instead of --set)")
+    sweep_cmd.add_argument("-r", "--replications", type=int, default=10)
+    sweep_cmd.add_argument("--seed", type=int, help="default: the scenario's seed")
+    sweep_cmd.add_argument("--workers", type=int, help="processes per variant (default: all cores)")
+    sweep_cmd.add_argument("--out", type=Path, help="default: results/sweep_<scenario name>/")
+    sweep_cmd.add_argument("--resume", action="store_true", help="skip variants finished by an earlier run")
     check = sub.add_parser("check", help="validate a scenario only")
     check.add_argument("scenario")
     check.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
@@ -144,15 +155,58 @@ def _compare(args, console: Console) -> int:
     return 0
 
 
+def _progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeRemainingColumn(), console=Console(stderr=True), disable=not sys.stderr.isatty(),
+                    transient=True)
+
+
+def _sweep(args, console: Console) -> int:
+    path = _scenario_path(args.scenario)
+    sc = load_scenario(path)
+    if bool(args.axes) == (args.grid is not None):
+        raise UserError("sweep: give one or more --set PATH=VALUES, or --grid FILE")
+    if args.replications < 1 or (args.workers is not None and args.workers < 1):
+        raise UserError(f"-r and --workers must be >= 1, got {args.replications} and {args.workers}")
+    try:
+        variants = grid(args.axes, args.grid)
+    except (ValueError, OSError) as exc:
+        raise UserError(f"sweep: {exc}") from None
+    out = args.out or Path("results") / f"sweep_{sc.name}"
+    with _progress_bar() as bar:
+        task = bar.add_task(f"sweeping {sc.name}", total=len(variants))
+        try:
+            table = sweep(path, variants, out, replications=args.replications, seed=args.seed,
+                          workers=args.workers, resume=args.resume,
+                          progress=lambda done, total: bar.update(task, completed=done))
+        except OSError as exc:
+            raise UserError(f"--out {out}: cannot write results: {exc.strerror or exc}") from None
+    failed = table[table["status"] == "error"]
+    ok = table[table["status"] == "ok"]
+    params = list(variants[0]) if variants else []
+    if not ok.empty:
+        pivot = ok.pivot_table(index=params, columns="queue", values="p_meets_sl", sort=False)
+        view = Table(title=f"{sc.name}: P(horizon service level meets target), {args.replications} replications")
+        for column in [*params, *pivot.columns]:
+            view.add_column(str(column), justify="right")
+        for index, row in pivot.iterrows():
+            keys = index if isinstance(index, tuple) else (index,)
+            view.add_row(*[str(k) for k in keys], *[f"{v:.0%}" for v in row])
+        console.print(view)
+    for _, row in failed.iterrows():
+        console.print(f"[red]variant {row['variant']} failed:[/red] {row['error']}")
+    console.print(f"{table['variant'].nunique()} variants ({failed['variant'].nunique()} failed), table in "
+                  f"{out / 'sweep.csv'} and {out / 'sweep.parquet'}")
+    return 0
+
+
 def _run(args, console: Console) -> int:
     path = _scenario_path(args.scenario)
     sc = load_scenario(path, overrides=_overrides(args.overrides))
     if args.replications < 1:
         raise UserError(f"--replications: must be >= 1, got {args.replications}")
     out = args.out or Path("results") / sc.name
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeRemainingColumn(), console=Console(stderr=True),
-                  disable=not sys.stderr.isatty(), transient=True) as bar:
+    with _progress_bar() as bar:
         task = bar.add_task(f"simulating {sc.name}", total=args.replications)
         if args.workers is not None and args.workers < 1:
             raise UserError(f"--workers: must be >= 1, got {args.workers}")
@@ -187,8 +241,13 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args, console)
         if args.command == "compare":
             return _compare(args, console)
+        if args.command == "sweep":
+            return _sweep(args, console)
         _parser().print_help()
         return 2
     except (ScenarioError, UserError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished sweep variants are kept; rerun the sweep with --resume", file=sys.stderr)
+        return 130

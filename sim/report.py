@@ -81,3 +81,21 @@ def _save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def sweep_plot(table, parameters: list[str], path: Path) -> Path | None:
+    """Probability of meeting the SLA over the horizon against each swept parameter, one line per queue."""
+    ok = table[table["status"] == "ok"]
+    if ok.empty or not parameters:
+        return None
+    fig, axes = plt.subplots(1, len(parameters), figsize=(5 * len(parameters), 3.6), squeeze=False)
+    for ax, parameter in zip(axes[0], parameters):
+        by = ok.groupby([parameter, "queue"])["p_meets_sl"].mean().unstack("queue")
+        for queue in by.columns:
+            ax.plot(by.index, by[queue], marker="o", lw=1.2, label=queue)
+        ax.set_xlabel(parameter, fontsize=8)
+        ax.set_ylabel("P(horizon SL meets target)")
+        ax.set_ylim(-0.02, 1.02)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,0 +1,124 @@
+"""Parameter sweeps: a grid of scenario variants, each simulated with replications, into one tidy table.
+
+Axes are dotted scenario paths with a range ``20:40:5`` (inclusive) or a list ``10,15,20``; a grid file
+(CSV or YAML list of mappings, one variant per row) is the alternative. Every finished variant is
+written to ``<out>/variants/`` at once (atomically), so a sweep interrupted by Ctrl-C or ``kill -9`` and
+restarted with ``resume=True`` skips what is done and ends with the same tables. A variant that fails
+(say an invalid override) is recorded with its message and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.runner import simulate
+from sim.scenario import ScenarioError, load_scenario
+
+SWEPT_KPIS = ("service_level", "service_level_ci95", "p_meets_sl", "intervals_meeting_sl", "abandon_rate",
+              "asa_s", "mean_wait_s", "resolution_mean_s", "resolution_p90_s", "auto_approved_value")
+
+
+def parse_axis(text: str) -> tuple[str, list[Any]]:
+    """``path=20:40:5`` (inclusive range) or ``path=10,15,20`` (list; values read as YAML) → (path, values).
+
+    >>> parse_axis("groups.presales.shifts.0.count=20:30:5")
+    ('groups.presales.shifts.0.count', [20, 25, 30])
+    >>> parse_axis("surges.0.multiplier=10,15.5")
+    ('surges.0.multiplier', [10, 15.5])
+    """
+    path, sep, spec = text.partition("=")
+    if not sep or not path.strip() or not spec.strip():
+        raise ValueError(f"expected PATH=START:STOP:STEP or PATH=V1,V2,..., got {text!r}")
+    if spec.count(":") == 2 and "," not in spec:
+        start, stop, step = (yaml.safe_load(part) for part in spec.split(":"))
+        if not all(isinstance(v, (int, float)) for v in (start, stop, step)) or step <= 0 or stop < start:
+            raise ValueError(f"{path}: a range needs numbers START <= STOP and STEP > 0, got {spec!r}")
+        count = int(np.floor((stop - start) / step + 1e-9)) + 1
+        values = [start + k * step for k in range(count)]
+        return path.strip(), [int(v) if all(isinstance(x, int) for x in (start, step)) else v for v in values]
+    return path.strip(), [yaml.safe_load(v) for v in spec.split(",")]
+
+
+def grid(axes: list[str] | None = None, grid_file: str | Path | None = None) -> list[dict[str, Any]]:
+    """Variants as override mappings: the cartesian product of ``axes``, or the rows of ``grid_file``."""
+    if grid_file is not None:
+        path = Path(grid_file)
+        rows = (pd.read_csv(path).to_dict("records") if path.suffix.lower() == ".csv"
+                else yaml.safe_load(path.read_text(encoding="utf-8")))
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ValueError(f"{path}: expected a list of mappings (one variant per row)")
+        return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in rows]
+    parsed = [parse_axis(a) for a in axes or []]
+    return [dict(zip([p for p, _ in parsed], combo)) for combo in itertools.product(*[v for _, v in parsed])]
+
+
+def variant_id(overrides: dict[str, Any]) -> str:
+    """A stable name for a variant, from its overrides."""
+    return hashlib.sha1(json.dumps(overrides, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def _write_atomically(path: Path, frame: pd.DataFrame) -> None:
+    tmp = path.with_suffix(".tmp")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def run_variant(source, overrides: dict[str, Any], replications: int, seed: int | None,
+                workers: int | None) -> pd.DataFrame:
+    """One row per queue: the variant's parameters and its horizon KPIs, or its error."""
+    try:
+        sc = load_scenario(source, overrides=overrides)
+    except ScenarioError as exc:
+        return pd.DataFrame([{**overrides, "status": "error", "error": " | ".join(exc.problems)}])
+    res = simulate(sc, replications=replications, seed=seed, workers=workers)
+    summary = res.summary.set_index("queue")
+    hours = res.groups.groupby("replication")["staffed_agent_s"].sum().mean() / 3600
+    rows = [{**overrides, "status": "ok", "error": "", "queue": queue, "agent_hours": hours,
+             **{k: summary.loc[queue, k] for k in SWEPT_KPIS if k in summary.columns}}
+            for queue in summary.index]
+    return pd.DataFrame(rows)
+
+
+def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications: int = 10, seed: int | None = None,
+          workers: int | None = None, resume: bool = False,
+          progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Simulate every variant of ``source`` (a path or a dict) and return the tidy table (also written).
+
+    Writes ``sweep.csv``, ``sweep.parquet`` and ``sweep_sl.png`` to ``out``; finished variants are kept
+    in ``out/variants/`` as they complete. ``progress(done, total)`` follows the variants.
+    """
+    out = Path(out)
+    store = out / "variants"
+    store.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        for old in store.glob("*.csv"):
+            old.unlink()
+    parts = []
+    for k, overrides in enumerate(variants):
+        path = store / f"{variant_id(overrides)}.csv"
+        if resume and path.exists():
+            part = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        else:
+            part = run_variant(source, overrides, replications, seed, workers)
+            _write_atomically(path, part)
+            part = pd.read_csv(path, keep_default_na=False, na_values=[""])      # same types as a resumed one
+        parts.append(part.assign(variant=k))
+        if progress is not None:
+            progress(k + 1, len(variants))
+    table = pd.concat(parts, ignore_index=True)
+    table = table[["variant", *[c for c in table.columns if c != "variant"]]]
+    table.to_csv(out / "sweep.csv", index=False)
+    table.to_parquet(out / "sweep.parquet", index=False)
+    from sim import report
+    report.sweep_plot(table, list(variants[0]) if variants else [], out / "sweep_sl.png")
+    return table

@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
     run.add_argument("-r", "--replications", type=int, default=1)
     run.add_argument("--workers", type=int, help="processes (default: all cores, at most one per replication)")
+    run.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: tcp://host:8786, or local:N")
     run.add_argument("--seed", type=int, help="default: the scenario's seed")
     run.add_argument("--out", type=Path, help="default: results/<scenario name>/")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep_cmd.add_argument("--workers", type=int, help="processes per variant (default: all cores)")
     sweep_cmd.add_argument("--out", type=Path, help="default: results/sweep_<scenario name>/")
     sweep_cmd.add_argument("--resume", action="store_true", help="skip variants finished by an earlier run")
+    sweep_cmd.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: tcp://host:8786, or local:N")
     check = sub.add_parser("check", help="validate a scenario only")
     check.add_argument("scenario")
     check.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
@@ -155,6 +157,19 @@ def _compare(args, console: Console) -> int:
     return 0
 
 
+def _dask(address: str | None) -> str | None:
+    """Check a --dask address early: ``local:N`` with N >= 1, or a scheduler address."""
+    if address is None:
+        return None
+    if address.startswith("local:"):
+        count = address.removeprefix("local:")
+        if not count.isdigit() or int(count) < 1:
+            raise UserError(f"--dask: local:N needs a number of workers N >= 1, got {address!r}")
+    elif "://" not in address:
+        raise UserError(f"--dask: expected tcp://host:port or local:N, got {address!r}")
+    return address
+
+
 def _progress_bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                     TimeRemainingColumn(), console=Console(stderr=True), disable=not sys.stderr.isatty(),
@@ -177,7 +192,7 @@ def _sweep(args, console: Console) -> int:
         task = bar.add_task(f"sweeping {sc.name}", total=len(variants))
         try:
             table = sweep(path, variants, out, replications=args.replications, seed=args.seed,
-                          workers=args.workers, resume=args.resume,
+                          workers=args.workers, dask=_dask(args.dask), resume=args.resume,
                           progress=lambda done, total: bar.update(task, completed=done))
         except OSError as exc:
             raise UserError(f"--out {out}: cannot write results: {exc.strerror or exc}") from None
@@ -211,6 +226,7 @@ def _run(args, console: Console) -> int:
         if args.workers is not None and args.workers < 1:
             raise UserError(f"--workers: must be >= 1, got {args.workers}")
         res = simulate(sc, replications=args.replications, seed=args.seed, workers=args.workers,
+                       dask=_dask(args.dask),
                        record_contacts=args.contacts,
                        progress=lambda done: bar.update(task, completed=done))
     try:
@@ -247,6 +263,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (ScenarioError, UserError) as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except (OSError, TimeoutError) as exc:
+        if not getattr(args, "dask", None):
+            raise
+        print(f"--dask {args.dask}: cannot reach the scheduler: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: finished sweep variants are kept; rerun the sweep with --resume", file=sys.stderr)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
 
@@ -37,12 +39,37 @@ def replicate(sc: Scenario, replication: int, seed: int, record_contacts: bool =
     return tables
 
 
+@contextmanager
+def dask_client(target: Any) -> Iterator[Any]:
+    """A Dask client for ``target``.
+
+    ``"local:N"`` starts a local cluster of N single-threaded worker processes, ``"tcp://host:8786"``
+    connects to a running scheduler, and a ``distributed.Client`` is used as it is.
+    """
+    if not isinstance(target, str):
+        yield target
+        return
+    from distributed import Client, LocalCluster
+
+    if target.startswith("local:"):
+        n = int(target.removeprefix("local:"))
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            yield client
+    else:
+        with Client(target, timeout="20s") as client:
+            yield client
+
+
 def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, workers: int | None = None,
-             record_contacts: bool = False, progress: Callable[[int], None] | None = None) -> Results:
+             dask: Any = None, record_contacts: bool = False,
+             progress: Callable[[int], None] | None = None) -> Results:
     """Simulate ``replications`` independent replications of ``sc``.
 
     ``seed`` defaults to the scenario's. ``workers``: processes to use (default: all cores, at most one
-    per replication; 1 runs in this process). The same seed gives identical tables whatever ``workers``.
+    per replication; 1 runs in this process). ``dask``: run the replications on a Dask cluster instead
+    (``"local:N"``, a scheduler address or a ``distributed.Client``). The same seed gives identical
+    tables whatever the executor and the number of workers.
     ``record_contacts`` keeps one row per contact and the agents' spans (memory grows with contacts).
     ``progress(done)`` is called after each finished replication.
     """
@@ -54,7 +81,17 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
     workers = min(replications, workers or os.cpu_count() or 1)
     began = time.perf_counter()
     done: dict[int, dict] = {}
-    if workers == 1:
+    if dask is not None:
+        from distributed import as_completed as dask_completed
+
+        with dask_client(dask) as client:
+            futures = {client.submit(replicate, sc, r, seed, record_contacts, pure=False): r
+                       for r in range(replications)}
+            for future in dask_completed(futures):
+                done[futures[future]] = future.result()
+                if progress is not None:
+                    progress(len(done))
+    elif workers == 1:
         for r in range(replications):
             done[r] = replicate(sc, r, seed, record_contacts)
             if progress is not None:

@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.runner import simulate
+from sim.runner import dask_client, simulate
 from sim.scenario import ScenarioError, load_scenario
 
 SWEPT_KPIS = ("service_level", "service_level_ci95", "p_meets_sl", "intervals_meeting_sl", "abandon_rate",
@@ -74,13 +75,13 @@ def _write_atomically(path: Path, frame: pd.DataFrame) -> None:
 
 
 def run_variant(source, overrides: dict[str, Any], replications: int, seed: int | None,
-                workers: int | None) -> pd.DataFrame:
+                workers: int | None, dask: Any = None) -> pd.DataFrame:
     """One row per queue: the variant's parameters and its horizon KPIs, or its error."""
     try:
         sc = load_scenario(source, overrides=overrides)
     except ScenarioError as exc:
         return pd.DataFrame([{**overrides, "status": "error", "error": " | ".join(exc.problems)}])
-    res = simulate(sc, replications=replications, seed=seed, workers=workers)
+    res = simulate(sc, replications=replications, seed=seed, workers=workers, dask=dask)
     summary = res.summary.set_index("queue")
     hours = res.groups.groupby("replication")["staffed_agent_s"].sum().mean() / 3600
     rows = [{**overrides, "status": "ok", "error": "", "queue": queue, "agent_hours": hours,
@@ -90,7 +91,7 @@ def run_variant(source, overrides: dict[str, Any], replications: int, seed: int 
 
 
 def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications: int = 10, seed: int | None = None,
-          workers: int | None = None, resume: bool = False,
+          workers: int | None = None, dask: Any = None, resume: bool = False,
           progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Simulate every variant of ``source`` (a path or a dict) and return the tidy table (also written).
 
@@ -104,17 +105,14 @@ def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications:
         for old in store.glob("*.csv"):
             old.unlink()
     parts = []
-    for k, overrides in enumerate(variants):
-        path = store / f"{variant_id(overrides)}.csv"
-        if resume and path.exists():
-            part = pd.read_csv(path, keep_default_na=False, na_values=[""])
-        else:
-            part = run_variant(source, overrides, replications, seed, workers)
-            _write_atomically(path, part)
-            part = pd.read_csv(path, keep_default_na=False, na_values=[""])      # same types as a resumed one
-        parts.append(part.assign(variant=k))
-        if progress is not None:
-            progress(k + 1, len(variants))
+    with dask_client(dask) if dask is not None else nullcontext() as client:    # one cluster for all variants
+        for k, overrides in enumerate(variants):
+            path = store / f"{variant_id(overrides)}.csv"
+            if not (resume and path.exists()):
+                _write_atomically(path, run_variant(source, overrides, replications, seed, workers, client))
+            parts.append(pd.read_csv(path, keep_default_na=False, na_values=[""]).assign(variant=k))
+            if progress is not None:
+                progress(k + 1, len(variants))
     table = pd.concat(parts, ignore_index=True)
     table = table[["variant", *[c for c in table.columns if c != "variant"]]]
     table.to_csv(out / "sweep.csv", index=False)

@@ -63,3 +63,22 @@ def test_bad_worker_counts(normal_day, capsys):
         sim.simulate(normal_day, workers=0)
     assert main(["run", str(ROOT / "scenarios" / "normal_day.yaml"), "--workers", "0", "--no-plots"]) == 2
     assert "--workers: must be >= 1, got 0" in capsys.readouterr().err
+
+
+def test_dask_local_cluster_gives_the_same_tables(normal_day, five):
+    """A real Dask LocalCluster on loopback: identical tables to one local process."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        on_dask = sim.simulate(normal_day, replications=5, seed=21, dask=client)
+    for name in ("intervals", "groups", "totals"):
+        pd.testing.assert_frame_equal(getattr(five, name), getattr(on_dask, name))
+
+
+def test_bad_dask_addresses(capsys):
+    scenario = str(ROOT / "scenarios" / "normal_day.yaml")
+    for address, message in (("local:0", "local:N needs a number of workers N >= 1"),
+                             ("somewhere", "expected tcp://host:port or local:N")):
+        assert main(["run", scenario, "--dask", address, "--no-plots"]) == 2
+        assert message in capsys.readouterr().err

@@ -71,3 +71,10 @@ def test_cli_sweep_errors(capsys):
     assert "give one or more --set" in capsys.readouterr().err
     assert main(["sweep", str(SCENARIO), "--set", "a=5:1:1"]) == 2
     assert "START <= STOP" in capsys.readouterr().err
+
+
+def test_sweep_on_dask_equals_local(tmp_path):
+    variants = grid(AXES[:1])[:2]
+    local = sweep(SCENARIO, variants, tmp_path / "local", replications=2, workers=1)
+    on_dask = sweep(SCENARIO, variants, tmp_path / "dask", replications=2, dask="local:2")
+    pd.testing.assert_frame_equal(local, on_dask)

@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=int, help="default: the base scenario's seed")
     compare.add_argument("--workers", type=int, help="processes (default: all cores)")
     compare.add_argument("--out", type=Path, help="default: results/compare_<base name>/")
+    compare.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: tcp://host:8786, or local:N")
     sweep_cmd = sub.add_parser("sweep", help="simulate a grid of variants into one table")
     sweep_cmd.add_argument("scenario")
     sweep_cmd.add_argument("--set", dest="axes", action="append", default=[], metavar="PATH=START:STOP:STEP|V1,V2",
@@ -147,7 +148,8 @@ def _compare(args, console: Console) -> int:
     try:
         out.mkdir(parents=True, exist_ok=True)
         for variant in variants:
-            cmp = compare(base, variant, replications=args.replications, seed=args.seed, workers=args.workers)
+            cmp = compare(base, variant, replications=args.replications, seed=args.seed, workers=args.workers,
+                          dask=_dask(args.dask))
             cmp.intervals.to_csv(out / f"{variant.name}_intervals.csv", index=False)
             cmp.totals.to_csv(out / f"{variant.name}_totals.csv", index=False)
             console.print(_comparison_table(cmp))

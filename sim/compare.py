@@ -9,6 +9,7 @@ shown beside it, is what independent runs would give.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,8 +55,11 @@ def _differences(a: pd.DataFrame, b: pd.DataFrame, by: list[str]) -> pd.DataFram
 
 
 def compare(base: Scenario, variant: Scenario, replications: int = 10, seed: int | None = None,
-            workers: int | None = None) -> Comparison:
-    """Simulate both scenarios on the same seed and replications and pair their results."""
+            workers: int | None = None, dask: Any = None) -> Comparison:
+    """Simulate both scenarios on the same seed and replications and pair their results.
+
+    ``workers`` and ``dask`` choose the executor as in ``simulate``.
+    """
     problems = [f"{variant.name}: {key} differs from {base.name}'s"
                 for key in ("start", "horizon", "interval") if getattr(base, key) != getattr(variant, key)]
     if list(base.queues) != list(variant.queues):
@@ -63,7 +67,7 @@ def compare(base: Scenario, variant: Scenario, replications: int = 10, seed: int
     if problems:
         raise ScenarioError(problems)
     seed = base.seed if seed is None else seed
-    a = simulate(base, replications=replications, seed=seed, workers=workers)
-    b = simulate(variant, replications=replications, seed=seed, workers=workers)
+    a = simulate(base, replications=replications, seed=seed, workers=workers, dask=dask)
+    b = simulate(variant, replications=replications, seed=seed, workers=workers, dask=dask)
     return Comparison(a, b, _differences(a.intervals, b.intervals, ["interval_start", "queue"]),
                       _differences(a.totals, b.totals, ["queue"]))

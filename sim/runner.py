@@ -61,6 +61,27 @@ def dask_client(target: Any) -> Iterator[Any]:
             yield client
 
 
+def _finished(sc: Scenario, replications: int, seed: int, workers: int, dask: Any,
+              record_contacts: bool) -> Iterator[tuple[int, dict]]:
+    """Yield (replication, tables) as replications finish: on Dask, in local processes, or here."""
+    if dask is not None:
+        from distributed import as_completed as dask_completed
+
+        with dask_client(dask) as client:
+            futures = {client.submit(replicate, sc, r, seed, record_contacts, pure=False): r
+                       for r in range(replications)}
+            for future in dask_completed(futures):
+                yield futures[future], future.result()
+    elif workers == 1:
+        for r in range(replications):
+            yield r, replicate(sc, r, seed, record_contacts)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(replicate, sc, r, seed, record_contacts): r for r in range(replications)}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+
+
 def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, workers: int | None = None,
              dask: Any = None, record_contacts: bool = False,
              progress: Callable[[int], None] | None = None) -> Results:
@@ -81,28 +102,10 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
     workers = min(replications, workers or os.cpu_count() or 1)
     began = time.perf_counter()
     done: dict[int, dict] = {}
-    if dask is not None:
-        from distributed import as_completed as dask_completed
-
-        with dask_client(dask) as client:
-            futures = {client.submit(replicate, sc, r, seed, record_contacts, pure=False): r
-                       for r in range(replications)}
-            for future in dask_completed(futures):
-                done[futures[future]] = future.result()
-                if progress is not None:
-                    progress(len(done))
-    elif workers == 1:
-        for r in range(replications):
-            done[r] = replicate(sc, r, seed, record_contacts)
-            if progress is not None:
-                progress(len(done))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(replicate, sc, r, seed, record_contacts): r for r in range(replications)}
-            for future in as_completed(futures):
-                done[futures[future]] = future.result()
-                if progress is not None:
-                    progress(len(done))
+    for r, tables in _finished(sc, replications, seed, workers, dask, record_contacts):
+        done[r] = tables
+        if progress is not None:
+            progress(len(done))
     ordered = [done[r] for r in range(replications)]          # replication order, whatever finished first
     joined = {name: pd.concat([t[name] for t in ordered], ignore_index=True) if name in ordered[0] else None
               for name in TABLES}

@@ -3,7 +3,8 @@
 Axes are dotted scenario paths with a range ``20:40:5`` (inclusive) or a list ``10,15,20``; a grid file
 (CSV or YAML list of mappings, one variant per row) is the alternative. Every finished variant is
 written to ``<out>/variants/`` at once (atomically), so a sweep interrupted by Ctrl-C or ``kill -9`` and
-restarted with ``resume=True`` skips what is done and ends with the same tables. A variant that fails
+restarted with ``resume=True`` skips what is done and ends with the same tables. A variant is only reused
+when its overrides, replications, seed and base scenario file are all unchanged. A variant that fails
 (say an invalid override) is recorded with its message and does not stop the others.
 """
 
@@ -63,9 +64,17 @@ def grid(axes: list[str] | None = None, grid_file: str | Path | None = None) -> 
     return [dict(zip([p for p, _ in parsed], combo)) for combo in itertools.product(*[v for _, v in parsed])]
 
 
-def variant_id(overrides: dict[str, Any]) -> str:
-    """A stable name for a variant, from its overrides."""
-    return hashlib.sha1(json.dumps(overrides, sort_keys=True, default=str).encode()).hexdigest()[:12]
+def variant_id(overrides: dict[str, Any], run: dict[str, Any]) -> str:
+    """A stable name for a variant's result: its overrides and what else decides it (``run``)."""
+    text = json.dumps({"overrides": overrides, **run}, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def _fingerprint(source) -> str:
+    """The base scenario's content (the YAML file's bytes, or the dict), so a changed file is not resumed."""
+    data = Path(source).read_bytes() if isinstance(source, (str, Path)) else json.dumps(
+        source, sort_keys=True, default=str).encode()
+    return hashlib.sha1(data).hexdigest()
 
 
 def _write_atomically(path: Path, frame: pd.DataFrame) -> None:
@@ -98,7 +107,10 @@ def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications:
     Writes ``sweep.csv``, ``sweep.parquet`` and ``sweep_sl.png`` to ``out``; finished variants are kept
     in ``out/variants/`` as they complete. ``progress(done, total)`` follows the variants.
     """
+    if not variants:
+        raise ValueError("a sweep needs at least one variant")
     out = Path(out)
+    run = {"replications": replications, "seed": seed, "scenario": _fingerprint(source)}
     store = out / "variants"
     store.mkdir(parents=True, exist_ok=True)
     if not resume:
@@ -107,7 +119,7 @@ def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications:
     parts = []
     with dask_client(dask) if dask is not None else nullcontext() as client:    # one cluster for all variants
         for k, overrides in enumerate(variants):
-            path = store / f"{variant_id(overrides)}.csv"
+            path = store / f"{variant_id(overrides, run)}.csv"
             if not (resume and path.exists()):
                 _write_atomically(path, run_variant(source, overrides, replications, seed, workers, client))
             parts.append(pd.read_csv(path, keep_default_na=False, na_values=[""]).assign(variant=k))
@@ -118,5 +130,5 @@ def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications:
     table.to_csv(out / "sweep.csv", index=False)
     table.to_parquet(out / "sweep.parquet", index=False)
     from sim import report
-    report.sweep_plot(table, list(variants[0]) if variants else [], out / "sweep_sl.png")
+    report.sweep_plot(table, list(variants[0]), out / "sweep_sl.png")
     return table

@@ -78,3 +78,14 @@ def test_sweep_on_dask_equals_local(tmp_path):
     local = sweep(SCENARIO, variants, tmp_path / "local", replications=2, workers=1)
     on_dask = sweep(SCENARIO, variants, tmp_path / "dask", replications=2, dask="local:2")
     pd.testing.assert_frame_equal(local, on_dask)
+
+
+def test_resume_does_not_reuse_results_of_another_run(tmp_path):
+    variants = grid(AXES[:1])[:2]
+    two = sweep(SCENARIO, variants, tmp_path, replications=2, workers=1)
+    three = sweep(SCENARIO, variants, tmp_path, replications=3, workers=1, resume=True)
+    fresh = sweep(SCENARIO, variants, tmp_path / "fresh", replications=3, workers=1)
+    pd.testing.assert_frame_equal(three, fresh)
+    assert not two.equals(three)
+    with pytest.raises(ValueError):
+        sweep(SCENARIO, [], tmp_path / "none")

@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim.results import Results
+from sim.results import Results, t_halfwidth
 from sim.runner import simulate
 from sim.scenario import Scenario, ScenarioError
 
@@ -45,12 +44,11 @@ def _differences(a: pd.DataFrame, b: pd.DataFrame, by: list[str]) -> pd.DataFram
     both["difference"] = both["variant"] - both["base"]
     g = both.groupby([*by, "kpi"], sort=False)
     n = g["difference"].count()
-    t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
     out = pd.DataFrame({"base": g["base"].mean(), "variant": g["variant"].mean(),
                         "difference": g["difference"].mean()})
-    out["paired_ci95"] = np.where(n > 1, t * g["difference"].std() / np.sqrt(n), np.nan)
+    out["paired_ci95"] = t_halfwidth(g["difference"].std() / np.sqrt(n), n)
     unpaired = np.sqrt(g["base"].var() / g["base"].count() + g["variant"].var() / g["variant"].count())
-    out["unpaired_ci95"] = np.where(n > 1, t * unpaired, np.nan)
+    out["unpaired_ci95"] = t_halfwidth(unpaired, n)
     return out.reset_index()
 
 

@@ -34,8 +34,8 @@ def final_end(out: EngineOutput) -> np.ndarray:
     return ends
 
 
-def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) -> dict:
-    """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1)."""
+def _queue_kpis(sc: Scenario, out: EngineOutput, ends: np.ndarray, key: np.ndarray, cells: int) -> dict:
+    """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1); ``ends`` is ``final_end(out)``."""
     queues = list(sc.queues.values())
     refund = np.array([q.channel == "refund" for q in queues])[out.queue]
     answered = out.outcome == ANSWERED
@@ -44,7 +44,6 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, key: np.ndarray, cells: int) ->
     left = answered | abandoned
     # Chats and calls: answered within answer_within. Refund items: resolved (through any escalation)
     # within resolve_within.
-    ends = final_end(out)
     resolved = ~np.isnan(ends)
     threshold = np.array([q.sla.answer_within for q in queues])[out.queue]
     within = out.wait <= threshold
@@ -97,7 +96,7 @@ def queue_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
     """One row per (interval, queue): volumes, service level, waits and queue length."""
     nq, n = len(sc.queues), sc.n_intervals
     k = np.minimum((out.time // sc.interval).astype(np.int64), n - 1)
-    kpis = _queue_kpis(sc, out, k * nq + out.queue, n * nq)
+    kpis = _queue_kpis(sc, out, final_end(out), k * nq + out.queue, n * nq)
     bot_k = np.minimum((out.deflected_time // sc.interval).astype(np.int64), n - 1)
     kpis["deflected"] = np.bincount(bot_k * nq + out.deflected_queue, minlength=n * nq)
     return pd.DataFrame({
@@ -114,10 +113,11 @@ def queue_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
 
 def queue_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per queue with the KPIs over the whole horizon."""
-    kpis = _queue_kpis(sc, out, out.queue.astype(np.int64), len(sc.queues))
+    ends = final_end(out)
+    kpis = _queue_kpis(sc, out, ends, out.queue.astype(np.int64), len(sc.queues))
     kpis["deflected"] = np.bincount(out.deflected_queue, minlength=len(sc.queues))
     # Resolution time: arrival to the customer's final resolution, escalations included.
-    span = final_end(out) - out.time
+    span = ends - out.time
     resolution = [span[(out.queue == q) & ~np.isnan(span)] for q in range(len(sc.queues))]
     kpis["resolution_mean_s"] = [r.mean() if r.size else np.nan for r in resolution]
     kpis["resolution_p90_s"] = [np.quantile(r, 0.9) if r.size else np.nan for r in resolution]

@@ -22,12 +22,19 @@ _SUMMARY_KPIS = ("service_level", "abandon_rate", "asa_s", "mean_wait_s", "resol
                  "escalation_rate", "first_contact_resolution")
 
 
+def t_halfwidth(standard_error, n):
+    """95% Student-t half-width for ``n`` values with the given standard error (NaN where n < 2).
+
+    Works on scalars and arrays alike.
+    """
+    n = np.asarray(n)
+    return np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)) * standard_error, np.nan)
+
+
 def ci95_halfwidth(values: pd.Series) -> float:
     """Half-width of the 95% Student-t confidence interval of the mean (NaN for fewer than 2 values)."""
     values = values.dropna()
-    if len(values) < 2:
-        return float("nan")
-    return float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    return float(t_halfwidth(values.std(ddof=1) / np.sqrt(max(len(values), 1)), len(values)))
 
 
 @dataclass
@@ -87,7 +94,7 @@ class Results:
             warnings.simplefilter("ignore", RuntimeWarning)                 # all-NaN cells stay NaN
             n = np.sum(~np.isnan(cube), axis=0)
             mean, sd = np.nanmean(cube, axis=0), np.nanstd(cube, axis=0, ddof=1)
-            ci95 = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n), np.nan)
+            ci95 = t_halfwidth(sd / np.sqrt(np.maximum(n, 1)), n)
             p10, p50, p90 = np.nanpercentile(cube, [10, 50, 90], axis=0)
         first = iv.iloc[:cells]
         names = [*kpis, "meets_sl"]

@@ -20,6 +20,7 @@ from sim.scenario import ORDERS, Arrivals, Queue, Scenario
 from sim.streams import stream
 
 DECAY_STEP = 60.0  # seconds between evaluations of a decaying surge
+ROOM_SDS = 6.0     # slots per item in a batch: the mean number of arrivals plus this many standard deviations
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,11 @@ def rate_curve(sc: Scenario, queue: str, day_factors: np.ndarray | None = None) 
 
 
 @numba.njit(cache=True)
-def _nhpp_kernel(edges, rates, rng, capacity):
-    """Arrival times of a Poisson process with piecewise-constant ``rates`` on ``edges``."""
-    out = np.empty(capacity)
+def _fill(edges, rates, rng, out):
+    """Write the arrival times of a Poisson process with piecewise-constant ``rates`` on ``edges`` into ``out``.
+
+    Returns how many there are, or -1 if ``out`` is too short (the draws then continue nowhere).
+    """
     n = 0
     seg = 0
     n_seg = rates.shape[0]
@@ -104,19 +107,57 @@ def _nhpp_kernel(edges, rates, rng, capacity):
         if seg >= n_seg:
             break
         if n == out.shape[0]:
-            grown = np.empty(2 * out.shape[0] + 16)
-            grown[:n] = out[:n]
-            out = grown
+            return -1
         out[n] = t
         n += 1
-    return out[:n]
+    return n
+
+
+def _nhpp_batch(edges, rates, rngs, offsets, out, counts):
+    """Item i's arrivals into ``out[offsets[i]:offsets[i + 1]]``, its count into ``counts[i]``."""
+    for i in numba.prange(len(offsets) - 1):
+        counts[i] = _fill(edges[i], rates[i], rngs[i], out[offsets[i]:offsets[i + 1]])
+
+
+_nhpp_serial = numba.njit(cache=True)(_nhpp_batch)
+_nhpp_parallel = numba.njit(cache=True, parallel=True)(_nhpp_batch)
+
+
+def _draw(curves: list[RateCurve], rngs: list[np.random.Generator], rooms: np.ndarray,
+          parallel: bool) -> list[np.ndarray | None]:
+    """One kernel call: each item's arrival times, or None where its ``rooms[i]`` slots were too few."""
+    offsets = np.concatenate([[0], np.cumsum(rooms)])
+    out, counts = np.empty(offsets[-1]), np.empty(len(curves), dtype=np.int64)
+    kernel = _nhpp_parallel if parallel and len(curves) > 1 else _nhpp_serial
+    kernel(numba.typed.List([c.edges.astype(np.float64) for c in curves]),
+           numba.typed.List([c.rates.astype(np.float64) for c in curves]),
+           numba.typed.List(rngs), offsets, out, counts)
+    return [out[offsets[i]:offsets[i] + n].copy() if n >= 0 else None for i, n in enumerate(counts)]
+
+
+def poisson_arrivals_many(curves: list[RateCurve], rngs: list[np.random.Generator],
+                          parallel: bool = False) -> list[np.ndarray]:
+    """Arrival times (s) for each (curve, generator) pair, all in one Numba call.
+
+    Item i draws only from ``rngs[i]``, so its times do not depend on the other items nor on
+    ``parallel`` (items spread over Numba's threads). Each item gets room for its mean plus six
+    standard deviations; the rare item that needs more is drawn again from the same state with more room.
+    """
+    means = np.array([c.expected() for c in curves])
+    rooms = (means + ROOM_SDS * np.sqrt(means) + 16).astype(np.int64)
+    states = [rng.bit_generator.state for rng in rngs]
+    times = _draw(curves, rngs, rooms, parallel)
+    for i in range(len(times)):
+        while times[i] is None:                          # out of room: replay the same draws with more
+            rooms[i] *= 2
+            rngs[i].bit_generator.state = states[i]
+            times[i] = _draw([curves[i]], [rngs[i]], rooms[i:i + 1], False)[0]
+    return times
 
 
 def poisson_arrivals(curve: RateCurve, rng: np.random.Generator) -> np.ndarray:
     """Sorted arrival times (s) of a non-homogeneous Poisson process with the given rate curve."""
-    mean = curve.expected()
-    capacity = int(mean + 6 * np.sqrt(mean) + 16)
-    return _nhpp_kernel(curve.edges.astype(np.float64), curve.rates.astype(np.float64), rng, capacity)
+    return poisson_arrivals_many([curve], [rng])[0]
 
 
 def poisson_arrivals_numpy(curve: RateCurve, rng: np.random.Generator) -> np.ndarray:
@@ -198,10 +239,22 @@ def bot_resolved(sc: Scenario, queue: str, times: np.ndarray, rng: np.random.Gen
     return rng.random(times.size) < share
 
 
-def order_times(sc: Scenario, replication: int, seed: int) -> np.ndarray:
-    """Times (s) of the orders placed over the horizon (a Poisson stream like a queue's arrivals)."""
-    curve = rate_curve(sc, ORDERS, daily_factors(sc, ORDERS, replication, seed))
-    return poisson_arrivals(curve, stream(seed, replication, ORDERS, "arrivals"))
+def arrival_times(sc: Scenario, replications: list[int], seed: int,
+                  parallel: bool = False) -> list[dict[str, np.ndarray]]:
+    """Poisson arrival times per replication: of each queue with its own arrivals, and of ``ORDERS``.
+
+    All replications in one Numba call (``parallel``: over Numba's threads); replication r's times come
+    from its own streams only, so they are the same whichever replications are generated with it.
+    """
+    names = ([ORDERS] if sc.orders is not None else []) + [
+        name for name, q in sc.queues.items() if q.from_orders is None and q.arrivals is not None]
+    items = [(r, name) for r in replications for name in names]
+    times = poisson_arrivals_many([rate_curve(sc, name, daily_factors(sc, name, r, seed)) for r, name in items],
+                                  [stream(seed, r, name, "arrivals") for r, name in items], parallel)
+    per_replication: dict[int, dict[str, np.ndarray]] = {r: {} for r in replications}
+    for (r, name), t in zip(items, times):
+        per_replication[r][name] = t
+    return [per_replication[r] for r in replications]
 
 
 def refund_requests(sc: Scenario, q: Queue, orders: np.ndarray, draw) -> np.ndarray:
@@ -245,24 +298,24 @@ def amounts_and_levels(sc: Scenario, q: Queue, draw, n: int) -> tuple[np.ndarray
     return amount, level
 
 
-def generate_demand(sc: Scenario, replication: int, seed: int) -> Demand:
+def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, np.ndarray] | None = None) -> Demand:
     """All arrivals of a replication with their attributes, each queue from its own named streams.
 
-    Every arrival gets its draws before bots take their share, so the customers who reach an agent
-    keep the same handle time and patience whatever the bot share (common random numbers).
+    ``times``: the replication's ``arrival_times`` when already generated. Every arrival gets its draws
+    before bots take their share, so the customers who reach an agent keep the same handle time and
+    patience whatever the bot share (common random numbers).
     """
+    times_of = arrival_times(sc, [replication], seed)[0] if times is None else times
     parts, deflected, attempt_streams, followup_streams = [], [], [], []
-    orders = None if sc.orders is None else order_times(sc, replication, seed)
+    orders = times_of.get(ORDERS)
     for q_index, (name, q) in enumerate(sc.queues.items()):
         def draw(purpose: str, name: str = name) -> np.random.Generator:
             return stream(seed, replication, name, purpose)
 
         if q.from_orders is not None:
             times = refund_requests(sc, q, orders, draw)
-        elif q.arrivals is None:                         # fed only by escalations from other queues
-            times = np.zeros(0)
-        else:
-            times = poisson_arrivals(rate_curve(sc, name, daily_factors(sc, name, replication, seed)), draw("arrivals"))
+        else:                                            # no arrivals: fed only by escalations
+            times = times_of.get(name, np.zeros(0))
         n = times.size
         columns = [times, np.full(n, q_index, dtype=np.int32), q.handle_time.sample(draw("handle_time"), n),
                    *_attributes(q, draw, n), *amounts_and_levels(sc, q, draw, n)]

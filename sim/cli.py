@@ -106,9 +106,7 @@ def _summary_table(res) -> Table:
 
 
 def _groups_table(res) -> Table:
-    per_rep = res.groups.groupby(["group", "replication"], sort=False)[
-        ["staffed_agent_s", "busy_agent_s", "contact_s", "overtime_agent_s"]].sum()
-    totals = per_rep.groupby("group", sort=False).mean()
+    totals = res.group_totals
     table = Table(title="agent groups (means over replications)")
     for column in ("group", "agent-hours on duty", "occupancy", "slot utilisation", "overtime hours"):
         table.add_column(column, justify="left" if column == "group" else "right")

@@ -8,6 +8,7 @@ shown beside it, is what independent runs would give.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +18,6 @@ import pandas as pd
 from sim.results import Results, t_halfwidth
 from sim.runner import simulate
 from sim.scenario import Scenario, ScenarioError
-
-KEYS = ("replication", "interval_start", "queue")
 
 
 @dataclass
@@ -36,20 +35,46 @@ class Comparison:
     totals: pd.DataFrame
 
 
-def _differences(a: pd.DataFrame, b: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    kpis = [c for c in a.columns if c not in (*KEYS, "channel", "sl_target") and pd.api.types.is_numeric_dtype(a[c])]
-    long_a = a.melt(id_vars=["replication", *by], value_vars=kpis, var_name="kpi", value_name="base")
-    long_b = b.melt(id_vars=["replication", *by], value_vars=kpis, var_name="kpi", value_name="variant")
-    both = long_a.merge(long_b, on=["replication", *by, "kpi"])
-    both["difference"] = both["variant"] - both["base"]
-    g = both.groupby([*by, "kpi"], sort=False)
-    n = g["difference"].count()
-    out = pd.DataFrame({"base": g["base"].mean(), "variant": g["variant"].mean(),
-                        "difference": g["difference"].mean()})
-    out["paired_ci95"] = t_halfwidth(g["difference"].std() / np.sqrt(n), n)
-    unpaired = np.sqrt(g["base"].var() / g["base"].count() + g["variant"].var() / g["variant"].count())
-    out["unpaired_ci95"] = t_halfwidth(unpaired, n)
-    return out.reset_index()
+def _paired(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """Means of ``a`` (base) and ``b`` (variant) over replications (axis 0) and of their paired differences,
+    with paired and unpaired 95% half-widths; NaN values are left out.
+    """
+    d = b - a
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)                  # all-NaN cells stay NaN
+        n, n_a, n_b = (np.sum(~np.isnan(x), axis=0) for x in (d, a, b))
+        unpaired = np.sqrt(np.nanvar(a, axis=0, ddof=1) / n_a + np.nanvar(b, axis=0, ddof=1) / n_b)
+        return {"base": np.nanmean(a, axis=0), "variant": np.nanmean(b, axis=0), "difference": np.nanmean(d, axis=0),
+                "paired_ci95": t_halfwidth(np.nanstd(d, axis=0, ddof=1) / np.sqrt(n), n),
+                "unpaired_ci95": t_halfwidth(unpaired, n)}
+
+
+def _long(keys: pd.DataFrame, kpis: list[str], stats: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per (key row, kpi) from arrays of shape (rows, kpis)."""
+    table = {key: np.repeat(keys[key].to_numpy(), len(kpis)) for key in keys.columns}
+    table["kpi"] = np.tile(kpis, len(keys))
+    table.update({name: values.reshape(-1) for name, values in stats.items()})
+    return pd.DataFrame(table)
+
+
+def _interval_differences(a: Results, b: Results) -> pd.DataFrame:
+    """Paired differences per (interval_start, queue, kpi), read a block of intervals at a time."""
+    kpis = [c for c in a.interval_store.columns if c != "sl_target"]
+    keys = a.interval_store.keys[["interval_start", "queue"]]
+    parts = [_long(keys.iloc[rows], kpis, _paired(block_a, block_b))
+             for (rows, block_a), (_, block_b) in zip(a.interval_store.blocks(kpis), b.interval_store.blocks(kpis))]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _total_differences(a: Results, b: Results) -> pd.DataFrame:
+    """Paired differences per (queue, kpi) over the horizon."""
+    kpis = [c for c in a.totals.columns if c != "replication" and pd.api.types.is_numeric_dtype(a.totals[c])]
+    queues = len(a.scenario.queues)
+
+    def cube(res: Results) -> np.ndarray:
+        return res.totals[kpis].to_numpy(dtype=float).reshape(res.replications, queues, len(kpis))
+
+    return _long(a.totals[["queue"]].iloc[:queues], kpis, _paired(cube(a), cube(b)))
 
 
 def compare(base: Scenario, variant: Scenario, replications: int = 10, seed: int | None = None,
@@ -67,5 +92,4 @@ def compare(base: Scenario, variant: Scenario, replications: int = 10, seed: int
     seed = base.seed if seed is None else seed
     a = simulate(base, replications=replications, seed=seed, workers=workers, dask=dask)
     b = simulate(variant, replications=replications, seed=seed, workers=workers, dask=dask)
-    return Comparison(a, b, _differences(a.intervals, b.intervals, ["interval_start", "queue"]),
-                      _differences(a.totals, b.totals, ["queue"]))
+    return Comparison(a, b, _interval_differences(a, b), _total_differences(a, b))

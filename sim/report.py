@@ -13,25 +13,21 @@ import pandas as pd  # noqa: E402
 _PLOT_FILES = ("service_level.png", "volumes.png", "occupancy.png")
 
 
-def _per_interval(table: pd.DataFrame, by: str, column: str) -> pd.DataFrame:
-    """Mean across replications, one column per queue or group, indexed by interval start."""
-    return table.groupby(["interval_start", by], sort=False)[column].mean().unstack(by)
-
-
-def _quantile(table: pd.DataFrame, by: str, column: str, q: float) -> pd.DataFrame:
-    return table.groupby(["interval_start", by], sort=False)[column].quantile(q).unstack(by)
+def _per_interval(stats: pd.DataFrame, by: str, kpi: str, statistic: str = "mean") -> pd.DataFrame:
+    """A statistic across replications (``interval_stats`` or ``group_stats``), one column per queue or group."""
+    return stats[stats["kpi"] == kpi].pivot(index="interval_start", columns=by, values=statistic)
 
 
 def save_plots(results, directory: Path) -> list[Path]:
     """Write the standard plots of ``results`` into ``directory``; returns their paths."""
     sc = results.scenario
     queues = list(sc.queues)
-    iv = results.intervals
+    iv = results.interval_stats
     paths = []
 
     fig, axes = plt.subplots(len(queues), 1, figsize=(12, 2.6 * len(queues)), sharex=True, squeeze=False)
     sl = _per_interval(iv, "queue", "service_level")
-    low, high = (_quantile(iv, "queue", "service_level", q) for q in (0.1, 0.9))
+    low, high = (_per_interval(iv, "queue", "service_level", p) for p in ("p10", "p90"))
     for ax, q in zip(axes[:, 0], queues):
         ax.plot(sl.index, sl[q], lw=1.2, label="service level (mean)")
         if results.replications > 1:
@@ -55,7 +51,7 @@ def save_plots(results, directory: Path) -> list[Path]:
     fig.tight_layout()
     paths.append(_save(fig, directory / _PLOT_FILES[1]))
 
-    gr = results.groups
+    gr = results.group_stats
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6), sharex=True)
     occupancy = _per_interval(gr, "group", "occupancy")
     slots = _per_interval(gr, "group", "slot_utilisation")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,9 +18,12 @@ import yaml
 from scipy import stats
 
 from sim.scenario import Scenario, dump_scenario
+from sim.store import TableStore
 
 _SUMMARY_KPIS = ("service_level", "abandon_rate", "asa_s", "mean_wait_s", "resolution_mean_s", "resolution_p90_s",
                  "escalation_rate", "first_contact_resolution")
+
+_ADDITIVE_GROUP_KPIS = ("staffed_agent_s", "busy_agent_s", "contact_s", "overtime_agent_s", "answered")
 
 
 def t_halfwidth(standard_error, n):
@@ -37,6 +41,23 @@ def ci95_halfwidth(values: pd.Series) -> float:
     return float(t_halfwidth(values.std(ddof=1) / np.sqrt(max(len(values), 1)), len(values)))
 
 
+def cell_stats(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Statistics across replications (axis 0) of ``values``, ignoring NaN: n, mean, sd, ci95, p10, p50, p90."""
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)                 # all-NaN cells stay NaN
+        n = np.sum(~np.isnan(values), axis=0)
+        mean, sd = np.nanmean(values, axis=0), np.nanstd(values, axis=0, ddof=1)
+        p10, p50, p90 = np.nanpercentile(values, [10, 50, 90], axis=0)
+    return {"n": n, "mean": mean, "sd": sd, "ci95": t_halfwidth(sd / np.sqrt(np.maximum(n, 1)), n),
+            "p10": p10, "p50": p50, "p90": p90}
+
+
+def _meets_sl(block: np.ndarray, kpis: list[str]) -> np.ndarray:
+    """1 where an interval reached its service-level target or had no traffic, else 0."""
+    level, target, offered = (block[..., kpis.index(k)] for k in ("service_level", "sl_target", "offered"))
+    return ((level >= target) | (offered == 0)).astype(float)
+
+
 @dataclass
 class Results:
     """Tables of a run (see docs/kpis.md for every column).
@@ -44,6 +65,9 @@ class Results:
     ``intervals``: one row per (replication, interval_start, queue); ``groups``: one row per
     (replication, interval_start, group); ``totals``: one row per (replication, queue) over the horizon;
     ``contacts`` and ``agents``: per-contact records and agent spans when asked for.
+    The per-interval tables of all replications stay on disk (``interval_store``, ``group_store``) and
+    the statistics read them a block at a time, so memory does not grow with replications;
+    ``intervals`` and ``groups`` load them whole when asked for.
     """
 
     scenario: Scenario
@@ -51,11 +75,20 @@ class Results:
     replications: int
     runtime_s: float
     events: int
-    intervals: pd.DataFrame
-    groups: pd.DataFrame
+    interval_store: TableStore
+    group_store: TableStore
     totals: pd.DataFrame
     contacts: pd.DataFrame | None = None
     agents: pd.DataFrame | None = None
+    workdir: Any = None                     # keeps the stores' temporary folder alive as long as the results
+
+    @cached_property
+    def intervals(self) -> pd.DataFrame:
+        return self.interval_store.frame()
+
+    @cached_property
+    def groups(self) -> pd.DataFrame:
+        return self.group_store.frame()
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -68,14 +101,30 @@ class Results:
             table[f"{kpi}_ci95"] = by_queue[kpi].agg(ci95_halfwidth)
         table["max_wait_s"] = by_queue["max_wait_s"].max()
         table["sl_target"] = [self.scenario.queues[q].sla.target for q in table.index]
-        with_traffic = self.intervals[self.intervals["offered"] > 0]
-        met = with_traffic["service_level"] >= with_traffic["sl_target"]
-        table["intervals_meeting_sl"] = met.groupby(with_traffic["queue"]).mean().reindex(table.index)
+        sums = self._sla_sums
+        with np.errstate(invalid="ignore"):
+            share = sums["intervals_met"] / sums["intervals_with_traffic"]
+        table["intervals_meeting_sl"] = [share[list(self.scenario.queues).index(q)] for q in table.index]
         horizon = self.sla_probability[self.sla_probability["period"] == "horizon"].set_index("queue")
         table["p_meets_sl"] = horizon["p_meets_sl"].reindex(table.index)
         table.insert(0, "channel", [self.scenario.queues[q].channel for q in table.index])
         table.insert(1, "replications", self.replications)
         return table.reset_index()
+
+    def _cell_table(self, store: TableStore, kpis: list[str], with_meets_sl: bool = False) -> pd.DataFrame:
+        """Per store row (interval and queue or group) and KPI: ``cell_stats`` across replications."""
+        names = [*kpis, "meets_sl"] if with_meets_sl else kpis
+        parts = []
+        for rows, block in store.blocks(kpis):
+            if with_meets_sl:
+                block = np.concatenate([block, _meets_sl(block, kpis)[..., None]], axis=2)
+            stats = cell_stats(block)                   # rows x kpi
+            keys = store.keys.iloc[rows]
+            part = {key: np.repeat(keys[key].to_numpy(), len(names)) for key in keys.columns}
+            part["kpi"] = np.tile(names, len(keys))
+            part.update({s: stats[s].reshape(-1) for s in ("mean", "sd", "ci95", "p10", "p50", "p90")})
+            parts.append(pd.DataFrame(part))
+        return pd.concat(parts, ignore_index=True)
 
     @cached_property
     def interval_stats(self) -> pd.DataFrame:
@@ -84,27 +133,46 @@ class Results:
         The KPI ``meets_sl`` is 1 when the interval reached its service-level target (or had no traffic),
         so its ``mean`` is the probability that the interval meets its SLA.
         """
-        iv = self.intervals
-        kpis = [c for c in iv.columns if c not in ("replication", "interval_start", "queue", "channel", "sl_target")]
-        meets = ((iv["service_level"] >= iv["sl_target"]) | (iv["offered"] == 0)).astype(float)
-        values = np.column_stack([iv[kpis].to_numpy(dtype=float), meets.to_numpy()])
-        cells = len(iv) // self.replications
-        cube = values.reshape(self.replications, cells, len(kpis) + 1)      # replication x (interval, queue) x kpi
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)                 # all-NaN cells stay NaN
-            n = np.sum(~np.isnan(cube), axis=0)
-            mean, sd = np.nanmean(cube, axis=0), np.nanstd(cube, axis=0, ddof=1)
-            ci95 = t_halfwidth(sd / np.sqrt(np.maximum(n, 1)), n)
-            p10, p50, p90 = np.nanpercentile(cube, [10, 50, 90], axis=0)
-        first = iv.iloc[:cells]
-        names = [*kpis, "meets_sl"]
-        return pd.DataFrame({
-            "interval_start": np.repeat(first["interval_start"].to_numpy(), len(names)),
-            "queue": np.repeat(first["queue"].to_numpy(), len(names)),
-            "kpi": np.tile(names, cells),
-            "mean": mean.reshape(-1), "sd": sd.reshape(-1), "ci95": ci95.reshape(-1),
-            "p10": p10.reshape(-1), "p50": p50.reshape(-1), "p90": p90.reshape(-1),
-        })
+        store = self.interval_store
+        table = self._cell_table(store, [c for c in store.columns if c != "sl_target"] + ["sl_target"], True)
+        return table[table["kpi"] != "sl_target"].reset_index(drop=True)
+
+    @cached_property
+    def group_stats(self) -> pd.DataFrame:
+        """Per (interval_start, group, kpi): mean, sd, 95% CI half-width, p10, p50, p90 across replications."""
+        return self._cell_table(self.group_store, self.group_store.columns)
+
+    @cached_property
+    def group_totals(self) -> pd.DataFrame:
+        """Per group, the mean over replications of each additive column summed over the horizon
+        (agent-seconds staffed, busy, in contact, on overtime; contacts answered).
+        """
+        stats = self.group_stats[self.group_stats["kpi"].isin(_ADDITIVE_GROUP_KPIS)]
+        return stats.pivot_table(index="group", columns="kpi", values="mean", aggfunc="sum", sort=False)[
+            list(_ADDITIVE_GROUP_KPIS)].rename_axis(columns=None)
+
+    @cached_property
+    def _sla_sums(self) -> dict[str, np.ndarray]:
+        """Answered within threshold and offered per (replication, queue, day), and intervals meeting SL per queue.
+
+        ``within``/``offered`` have shape (replications, queues, days); ``intervals_with_traffic`` and
+        ``intervals_met`` count (replication, interval) pairs with traffic, per queue.
+        """
+        store, queues = self.interval_store, list(self.scenario.queues)
+        queue_of = store.keys["queue"].map(queues.index).to_numpy()
+        day_of = ((store.keys["interval_start"] - pd.Timestamp(self.scenario.day(0))).dt.days).to_numpy()
+        shape = (self.replications, len(queues), self.scenario.n_days)
+        sums = {"within": np.zeros(shape), "offered": np.zeros(shape),
+                "intervals_with_traffic": np.zeros(len(queues)), "intervals_met": np.zeros(len(queues))}
+        kpis = ["answered_within_sl", "offered", "service_level", "sl_target"]
+        for rows, block in store.blocks(kpis):
+            met, traffic = _meets_sl(block, kpis), block[..., 1] > 0
+            for i, (q, d) in enumerate(zip(queue_of[rows], day_of[rows])):
+                sums["within"][:, q, d] += block[:, i, 0]
+                sums["offered"][:, q, d] += block[:, i, 1]
+                sums["intervals_with_traffic"][q] += traffic[:, i].sum()
+                sums["intervals_met"][q] += (met[:, i] * traffic[:, i]).sum()
+        return sums
 
     @cached_property
     def sla_probability(self) -> pd.DataFrame:
@@ -112,28 +180,28 @@ class Results:
 
         A period's service level is its answered (refunds: resolved) within the threshold over offered.
         """
-        iv = self.intervals.assign(period=self.intervals["interval_start"].dt.date.astype(str))
-        rows = []
-        for period, part in [*iv.groupby("period", sort=True), ("horizon", iv)]:
-            sums = part.groupby(["queue", "replication"], sort=False)[["answered_within_sl", "offered"]].sum()
-            level = sums["answered_within_sl"] / sums["offered"]
-            target = level.index.get_level_values("queue").map(lambda q: self.scenario.queues[q].sla.target)
-            met = (level >= np.asarray(target)) | (sums["offered"] == 0)
-            by_queue = pd.DataFrame({"level": level, "met": met}).groupby(level="queue", sort=False)
-            for queue, grp in by_queue:
-                rows.append({"queue": queue, "period": period, "service_level": grp["level"].mean(),
-                             "sl_target": self.scenario.queues[queue].sla.target,
-                             "p_meets_sl": grp["met"].mean()})
+        sums, rows = self._sla_sums, []
+        periods = [(str(self.scenario.day(d)), slice(d, d + 1)) for d in range(self.scenario.n_days)]
+        for period, days in [*periods, ("horizon", slice(None))]:
+            within, offered = sums["within"][:, :, days].sum(axis=2), sums["offered"][:, :, days].sum(axis=2)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                level = within / offered                              # replication x queue
+            for q, (name, queue) in enumerate(self.scenario.queues.items()):
+                met = (level[:, q] >= queue.sla.target) | (offered[:, q] == 0)
+                rows.append({"queue": name, "period": period, "service_level": np.nanmean(level[:, q])
+                             if np.any(offered[:, q] > 0) else np.nan,
+                             "sl_target": queue.sla.target, "p_meets_sl": met.mean()})
         return pd.DataFrame(rows)
 
     def save(self, directory: str | Path, plots: bool = True) -> Path:
         """Write CSV tables, the resolved scenario, a manifest and (by default) PNG plots to ``directory``."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        self.intervals.to_csv(out / "intervals.csv", index=False)
-        self.groups.to_csv(out / "groups.csv", index=False)
+        self.interval_store.to_csv(out / "intervals.csv")
+        self.group_store.to_csv(out / "groups.csv")
         self.summary.to_csv(out / "summary.csv", index=False)
         self.interval_stats.to_csv(out / "interval_stats.csv", index=False)
+        self.group_stats.to_csv(out / "group_stats.csv", index=False)
         self.sla_probability.to_csv(out / "sla_probability.csv", index=False)
         for name in ("contacts", "agents"):
             table = getattr(self, name)

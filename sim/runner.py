@@ -3,32 +3,44 @@
 Replication r draws only from streams keyed (seed, r, name), so its tables do not depend on which
 process ran it or in what order: results are identical whatever the number of workers. Only the
 replication's tables travel back from a worker, never per-contact state (unless contacts are asked for).
+Its per-interval tables go straight to disk (``sim.store``), so the run's memory does not grow with
+its replications.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim import metrics
-from sim.arrivals import generate_demand
+from sim.arrivals import arrival_times, generate_demand
 from sim.attendance import draw_attendance
 from sim.engine import Model
 from sim.results import Results
 from sim.scenario import Scenario
+from sim.store import TableStore
 
-TABLES = ("intervals", "groups", "totals", "contacts", "agents")
+CHUNK = 8  # most replications per task: their arrival times come from one Numba call
 
 
-def replicate(sc: Scenario, replication: int, seed: int, record_contacts: bool = False) -> dict:
-    """Tables of one replication (``contacts`` and ``agents`` only when asked for) and its event count."""
-    out = Model(sc, generate_demand(sc, replication, seed), draw_attendance(sc, replication, seed)).run()
+def replicate(sc: Scenario, replication: int, seed: int, record_contacts: bool = False,
+              times: dict[str, np.ndarray] | None = None) -> dict:
+    """Tables of one replication (``contacts`` and ``agents`` only when asked for) and its event count.
+
+    ``times``: its arrival times (``sim.arrivals.arrival_times``) when already generated.
+    """
+    demand = generate_demand(sc, replication, seed, times)
+    out = Model(sc, demand, draw_attendance(sc, replication, seed)).run()
     tables = {"intervals": metrics.queue_intervals(sc, out, replication),
               "groups": metrics.group_intervals(sc, out, replication),
               "totals": metrics.queue_totals(sc, out, replication),
@@ -37,6 +49,26 @@ def replicate(sc: Scenario, replication: int, seed: int, record_contacts: bool =
         tables["contacts"] = metrics.contact_records(sc, out, replication)
         tables["agents"] = metrics.agent_spans(sc, out, replication)
     return tables
+
+
+def replicate_many(sc: Scenario, replications: list[int], seed: int, record_contacts: bool = False,
+                   parallel: bool = False) -> Iterator[tuple[int, dict]]:
+    """Yield (replication, tables) for each of ``replications``, their arrival times drawn in one Numba call
+    (``parallel``: spread over Numba's threads).
+    """
+    for r, times in zip(replications, arrival_times(sc, replications, seed, parallel)):
+        yield r, replicate(sc, r, seed, record_contacts, times)
+
+
+def _replicate_list(sc: Scenario, replications: list[int], seed: int, record_contacts: bool) -> list[tuple[int, dict]]:
+    """``replicate_many`` as one task for a worker process."""
+    return list(replicate_many(sc, replications, seed, record_contacts))
+
+
+def _chunks(replications: int, workers: int) -> list[list[int]]:
+    """Replications split into tasks: at most ``CHUNK`` each, and about four tasks per worker or more."""
+    size = max(1, min(CHUNK, math.ceil(replications / (4 * workers))))
+    return [list(range(first, min(first + size, replications))) for first in range(0, replications, size)]
 
 
 @contextmanager
@@ -68,18 +100,22 @@ def _finished(sc: Scenario, replications: int, seed: int, workers: int, dask: An
         from distributed import as_completed as dask_completed
 
         with dask_client(dask) as client:
-            futures = {client.submit(replicate, sc, r, seed, record_contacts, pure=False): r
-                       for r in range(replications)}
+            workers = max(1, len(client.scheduler_info()["workers"]))
+            futures = {client.submit(_replicate_list, sc, chunk, seed, record_contacts, pure=False): chunk
+                       for chunk in _chunks(replications, workers)}
             for future in dask_completed(futures):
-                yield futures[future], future.result()
+                futures.pop(future)                          # drop each future once read
+                yield from future.result()
     elif workers == 1:
-        for r in range(replications):
-            yield r, replicate(sc, r, seed, record_contacts)
+        for chunk in _chunks(replications, workers):
+            yield from replicate_many(sc, chunk, seed, record_contacts, parallel=True)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(replicate, sc, r, seed, record_contacts): r for r in range(replications)}
+            futures = {pool.submit(_replicate_list, sc, chunk, seed, record_contacts): chunk
+                       for chunk in _chunks(replications, workers)}
             for future in as_completed(futures):
-                yield futures[future], future.result()
+                futures.pop(future)                          # drop each future once read
+                yield from future.result()
 
 
 def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, workers: int | None = None,
@@ -101,13 +137,22 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
     seed = sc.seed if seed is None else seed
     workers = min(replications, workers or os.cpu_count() or 1)
     began = time.perf_counter()
-    done: dict[int, dict] = {}
+    workdir = tempfile.TemporaryDirectory(prefix="sim-")
+    stores = {name: TableStore(Path(workdir.name) / f"{name}.npy", replications) for name in ("intervals", "groups")}
+    kept: dict[str, dict[int, pd.DataFrame]] = {name: {} for name in ("totals", "contacts", "agents")}
+    events = done = 0
     for r, tables in _finished(sc, replications, seed, workers, dask, record_contacts):
-        done[r] = tables
+        for name, store in stores.items():
+            store.write(r, tables[name])
+        for name, parts in kept.items():
+            if name in tables:
+                parts[r] = tables[name]
+        events += tables["events"]
+        done += 1
         if progress is not None:
-            progress(len(done))
-    ordered = [done[r] for r in range(replications)]          # replication order, whatever finished first
-    joined = {name: pd.concat([t[name] for t in ordered], ignore_index=True) if name in ordered[0] else None
-              for name in TABLES}
+            progress(done)
+    joined = {name: pd.concat([parts[r] for r in range(replications)], ignore_index=True) if parts else None
+              for name, parts in kept.items()}         # replication order, whatever finished first
     return Results(scenario=sc, seed=seed, replications=replications, runtime_s=time.perf_counter() - began,
-                   events=sum(t["events"] for t in ordered), **joined)
+                   events=events, interval_store=stores["intervals"], group_store=stores["groups"],
+                   workdir=workdir, **joined)

@@ -92,7 +92,7 @@ def run_variant(source, overrides: dict[str, Any], replications: int, seed: int 
         return pd.DataFrame([{**overrides, "status": "error", "error": " | ".join(exc.problems)}])
     res = simulate(sc, replications=replications, seed=seed, workers=workers, dask=dask)
     summary = res.summary.set_index("queue")
-    hours = res.groups.groupby("replication")["staffed_agent_s"].sum().mean() / 3600
+    hours = res.group_totals["staffed_agent_s"].sum() / 3600
     rows = [{**overrides, "status": "ok", "error": "", "queue": queue, "agent_hours": hours,
              **{k: summary.loc[queue, k] for k in SWEPT_KPIS if k in summary.columns}}
             for queue in summary.index]

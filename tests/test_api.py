@@ -71,7 +71,8 @@ def test_replications_differ_and_seed_reproduces(two_replications, normal_day):
 
 def test_save_writes_a_self_explaining_folder(two_replications, tmp_path):
     out = two_replications.save(tmp_path / "run")
-    for name in ("intervals.csv", "groups.csv", "summary.csv", "interval_stats.csv", "sla_probability.csv",
+    for name in ("intervals.csv", "groups.csv", "summary.csv", "interval_stats.csv", "group_stats.csv",
+                 "sla_probability.csv",
                  "scenario.yaml", "manifest.json",
                  "service_level.png", "volumes.png", "occupancy.png"):
         assert (out / name).stat().st_size > 0, name

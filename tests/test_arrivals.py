@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats
 
 import sim
-from sim.arrivals import generate_demand, poisson_arrivals, poisson_arrivals_numpy, rate_curve
+from sim import arrivals
+from sim.arrivals import (
+    arrival_times,
+    generate_demand,
+    poisson_arrivals,
+    poisson_arrivals_many,
+    poisson_arrivals_numpy,
+    rate_curve,
+)
 from sim.profiles import BUILTIN_PROFILES, shares_per_interval
 from sim.streams import stream
 from tests.conftest import MIXED
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def scenario(**changes):
@@ -100,3 +112,27 @@ def test_streams_are_named_not_positional():
     np.testing.assert_array_equal(d1.work, d2.work[calls])
     np.testing.assert_array_equal(d1.patience, d2.patience[calls])
     assert not np.array_equal(d1.time, generate_demand(sim.load_scenario(one), 1, 5).time)
+
+
+def test_batched_arrivals_do_not_depend_on_the_batch():
+    """One Numba call for many replications gives each replication the times it gets alone, serial or parallel."""
+    sc = sim.load_scenario(ROOT / "scenarios" / "double11_refunds.yaml")
+    alone = [arrival_times(sc, [r], 9)[0] for r in range(6)]
+    names = {sim.scenario.ORDERS, *[q for q, spec in sc.queues.items()
+                                    if spec.arrivals is not None and spec.from_orders is None]}
+    batches = {(0, 1, 2, 3, 4, 5): arrival_times(sc, list(range(6)), 9),
+               (5, 0, 3): arrival_times(sc, [5, 0, 3], 9, parallel=True)}
+    for replications, batch in batches.items():
+        for r, mine in zip(replications, batch):
+            assert mine.keys() == names
+            for name in mine:
+                np.testing.assert_array_equal(mine[name], alone[r][name])
+
+
+def test_an_item_out_of_room_is_drawn_again_from_the_same_state(monkeypatch):
+    curves = [rate_curve(scenario(), name) for name in ("chat_a", "calls")] * 3
+    expected = poisson_arrivals_many(curves, [stream(2, i, "x") for i in range(6)])
+    monkeypatch.setattr(arrivals, "ROOM_SDS", -4.0)          # too little room for most items
+    again = poisson_arrivals_many(curves, [stream(2, i, "x") for i in range(6)], parallel=True)
+    for mine, theirs in zip(again, expected):
+        np.testing.assert_array_equal(mine, theirs)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.arrivals import order_times, refund_requests
+from sim.arrivals import arrival_times, refund_requests
 from sim.streams import stream
 
 DAY = 86400.0
@@ -38,8 +38,8 @@ def test_refund_wave_is_rate_times_orders_with_the_lag_mean():
     sc = sim.load_scenario(refund_scenario(rate=0.05, weekday_factors=(1, 1, 0, 0, 0, 0, 0)))
     q = sc.queues["refunds"]
     counts, orders_n, gaps, gap_sds = [], [], [], []
-    for r in range(30):
-        orders = order_times(sc, r, 3)
+    for r, times in enumerate(arrival_times(sc, list(range(30)), 3)):
+        orders = times[sim.scenario.ORDERS]
         requests = refund_requests(sc, q, orders, lambda purpose, r=r: stream(3, r, "refunds", purpose))
         counts.append(requests.size)
         orders_n.append(orders.size)

@@ -46,6 +46,24 @@ def test_interval_stats_match_a_groupby(five):
     np.testing.assert_allclose(mine, meets.reindex(mine.index))
 
 
+def test_group_totals_and_stats_match_a_groupby(five):
+    per_replication = five.groups.groupby(["group", "replication"], sort=False)[
+        ["staffed_agent_s", "busy_agent_s", "overtime_agent_s", "answered"]].sum()
+    expected = per_replication.groupby("group", sort=False).mean()
+    np.testing.assert_allclose(five.group_totals.loc[expected.index, expected.columns], expected)
+    stats = five.group_stats[five.group_stats["kpi"] == "occupancy"].set_index(["interval_start", "group"])
+    g = five.groups.groupby(["interval_start", "group"], sort=False)["occupancy"]
+    np.testing.assert_allclose(stats["mean"], g.mean().reindex(stats.index), equal_nan=True)
+    np.testing.assert_allclose(stats["p10"], g.quantile(0.1).reindex(stats.index), equal_nan=True)
+
+
+def test_intervals_meeting_sl_counts_intervals_with_traffic(five):
+    iv = five.intervals[five.intervals["offered"] > 0]
+    met = (iv["service_level"] >= iv["sl_target"]).groupby(iv["queue"]).mean()
+    summary = five.summary.set_index("queue")["intervals_meeting_sl"]
+    np.testing.assert_allclose(summary, met.reindex(summary.index))
+
+
 def test_sla_probability_per_day_and_horizon(five, normal_day):
     p = five.sla_probability.set_index(["queue", "period"])
     t = five.totals

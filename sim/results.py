@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import platform
 import subprocess
-import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -42,14 +41,27 @@ def ci95_halfwidth(values: pd.Series) -> float:
 
 
 def cell_stats(values: np.ndarray) -> dict[str, np.ndarray]:
-    """Statistics across replications (axis 0) of ``values``, ignoring NaN: n, mean, sd, ci95, p10, p50, p90."""
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)                 # all-NaN cells stay NaN
-        n = np.sum(~np.isnan(values), axis=0)
-        mean, sd = np.nanmean(values, axis=0), np.nanstd(values, axis=0, ddof=1)
-        p10, p50, p90 = np.nanpercentile(values, [10, 50, 90], axis=0)
-    return {"n": n, "mean": mean, "sd": sd, "ci95": t_halfwidth(sd / np.sqrt(np.maximum(n, 1)), n),
-            "p10": p10, "p50": p50, "p90": p90}
+    """Statistics across replications (axis 0) of ``values``, ignoring NaN: n, mean, sd, ci95, p10, p50, p90.
+
+    Percentiles interpolate linearly between order statistics (NumPy's default method), from one sorted
+    copy: about three times the memory of ``values`` at the peak, where ``np.nanpercentile`` takes six.
+    """
+    ordered = np.sort(values, axis=0)                                   # NaN sort last
+    n = np.sum(~np.isnan(ordered), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.nansum(ordered, axis=0)
+        mean = np.where(n > 0, total / n, np.nan)
+        deviations = np.nansum(np.square(ordered - mean), axis=0)
+        sd = np.where(n > 1, np.sqrt(deviations / (n - 1)), np.nan)
+    stats = {"n": n, "mean": mean, "sd": sd, "ci95": t_halfwidth(sd / np.sqrt(np.maximum(n, 1)), n)}
+    for q in (10, 50, 90):
+        position = q / 100 * np.maximum(n - 1, 0)
+        below = np.floor(position).astype(np.int64)
+        above = np.minimum(below + 1, np.maximum(n - 1, 0))
+        low = np.take_along_axis(ordered, below[None], axis=0)[0]
+        high = np.take_along_axis(ordered, above[None], axis=0)[0]
+        stats[f"p{q}"] = np.where(n > 0, low + (high - low) * (position - below), np.nan)
+    return stats
 
 
 def _meets_sl(block: np.ndarray, kpis: list[str]) -> np.ndarray:

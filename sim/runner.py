@@ -66,8 +66,10 @@ def _replicate_list(sc: Scenario, replications: list[int], seed: int, record_con
 
 
 def _chunks(replications: int, workers: int) -> list[list[int]]:
-    """Replications split into tasks: at most ``CHUNK`` each, and about four tasks per worker or more."""
-    size = max(1, min(CHUNK, math.ceil(replications / (4 * workers))))
+    """Replications split into tasks: at most ``CHUNK`` each, and about eight tasks per worker or more
+    (so that no worker idles long at the end of the run).
+    """
+    size = max(1, min(CHUNK, math.ceil(replications / (8 * workers))))
     return [list(range(first, min(first + size, replications))) for first in range(0, replications, size)]
 
 

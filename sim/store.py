@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-BLOCK_BYTES = 32 * 2**20  # largest block ``blocks`` reads at once
+BLOCK_BYTES = 8 * 2**20  # largest block ``blocks`` reads at once (the statistics need about five times that)
 
 
 class TableStore:
@@ -60,10 +60,8 @@ class TableStore:
     def frame(self, replications: range | None = None) -> pd.DataFrame:
         """The table of ``replications`` (default all) stacked in replication order, with its original dtypes."""
         replications = range(self.replications) if replications is None else replications
-        cube = np.load(self.path, mmap_mode="r")
-        values = np.array(cube[replications.start:replications.stop]).reshape(-1, len(self.columns))
-        del cube
         n = len(replications)
+        values = self._read(replications.start * self.rows, n * self.rows).reshape(-1, len(self.columns))
         table = pd.DataFrame(values, columns=self.columns)
         for column, dtype in self._dtypes.items():
             if dtype != np.float64:
@@ -82,11 +80,19 @@ class TableStore:
         index = [self.columns.index(c) for c in columns]
         step = max(1, max_bytes // (8 * self.replications * len(self.columns)))
         for start in range(0, self.rows, step):
-            cube = np.load(self.path, mmap_mode="r")
             rows = slice(start, min(start + step, self.rows))
-            block = np.array(cube[:, rows])[:, :, index]
-            del cube                                       # unmap, so the pages read leave this process
+            block = np.empty((self.replications, rows.stop - start, len(columns)))
+            for r in range(self.replications):
+                block[r] = self._read(r * self.rows + start, rows.stop - start)[:, index]
             yield rows, block
+
+    def _read(self, first_row: int, n_rows: int) -> np.ndarray:
+        """Rows ``first_row`` onwards of the replications laid end to end, read without mapping the file
+        (a mapping would keep every page it touches, and its neighbours, in this process's memory).
+        """
+        width = len(self.columns)
+        return np.fromfile(self.path, dtype="<f8", count=n_rows * width,
+                           offset=self._offset + 8 * first_row * width).reshape(n_rows, width)
 
     def to_csv(self, path: str | Path, max_bytes: int = BLOCK_BYTES) -> None:
         """Write the whole table as CSV, a few replications at a time."""

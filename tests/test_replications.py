@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
+from sim.results import cell_stats
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +78,21 @@ def test_sla_probability_per_day_and_horizon(five, normal_day):
             (level >= normal_day.queues[queue].sla.target).mean())
         assert p.loc[(queue, "2026-10-20"), "service_level"] == pytest.approx(level.mean())
     assert list(five.summary["p_meets_sl"]) == list(p.xs("horizon", level="period")["p_meets_sl"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 7).flatmap(lambda r: st.lists(
+    st.one_of(st.floats(-1e6, 1e6), st.just(float("nan")), st.sampled_from([0.0, 1.0])),
+    min_size=3 * r, max_size=3 * r).map(lambda v: np.array(v).reshape(r, 3))))
+def test_cell_stats_agree_with_numpy(values):
+    """Sorted-copy statistics equal NumPy's NaN-aware ones, ties, all-NaN cells and single values included."""
+    mine = cell_stats(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = {"mean": np.nanmean(values, axis=0), "sd": np.nanstd(values, axis=0, ddof=1)}
+        expected.update(zip(("p10", "p50", "p90"), np.nanpercentile(values, [10, 50, 90], axis=0)))
+    for name, value in expected.items():
+        np.testing.assert_allclose(mine[name], value, rtol=1e-9, atol=1e-6, equal_nan=True, err_msg=name)
 
 
 def test_bad_worker_counts(normal_day, capsys):

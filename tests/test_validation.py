@@ -46,7 +46,8 @@ def _erlang_a(load: float, patience: float) -> Case:
     q = ErlangA(rate=load / 300, aht=300, agents=10, patience=patience)
     return Case(f"Erlang A, 10 agents, load {load / 10:.2f}, patience {patience:g} s",
                 single_queue(agents=10, aht=300, load=load, patience=patience, days=4),
-                {"prob_abandon": q.prob_abandon, "mean_wait": q.mean_wait, "prob_wait": q.prob_wait}, seed=202)
+                {"prob_abandon": q.prob_abandon, "mean_wait": q.mean_wait, "prob_wait": q.prob_wait,
+                 "service_level": q.service_level(20)}, seed=202)
 
 
 def _chat() -> Case:

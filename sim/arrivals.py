@@ -225,18 +225,25 @@ def retrial_attributes(q: Queue, rng: np.random.Generator) -> tuple[float, bool,
     return float(patience[0]), bool(retry[0]), float(delay[0]), bool(balks[0])
 
 
-def bot_resolved(sc: Scenario, queue: str, times: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Which arrivals a bot resolves: share ``bot.share``, or ``share_during_surges`` inside a surge."""
+def bot_share(sc: Scenario, queue: str, times: np.ndarray) -> np.ndarray:
+    """The share of arrivals at ``times`` a bot resolves: ``bot.share``, or ``share_during_surges`` in a surge."""
     bot = sc.queues[queue].bot
     if bot is None:
-        return np.zeros(times.size, dtype=bool)
+        return np.zeros(times.size)
     share = np.full(times.size, bot.share)
     if bot.share_during_surges is not None:
         for s in sc.surges:
             if s.queues is None or queue in s.queues:
                 inside = (times >= sc.clock(s.start)) & (times < sc.clock(s.end))
                 share[inside] = bot.share_during_surges
-    return rng.random(times.size) < share
+    return share
+
+
+def bot_resolved(sc: Scenario, queue: str, times: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Which arrivals a bot resolves (``bot_share``); no draws when the queue has no bot."""
+    if sc.queues[queue].bot is None:
+        return np.zeros(times.size, dtype=bool)
+    return rng.random(times.size) < bot_share(sc, queue, times)
 
 
 def arrival_times(sc: Scenario, replications: list[int], seed: int,

@@ -1,4 +1,7 @@
-"""Command line: ``run``, ``check`` (``python run.py --help``). User errors exit 2 without a traceback."""
+"""Command line: ``run``, ``check``, ``compare``, ``sweep``, ``staffing`` (``python run.py --help``).
+
+User errors exit 2 without a traceback.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +18,13 @@ from rich.table import Table
 from sim.compare import compare
 from sim.runner import simulate
 from sim.scenario import ScenarioError, load_scenario
+from sim.staffing.evaluate import evaluate
+from sim.staffing.requirements import FORMULAS, covered_queues
 from sim.sweep import grid, sweep
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = "scenarios/double11.yaml"
-COMMANDS = ("run", "check", "compare", "sweep")
+COMMANDS = ("run", "check", "compare", "sweep", "staffing")
 COMPARED_KPIS = ("service_level", "abandon_rate", "asa_s", "mean_wait_s", "resolution_mean_s",
                  "escalation_rate", "auto_approved_value")
 
@@ -50,6 +55,22 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--workers", type=int, help="processes (default: all cores)")
     compare.add_argument("--out", type=Path, help="default: results/compare_<base name>/")
     compare.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: tcp://host:8786, or local:N")
+    staffing = sub.add_parser("staffing", help="staffing formulas per interval, simulated against the target")
+    staffing.add_argument("scenario")
+    staffing.add_argument("--formula", default=",".join(FORMULAS),
+                          help=f"comma-separated, from {','.join(FORMULAS)} (default: all)")
+    staffing.add_argument("-r", "--replications", type=int, default=10)
+    staffing.add_argument("--lag", action="store_true",
+                          help="give each interval the rate of one mean handle time earlier (lagged SIPP)")
+    staffing.add_argument("--per-agent-day", action="append", default=[], metavar="QUEUE=N",
+                          help="contacts one agent handles per day, for daily_ratio (default: 8 h at 85%% occupancy)")
+    staffing.add_argument("--seed", type=int, help="default: the scenario's seed")
+    staffing.add_argument("--workers", type=int, help="processes (default: all cores)")
+    staffing.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: tcp://host:8786, or local:N")
+    staffing.add_argument("--out", type=Path, help="default: results/staffing_<scenario name>/")
+    staffing.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                          help="override a scenario value by dotted path")
+    staffing.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     sweep_cmd = sub.add_parser("sweep", help="simulate a grid of variants into one table")
     sweep_cmd.add_argument("scenario")
     sweep_cmd.add_argument("--set", dest="axes", action="append", default=[], metavar="PATH=START:STOP:STEP|V1,V2",
@@ -215,6 +236,68 @@ def _sweep(args, console: Console) -> int:
     return 0
 
 
+def _per_agent_day(pairs: list[str], queues: list[str]) -> dict[str, float]:
+    """``QUEUE=N`` pairs for the daily-ratio rule."""
+    out = {}
+    for pair in pairs:
+        queue, _, value = pair.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if queue not in queues:
+            raise UserError(f"--per-agent-day: {queue!r} is not a staffed queue (one of {', '.join(queues)}), "
+                            f"got {pair!r}")
+        if not number > 0:
+            raise UserError(f"--per-agent-day: needs QUEUE=N with N > 0, got {pair!r}")
+        out[queue] = number
+    return out
+
+
+def _staffing(args, console: Console) -> int:
+    sc = load_scenario(_scenario_path(args.scenario), overrides=_overrides(args.overrides))
+    chosen = tuple(f.strip() for f in args.formula.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMULAS]
+    if unknown or not chosen:
+        raise UserError(f"--formula: choose from {','.join(FORMULAS)}, got {args.formula!r}")
+    if args.replications < 1 or (args.workers is not None and args.workers < 1):
+        raise UserError(f"-r and --workers must be >= 1, got {args.replications} and {args.workers}")
+    queues = covered_queues(sc)
+    if not queues:
+        raise UserError(f"{args.scenario}: no chat or call queue with its own arrivals to staff")
+    per_agent_day = _per_agent_day(args.per_agent_day, queues)
+    out = args.out or Path("results") / f"staffing_{sc.name}"
+    with _progress_bar() as bar:
+        task = bar.add_task(f"staffing {sc.name}", total=len(chosen))
+        report = evaluate(sc, chosen, replications=args.replications, seed=args.seed, lag=args.lag,
+                          per_agent_per_day=per_agent_day, workers=args.workers, dask=_dask(args.dask),
+                          progress=lambda formula: bar.update(task, advance=0 if formula == chosen[0] else 1,
+                                                              description=f"staffing {sc.name}: {formula}"))
+    try:
+        report.save(out, plots=not args.no_plots)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write results: {exc.strerror or exc}") from None
+    view = Table(title=f"{sc.name}: formulas' staffing, simulated ({args.replications} replications"
+                       f"{', lagged SIPP' if args.lag else ''})")
+    for column in ("formula", "queue", "agent-hours", "service level", "target", "intervals ≥ target",
+                   "P(horizon meets)", "P(worst day meets)"):
+        view.add_column(column, justify="left" if column in ("formula", "queue") else "right")
+    for _, row in report.summary.iterrows():
+        ci = row["service_level_ci95"]
+        view.add_row(row["formula"], row["queue"], f"{row['agent_hours']:,.0f}",
+                     f"{row['service_level']:.1%}" + ("" if ci != ci else f" ±{ci:.1%}"), f"{row['target']:.0%}",
+                     f"{row['intervals_meeting_sl']:.0%}", f"{row['p_meets_sl']:.0%}",
+                     f"{row['worst_day_p_meets_sl']:.0%}")
+    console.print(view)
+    worst = report.worst()
+    if worst:
+        console.print("worst intervals (mean over replications):")
+        for line in worst:
+            console.print(f"  {line}")
+    console.print(f"tables and plots in {out}")
+    return 0
+
+
 def _run(args, console: Console) -> int:
     path = _scenario_path(args.scenario)
     sc = load_scenario(path, overrides=_overrides(args.overrides))
@@ -259,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             return _compare(args, console)
         if args.command == "sweep":
             return _sweep(args, console)
+        if args.command == "staffing":
+            return _staffing(args, console)
         _parser().print_help()
         return 2
     except (ScenarioError, UserError) as exc:

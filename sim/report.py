@@ -95,3 +95,26 @@ def sweep_plot(table, parameters: list[str], path: Path) -> Path | None:
         ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def staffing_plots(report, directory: Path) -> list[Path]:
+    """Per staffed queue: each formula's required agents (top) and the service level they attain (bottom)."""
+    paths = []
+    iv = report.intervals
+    for queue, part in iv.groupby("queue", sort=False):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6), sharex=True)
+        for formula, rows in part.groupby("formula", sort=False):
+            line, = top.step(rows["interval_start"], rows["agents"], where="post", lw=1.1, label=formula)
+            bottom.plot(rows["interval_start"], rows["attained_sl"], lw=1.1, color=line.get_color(), label=formula)
+        bottom.axhline(part["target"].iloc[0], color="crimson", ls="--", lw=1, label="target")
+        top.set_ylabel("agents required")
+        top.set_title(f"{queue}: requirement by formula{' (lagged one handle time)' if report.lag else ''}",
+                      fontsize=10)
+        bottom.set_ylabel("service level attained")
+        bottom.set_ylim(-0.02, 1.02)
+        bottom.set_title(f"simulated, mean of {report.replications} replications", fontsize=10)
+        top.legend(fontsize=8, loc="upper left")
+        bottom.legend(fontsize=8, loc="lower left")
+        fig.tight_layout()
+        paths.append(_save(fig, directory / f"staffing_{queue}.png"))
+    return paths

@@ -1,0 +1,155 @@
+"""Formulas' staffing simulated: the required agents per interval become a roster, and the simulation
+says what service level they attain.
+
+For each formula, every staffed queue gets its own group of agents (its chats per agent, the permission
+level of the first group serving it, nobody absent) whose head count follows the requirement interval
+by interval: each level of the requirement curve becomes shift blocks, so an agent stays on while the
+requirement holds instead of being swapped at every interval boundary, and finishes the contact in hand
+when the block ends. The scenario's own groups keep only the queues no formula staffs (refunds,
+escalations). All formulas run on the same seed, so they face the same customers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.runner import simulate
+from sim.scenario import Scenario, dump_scenario, load_scenario
+from sim.staffing.requirements import FORMULAS, covered_queues, requirements
+
+
+def requirement_shifts(sc: Scenario, agents: np.ndarray) -> list[dict]:
+    """Shift rows (scenario data) putting ``agents[i]`` agents on duty in interval i, blocks of at most 24 h."""
+    blocks: Counter[tuple[int, int]] = Counter()
+    for level in range(1, int(agents.max(initial=0)) + 1):
+        changes = np.flatnonzero(np.diff(np.concatenate([[0], (agents >= level).astype(int), [0]])))
+        for first, stop in zip(changes[::2], changes[1::2]):
+            for piece in range(first, stop, sc.intervals_per_day):
+                blocks[(piece, min(piece + sc.intervals_per_day, stop))] += 1
+    rows = []
+    for (first, stop), count in sorted(blocks.items()):
+        begin, end = (sc.start + timedelta(seconds=i * sc.interval) for i in (first, stop))
+        rows.append({"start": begin.strftime("%H:%M:%S"), "end": end.strftime("%H:%M:%S"), "count": count,
+                     "days": [begin.date().isoformat()]})
+    return rows
+
+
+def staffed_scenario(sc: Scenario, agents: dict[str, np.ndarray], name: str) -> Scenario:
+    """``sc`` with each queue in ``agents`` served by its own group following its per-interval requirement."""
+    data = dump_scenario(sc)
+    data["name"] = name
+    groups = {}
+    for group_name, group in data["groups"].items():
+        skills = {q: p for q, p in group["skills"].items() if q not in agents}
+        if skills:
+            groups[group_name] = {**group, "skills": skills}
+    for queue, need in agents.items():
+        serving = next((g for g in sc.groups.values() if queue in g.skills), None)
+        staff = {"skills": [queue], "concurrency": serving.concurrency if serving else 1}
+        if serving is not None and serving.level is not None:
+            staff["level"] = serving.level
+        rows = requirement_shifts(sc, need)
+        staff.update({"shifts": rows} if rows else {"headcount": 0})
+        groups[f"{queue}_staff"] = staff
+    data["groups"] = groups
+    return load_scenario(data)
+
+
+@dataclass
+class StaffingReport:
+    """Formulas' requirements against simulated attainment.
+
+    ``intervals``: one row per (formula, interval_start, queue): expected ``offered``, ``load``, required
+    ``agents``, ``erlang_sl`` (stationary theory's prediction), ``target``, simulated ``attained_sl``
+    (mean over replications) with ``attained_sl_ci95`` and ``p_meets_sl`` (share of replications meeting
+    the target). ``summary``: one row per (formula, queue): ``agent_hours``, ``service_level`` and
+    ``p_meets_sl`` over the horizon, ``intervals_meeting_sl`` (share of intervals with traffic, over
+    replications, meeting the target), ``worst_day_p_meets_sl``. ``days``: P(the day meets the target)
+    per (formula, queue, day).
+    """
+
+    scenario: Scenario
+    replications: int
+    seed: int
+    lag: bool
+    intervals: pd.DataFrame
+    summary: pd.DataFrame
+    days: pd.DataFrame
+
+    def worst(self) -> list[str]:
+        """Per formula and queue, the run of consecutive intervals below target with the lowest attainment."""
+        lines = []
+        for (formula, queue), part in self.intervals.groupby(["formula", "queue"], sort=False):
+            below = ((part["attained_sl"] < part["target"]) & (part["offered"] > 0)).to_numpy()
+            if not below.any():
+                continue
+            run_id = np.cumsum(np.concatenate([[True], below[1:] != below[:-1]]))
+            runs = part[below].groupby(run_id[below])
+            worst = min(runs, key=lambda item: item[1]["attained_sl"].mean())[1]
+            first, last = worst["interval_start"].iloc[0], worst["interval_start"].iloc[-1]
+            end = last + pd.Timedelta(seconds=self.scenario.interval)
+            lines.append(f"{formula}: {queue} {first:%H:%M}-{end:%H:%M} on {first:%-d %b} attains "
+                         f"{worst['attained_sl'].mean():.0%} vs {worst['target'].iloc[0]:.0%}")
+        return lines
+
+    def save(self, directory: str | Path, plots: bool = True) -> Path:
+        """Write ``staffing_intervals.csv``, ``staffing_summary.csv``, ``staffing_days.csv`` and a plot per queue."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        self.intervals.to_csv(out / "staffing_intervals.csv", index=False)
+        self.summary.to_csv(out / "staffing_summary.csv", index=False)
+        self.days.to_csv(out / "staffing_days.csv", index=False)
+        if plots:
+            from sim import report
+            report.staffing_plots(self, out)
+        return out
+
+
+def evaluate(sc: Scenario, formulas: tuple[str, ...] = FORMULAS, replications: int = 10, seed: int | None = None,
+             lag: bool = False, per_agent_per_day: dict[str, float] | None = None, workers: int | None = None,
+             dask: Any = None, progress: Callable[[str], None] | None = None) -> StaffingReport:
+    """Each formula's per-interval requirement (``requirements``), staffed and simulated ``replications``
+    times on the same ``seed``; ``progress(formula)`` is called as each formula starts.
+    """
+    seed = sc.seed if seed is None else seed
+    if not covered_queues(sc):
+        raise ValueError(f"{sc.name}: no chat or call queue with its own arrivals to staff")
+    need = requirements(sc, formulas, lag, per_agent_per_day)
+    need["target"] = need["queue"].map({q: sc.queues[q].sla.target for q in sc.queues})
+    intervals, summary, days = [], [], []
+    for formula in formulas:
+        if progress is not None:
+            progress(formula)
+        mine = need[need["formula"] == formula]
+        agents = {q: part["agents"].to_numpy() for q, part in mine.groupby("queue", sort=False)}
+        res = simulate(staffed_scenario(sc, agents, f"{sc.name}_{formula}"), replications=replications, seed=seed,
+                       workers=workers, dask=dask)
+        stats = res.interval_stats.set_index(["interval_start", "queue", "kpi"])
+        key = pd.MultiIndex.from_frame(mine[["interval_start", "queue"]])
+        level = stats.xs("service_level", level="kpi").reindex(key)
+        intervals.append(mine.assign(attained_sl=level["mean"].to_numpy(), attained_sl_ci95=level["ci95"].to_numpy(),
+                                     p_meets_sl=stats.xs("meets_sl", level="kpi").reindex(key)["mean"].to_numpy()))
+        run = res.summary.set_index("queue")
+        by_day = res.sla_probability
+        for queue in agents:
+            daily = by_day[(by_day["queue"] == queue) & (by_day["period"] != "horizon")]
+            summary.append({"formula": formula, "queue": queue,
+                            "agent_hours": float(agents[queue].sum() * sc.interval / 3600),
+                            "service_level": run.loc[queue, "service_level"],
+                            "service_level_ci95": run.loc[queue, "service_level_ci95"],
+                            "target": sc.queues[queue].sla.target,
+                            "intervals_meeting_sl": run.loc[queue, "intervals_meeting_sl"],
+                            "p_meets_sl": run.loc[queue, "p_meets_sl"],
+                            "worst_day_p_meets_sl": daily["p_meets_sl"].min()})
+            days.append(daily.assign(formula=formula)[["formula", "queue", "period", "service_level",
+                                                       "p_meets_sl"]])
+    return StaffingReport(sc, replications, seed, lag, pd.concat(intervals, ignore_index=True),
+                          pd.DataFrame(summary), pd.concat(days, ignore_index=True))

@@ -1,0 +1,130 @@
+"""Per-interval requirements, their rosters, and the formulas' staffing simulated (``run.py staffing``)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.arrivals import rate_curve
+from sim.cli import main
+from sim.staffing import erlang_a_agents, erlang_c_agents
+from sim.staffing.evaluate import evaluate, requirement_shifts, staffed_scenario
+from sim.staffing.requirements import interval_rates, requirements
+from tests.conftest import MIXED, single_queue
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_daily_ratio_rule_by_hand():
+    """3,000 chats a day at 150 per agent per day is 20 agents working 8 hours: spread over a 24-hour day,
+    20 x 8 / 24 = 6.67, so 7 on duty in every interval; over a 12-hour day (8:00-20:00), 13.33, so 14."""
+    flat = single_queue(channel="chat", rate_per_s=3000 / 86400, aht=300, days=1)
+    need = requirements(sim.load_scenario(flat), ("daily_ratio",), per_agent_per_day={"q": 150})
+    assert (need["agents"] == 7).all()
+    day = copy.deepcopy(flat)
+    day["queues"]["q"]["arrivals"]["profile"] = [0] * 8 + [1] * 12 + [0] * 4
+    need = requirements(sim.load_scenario(day), ("daily_ratio",), per_agent_per_day={"q": 150})
+    hours = need["interval_start"].dt.hour
+    assert (need.loc[(hours >= 8) & (hours < 20), "agents"] == 14).all()
+    assert (need.loc[(hours < 8) | (hours >= 20), "agents"] == 0).all()
+
+
+def test_formulas_on_a_flat_queue_are_the_formulas():
+    sc = sim.load_scenario(single_queue(load=40.0, aht=300, patience=200, days=1))
+    need = requirements(sc, ("erlang_c", "erlang_a")).set_index("formula")
+    assert (need.loc["erlang_c", "agents"] == erlang_c_agents(40 / 300, 300, 20, 0.8)).all()
+    assert (need.loc["erlang_a", "agents"] == erlang_a_agents(40 / 300, 300, 200, 20, 0.8)).all()
+    assert need.loc["erlang_c", "load"].to_numpy() == pytest.approx(40.0)
+
+
+def test_interval_rates_integrate_the_curve_and_lag_shifts_them():
+    sc = sim.load_scenario(MIXED)
+    rates = interval_rates(sc, "calls")
+    assert np.sum(rates) * sc.interval == pytest.approx(rate_curve(sc, "calls").expected())
+    lagged = interval_rates(sc, "calls", lag=sc.interval)
+    np.testing.assert_allclose(lagged[1:], rates[:-1])
+    assert lagged[0] == pytest.approx(rates[0])
+    with_bot = copy.deepcopy(MIXED)
+    with_bot["queues"]["chat_a"]["bot"] = {"share": 0.25}
+    np.testing.assert_allclose(interval_rates(sim.load_scenario(with_bot), "chat_a"),
+                               0.75 * interval_rates(sc, "chat_a"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=96, max_size=96), st.sampled_from(["00:00", "13:30"]))
+def test_requirement_shifts_put_the_required_agents_on_duty(agents, start):
+    """Over two days of half hours, whatever the curve: agents on duty in each interval = the requirement."""
+    data = single_queue(load=5.0, days=2)
+    data.update(start=f"2026-11-02T{start}:00", interval="30min")
+    sc = sim.load_scenario(data)
+    need = np.array(agents)
+    staffed = staffed_scenario(sc, {"q": need}, "staffed")
+    on_duty = np.zeros(sc.n_intervals)
+    for occurrence in staffed.shift_occurrences("q_staff"):
+        first, stop = (int(round(t / sc.interval)) for t in (max(occurrence.start, 0),
+                                                              min(occurrence.end, sc.horizon)))
+        on_duty[first:stop] += occurrence.count
+    np.testing.assert_array_equal(on_duty, need)
+    assert len(requirement_shifts(sc, need)) <= np.sum(np.maximum(np.diff(need, prepend=0), 0)) * 2
+
+
+def test_staffed_scenarios_keep_unstaffed_queues_with_their_groups():
+    """Refund and escalation work stays with the scenario's groups; the chat gets its own staff with the
+    chats per agent and permission level of the group that served it."""
+    sc = sim.load_scenario(ROOT / "scenarios" / "double11_refunds.yaml")
+    staffed = staffed_scenario(sc, {"aftersales_chat": np.ones(sc.n_intervals, dtype=int)}, "s")
+    assert set(staffed.groups) == {"aftersales", "refund_team", "supervisors", "aftersales_chat_staff"}
+    assert list(staffed.groups["aftersales"].skills) == ["refund_requests"]
+    staff = staffed.groups["aftersales_chat_staff"]
+    assert (staff.concurrency, staff.level) == (3, "L0")
+
+
+@pytest.fixture(scope="module")
+def surge_report():
+    """A call queue with a sharp surge: every formula, simulated."""
+    data = single_queue(load=20.0, aht=300, patience=300, days=1)
+    data["interval"] = "30min"
+    data["surges"] = [{"start": "2026-11-02T10:00", "end": "2026-11-02T12:00", "multiplier": 3}]
+    return evaluate(sim.load_scenario(data), replications=6, seed=4, workers=1)
+
+
+def test_the_report_compares_requirement_and_attainment(surge_report):
+    iv, summary = surge_report.intervals, surge_report.summary
+    assert set(iv["formula"]) == {"daily_ratio", "erlang_c", "erlang_a", "sqrt"}
+    assert len(iv) == 4 * 48
+    assert iv["attained_sl"].between(0, 1).all() and iv["p_meets_sl"].between(0, 1).all()
+    hours = summary.set_index("formula")["agent_hours"]
+    per_formula = iv.groupby("formula")["agents"].sum() * 0.5
+    pd.testing.assert_series_equal(hours.sort_index(), per_formula.sort_index(), check_names=False)
+    surge = iv[(iv["formula"] == "erlang_c") & (iv["interval_start"] == pd.Timestamp("2026-11-02 10:00"))]
+    assert surge["agents"].item() > iv[(iv["formula"] == "erlang_c")]["agents"].iloc[0]
+    assert all(" attains " in line and " vs 80%" in line for line in surge_report.worst())
+
+
+def test_staffing_command(tmp_path, capsys):
+    path = tmp_path / "calls.yaml"
+    import yaml
+    data = single_queue(load=12.0, aht=300, patience=300, days=1)
+    data["interval"] = "30min"
+    data["queues"]["q"]["arrivals"]["profile"] = "ecommerce_call"
+    path.write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    assert main(["staffing", str(path), "--formula", "daily_ratio,erlang_c", "-r", "3", "--workers", "1",
+                 "--per-agent-day", "q=100", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "daily_ratio" in printed and "erlang_c" in printed and "worst intervals" in printed
+    for name in ("staffing_intervals.csv", "staffing_summary.csv", "staffing_days.csv", "staffing_q.png"):
+        assert (out / name).stat().st_size > 0
+    assert main(["staffing", str(path), "--formula", "erlang_b"]) == 2
+    assert "--formula: choose from daily_ratio,erlang_c,erlang_a,sqrt, got 'erlang_b'" in capsys.readouterr().err
+    assert main(["staffing", str(path), "--per-agent-day", "nope=3"]) == 2
+    assert "--per-agent-day: 'nope' is not a staffed queue" in capsys.readouterr().err
+    assert main(["staffing", str(path), "--per-agent-day", "q=-1"]) == 2
+    assert "needs QUEUE=N with N > 0, got 'q=-1'" in capsys.readouterr().err

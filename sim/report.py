@@ -98,7 +98,9 @@ def sweep_plot(table, parameters: list[str], path: Path) -> Path | None:
 
 
 def staffing_plots(report, directory: Path) -> list[Path]:
-    """Per staffed queue: each formula's required agents (top) and the service level they attain (bottom)."""
+    """Per staffed queue: each formula's required agents (top) and the service level they attain (bottom);
+    with the simulation-based requirement, its curve per group too.
+    """
     paths = []
     iv = report.intervals
     for queue, part in iv.groupby("queue", sort=False):
@@ -117,4 +119,13 @@ def staffing_plots(report, directory: Path) -> list[Path]:
         bottom.legend(fontsize=8, loc="lower left")
         fig.tight_layout()
         paths.append(_save(fig, directory / f"staffing_{queue}.png"))
+    if report.simulated is not None:
+        fig, ax = plt.subplots(figsize=(12, 3.5))
+        for group, rows in report.simulated.agents.groupby("group", sort=False):
+            ax.step(rows["interval_start"], rows["agents"], where="post", lw=1.1, label=group)
+        ax.set_ylabel("agents on duty")
+        ax.set_title("simulation-based requirement per group", fontsize=10)
+        ax.legend(fontsize=8, loc="upper left")
+        fig.tight_layout()
+        paths.append(_save(fig, directory / "staffing_requirement.png"))
     return paths

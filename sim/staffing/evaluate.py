@@ -1,5 +1,7 @@
 """Formulas' staffing simulated: the required agents per interval become a roster, and the simulation
-says what service level they attain.
+says what service level they attain. ``simulation`` (``sim.staffing.iterative``) is evaluated beside
+them: searched on its own seed (``seed + 1``), then simulated on ``seed`` like the formulas, so its
+attainment is measured on customers it was not tuned on.
 
 For each formula, every staffed queue gets its own group of agents (its chats per agent, the permission
 level of the first group serving it, nobody absent) whose head count follows the requirement interval
@@ -24,6 +26,8 @@ import pandas as pd
 from sim.runner import simulate
 from sim.scenario import Scenario, dump_scenario, load_scenario
 from sim.staffing.requirements import FORMULAS, covered_queues, requirements
+
+METHODS = (*FORMULAS, "simulation")
 
 
 def requirement_shifts(sc: Scenario, agents: np.ndarray) -> list[dict]:
@@ -83,6 +87,7 @@ class StaffingReport:
     intervals: pd.DataFrame
     summary: pd.DataFrame
     days: pd.DataFrame
+    simulated: Any = None          # the ``SimulatedRequirement`` when ``simulation`` was evaluated
 
     def worst(self) -> list[str]:
         """Per formula and queue, the run of consecutive intervals below target with the lowest attainment."""
@@ -101,37 +106,62 @@ class StaffingReport:
         return lines
 
     def save(self, directory: str | Path, plots: bool = True) -> Path:
-        """Write ``staffing_intervals.csv``, ``staffing_summary.csv``, ``staffing_days.csv`` and a plot per queue."""
+        """Write ``staffing_intervals.csv``, ``staffing_summary.csv``, ``staffing_days.csv``, with ``simulation``
+        ``staffing_requirement.csv`` (per group) and ``staffing_search.csv`` (iterations), and a plot per queue.
+        """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         self.intervals.to_csv(out / "staffing_intervals.csv", index=False)
         self.summary.to_csv(out / "staffing_summary.csv", index=False)
         self.days.to_csv(out / "staffing_days.csv", index=False)
+        if self.simulated is not None:
+            self.simulated.agents.to_csv(out / "staffing_requirement.csv", index=False)
+            self.simulated.history.to_csv(out / "staffing_search.csv", index=False)
         if plots:
             from sim import report
             report.staffing_plots(self, out)
         return out
 
 
-def evaluate(sc: Scenario, formulas: tuple[str, ...] = FORMULAS, replications: int = 10, seed: int | None = None,
-             lag: bool = False, per_agent_per_day: dict[str, float] | None = None, workers: int | None = None,
-             dask: Any = None, progress: Callable[[str], None] | None = None) -> StaffingReport:
-    """Each formula's per-interval requirement (``requirements``), staffed and simulated ``replications``
-    times on the same ``seed``; ``progress(formula)`` is called as each formula starts.
+def evaluate(sc: Scenario, formulas: tuple[str, ...] = METHODS, replications: int = 10, seed: int | None = None,
+             lag: bool = False, per_agent_per_day: dict[str, float] | None = None, probability: float | None = None,
+             workers: int | None = None, dask: Any = None,
+             progress: Callable[[str], None] | None = None) -> StaffingReport:
+    """Each formula's per-interval requirement (``requirements``), and with ``simulation`` the simulation-based
+    one (``probability`` as in ``simulation_requirement``), staffed and simulated ``replications`` times on
+    the same ``seed``; ``progress(formula)`` is called as each one starts.
     """
+    from sim.staffing.iterative import primary_groups, simulation_requirement
+
+    unknown = [f for f in formulas if f not in METHODS]
+    if unknown:
+        raise ValueError(f"unknown formula {unknown[0]!r}; choose from {', '.join(METHODS)}")
     seed = sc.seed if seed is None else seed
     if not covered_queues(sc):
         raise ValueError(f"{sc.name}: no chat or call queue with its own arrivals to staff")
-    need = requirements(sc, formulas, lag, per_agent_per_day)
+    need = requirements(sc, tuple(f for f in formulas if f != "simulation") or ("erlang_a",), lag, per_agent_per_day)
     need["target"] = need["queue"].map({q: sc.queues[q].sla.target for q in sc.queues})
-    intervals, summary, days = [], [], []
+    intervals, summary, days, found = [], [], [], None
     for formula in formulas:
         if progress is not None:
             progress(formula)
-        mine = need[need["formula"] == formula]
-        agents = {q: part["agents"].to_numpy() for q, part in mine.groupby("queue", sort=False)}
-        res = simulate(staffed_scenario(sc, agents, f"{sc.name}_{formula}"), replications=replications, seed=seed,
-                       workers=workers, dask=dask)
+        if formula == "simulation":
+            found = simulation_requirement(sc, replications, seed + 1, probability, workers=workers, dask=dask)
+            curves = found.curves()
+            staffed = found.staffed()
+            owner = primary_groups(sc)
+            template = need[need["formula"] == need["formula"].iloc[0]]
+            mine = template.assign(formula="simulation", erlang_sl=np.nan)
+            mine["agents"] = np.concatenate([curves[owner[q]] for q in template["queue"].unique()])
+            hours = {q: float(curves[owner[q]].sum() * sc.interval / 3600) for q in owner}
+            total = float(sum(c.sum() for c in curves.values()) * sc.interval / 3600)
+        else:
+            mine = need[need["formula"] == formula]
+            agents = {q: part["agents"].to_numpy() for q, part in mine.groupby("queue", sort=False)}
+            staffed = staffed_scenario(sc, agents, f"{sc.name}_{formula}")
+            hours = {q: float(a.sum() * sc.interval / 3600) for q, a in agents.items()}
+            total = sum(hours.values())
+        res = simulate(staffed, replications=replications, seed=seed, workers=workers, dask=dask)
         stats = res.interval_stats.set_index(["interval_start", "queue", "kpi"])
         key = pd.MultiIndex.from_frame(mine[["interval_start", "queue"]])
         level = stats.xs("service_level", level="kpi").reindex(key)
@@ -139,17 +169,22 @@ def evaluate(sc: Scenario, formulas: tuple[str, ...] = FORMULAS, replications: i
                                      p_meets_sl=stats.xs("meets_sl", level="kpi").reindex(key)["mean"].to_numpy()))
         run = res.summary.set_index("queue")
         by_day = res.sla_probability
-        for queue in agents:
+        for queue in hours:
             daily = by_day[(by_day["queue"] == queue) & (by_day["period"] != "horizon")]
-            summary.append({"formula": formula, "queue": queue,
-                            "agent_hours": float(agents[queue].sum() * sc.interval / 3600),
+            traffic = intervals[-1][(intervals[-1]["queue"] == queue) & (intervals[-1]["offered"] > 0)]
+            target = sc.queues[queue].sla.target
+            summary.append({"formula": formula, "queue": queue, "agent_hours": hours[queue],
+                            "formula_agent_hours": total,
                             "service_level": run.loc[queue, "service_level"],
                             "service_level_ci95": run.loc[queue, "service_level_ci95"],
-                            "target": sc.queues[queue].sla.target,
+                            "target": target,
                             "intervals_meeting_sl": run.loc[queue, "intervals_meeting_sl"],
+                            "intervals_mean_meets": float(np.mean(traffic["attained_sl"] >= target)),
+                            "intervals_not_below": float(np.mean(traffic["attained_sl"] + traffic["attained_sl_ci95"]
+                                                                 >= target)),
                             "p_meets_sl": run.loc[queue, "p_meets_sl"],
                             "worst_day_p_meets_sl": daily["p_meets_sl"].min()})
             days.append(daily.assign(formula=formula)[["formula", "queue", "period", "service_level",
                                                        "p_meets_sl"]])
     return StaffingReport(sc, replications, seed, lag, pd.concat(intervals, ignore_index=True),
-                          pd.DataFrame(summary), pd.concat(days, ignore_index=True))
+                          pd.DataFrame(summary), pd.concat(days, ignore_index=True), found)

@@ -1,0 +1,201 @@
+"""The simulation-based staffing requirement: the fewest agents per group and interval that meet each
+queue's service-level target, found by simulating with common random numbers.
+
+It follows the iterative staffing algorithm (Feldman, Mandelbaum, Massey & Whitt 2008): staff, simulate,
+restaff every interval from what the simulation saw, until nothing changes. Here the rule works on the
+target itself rather than on a delay probability:
+
+- start from a formula's requirement (Erlang A with a one-handle-time lag by default), summed over the
+  queues each group is primary for;
+- simulate ``replications`` on one seed (every iteration sees the same customers); an interval of a
+  queue *meets* when its mean service level over the replications reaches the target (or, with
+  ``probability=p``, when at least a share p of replications reach it);
+- until every interval meets, where a queue misses its primary group gets more agents (half the
+  shortfall times its agents, at least one);
+- then every interval of every group that is not known to be tight and where, by Erlang A, one agent
+  fewer would still leave the simulated service level on target, gives up one agent at once. If some
+  interval then misses, the step to blame is undone and becomes tight: only earlier steps can cause a
+  miss (a backlog can last hours in a long busy period), so each miss blames the latest step at or
+  before it, by a group serving the queue that missed if there is one. The other steps are tried
+  again. Repeat until no interval can give up an agent; the last staffing that met everywhere is the
+  requirement.
+
+**Sharing between groups.** Each chat or call queue with its own arrivals has one *primary* group, the
+first group (in scenario order) serving it; only primary groups are adjusted, and a group is adjusted
+when any of its primary queues misses. Secondary skills keep working as the scenario routes them, so
+the requirement counts the help a multi-skilled group gives; groups primary for no such queue (refund
+and escalation teams) keep their schedules. Adjusted groups keep their skills, chats per agent,
+permission level, absenteeism and mass absences (so the requirement is in rostered agents, absences
+included); their shifts become blocks following the requirement, at proficiency 1, without breaks.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.runner import simulate
+from sim.scenario import Scenario, dump_scenario, load_scenario
+from sim.staffing.evaluate import requirement_shifts
+from sim.staffing.requirements import covered_queues, erlang_service_level, queue_demand, requirements
+
+
+def primary_groups(sc: Scenario) -> dict[str, str]:
+    """Queue → the first group (in scenario order) serving it, for the queues formulas staff."""
+    return {q: next(name for name, g in sc.groups.items() if q in g.skills)
+            for q in covered_queues(sc) if any(q in g.skills for g in sc.groups.values())}
+
+
+def staffed_groups(sc: Scenario, agents: dict[str, np.ndarray], name: str) -> Scenario:
+    """``sc`` with each group in ``agents`` on duty per interval as given, nobody absent (other groups unchanged)."""
+    data = dump_scenario(sc)
+    data["name"] = name
+    for group, need in agents.items():
+        spec = {k: v for k, v in data["groups"][group].items()
+                if k not in ("shifts", "headcount", "absenteeism", "mass_absences")}
+        rows = requirement_shifts(sc, need)
+        data["groups"][group] = {**spec, **({"shifts": rows} if rows else {"headcount": 0})}
+    return load_scenario(data)
+
+
+@dataclass
+class SimulatedRequirement:
+    """The requirement per (interval_start, group) in ``agents`` and the iterations that found it.
+
+    ``converged`` is False when ``max_iterations`` ran out (the last staffing meeting everywhere is kept,
+    or the last one tried if none did). ``history``: one row per iteration with the agent-hours tried
+    and the (interval, queue) pairs missing the target.
+    """
+
+    scenario: Scenario
+    agents: pd.DataFrame
+    converged: bool
+    history: pd.DataFrame = field(repr=False)
+
+    def curves(self) -> dict[str, np.ndarray]:
+        return {g: part["agents"].to_numpy() for g, part in self.agents.groupby("group", sort=False)}
+
+    def staffed(self) -> Scenario:
+        """The scenario staffed with this requirement."""
+        return staffed_groups(self.scenario, self.curves(), f"{self.scenario.name}_simulation")
+
+
+def _levels(sc: Scenario, res, queues: list[str]) -> dict[str, np.ndarray]:
+    """Per queue, the mean service level of each interval over the replications (1 without traffic)."""
+    stats = res.interval_stats
+    rows = stats[stats["kpi"] == "service_level"]
+    return {q: np.nan_to_num(rows[rows["queue"] == q]["mean"].to_numpy(), nan=1.0) for q in queues}
+
+
+def _shortfalls(sc: Scenario, res, levels: dict[str, np.ndarray],
+                probability: float | None) -> dict[str, np.ndarray]:
+    """Per queue, how far each interval falls short of meeting (0 where it meets)."""
+    if probability is None:
+        return {q: np.maximum(sc.queues[q].sla.target - level, 0.0) for q, level in levels.items()}
+    stats = res.interval_stats
+    meets = stats[stats["kpi"] == "meets_sl"]
+    return {q: np.maximum(probability - meets[meets["queue"] == q]["mean"].to_numpy(), 0.0) for q in levels}
+
+
+def simulation_requirement(sc: Scenario, replications: int = 10, seed: int | None = None,
+                           probability: float | None = None, start: str = "erlang_a", lag: bool = True,
+                           max_iterations: int = 60, workers: int | None = None, dask: Any = None,
+                           progress: Callable[[int, int], None] | None = None) -> SimulatedRequirement:
+    """Search the fewest agents per primary group and interval meeting every queue's target (see the module).
+
+    ``progress(iteration, intervals missing)`` follows the search.
+    """
+    if probability is not None and not 0 < probability <= 1:
+        raise ValueError(f"probability must be in (0, 1], got {probability}")
+    seed = sc.seed if seed is None else seed
+    primary = primary_groups(sc)
+    if not primary:
+        raise ValueError(f"{sc.name}: no chat or call queue with its own arrivals to staff")
+    owned = {g: [q for q, owner in primary.items() if owner == g] for g in dict.fromkeys(primary.values())}
+    first = requirements(sc, (start,), lag=lag)
+    agents = {g: sum(first[first["queue"] == q]["agents"].to_numpy() for q in qs).astype(int)
+              for g, qs in owned.items()}
+    demand = {q: queue_demand(sc, q) for q in primary}
+
+    @functools.cache
+    def erlang_level(q: str, i: int, servers: int) -> float:
+        d = demand[q]
+        return erlang_service_level(d, float(d.rate[i]), servers // d.concurrency) if servers > 0 else 0.0
+
+    def one_less_still_meets(g: str, levels: dict[str, np.ndarray]) -> np.ndarray:
+        """Intervals where, by Erlang A, one agent fewer would still leave the simulated level on target."""
+        ok = np.ones(sc.n_intervals, dtype=bool)
+        concurrency = sc.groups[g].concurrency
+        for q in owned[g]:
+            servers = best[g] * concurrency
+            drop = np.array([erlang_level(q, i, n) - erlang_level(q, i, max(n - concurrency, 0))
+                             for i, n in enumerate(servers)])
+            ok &= levels[q] - drop >= sc.queues[q].sla.target
+        return ok
+
+    serving = {q: [g for g in owned if q in sc.groups[g].skills] for q in primary}
+    tight: set[tuple[str, int]] = set()
+    to_try: list[list[tuple[str, int]]] = []            # sets of (group, interval) steps down, last tried first
+    best, best_levels, history, converged = None, None, [], False
+    for iteration in range(max_iterations):
+        res = simulate(staffed_groups(sc, agents, f"{sc.name}_search"), replications=replications, seed=seed,
+                       workers=workers, dask=dask)
+        levels = _levels(sc, res, list(primary))
+        short = _shortfalls(sc, res, levels, probability)
+        missing = sum(int(np.count_nonzero(m)) for m in short.values())
+        history.append({"iteration": iteration, "agent_hours": sum(a.sum() for a in agents.values()) * sc.interval
+                        / 3600, "intervals_missing": missing})
+        if progress is not None:
+            progress(iteration, missing)
+        if missing and best is None:                     # not feasible yet: add agents where short
+            for g, qs in owned.items():
+                shortfall = np.max([short[q] for q in qs], axis=0)
+                step = np.maximum(1, np.ceil(shortfall * agents[g] / 2)).astype(int)
+                agents[g] = agents[g] + np.where(shortfall > 0, step, 0)
+            continue
+        if missing:                                      # the steps just tried went too far
+            steps = to_try.pop()
+            blamed = set()
+            for q, shortfall in short.items():         # only earlier steps can cause a miss: blame the latest
+                for m in np.flatnonzero(shortfall > 0):
+                    before = [(g, j) for g, j in steps if j <= m]
+                    closest = [(g, j) for g, j in before if g in serving[q]] or before
+                    if closest:
+                        blamed.add(max(closest, key=lambda step: step[1]))
+            if blamed:
+                tight.update(blamed)
+                rest = [step for step in steps if step not in blamed]
+            elif len(steps) == 1:
+                tight.update(steps)
+                rest = []
+            else:                                        # no step to blame: try each half on its own
+                to_try.append(steps[len(steps) // 2:])
+                rest = steps[:len(steps) // 2]
+            if rest:
+                to_try.append(rest)
+        else:
+            best, best_levels = {g: a.copy() for g, a in agents.items()}, levels
+            to_try.clear()
+        if not to_try:
+            candidates = [(g, int(i)) for g in owned
+                          for i in np.flatnonzero((best[g] > 0) & one_less_still_meets(g, best_levels))
+                          if (g, int(i)) not in tight]
+            if not candidates:
+                converged = True
+                break
+            to_try.append(candidates)
+        agents = {g: a.copy() for g, a in best.items()}
+        for g, i in to_try[-1]:
+            agents[g][i] -= 1
+    final = best if best is not None else agents
+    starts = pd.Timestamp(sc.start) + pd.to_timedelta(np.arange(sc.n_intervals) * sc.interval, unit="s")
+    table = pd.concat([pd.DataFrame({"interval_start": starts, "group": g, "agents": a}) for g, a in final.items()],
+                      ignore_index=True)
+    return SimulatedRequirement(sc, table, converged, pd.DataFrame(history))
+
+

@@ -15,9 +15,10 @@ import sim
 from sim.arrivals import rate_curve
 from sim.cli import main
 from sim.staffing import erlang_a_agents, erlang_c_agents
-from sim.staffing.evaluate import evaluate, requirement_shifts, staffed_scenario
+from sim.staffing.evaluate import evaluate
 from sim.staffing.iterative import simulation_requirement
 from sim.staffing.requirements import interval_rates, requirements
+from sim.staffing.roster import requirement_shifts, staffed_scenario
 from tests.conftest import MIXED, single_queue
 
 ROOT = Path(__file__).resolve().parent.parent

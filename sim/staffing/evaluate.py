@@ -5,18 +5,14 @@ attainment is measured on customers it was not tuned on.
 
 For each formula, every staffed queue gets its own group of agents (its chats per agent, the permission
 level of the first group serving it, nobody absent) whose head count follows the requirement interval
-by interval: each level of the requirement curve becomes shift blocks, so an agent stays on while the
-requirement holds instead of being swapped at every interval boundary, and finishes the contact in hand
-when the block ends. The scenario's own groups keep only the queues no formula staffs (refunds,
-escalations). All formulas run on the same seed, so they face the same customers.
+by interval (``sim.staffing.roster``). The scenario's own groups keep only the queues no formula
+staffs (refunds, escalations). All formulas run on the same seed, so they face the same customers.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,47 +20,12 @@ import numpy as np
 import pandas as pd
 
 from sim.runner import simulate
-from sim.scenario import Scenario, dump_scenario, load_scenario
+from sim.scenario import Scenario
+from sim.staffing.iterative import primary_groups, simulation_requirement
 from sim.staffing.requirements import FORMULAS, covered_queues, requirements
+from sim.staffing.roster import staffed_scenario
 
 METHODS = (*FORMULAS, "simulation")
-
-
-def requirement_shifts(sc: Scenario, agents: np.ndarray) -> list[dict]:
-    """Shift rows (scenario data) putting ``agents[i]`` agents on duty in interval i, blocks of at most 24 h."""
-    blocks: Counter[tuple[int, int]] = Counter()
-    for level in range(1, int(agents.max(initial=0)) + 1):
-        changes = np.flatnonzero(np.diff(np.concatenate([[0], (agents >= level).astype(int), [0]])))
-        for first, stop in zip(changes[::2], changes[1::2]):
-            for piece in range(first, stop, sc.intervals_per_day):
-                blocks[(piece, min(piece + sc.intervals_per_day, stop))] += 1
-    rows = []
-    for (first, stop), count in sorted(blocks.items()):
-        begin, end = (sc.start + timedelta(seconds=i * sc.interval) for i in (first, stop))
-        rows.append({"start": begin.strftime("%H:%M:%S"), "end": end.strftime("%H:%M:%S"), "count": count,
-                     "days": [begin.date().isoformat()]})
-    return rows
-
-
-def staffed_scenario(sc: Scenario, agents: dict[str, np.ndarray], name: str) -> Scenario:
-    """``sc`` with each queue in ``agents`` served by its own group following its per-interval requirement."""
-    data = dump_scenario(sc)
-    data["name"] = name
-    groups = {}
-    for group_name, group in data["groups"].items():
-        skills = {q: p for q, p in group["skills"].items() if q not in agents}
-        if skills:
-            groups[group_name] = {**group, "skills": skills}
-    for queue, need in agents.items():
-        serving = next((g for g in sc.groups.values() if queue in g.skills), None)
-        staff = {"skills": [queue], "concurrency": serving.concurrency if serving else 1}
-        if serving is not None and serving.level is not None:
-            staff["level"] = serving.level
-        rows = requirement_shifts(sc, need)
-        staff.update({"shifts": rows} if rows else {"headcount": 0})
-        groups[f"{queue}_staff"] = staff
-    data["groups"] = groups
-    return load_scenario(data)
 
 
 @dataclass
@@ -123,6 +84,43 @@ class StaffingReport:
         return out
 
 
+def _formula_staffing(sc: Scenario, need: pd.DataFrame, formula: str):
+    """A formula's rows of ``need``, its staffed scenario, agent-hours per queue and in all."""
+    mine = need[need["formula"] == formula]
+    agents = {q: part["agents"].to_numpy() for q, part in mine.groupby("queue", sort=False)}
+    hours = {q: float(a.sum() * sc.interval / 3600) for q, a in agents.items()}
+    return mine, staffed_scenario(sc, agents, f"{sc.name}_{formula}"), hours, sum(hours.values())
+
+
+def _simulated_staffing(sc: Scenario, need: pd.DataFrame, found):
+    """The same for the simulation-based requirement: a queue's agents are its primary group's."""
+    curves, owner = found.curves(), primary_groups(sc)
+    template = need[need["formula"] == need["formula"].iloc[0]]             # one block of rows per queue
+    mine = template.assign(formula="simulation", erlang_sl=np.nan)
+    mine["agents"] = np.concatenate([curves[owner[q]] for q in template["queue"].unique()])
+    hours = {q: float(curves[owner[q]].sum() * sc.interval / 3600) for q in owner}
+    return mine, found.staffed(), hours, float(sum(c.sum() for c in curves.values()) * sc.interval / 3600)
+
+
+def _summary_rows(sc: Scenario, res, formula: str, attained: pd.DataFrame, hours: dict[str, float],
+                  total: float) -> list[dict]:
+    run, by_day = res.summary.set_index("queue"), res.sla_probability
+    rows = []
+    for queue in hours:
+        daily = by_day[(by_day["queue"] == queue) & (by_day["period"] != "horizon")]
+        traffic = attained[(attained["queue"] == queue) & (attained["offered"] > 0)]
+        target = sc.queues[queue].sla.target
+        rows.append({"formula": formula, "queue": queue, "agent_hours": hours[queue], "formula_agent_hours": total,
+                     "service_level": run.loc[queue, "service_level"],
+                     "service_level_ci95": run.loc[queue, "service_level_ci95"], "target": target,
+                     "intervals_meeting_sl": run.loc[queue, "intervals_meeting_sl"],
+                     "intervals_mean_meets": float(np.mean(traffic["attained_sl"] >= target)),
+                     "intervals_not_below": float(np.mean(traffic["attained_sl"] + traffic["attained_sl_ci95"]
+                                                          >= target)),
+                     "p_meets_sl": run.loc[queue, "p_meets_sl"], "worst_day_p_meets_sl": daily["p_meets_sl"].min()})
+    return rows
+
+
 def evaluate(sc: Scenario, formulas: tuple[str, ...] = METHODS, replications: int = 10, seed: int | None = None,
              lag: bool = False, per_agent_per_day: dict[str, float] | None = None, probability: float | None = None,
              workers: int | None = None, dask: Any = None,
@@ -131,14 +129,13 @@ def evaluate(sc: Scenario, formulas: tuple[str, ...] = METHODS, replications: in
     one (``probability`` as in ``simulation_requirement``), staffed and simulated ``replications`` times on
     the same ``seed``; ``progress(formula)`` is called as each one starts.
     """
-    from sim.staffing.iterative import primary_groups, simulation_requirement
-
     unknown = [f for f in formulas if f not in METHODS]
     if unknown:
         raise ValueError(f"unknown formula {unknown[0]!r}; choose from {', '.join(METHODS)}")
     seed = sc.seed if seed is None else seed
     if not covered_queues(sc):
         raise ValueError(f"{sc.name}: no chat or call queue with its own arrivals to staff")
+    # the simulation's rows borrow their expected offered contacts and load from a formula's
     need = requirements(sc, tuple(f for f in formulas if f != "simulation") or ("erlang_a",), lag, per_agent_per_day)
     need["target"] = need["queue"].map({q: sc.queues[q].sla.target for q in sc.queues})
     intervals, summary, days, found = [], [], [], None
@@ -147,44 +144,19 @@ def evaluate(sc: Scenario, formulas: tuple[str, ...] = METHODS, replications: in
             progress(formula)
         if formula == "simulation":
             found = simulation_requirement(sc, replications, seed + 1, probability, workers=workers, dask=dask)
-            curves = found.curves()
-            staffed = found.staffed()
-            owner = primary_groups(sc)
-            template = need[need["formula"] == need["formula"].iloc[0]]
-            mine = template.assign(formula="simulation", erlang_sl=np.nan)
-            mine["agents"] = np.concatenate([curves[owner[q]] for q in template["queue"].unique()])
-            hours = {q: float(curves[owner[q]].sum() * sc.interval / 3600) for q in owner}
-            total = float(sum(c.sum() for c in curves.values()) * sc.interval / 3600)
+            mine, staffed, hours, total = _simulated_staffing(sc, need, found)
         else:
-            mine = need[need["formula"] == formula]
-            agents = {q: part["agents"].to_numpy() for q, part in mine.groupby("queue", sort=False)}
-            staffed = staffed_scenario(sc, agents, f"{sc.name}_{formula}")
-            hours = {q: float(a.sum() * sc.interval / 3600) for q, a in agents.items()}
-            total = sum(hours.values())
+            mine, staffed, hours, total = _formula_staffing(sc, need, formula)
         res = simulate(staffed, replications=replications, seed=seed, workers=workers, dask=dask)
         stats = res.interval_stats.set_index(["interval_start", "queue", "kpi"])
         key = pd.MultiIndex.from_frame(mine[["interval_start", "queue"]])
         level = stats.xs("service_level", level="kpi").reindex(key)
-        intervals.append(mine.assign(attained_sl=level["mean"].to_numpy(), attained_sl_ci95=level["ci95"].to_numpy(),
-                                     p_meets_sl=stats.xs("meets_sl", level="kpi").reindex(key)["mean"].to_numpy()))
-        run = res.summary.set_index("queue")
+        attained = mine.assign(attained_sl=level["mean"].to_numpy(), attained_sl_ci95=level["ci95"].to_numpy(),
+                               p_meets_sl=stats.xs("meets_sl", level="kpi").reindex(key)["mean"].to_numpy())
+        intervals.append(attained)
+        summary.extend(_summary_rows(sc, res, formula, attained, hours, total))
         by_day = res.sla_probability
-        for queue in hours:
-            daily = by_day[(by_day["queue"] == queue) & (by_day["period"] != "horizon")]
-            traffic = intervals[-1][(intervals[-1]["queue"] == queue) & (intervals[-1]["offered"] > 0)]
-            target = sc.queues[queue].sla.target
-            summary.append({"formula": formula, "queue": queue, "agent_hours": hours[queue],
-                            "formula_agent_hours": total,
-                            "service_level": run.loc[queue, "service_level"],
-                            "service_level_ci95": run.loc[queue, "service_level_ci95"],
-                            "target": target,
-                            "intervals_meeting_sl": run.loc[queue, "intervals_meeting_sl"],
-                            "intervals_mean_meets": float(np.mean(traffic["attained_sl"] >= target)),
-                            "intervals_not_below": float(np.mean(traffic["attained_sl"] + traffic["attained_sl_ci95"]
-                                                                 >= target)),
-                            "p_meets_sl": run.loc[queue, "p_meets_sl"],
-                            "worst_day_p_meets_sl": daily["p_meets_sl"].min()})
-            days.append(daily.assign(formula=formula)[["formula", "queue", "period", "service_level",
-                                                       "p_meets_sl"]])
+        days.append(by_day[(by_day["period"] != "horizon") & by_day["queue"].isin(hours)].assign(formula=formula)[
+            ["formula", "queue", "period", "service_level", "p_meets_sl"]])
     return StaffingReport(sc, replications, seed, lag, pd.concat(intervals, ignore_index=True),
                           pd.DataFrame(summary), pd.concat(days, ignore_index=True), found)

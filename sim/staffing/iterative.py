@@ -40,27 +40,15 @@ import numpy as np
 import pandas as pd
 
 from sim.runner import simulate
-from sim.scenario import Scenario, dump_scenario, load_scenario
-from sim.staffing.evaluate import requirement_shifts
+from sim.scenario import Scenario
 from sim.staffing.requirements import covered_queues, erlang_service_level, queue_demand, requirements
+from sim.staffing.roster import staffed_groups
 
 
 def primary_groups(sc: Scenario) -> dict[str, str]:
     """Queue → the first group (in scenario order) serving it, for the queues formulas staff."""
     return {q: next(name for name, g in sc.groups.items() if q in g.skills)
             for q in covered_queues(sc) if any(q in g.skills for g in sc.groups.values())}
-
-
-def staffed_groups(sc: Scenario, agents: dict[str, np.ndarray], name: str) -> Scenario:
-    """``sc`` with each group in ``agents`` on duty per interval as given, nobody absent (other groups unchanged)."""
-    data = dump_scenario(sc)
-    data["name"] = name
-    for group, need in agents.items():
-        spec = {k: v for k, v in data["groups"][group].items()
-                if k not in ("shifts", "headcount", "absenteeism", "mass_absences")}
-        rows = requirement_shifts(sc, need)
-        data["groups"][group] = {**spec, **({"shifts": rows} if rows else {"headcount": 0})}
-    return load_scenario(data)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Command line: ``run``, ``check``, ``compare``, ``sweep``, ``staffing`` (``python run.py --help``).
+"""Command line: ``run``, ``check``, ``compare``, ``sweep``, ``staffing``, ``calibrate``, ``synthetic-log``.
 
 User errors exit 2 without a traceback.
 """
@@ -21,10 +21,11 @@ from sim.scenario import ScenarioError, load_scenario
 from sim.staffing.evaluate import METHODS, evaluate
 from sim.staffing.requirements import covered_queues
 from sim.sweep import grid, sweep
+from sim.units import parse_duration
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = "scenarios/double11.yaml"
-COMMANDS = ("run", "check", "compare", "sweep", "staffing")
+COMMANDS = ("run", "check", "compare", "sweep", "staffing", "calibrate", "synthetic-log")
 COMPARED_KPIS = ("service_level", "abandon_rate", "asa_s", "mean_wait_s", "resolution_mean_s",
                  "escalation_rate", "auto_approved_value")
 
@@ -75,6 +76,21 @@ def _parser() -> argparse.ArgumentParser:
     staffing.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                           help="override a scenario value by dotted path")
     staffing.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    calibrate = sub.add_parser("calibrate", help="fit a scenario to a contact log (docs/calibration.md)")
+    calibrate.add_argument("log", type=Path, help="CSV or Parquet, one row per contact")
+    calibrate.add_argument("--out", type=Path, default=Path("scenarios/calibrated.yaml"),
+                           help="scenario to write (default: scenarios/calibrated.yaml); the fit report goes "
+                                "beside it in <name>_fit/")
+    calibrate.add_argument("--map", dest="mapping", action="append", default=[], metavar="COLUMN=THEIRS",
+                           help="read our COLUMN from their column THEIRS, e.g. arrival_time=created_at")
+    calibrate.add_argument("--interval", default="15min", help="the scenario's interval (default 15min)")
+    calibrate.add_argument("--queues", help="comma-separated queue names expected; others are bad rows")
+    calibrate.add_argument("--name", help="scenario name (default: the log's file name)")
+    calibrate.add_argument("--no-plots", action="store_true", help="skip the fit report's plots")
+    synthetic = sub.add_parser("synthetic-log", help="simulate a scenario and write its contacts as a log")
+    synthetic.add_argument("scenario")
+    synthetic.add_argument("--out", type=Path, required=True, help="CSV (or .parquet) to write")
+    synthetic.add_argument("--seed", type=int, help="default: the scenario's seed")
     sweep_cmd = sub.add_parser("sweep", help="simulate a grid of variants into one table")
     sweep_cmd.add_argument("scenario")
     sweep_cmd.add_argument("--set", dest="axes", action="append", default=[], metavar="PATH=START:STOP:STEP|V1,V2",
@@ -310,6 +326,60 @@ def _staffing(args, console: Console) -> int:
     return 0
 
 
+def _calibrate(args, console: Console) -> int:
+    from calibration import LogError, calibrate
+    from calibration.logs import parse_mapping
+
+    try:
+        interval = parse_duration(args.interval)
+    except ValueError as exc:
+        raise UserError(f"--interval: {exc}, got {args.interval!r}") from None
+    if interval <= 0 or 86400 % interval:
+        raise UserError(f"--interval: must divide a day, got {args.interval!r}")
+    try:
+        result = calibrate(args.log, interval=interval, name=args.name, mapping=parse_mapping(args.mapping),
+                           queues=args.queues.split(",") if args.queues else None)
+    except (LogError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    try:
+        report = result.save(args.out, plots=not args.no_plots)
+    except OSError as exc:
+        raise UserError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+    view = Table(title=f"{args.log}: {len(result.log.rows):,} contacts fitted, {result.log.bad_count:,} bad rows")
+    for column in ("queue", "channel", "days", "daily volume", "day-to-day cv", "handle time", "patience (MLE)",
+                   "naive patience", "chats per agent"):
+        view.add_column(column, justify="left" if column in ("queue", "channel", "handle time") else "right")
+    for _, row in result.parameters().iterrows():
+        patience = "none" if row["patience_mean_s"] is None or row["patience_mean_s"] != row["patience_mean_s"] \
+            else f"{row['patience_mean_s']:.0f} s"
+        view.add_row(row["queue"], row["channel"], str(row["days"]), f"{row['daily_volume']:,.0f}",
+                     f"{row['day_to_day_cv']:.3f}",
+                     f"{row['handle_dist']} {row['handle_mean_s']:.0f} s, cv {row['handle_cv']:.2f}", patience,
+                     f"{row['naive_patience_mean_s']:.0f} s", str(row["concurrency"]))
+    console.print(view)
+    for line in result.log.problems():
+        console.print(f"[yellow]{line}[/yellow]")
+    console.print(f"scenario in {args.out}, fit report in {report}")
+    return 0
+
+
+def _synthetic_log(args, console: Console) -> int:
+    from calibration import synthetic_log
+
+    sc = load_scenario(_scenario_path(args.scenario))
+    log = synthetic_log(sc, seed=args.seed)
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        if args.out.suffix.lower() in (".parquet", ".pq"):
+            log.to_parquet(args.out, index=False)
+        else:
+            log.to_csv(args.out, index=False)
+    except OSError as exc:
+        raise UserError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+    console.print(f"{len(log):,} contacts of {sc.name} written to {args.out}")
+    return 0
+
+
 def _run(args, console: Console) -> int:
     path = _scenario_path(args.scenario)
     sc = load_scenario(path, overrides=_overrides(args.overrides))
@@ -356,6 +426,10 @@ def main(argv: list[str] | None = None) -> int:
             return _sweep(args, console)
         if args.command == "staffing":
             return _staffing(args, console)
+        if args.command == "calibrate":
+            return _calibrate(args, console)
+        if args.command == "synthetic-log":
+            return _synthetic_log(args, console)
         _parser().print_help()
         return 2
     except (ScenarioError, UserError) as exc:

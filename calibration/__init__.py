@@ -1,0 +1,10 @@
+"""Calibration: a scenario fitted to historical contact logs (docs/calibration.md).
+
+Uses the simulator's public API only.
+"""
+
+from calibration.calibrate import Calibration, calibrate
+from calibration.logs import Log, LogError, read_log
+from calibration.synthetic import synthetic_log
+
+__all__ = ["Calibration", "Log", "LogError", "calibrate", "read_log", "synthetic_log"]

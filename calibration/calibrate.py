@@ -1,0 +1,121 @@
+"""A scenario from a contact log: every queue's fitted parameters, and agents as the log shows them.
+
+Agents are grouped by the set of queues they handled (their skills, the busiest first). An agent counts
+as on duty each day from its first answer to the end of its last contact; the number on duty per
+interval becomes the group's shifts. Service-level targets are not in a log: calls get 80% within 20 s
+and chats 80% within 30 s, to be edited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+import sim
+from calibration.fit import QueueFit, fit_queue
+from calibration.logs import Log, read_log
+from sim.staffing.roster import requirement_shifts
+
+DEFAULT_SLA = {"call": {"answer_within": 20.0, "target": 0.8}, "chat": {"answer_within": 30.0, "target": 0.8}}
+
+
+@dataclass
+class Calibration:
+    """A log's fits (``fits``, by queue), the ``scenario`` built from them (plain data) and the log itself."""
+
+    log: Log
+    fits: dict[str, QueueFit]
+    scenario: dict
+
+    def parameters(self) -> pd.DataFrame:
+        """One row per queue: the fitted values."""
+        return pd.DataFrame([{
+            "queue": f.queue, "channel": f.channel, "contacts": f.contacts, "days": len(f.daily_counts),
+            "daily_volume": f.daily_volume, "day_to_day_cv": f.day_to_day_cv,
+            "handle_dist": f.handle.dist if f.handle else "", "handle_mean_s": f.handle.mean if f.handle else np.nan,
+            "handle_cv": f.handle.cv if f.handle else np.nan, "patience_mean_s": f.patience.mean,
+            "naive_patience_mean_s": f.patience.naive_mean, "abandoned": f.patience.abandoned,
+            "concurrency": f.concurrency} for f in self.fits.values()])
+
+    def save(self, scenario_path: str | Path, report_dir: str | Path | None = None, plots: bool = True) -> Path:
+        """Write the scenario YAML and, in ``report_dir`` (default: beside it, ``<name>_fit/``), the fit report."""
+        scenario_path = Path(scenario_path)
+        scenario_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(scenario_path, "w", encoding="utf-8") as f:
+            f.write(f"# calibrated from {self.log.path}: {len(self.log.rows):,} contacts, "
+                    f"{self.log.bad_count:,} bad rows left out (see the fit report)\n")
+            yaml.safe_dump(self.scenario, f, allow_unicode=True, sort_keys=False)
+        report = Path(report_dir) if report_dir else scenario_path.with_name(f"{scenario_path.stem}_fit")
+        report.mkdir(parents=True, exist_ok=True)
+        self.parameters().to_csv(report / "parameters.csv", index=False)
+        pd.concat([f.handle.table.assign(queue=q) for q, f in self.fits.items() if f.handle],
+                  ignore_index=True).to_csv(report / "handle_time_fits.csv", index=False)
+        pd.concat([f.patience.km.assign(queue=q) for q, f in self.fits.items()],
+                  ignore_index=True).to_csv(report / "patience_kaplan_meier.csv", index=False)
+        pd.DataFrame([{"problem": kind, "rows": len(lines), "lines": " ".join(map(str, lines))}
+                      for kind, lines in self.log.bad.items()], columns=["problem", "rows", "lines"]).to_csv(
+            report / "bad_rows.csv", index=False)
+        if plots:
+            from calibration import report as plots_module
+            plots_module.fit_plots(self, report)
+        return report
+
+
+def agents_on_duty(rows: pd.DataFrame, start: pd.Timestamp, n_intervals: int,
+                   interval: float) -> dict[tuple[str, ...], np.ndarray]:
+    """Agents on duty per interval, by skill set (queues handled, the busiest first)."""
+    served = rows[rows["answer_time"].notna() & (rows["agent"] != "")].copy()
+    served["end"] = served["answer_time"] + pd.to_timedelta(served["handle_s"], unit="s")
+    skills = {agent: tuple(part["queue"].value_counts().index) for agent, part in served.groupby("agent")}
+    served["day"] = served["answer_time"].dt.normalize()
+    spans = served.groupby(["agent", "day"]).agg(first=("answer_time", "min"), last=("end", "max")).reset_index()
+    on_duty: dict[tuple[str, ...], np.ndarray] = {}
+    for _, span in spans.iterrows():
+        lo = int(np.floor((span["first"] - start).total_seconds() / interval))
+        hi = int(np.ceil((span["last"] - start).total_seconds() / interval))
+        counts = on_duty.setdefault(skills[span["agent"]], np.zeros(n_intervals, dtype=int))
+        counts[max(lo, 0):min(hi, n_intervals)] += 1
+    return on_duty
+
+
+def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: float) -> dict:
+    """The calibrated scenario as plain data (loadable by ``sim.load_scenario``)."""
+    start = log.rows["arrival_time"].min().normalize()
+    days = int((log.rows["arrival_time"].max().normalize() - start).days) + 1
+    queues = {}
+    for q, f in fits.items():
+        arrivals = {"daily_volume": round(f.daily_volume, 3), "profile": [round(float(w), 6) for w in f.profile],
+                    "weekday_factors": list(f.weekday_factors), "day_to_day_cv": round(f.day_to_day_cv, 4)}
+        spec = {"channel": f.channel, "arrivals": arrivals,
+                "handle_time": f.handle.spec() if f.handle else {"dist": "exponential", "mean": 1.0},
+                "sla": DEFAULT_SLA[f.channel]}
+        if f.patience.mean is not None:
+            spec["patience"] = {"dist": "exponential", "mean": round(f.patience.mean, 3)}
+        queues[q] = spec
+    data = {"name": name, "start": start.isoformat(), "horizon": f"{days}d", "interval": interval, "seed": 1,
+            "queues": queues, "groups": {"placeholder": {"skills": list(queues), "headcount": 0}}}
+    frame = sim.load_scenario(data)
+    on_duty = agents_on_duty(log.rows, start, frame.n_intervals, interval)
+    groups = {}
+    for skills, counts in on_duty.items():
+        chats = [fits[q].concurrency for q in skills if fits[q].channel == "chat"]
+        rows = requirement_shifts(frame, counts)
+        groups["agents_" + "_".join(skills)] = {"skills": list(skills), "concurrency": max(chats, default=1),
+                                               **({"shifts": rows} if rows else {"headcount": 0})}
+    data["groups"] = groups or data["groups"]
+    return data
+
+
+def calibrate(log: str | Path | Log, interval: float = 900.0, name: str | None = None,
+              mapping: dict[str, str] | None = None, queues: list[str] | None = None) -> Calibration:
+    """Fit every queue of a contact log (a path, or a ``Log`` already read) and build its scenario."""
+    if not isinstance(log, Log):
+        log = read_log(log, mapping, queues)
+    if log.rows.empty:
+        raise ValueError(f"{log.path}: no valid rows to fit")
+    fits = {q: fit_queue(log.rows, q, interval) for q in log.rows["queue"].unique()}
+    return Calibration(log, fits, build_scenario(log, fits, name or Path(log.path).stem, interval))

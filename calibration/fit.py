@@ -1,0 +1,188 @@
+"""Fitting a queue's demand and service parameters to a contact log.
+
+Per queue: daily volume and weekday factors, the intraday profile (pooled over days, lightly smoothed),
+day-to-day overdispersion (gamma cv by the method of moments), the handle-time distribution
+(lognormal, gamma and exponential by maximum likelihood, the lowest AIC chosen), patience from censored
+waits (exponential MLE = abandonments / total waiting time, with a Kaplan-Meier curve as a
+non-parametric check) and, for chats, the concurrency agents reach. Times are in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+DAY = 86400.0
+MIN_DAYS_FOR_WEEKDAYS = 14     # below this the weekday factors stay 1 (two of each weekday at least)
+ROUNDING_S = 0.01              # exports round times; overlaps shorter than this are not counted
+
+
+@dataclass
+class HandleFit:
+    """The chosen distribution (``dist``, ``mean``, ``cv``) and every candidate's fit in ``table``
+    (mean, cv, log-likelihood, AIC, Kolmogorov-Smirnov distance).
+    """
+
+    dist: str
+    mean: float
+    cv: float
+    table: pd.DataFrame
+    values: np.ndarray
+
+    def spec(self) -> dict:
+        """The scenario's handle-time entry."""
+        if self.dist == "exponential":
+            return {"dist": "exponential", "mean": round(self.mean, 3)}
+        return {"dist": self.dist, "mean": round(self.mean, 3), "cv": round(self.cv, 4)}
+
+
+@dataclass
+class PatienceFit:
+    """Exponential patience by maximum likelihood from censored waits, and the Kaplan-Meier survival curve.
+
+    ``mean`` = total waiting time of every contact / abandonments (None without abandonments);
+    ``naive_mean``, the mean wait of those who abandoned, is biased low: it ignores the patience of
+    those an agent answered first.
+    """
+
+    mean: float | None
+    abandoned: int
+    total_wait: float
+    naive_mean: float
+    km: pd.DataFrame
+
+
+@dataclass
+class QueueFit:
+    queue: str
+    channel: str
+    contacts: int
+    daily_counts: pd.Series
+    daily_volume: float
+    weekday_factors: tuple[float, ...]
+    day_to_day_cv: float
+    profile: np.ndarray
+    profile_by_weekday: pd.DataFrame
+    handle: HandleFit | None
+    patience: PatienceFit
+    concurrency: int
+
+
+def daily_counts(arrivals: pd.Series, first_day: pd.Timestamp, days: int) -> pd.Series:
+    """Contacts per calendar day over ``days`` days from ``first_day`` (zeros included)."""
+    index = pd.date_range(first_day, periods=days, freq="D")
+    return arrivals.dt.normalize().value_counts().reindex(index, fill_value=0).sort_index()
+
+
+def volume_and_weekdays(counts: pd.Series) -> tuple[float, tuple[float, ...]]:
+    """Average weekday volume and the factor of each weekday (Monday first); factors 1 with under two weeks."""
+    if len(counts) < MIN_DAYS_FOR_WEEKDAYS:
+        return float(counts.mean()), (1.0,) * 7
+    by_weekday = counts.groupby(counts.index.weekday).mean().reindex(range(7))
+    volume = float(by_weekday.mean())
+    return volume, tuple(round(float(f), 4) for f in by_weekday / volume)
+
+
+def gamma_cv(counts: pd.Series) -> float:
+    """Day-to-day cv by the method of moments: Var N = Λ + Λ²cv², each day's Λ its weekday's mean.
+
+    Squared deviations from a weekday mean of n days are scaled by n/(n − 1) (the mean is estimated).
+    """
+    weekday = counts.index.weekday if len(counts) >= MIN_DAYS_FOR_WEEKDAYS else np.zeros(len(counts), dtype=int)
+    groups = counts.groupby(weekday)
+    expected = groups.transform("mean").to_numpy(dtype=float)
+    n = groups.transform("size").to_numpy(dtype=float)
+    usable = n > 1
+    excess = np.sum(((counts.to_numpy() - expected) ** 2 * n / np.maximum(n - 1, 1) - expected)[usable])
+    spread = np.sum(expected[usable] ** 2)
+    return float(np.sqrt(max(excess, 0.0) / spread)) if spread > 0 else 0.0
+
+
+def intraday_profile(arrivals: pd.Series, interval: float) -> tuple[np.ndarray, pd.DataFrame]:
+    """Share of a day's contacts in each interval of the day, pooled over days and smoothed with a
+    circular [1, 2, 1] / 4 kernel; and the unsmoothed shares per weekday (rows: Monday first).
+    """
+    per_day = int(round(DAY / interval))
+    seconds = (arrivals - arrivals.dt.normalize()).dt.total_seconds().to_numpy()
+    slot = np.minimum((seconds // interval).astype(int), per_day - 1)
+    pooled = np.bincount(slot, minlength=per_day).astype(float)
+    smoothed = (np.roll(pooled, 1) + 2 * pooled + np.roll(pooled, -1)) / 4
+    by_weekday = pd.DataFrame(0.0, index=range(7), columns=range(per_day))
+    for day, part in pd.Series(slot).groupby(arrivals.dt.weekday.to_numpy()):
+        by_weekday.loc[day] = np.bincount(part.to_numpy(), minlength=per_day) / len(part)
+    return smoothed / smoothed.sum(), by_weekday
+
+
+def fit_handle_time(values: np.ndarray) -> HandleFit | None:
+    """Lognormal, gamma and exponential by maximum likelihood (location 0); the lowest AIC wins."""
+    x = values[values > 0]
+    if x.size < 2:
+        return None
+    candidates = {
+        "lognormal": (stats.lognorm, stats.lognorm.fit(x, floc=0), 2),
+        "gamma": (stats.gamma, stats.gamma.fit(x, floc=0), 2),
+        "exponential": (stats.expon, (0.0, float(x.mean())), 1),
+    }
+    rows = []
+    for name, (family, params, k) in candidates.items():
+        frozen = family(*params)
+        log_likelihood = float(np.sum(frozen.logpdf(x)))
+        rows.append({"dist": name, "mean": float(frozen.mean()), "cv": float(frozen.std() / frozen.mean()),
+                     "log_likelihood": log_likelihood, "aic": 2 * k - 2 * log_likelihood,
+                     "ks": float(stats.kstest(x, frozen.cdf).statistic)})
+    table = pd.DataFrame(rows)
+    best = table.loc[table["aic"].idxmin()]
+    return HandleFit(best["dist"], float(best["mean"]), float(best["cv"]), table, x)
+
+
+def fit_patience(waits_abandoned: np.ndarray, waits_answered: np.ndarray) -> PatienceFit:
+    """Exponential MLE and Kaplan-Meier from abandoned (observed) and answered (censored) waits."""
+    total = float(waits_abandoned.sum() + waits_answered.sum())
+    n = int(waits_abandoned.size)
+    if n == 0:
+        return PatienceFit(None, 0, total, float("nan"), pd.DataFrame({"wait_s": [], "survival": []}))
+    km = stats.ecdf(stats.CensoredData(uncensored=waits_abandoned, right=waits_answered)).sf
+    return PatienceFit(total / n, n, total, float(waits_abandoned.mean()),
+                       pd.DataFrame({"wait_s": km.quantiles, "survival": km.probabilities}))
+
+
+def chat_concurrency(rows: pd.DataFrame) -> int:
+    """The chats agents hold at once: the 90th percentile over agents of each one's most open chats.
+
+    Each chat is shortened by ``ROUNDING_S`` so that times rounded in the export do not make a chat that
+    ended as the next one started look like an overlap.
+    """
+    served = rows[rows["answer_time"].notna() & (rows["agent"] != "")]
+    if served.empty:
+        return 1
+    most = []
+    for _, mine in served.groupby("agent"):
+        start = mine["answer_time"].to_numpy()
+        end = start + pd.to_timedelta(mine["handle_s"].to_numpy() - ROUNDING_S, unit="s").to_numpy()
+        times = np.concatenate([start, end])
+        steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
+        order = np.lexsort((steps, times))                # at a tie, a chat ends before the next starts
+        most.append(int(np.max(np.cumsum(steps[order]))))
+    return max(1, int(np.ceil(np.percentile(most, 90))))
+
+
+def fit_queue(rows: pd.DataFrame, queue: str, interval: float) -> QueueFit:
+    """Every parameter of ``queue`` from its valid log rows (``calibration.logs.Log.rows``)."""
+    mine = rows[rows["queue"] == queue]
+    channel = mine["channel"].mode().iloc[0]
+    first_day = rows["arrival_time"].min().normalize()
+    days = int((rows["arrival_time"].max().normalize() - first_day).days) + 1
+    counts = daily_counts(mine["arrival_time"], first_day, days)
+    volume, weekdays = volume_and_weekdays(counts)
+    profile, by_weekday = intraday_profile(mine["arrival_time"], interval)
+    answered = mine[mine["answer_time"].notna()]
+    abandoned = mine[mine["abandon_time"].notna()]
+    waits_answered = (answered["answer_time"] - answered["arrival_time"]).dt.total_seconds().to_numpy()
+    waits_abandoned = (abandoned["abandon_time"] - abandoned["arrival_time"]).dt.total_seconds().to_numpy()
+    return QueueFit(queue, channel, len(mine), counts, volume, weekdays, gamma_cv(counts), profile, by_weekday,
+                    fit_handle_time(answered["handle_s"].to_numpy(dtype=float)),
+                    fit_patience(waits_abandoned, waits_answered),
+                    chat_concurrency(answered) if channel == "chat" else 1)

@@ -1,0 +1,70 @@
+"""The fit report's plots: each fitted curve against the data it came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy import stats  # noqa: E402
+
+
+def fit_plots(calibration, directory: Path) -> list[Path]:
+    """Per queue, ``fit_<queue>.png``: intraday profile, handle-time histogram with the fitted densities,
+    and Kaplan-Meier patience with the fitted exponential.
+    """
+    paths = []
+    for queue, f in calibration.fits.items():
+        fig, (profile, handle, patience) = plt.subplots(1, 3, figsize=(15, 3.8))
+        hours = np.arange(f.profile.size) * 24 / f.profile.size
+        for _, shares in f.profile_by_weekday.iterrows():
+            if shares.sum() > 0:
+                profile.plot(hours, shares, lw=0.6, alpha=0.5, color="grey")
+        profile.plot(hours, f.profile, lw=1.6, color="C0", label="fitted (pooled, smoothed)")
+        profile.set_xlabel("hour of day")
+        profile.set_ylabel("share of the day's contacts")
+        profile.set_title(f"{queue}: profile (grey: each weekday)", fontsize=10)
+        profile.legend(fontsize=8)
+        if f.handle is not None:
+            x = f.handle.values
+            top = np.percentile(x, 99)
+            handle.hist(x[x <= top], bins=60, density=True, color="lightgrey", label="log")
+            grid = np.linspace(top / 500, top, 300)
+            for _, row in f.handle.table.iterrows():
+                density = _density(row["dist"], row["mean"], row["cv"], grid)
+                chosen = row["dist"] == f.handle.dist
+                handle.plot(grid, density, lw=2 if chosen else 1, ls="-" if chosen else "--",
+                            label=f"{row['dist']} (AIC {row['aic']:,.0f}, KS {row['ks']:.3f})")
+            handle.set_xlabel("handle time (s)")
+            handle.set_title(f"handle time: {f.handle.dist} chosen", fontsize=10)
+            handle.legend(fontsize=7)
+        if len(f.patience.km):
+            patience.step(f.patience.km["wait_s"], f.patience.km["survival"], where="post", label="Kaplan-Meier")
+            if f.patience.mean is not None:
+                grid = np.linspace(0, f.patience.km["wait_s"].max(), 200)
+                patience.plot(grid, np.exp(-grid / f.patience.mean), ls="--",
+                              label=f"exponential, mean {f.patience.mean:.0f} s (MLE)")
+            patience.set_ylim(0, 1.02)
+        patience.set_xlabel("wait (s)")
+        patience.set_ylabel("P(patience > wait)")
+        patience.set_title(f"patience: {f.patience.abandoned:,} abandoned", fontsize=10)
+        patience.legend(fontsize=8)
+        fig.tight_layout()
+        path = directory / f"fit_{queue}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def _density(dist: str, mean: float, cv: float, x: np.ndarray) -> np.ndarray:
+    if dist == "exponential":
+        return stats.expon(scale=mean).pdf(x)
+    if dist == "gamma":
+        shape = 1 / cv**2
+        return stats.gamma(shape, scale=mean / shape).pdf(x)
+    sigma = np.sqrt(np.log(1 + cv**2))
+    return stats.lognorm(sigma, scale=mean / np.sqrt(1 + cv**2)).pdf(x)

@@ -1,0 +1,137 @@
+"""Calibration from contact logs: parameters recovered from logs of a known scenario, censored patience,
+malformed rows reported with their line numbers, and the command line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from calibration import calibrate, read_log, synthetic_log
+from calibration.fit import gamma_cv
+from sim.cli import main
+
+
+def call_centre(days: int, cv: float, agents: int = 4) -> sim.Scenario:
+    """One call queue, lognormal handle times, exponential patience of 120 s; few agents, so about a third
+    of the callers abandon (the censoring the patience fit must see through)."""
+    return sim.load_scenario({
+        "name": "known", "start": "2026-09-07T00:00:00", "horizon": f"{days}d", "interval": "15min", "seed": 9,
+        "queues": {"calls": {"channel": "call",
+                             "arrivals": {"daily_volume": 1500, "profile": "ecommerce_call", "day_to_day_cv": cv},
+                             "handle_time": {"dist": "lognormal", "mean": 240, "cv": 0.6},
+                             "patience": {"dist": "exponential", "mean": 120}}},
+        "groups": {"team": {"skills": ["calls"], "headcount": agents}},
+    })
+
+
+@pytest.fixture(scope="module")
+def recovered(tmp_path_factory):
+    """Three weeks of generated calls, written as a CSV log and calibrated back."""
+    log = synthetic_log(call_centre(days=21, cv=0.0))
+    path = tmp_path_factory.mktemp("log") / "calls.csv"
+    log.to_csv(path, index=False)
+    return log, calibrate(path, interval=900)
+
+
+def test_volume_handle_time_and_patience_are_recovered(recovered):
+    log, result = recovered
+    f = result.fits["calls"]
+    assert f.daily_volume == pytest.approx(1500, rel=0.03)
+    assert f.handle.dist == "lognormal"
+    assert f.handle.mean == pytest.approx(240, rel=0.03)
+    abandoned = (log["abandon_time"].notna()).mean()
+    assert 0.2 < abandoned < 0.45                                   # heavy censoring
+    assert f.patience.mean == pytest.approx(120, rel=0.10)
+
+
+def test_the_naive_patience_mean_is_biased_and_the_mle_is_not(recovered):
+    """Those who abandoned are the impatient ones: their mean wait badly underestimates mean patience."""
+    f = recovered[1].fits["calls"]
+    assert f.patience.naive_mean < 0.6 * 120
+    assert abs(f.patience.mean - 120) < abs(f.patience.naive_mean - 120) / 5
+
+
+def test_the_kaplan_meier_curve_follows_the_fitted_exponential(recovered):
+    km = recovered[1].fits["calls"].patience.km
+    early = km[km["wait_s"] <= 120]
+    np.testing.assert_allclose(early["survival"], np.exp(-early["wait_s"] / 120), atol=0.03)
+
+
+def test_day_to_day_overdispersion_over_sixty_days():
+    """Gamma cv 0.2 on 60 days comes back within 0.05; without overdispersion, about 0."""
+    log = synthetic_log(call_centre(days=60, cv=0.2, agents=40))
+    counts = pd.to_datetime(log["arrival_time"]).dt.normalize().value_counts().sort_index()
+    assert gamma_cv(counts) == pytest.approx(0.2, abs=0.05)
+    rng = np.random.default_rng(3)
+    poisson = pd.Series(rng.poisson(1500, 60), index=pd.date_range("2026-09-07", periods=60))
+    assert gamma_cv(poisson) < 0.03
+
+
+def test_the_calibrated_scenario_loads_and_reproduces_the_volume(recovered, tmp_path):
+    _, result = recovered
+    path = tmp_path / "calibrated.yaml"
+    report = result.save(path)
+    sc = sim.load_scenario(path)
+    assert sc.queues["calls"].patience.mean == pytest.approx(result.fits["calls"].patience.mean, rel=1e-3)
+    for name in ("parameters.csv", "handle_time_fits.csv", "patience_kaplan_meier.csv", "bad_rows.csv",
+                 "fit_calls.png"):
+        assert (report / name).stat().st_size > 0
+    res = sim.simulate(sc, replications=2, seed=1)
+    assert res.totals["offered"].mean() / sc.n_days == pytest.approx(1500, rel=0.05)
+
+
+BAD_LOG = """queue,channel,arrival_time,answer_time,abandon_time,handle_s,agent
+calls,call,2026-09-07 10:00:00,2026-09-07 10:00:05,,200,a1
+calls,call,2026-09-07 10:01:00,2026-09-07 10:00:30,,200,a1
+calls,call,2026-09-07 10:02:00,,2026-09-07 10:01:00,,
+calls,call,2026-09-07 10:03:00,2026-09-07 10:03:05,,-4,a2
+calls,fax,2026-09-07 10:04:00,2026-09-07 10:04:05,,100,a2
+calls,call,not a time,,,,
+calls,call,2026-09-07 10:05:00,2026-09-07 10:05:05,2026-09-07 10:05:10,100,a2
+calls,call,2026-09-07 10:06:00,2026-09-07 10:06:05,,,a2
+other,call,2026-09-07 10:07:00,2026-09-07 10:07:05,,50,a2
+calls,call,2026-09-07 10:08:00,2026-09-07 10:08:05,,120,a1
+calls,call,2026-09-07 10:09:00,,2026-09-07 10:09:40,,
+"""
+
+
+def test_every_kind_of_bad_row_is_reported_with_its_line(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(BAD_LOG)
+    log = read_log(path, queues=["calls"])
+    assert log.bad == {"an unreadable arrival_time": [7],
+                       "answer_time before arrival_time": [3],
+                       "abandon_time before arrival_time": [4],
+                       "a negative handle_s": [5],
+                       "a channel other than chat or call": [6],
+                       "an unknown queue": [10],
+                       "both answer_time and abandon_time": [8],
+                       "answer_time without handle_s": [9]}
+    assert list(log.rows["line"]) == [2, 11, 12]
+    assert any(line.startswith(f"{path}: 1 row(s) with a negative handle_s: line(s) 5") for line in log.problems())
+
+
+def test_column_mapping_and_parquet(tmp_path):
+    frame = pd.read_csv(pd.io.common.StringIO(BAD_LOG), dtype=str, keep_default_na=False)
+    frame = frame.rename(columns={"arrival_time": "created_at", "queue": "skill_group"})
+    frame.to_parquet(tmp_path / "log.parquet")
+    log = read_log(tmp_path / "log.parquet", mapping={"created_at": "arrival_time", "skill_group": "queue"})
+    assert log.bad["answer_time before arrival_time"] == [2]        # Parquet rows count from 1
+
+
+def test_calibrate_command(tmp_path, capsys):
+    path = tmp_path / "log.csv"
+    path.write_text(BAD_LOG)
+    out = tmp_path / "cal.yaml"
+    assert main(["calibrate", str(path), "--out", str(out), "--no-plots", "--interval", "30min"]) == 0
+    printed = capsys.readouterr().out
+    assert "row(s) with answer_time before arrival_time: line(s) 3" in printed
+    assert sim.load_scenario(out).interval == 1800
+    assert main(["calibrate", str(tmp_path / "none.csv")]) == 2
+    assert "none.csv: cannot read the log" in capsys.readouterr().err
+    assert main(["calibrate", str(path), "--map", "bogus=x"]) == 2
+    assert "--map: expected COLUMN=THEIR_COLUMN" in capsys.readouterr().err
+    assert main(["calibrate", str(path), "--interval", "7min"]) == 2
+    assert "--interval: must divide a day" in capsys.readouterr().err

@@ -68,3 +68,26 @@ def _density(dist: str, mean: float, cv: float, x: np.ndarray) -> np.ndarray:
         return stats.gamma(shape, scale=mean / shape).pdf(x)
     sigma = np.sqrt(np.log(1 + cv**2))
     return stats.lognorm(sigma, scale=mean / np.sqrt(1 + cv**2)).pdf(x)
+
+
+def backtest_plots(backtest, directory: Path) -> list[Path]:
+    """Per queue, ``backtest_<queue>.png``: history against the simulated mean and p10-p90 band."""
+    paths = []
+    shown = ("offered", "service_level", "abandon_rate")
+    for queue, part in backtest.intervals.groupby("queue", sort=False):
+        fig, axes = plt.subplots(len(shown), 1, figsize=(12, 2.6 * len(shown)), sharex=True)
+        for ax, kpi in zip(axes, shown):
+            rows = part[part["kpi"] == kpi]
+            ax.fill_between(rows["interval_start"], rows["p10"], rows["p90"], alpha=0.3, step="post",
+                            label=f"simulated p10-p90 ({backtest.replications} replications)")
+            ax.plot(rows["interval_start"], rows["mean"], lw=1, label="simulated mean")
+            ax.plot(rows["interval_start"], rows["history"], lw=0.9, color="black", label="history")
+            ax.set_ylabel(kpi)
+            ax.legend(fontsize=7, loc="upper left")
+        axes[0].set_title(f"{queue}: back-test", fontsize=10)
+        fig.tight_layout()
+        path = directory / f"backtest_{queue}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        paths.append(path)
+    return paths

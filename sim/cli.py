@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--interval", default="15min", help="the scenario's interval (default 15min)")
     calibrate.add_argument("--queues", help="comma-separated queue names expected; others are bad rows")
     calibrate.add_argument("--name", help="scenario name (default: the log's file name)")
+    calibrate.add_argument("--backtest", action="store_true",
+                           help="simulate the calibrated scenario and compare it with the log, interval by interval")
+    calibrate.add_argument("--staffing", type=Path, metavar="STAFF.csv",
+                           help="back-test with this staffing (interval_start, queue, agents) instead of the "
+                                "agents seen in the log")
+    calibrate.add_argument("-r", "--replications", type=int, default=20, help="back-test replications (default 20)")
     calibrate.add_argument("--no-plots", action="store_true", help="skip the fit report's plots")
     synthetic = sub.add_parser("synthetic-log", help="simulate a scenario and write its contacts as a log")
     synthetic.add_argument("scenario")
@@ -359,8 +365,30 @@ def _calibrate(args, console: Console) -> int:
     console.print(view)
     for line in result.log.problems():
         console.print(f"[yellow]{line}[/yellow]")
+    if args.backtest or args.staffing is not None:
+        _backtest(args, result, report, console)
     console.print(f"scenario in {args.out}, fit report in {report}")
     return 0
+
+
+def _backtest(args, result, report: Path, console: Console) -> None:
+    from calibration.backtest import backtest, read_staffing
+
+    if args.replications < 2:
+        raise UserError(f"-r: a back-test needs at least 2 replications, got {args.replications}")
+    try:
+        staffing = None if args.staffing is None else read_staffing(args.staffing)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"--staffing: {exc}") from None
+    test = backtest(result, replications=args.replications, staffing=staffing)
+    test.save(report, plots=not args.no_plots)
+    view = Table(title=f"back-test: simulated ({args.replications} replications) − history, per interval")
+    for column in ("queue", "KPI", "history mean", "MAE", "bias", "relative MAE", "history in p10-p90"):
+        view.add_column(column, justify="left" if column in ("queue", "KPI") else "right")
+    for _, row in test.errors.iterrows():
+        view.add_row(row["queue"], row["kpi"], f"{row['history_mean']:.3g}", f"{row['mae']:.3g}",
+                     f"{row['bias']:+.3g}", f"{row['relative_mae']:.0%}", f"{row['band_coverage']:.0%}")
+    console.print(view)
 
 
 def _synthetic_log(args, console: Console) -> int:

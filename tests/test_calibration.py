@@ -9,6 +9,7 @@ import pytest
 
 import sim
 from calibration import calibrate, read_log, synthetic_log
+from calibration.backtest import backtest
 from calibration.fit import gamma_cv
 from sim.cli import main
 
@@ -135,3 +136,45 @@ def test_calibrate_command(tmp_path, capsys):
     assert "--map: expected COLUMN=THEIR_COLUMN" in capsys.readouterr().err
     assert main(["calibrate", str(path), "--interval", "7min"]) == 2
     assert "--interval: must divide a day" in capsys.readouterr().err
+    (tmp_path / "staff.csv").write_text("interval_start,agents\n2026-09-07 10:00,3\n")
+    assert main(["calibrate", str(path), "--staffing", str(tmp_path / "staff.csv"), "--no-plots"]) == 2
+    assert "--staffing: " in (err := capsys.readouterr().err) and "missing column(s) queue" in err
+
+
+def staffing_log(sc: sim.Scenario, agents: int) -> pd.DataFrame:
+    starts = pd.Timestamp(sc.start) + pd.to_timedelta(np.arange(sc.n_intervals) * sc.interval, unit="s")
+    return pd.DataFrame({"interval_start": starts, "queue": "calls", "agents": agents})
+
+
+def test_the_back_test_of_a_generated_history_meets_its_bounds(recovered):
+    """docs/calibration.md's bounds: |bias| within 3% of the mean volume and 0.03 on the rates; the history
+    inside the simulated p10-p90 band in 70-90% of intervals (80% when the model is right)."""
+    test = backtest(recovered[1], replications=20, seed=5, workers=1)
+    errors = test.errors.set_index("kpi")
+    assert abs(errors.loc["offered", "bias"]) <= 0.03 * errors.loc["offered", "history_mean"]
+    for kpi in ("service_level", "abandon_rate"):
+        assert abs(errors.loc[kpi, "bias"]) <= 0.03
+    assert errors["band_coverage"].between(0.7, 0.9).all(), errors["band_coverage"]
+
+
+def test_a_wrong_staffing_fails_the_back_test(recovered, tmp_path):
+    """The true staffing log (4 agents) passes; half of it shows as a large bias and a poor coverage."""
+    sc = call_centre(days=21, cv=0.0)
+    right = backtest(recovered[1], replications=20, seed=5, staffing=staffing_log(sc, 4), workers=1)
+    wrong = backtest(recovered[1], replications=20, seed=5, staffing=staffing_log(sc, 2), workers=1)
+    right_sl = right.errors.set_index("kpi").loc["service_level"]
+    wrong_sl = wrong.errors.set_index("kpi").loc["service_level"]
+    assert abs(right_sl["bias"]) <= 0.03 and right_sl["band_coverage"] >= 0.7
+    assert wrong_sl["bias"] < -0.1 and wrong_sl["band_coverage"] < 0.5
+    out = right.save(tmp_path / "report")
+    assert (out / "backtest_errors.csv").stat().st_size > 0 and (out / "backtest_calls.png").stat().st_size > 0
+
+
+def test_back_test_command_with_a_staffing_log(recovered, tmp_path, capsys):
+    staff = tmp_path / "staff.csv"
+    staffing_log(call_centre(days=21, cv=0.0), 4).to_csv(staff, index=False)
+    out = tmp_path / "cal.yaml"
+    assert main(["calibrate", recovered[1].log.path, "--out", str(out), "--staffing", str(staff), "-r", "3",
+                 "--no-plots"]) == 0
+    assert "back-test: simulated (3 replications)" in capsys.readouterr().out
+    assert (tmp_path / "cal_fit" / "backtest_errors.csv").stat().st_size > 0

@@ -39,7 +39,9 @@ class Calibration:
             "handle_dist": f.handle.dist if f.handle else "", "handle_mean_s": f.handle.mean if f.handle else np.nan,
             "handle_cv": f.handle.cv if f.handle else np.nan, "patience_mean_s": f.patience.mean,
             "naive_patience_mean_s": f.patience.naive_mean, "abandoned": f.patience.abandoned,
-            "concurrency": f.concurrency} for f in self.fits.values()])
+            "concurrency": f.concurrency, "retrials": f.retrials,
+            "retrial_probability": f.retrial.probability if f.retrial else np.nan,
+            "retrial_delay_s": f.retrial.delay if f.retrial else np.nan} for f in self.fits.values()])
 
     def save(self, scenario_path: str | Path, report_dir: str | Path | None = None, plots: bool = True) -> Path:
         """Write the scenario YAML and, in ``report_dir`` (default: beside it, ``<name>_fit/``), the fit report."""
@@ -95,6 +97,9 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
                 "sla": DEFAULT_SLA[f.channel]}
         if f.patience.mean is not None:
             spec["patience"] = {"dist": "exponential", "mean": round(f.patience.mean, 3)}
+        if f.retrial is not None and f.retrial.probability > 0:
+            spec["retrial"] = {"probability": round(f.retrial.probability, 4),
+                               "delay": {"dist": "exponential", "mean": round(f.retrial.delay, 3)}}
         queues[q] = spec
     data = {"name": name, "start": start.isoformat(), "horizon": f"{days}d", "interval": interval, "seed": 1,
             "queues": queues, "groups": {"placeholder": {"skills": list(queues), "headcount": 0}}}

@@ -4,7 +4,8 @@ Per queue: daily volume and weekday factors, the intraday profile (pooled over d
 day-to-day overdispersion (gamma cv by the method of moments), the handle-time distribution
 (lognormal, gamma and exponential by maximum likelihood, the lowest AIC chosen), patience from censored
 waits (exponential MLE = abandonments / total waiting time, with a Kaplan-Meier curve as a
-non-parametric check) and, for chats, the concurrency agents reach. Times are in seconds.
+non-parametric check), for chats the concurrency agents reach, and for calls with caller ids the share of
+callers who call again after abandoning, and how soon. Times are in seconds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from scipy import stats
 DAY = 86400.0
 MIN_DAYS_FOR_WEEKDAYS = 14     # below this the weekday factors stay 1 (two of each weekday at least)
 ROUNDING_S = 0.01              # exports round times; overlaps shorter than this are not counted
+RETRIAL_WINDOW_S = 6 * 3600.0  # a caller's next contact within this after abandoning is a retrial
 
 
 @dataclass
@@ -56,6 +58,18 @@ class PatienceFit:
 
 
 @dataclass
+class RetrialFit:
+    """Callers who abandoned and called again within ``RETRIAL_WINDOW_S``: their ``probability`` (over
+    the ``abandoned`` contacts that ended at least that long before the log does) and the mean ``delay``
+    (s) from abandoning to calling again.
+    """
+
+    probability: float
+    delay: float
+    abandoned: int
+
+
+@dataclass
 class QueueFit:
     queue: str
     channel: str
@@ -69,6 +83,8 @@ class QueueFit:
     handle: HandleFit | None
     patience: PatienceFit
     concurrency: int
+    retrials: int = 0
+    retrial: RetrialFit | None = None
 
 
 def daily_counts(arrivals: pd.Series, first_day: pd.Timestamp, days: int) -> pd.Series:
@@ -169,15 +185,47 @@ def chat_concurrency(rows: pd.DataFrame) -> int:
     return max(1, int(np.ceil(np.percentile(most, 90))))
 
 
+def retrial_flags(mine: pd.DataFrame) -> np.ndarray:
+    """True for contacts whose caller's previous contact abandoned at most ``RETRIAL_WINDOW_S`` earlier."""
+    known = mine[mine["caller"] != ""].sort_values(["caller", "arrival_time"], kind="stable")
+    previous = known.groupby("caller")["abandon_time"].shift()
+    gap = (known["arrival_time"] - previous).dt.total_seconds()
+    flags = pd.Series(False, index=mine.index)
+    flags[known.index] = (gap <= RETRIAL_WINDOW_S).to_numpy()
+    return flags.to_numpy()
+
+
+def fit_retrials(mine: pd.DataFrame, log_end: pd.Timestamp) -> RetrialFit | None:
+    """Retrial probability and mean delay of a queue whose log has caller ids (None without them)."""
+    known = mine[mine["caller"] != ""].sort_values(["caller", "arrival_time"], kind="stable")
+    if known.empty:
+        return None
+    following = known.groupby("caller")["arrival_time"].shift(-1)
+    gap = (following - known["abandon_time"]).dt.total_seconds()
+    window = pd.Timedelta(seconds=RETRIAL_WINDOW_S)
+    considered = known["abandon_time"].notna() & (known["abandon_time"] + window <= log_end)
+    again = considered & (gap <= RETRIAL_WINDOW_S)
+    if not considered.any():
+        return None
+    return RetrialFit(float(again.sum() / considered.sum()), float(gap[again].mean()) if again.any() else 0.0,
+                      int(considered.sum()))
+
+
 def fit_queue(rows: pd.DataFrame, queue: str, interval: float) -> QueueFit:
-    """Every parameter of ``queue`` from its valid log rows (``calibration.logs.Log.rows``)."""
+    """Every parameter of ``queue`` from its valid log rows (``calibration.logs.Log.rows``).
+
+    Volume, profile and overdispersion count first attempts only when the log has caller ids (the
+    scenario adds the retrials itself).
+    """
     mine = rows[rows["queue"] == queue]
     channel = mine["channel"].mode().iloc[0]
+    retry = retrial_flags(mine) if channel == "call" else np.zeros(len(mine), dtype=bool)
+    first = mine[~retry]
     first_day = rows["arrival_time"].min().normalize()
     days = int((rows["arrival_time"].max().normalize() - first_day).days) + 1
-    counts = daily_counts(mine["arrival_time"], first_day, days)
+    counts = daily_counts(first["arrival_time"], first_day, days)
     volume, weekdays = volume_and_weekdays(counts)
-    profile, by_weekday = intraday_profile(mine["arrival_time"], interval)
+    profile, by_weekday = intraday_profile(first["arrival_time"], interval)
     answered = mine[mine["answer_time"].notna()]
     abandoned = mine[mine["abandon_time"].notna()]
     waits_answered = (answered["answer_time"] - answered["arrival_time"]).dt.total_seconds().to_numpy()
@@ -185,4 +233,5 @@ def fit_queue(rows: pd.DataFrame, queue: str, interval: float) -> QueueFit:
     return QueueFit(queue, channel, len(mine), counts, volume, weekdays, gamma_cv(counts), profile, by_weekday,
                     fit_handle_time(answered["handle_s"].to_numpy(dtype=float)),
                     fit_patience(waits_abandoned, waits_answered),
-                    chat_concurrency(answered) if channel == "chat" else 1)
+                    chat_concurrency(answered) if channel == "chat" else 1, int(retry.sum()),
+                    fit_retrials(mine, rows["arrival_time"].max()) if channel == "call" else None)

@@ -32,4 +32,5 @@ def synthetic_log(sc: sim.Scenario, seed: int | None = None) -> pd.DataFrame:
         "abandon_time": left.where(abandoned).dt.round("ms").to_numpy(),
         "handle_s": np.round(c["handle_s"].where(answered).to_numpy(), 3),
         "agent": np.where(answered, c["group"] + "-" + c["agent"].astype(str), ""),
+        "caller": "c" + c["caller"].astype(str).to_numpy(),
     }).sort_values("arrival_time", kind="stable").reset_index(drop=True)

@@ -78,6 +78,7 @@ class EngineOutput:
     auto: np.ndarray                 # refund items approved by the platform at their deadline
     escalated: np.ndarray            # handled below the needed level and passed on to a follow-up
     origin: np.ndarray               # for a follow-up, the customer's first contact (-1 otherwise)
+    first_call: np.ndarray           # for a retrial, the caller's first attempt (-1 otherwise)
     amount: np.ndarray               # refund or remedy value (NaN when none)
     level: np.ndarray                # permission level needed (-1 when none)
     deflected_time: np.ndarray       # chats a bot resolved: arrival times and queues
@@ -144,6 +145,7 @@ class Model:
         self.auto = bytearray(n)          # refund items the platform approved at their deadline
         self.escalated = bytearray(n)     # handled by an agent below the needed level, passed on
         self.origin = array("i", [-1]) * n    # the customer's first contact, for escalated follow-ups
+        self.first_call = array("i", [-1]) * n    # the caller's first attempt, for retrials
         self.wait = array("d", [np.nan]) * n
         self.end = array("d", [np.nan]) * n
         self.group_of = array("h", [-1]) * n
@@ -364,6 +366,7 @@ class Model:
             return
         patience, retry, delay, balks = retrial_attributes(self.queues[q], self.attempt_streams[q])
         j = self._new_contact(i, q, when, self.work[i], patience, retry, balks, self.attempt[i] + 1)
+        self.first_call[j] = self.first_call[i] if self.first_call[i] >= 0 else i
         if retry:
             self.later_delay[j] = delay
         self._at(when, lambda _e: self._arrive(j, q, when))
@@ -388,7 +391,7 @@ class Model:
         for column, value in ((self.time, when), (self.queue_of, q), (self.work, work), (self.patience, patience),
                               (self.wait, np.nan), (self.end, np.nan),
                               (self.group_of, -1), (self.agent_of, -1), (self.attempt, attempt),
-                              (self.level, self.level[i]), (self.origin, -1)):
+                              (self.level, self.level[i]), (self.origin, -1), (self.first_call, -1)):
             column.append(value)
         for flags, value in ((self.retry, retry), (self.balks, balks), (self.state, WAITING), (self.balked, 0),
                              (self.auto, 0), (self.escalated, 0)):
@@ -494,7 +497,8 @@ class Model:
             time=time, queue=np.frombuffer(self.queue_of, dtype=np.int32),
             attempt=np.frombuffer(self.attempt, dtype=np.int16), balked=np.frombuffer(self.balked, dtype=bool),
             auto=np.frombuffer(self.auto, dtype=bool), escalated=np.frombuffer(self.escalated, dtype=bool),
-            origin=origin, amount=amount, level=np.frombuffer(self.level, dtype=np.int8),
+            origin=origin, first_call=np.frombuffer(self.first_call, dtype=np.int32), amount=amount,
+            level=np.frombuffer(self.level, dtype=np.int8),
             deflected_time=self.deflected[0], deflected_queue=self.deflected[1],
             outcome=outcome, wait=wait, end=np.frombuffer(self.end, dtype=np.float64),
             group=np.frombuffer(self.group_of, dtype=np.int16),

@@ -202,6 +202,7 @@ def contact_records(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
         "level": np.array([*sc.levels, ""])[out.level] if sc.levels else "",
         "escalated": out.escalated,
         "origin": out.origin,
+        "caller": np.where(out.first_call >= 0, out.first_call, np.arange(out.time.size)),
         "wait_s": out.wait,
         "handle_s": out.end - out.time - out.wait,
         "end_s": out.end,

@@ -14,23 +14,26 @@ from calibration.fit import gamma_cv
 from sim.cli import main
 
 
-def call_centre(days: int, cv: float, agents: int = 4) -> sim.Scenario:
-    """One call queue, lognormal handle times, exponential patience of 120 s; few agents, so about a third
-    of the callers abandon (the censoring the patience fit must see through)."""
+def call_centre(days: int, cv: float, agents: int = 6, retrial: float = 0.0) -> sim.Scenario:
+    """One call queue, lognormal handle times, exponential patience of 120 s; few agents, so over a
+    quarter of the calls are abandoned (the censoring the patience fit must see through); ``retrial``:
+    the share of those who call again, after 10 minutes on average."""
+    retrials = {"retrial": {"probability": retrial, "delay": {"dist": "exponential", "mean": 600}}} if retrial else {}
     return sim.load_scenario({
         "name": "known", "start": "2026-09-07T00:00:00", "horizon": f"{days}d", "interval": "15min", "seed": 9,
         "queues": {"calls": {"channel": "call",
                              "arrivals": {"daily_volume": 1500, "profile": "ecommerce_call", "day_to_day_cv": cv},
                              "handle_time": {"dist": "lognormal", "mean": 240, "cv": 0.6},
-                             "patience": {"dist": "exponential", "mean": 120}}},
+                             "patience": {"dist": "exponential", "mean": 120}, **retrials}},
         "groups": {"team": {"skills": ["calls"], "headcount": agents}},
     })
 
 
 @pytest.fixture(scope="module")
 def recovered(tmp_path_factory):
-    """Three weeks of generated calls, written as a CSV log and calibrated back."""
-    log = synthetic_log(call_centre(days=21, cv=0.0))
+    """Three weeks of generated calls (30% of those who abandon call again), written as a CSV log and
+    calibrated back."""
+    log = synthetic_log(call_centre(days=21, cv=0.0, retrial=0.3))
     path = tmp_path_factory.mktemp("log") / "calls.csv"
     log.to_csv(path, index=False)
     return log, calibrate(path, interval=900)
@@ -43,8 +46,19 @@ def test_volume_handle_time_and_patience_are_recovered(recovered):
     assert f.handle.dist == "lognormal"
     assert f.handle.mean == pytest.approx(240, rel=0.03)
     abandoned = (log["abandon_time"].notna()).mean()
-    assert 0.2 < abandoned < 0.45                                   # heavy censoring
+    assert 0.25 < abandoned < 0.35                                  # the issue's 30% censoring
     assert f.patience.mean == pytest.approx(120, rel=0.10)
+
+
+def test_retrials_are_found_from_repeated_callers(recovered):
+    """Volume counts first attempts; the share calling again after abandoning and their delay come back."""
+    log, result = recovered
+    f = result.fits["calls"]
+    assert f.retrials == (log["caller"].duplicated()).sum()
+    assert f.retrial.probability == pytest.approx(0.3, abs=0.03)
+    assert f.retrial.delay == pytest.approx(600, rel=0.10)
+    assert sim.load_scenario(result.scenario).queues["calls"].retrial.probability == pytest.approx(
+        f.retrial.probability, abs=1e-4)
 
 
 def test_the_naive_patience_mean_is_biased_and_the_mle_is_not(recovered):
@@ -80,7 +94,7 @@ def test_the_calibrated_scenario_loads_and_reproduces_the_volume(recovered, tmp_
                  "fit_calls.png"):
         assert (report / name).stat().st_size > 0
     res = sim.simulate(sc, replications=2, seed=1)
-    assert res.totals["offered"].mean() / sc.n_days == pytest.approx(1500, rel=0.05)
+    assert res.totals["first_attempts"].mean() / sc.n_days == pytest.approx(1500, rel=0.05)
 
 
 BAD_LOG = """queue,channel,arrival_time,answer_time,abandon_time,handle_s,agent
@@ -158,10 +172,10 @@ def test_the_back_test_of_a_generated_history_meets_its_bounds(recovered):
 
 
 def test_a_wrong_staffing_fails_the_back_test(recovered, tmp_path):
-    """The true staffing log (4 agents) passes; half of it shows as a large bias and a poor coverage."""
-    sc = call_centre(days=21, cv=0.0)
-    right = backtest(recovered[1], replications=20, seed=5, staffing=staffing_log(sc, 4), workers=1)
-    wrong = backtest(recovered[1], replications=20, seed=5, staffing=staffing_log(sc, 2), workers=1)
+    """The true staffing log (6 agents) passes; half of it shows as a large bias and a poor coverage."""
+    sc = call_centre(days=21, cv=0.0, retrial=0.3)
+    right = backtest(recovered[1], replications=20, seed=5, staffing=staffing_log(sc, 6), workers=1)
+    wrong = backtest(recovered[1], replications=20, seed=5, staffing=staffing_log(sc, 3), workers=1)
     right_sl = right.errors.set_index("kpi").loc["service_level"]
     wrong_sl = wrong.errors.set_index("kpi").loc["service_level"]
     assert abs(right_sl["bias"]) <= 0.03 and right_sl["band_coverage"] >= 0.7
@@ -172,7 +186,7 @@ def test_a_wrong_staffing_fails_the_back_test(recovered, tmp_path):
 
 def test_back_test_command_with_a_staffing_log(recovered, tmp_path, capsys):
     staff = tmp_path / "staff.csv"
-    staffing_log(call_centre(days=21, cv=0.0), 4).to_csv(staff, index=False)
+    staffing_log(call_centre(days=21, cv=0.0), 6).to_csv(staff, index=False)
     out = tmp_path / "cal.yaml"
     assert main(["calibrate", recovered[1].log.path, "--out", str(out), "--staffing", str(staff), "-r", "3",
                  "--no-plots"]) == 0

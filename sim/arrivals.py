@@ -3,8 +3,9 @@
 The rate of a queue (contacts per second) is piecewise constant: for each KPI interval,
 ``daily_volume × profile share / interval × weekday factor × day-to-day factor``, multiplied by every
 surge covering it. ``step`` surges are exact; ``decay`` surges fall linearly from their multiplier to 1
-and are evaluated on one-minute steps. Arrival times come from inverting the cumulative rate of a unit
-Poisson process, which is exact for a piecewise-constant rate.
+and are evaluated on one-minute steps. Arrival times come from inverting the cumulative rate at the
+points of a unit-rate Poisson process (running sums of exponential draws), which is exact for a
+piecewise-constant rate; a Numba kernel does the inversion for many curves in one call.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sim.scenario import ORDERS, Arrivals, Queue, Scenario
 from sim.streams import stream
 
 DECAY_STEP = 60.0  # seconds between evaluations of a decaying surge
-ROOM_SDS = 6.0     # slots per item in a batch: the mean number of arrivals plus this many standard deviations
+ROOM_SDS = 6.0     # exponential draws per item in a batch: the mean number of arrivals plus this many sds
 
 
 @dataclass(frozen=True)
@@ -83,17 +84,20 @@ def rate_curve(sc: Scenario, queue: str, day_factors: np.ndarray | None = None) 
 
 
 @numba.njit(cache=True)
-def _fill(edges, rates, rng, out):
-    """Write the arrival times of a Poisson process with piecewise-constant ``rates`` on ``edges`` into ``out``.
+def _invert(edges, rates, work, out):
+    """Arrival times of a Poisson process with piecewise-constant ``rates`` on ``edges``, by inverting its
+    cumulative rate at the running sums of the unit-rate exponential ``work`` draws, into ``out``.
 
-    Returns how many there are, or -1 if ``out`` is too short (the draws then continue nowhere).
+    Returns how many there are, or -1 if ``work`` ran out before the end of the curve.
     """
     n = 0
     seg = 0
     n_seg = rates.shape[0]
     t = edges[0]
     while seg < n_seg:
-        need = rng.exponential(1.0)       # unit-rate work until the next arrival
+        if n == work.shape[0]:
+            return -1
+        need = work[n]                    # unit-rate work until the next arrival
         while seg < n_seg:
             r = rates[seg]
             room = (edges[seg + 1] - t) * r
@@ -106,52 +110,56 @@ def _fill(edges, rates, rng, out):
                 t = edges[seg]
         if seg >= n_seg:
             break
-        if n == out.shape[0]:
-            return -1
         out[n] = t
         n += 1
     return n
 
 
-def _nhpp_batch(edges, rates, rngs, offsets, out, counts):
-    """Item i's arrivals into ``out[offsets[i]:offsets[i + 1]]``, its count into ``counts[i]``."""
-    for i in numba.prange(len(offsets) - 1):
-        counts[i] = _fill(edges[i], rates[i], rngs[i], out[offsets[i]:offsets[i + 1]])
+def _invert_batch(edges, edge_offsets, rates, rate_offsets, work, work_offsets, out, counts):
+    """Item i: curve ``edges[edge_offsets[i]:edge_offsets[i + 1]]`` with its rates, work and output slices."""
+    for i in numba.prange(counts.shape[0]):
+        counts[i] = _invert(edges[edge_offsets[i]:edge_offsets[i + 1]], rates[rate_offsets[i]:rate_offsets[i + 1]],
+                            work[work_offsets[i]:work_offsets[i + 1]], out[work_offsets[i]:work_offsets[i + 1]])
 
 
-_nhpp_serial = numba.njit(cache=True)(_nhpp_batch)
-_nhpp_parallel = numba.njit(cache=True, parallel=True)(_nhpp_batch)
+_invert_serial = numba.njit(cache=True)(_invert_batch)
+_invert_parallel = numba.njit(cache=True, parallel=True)(_invert_batch)
 
 
-def _draw(curves: list[RateCurve], rngs: list[np.random.Generator], rooms: np.ndarray,
-          parallel: bool) -> list[np.ndarray | None]:
-    """One kernel call: each item's arrival times, or None where its ``rooms[i]`` slots were too few."""
-    offsets = np.concatenate([[0], np.cumsum(rooms)])
-    out, counts = np.empty(offsets[-1]), np.empty(len(curves), dtype=np.int64)
-    kernel = _nhpp_parallel if parallel and len(curves) > 1 else _nhpp_serial
-    kernel(numba.typed.List([c.edges.astype(np.float64) for c in curves]),
-           numba.typed.List([c.rates.astype(np.float64) for c in curves]),
-           numba.typed.List(rngs), offsets, out, counts)
-    return [out[offsets[i]:offsets[i] + n].copy() if n >= 0 else None for i, n in enumerate(counts)]
+def _offsets(sizes) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+
+def _draw(curves: list[RateCurve], work: list[np.ndarray], parallel: bool) -> list[np.ndarray | None]:
+    """One kernel call: each item's arrival times, or None where its work draws ran out."""
+    counts = np.empty(len(curves), dtype=np.int64)
+    flat_work = np.concatenate(work)
+    out = np.empty_like(flat_work)
+    kernel = _invert_parallel if parallel and len(curves) > 1 else _invert_serial
+    work_offsets = _offsets([w.size for w in work])
+    kernel(np.concatenate([c.edges for c in curves]).astype(np.float64), _offsets([c.edges.size for c in curves]),
+           np.concatenate([c.rates for c in curves]).astype(np.float64), _offsets([c.rates.size for c in curves]),
+           flat_work, work_offsets, out, counts)
+    return [out[work_offsets[i]:work_offsets[i] + n].copy() if n >= 0 else None for i, n in enumerate(counts)]
 
 
 def poisson_arrivals_many(curves: list[RateCurve], rngs: list[np.random.Generator],
                           parallel: bool = False) -> list[np.ndarray]:
     """Arrival times (s) for each (curve, generator) pair, all in one Numba call.
 
-    Item i draws only from ``rngs[i]``, so its times do not depend on the other items nor on
-    ``parallel`` (items spread over Numba's threads). Each item gets room for its mean plus six
-    standard deviations; the rare item that needs more is drawn again from the same state with more room.
+    Item i's unit-rate exponential draws come from ``rngs[i]`` alone (as many as its mean plus six
+    standard deviations), so its times do not depend on the other items nor on ``parallel`` (items
+    spread over Numba's threads). The rare item that needs more draws continues its own stream and is
+    inverted again.
     """
     means = np.array([c.expected() for c in curves])
     rooms = (means + ROOM_SDS * np.sqrt(means) + 16).astype(np.int64)
-    states = [rng.bit_generator.state for rng in rngs]
-    times = _draw(curves, rngs, rooms, parallel)
+    work = [rng.standard_exponential(room) for rng, room in zip(rngs, rooms)]
+    times = _draw(curves, work, parallel)
     for i in range(len(times)):
-        while times[i] is None:                          # out of room: replay the same draws with more
-            rooms[i] *= 2
-            rngs[i].bit_generator.state = states[i]
-            times[i] = _draw([curves[i]], [rngs[i]], rooms[i:i + 1], False)[0]
+        while times[i] is None:                          # out of draws: continue the stream, invert again
+            work[i] = np.concatenate([work[i], rngs[i].standard_exponential(work[i].size)])
+            times[i] = _draw([curves[i]], [work[i]], False)[0]
     return times
 
 

@@ -130,17 +130,21 @@ def _offsets(sizes) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
 
-def _draw(curves: list[RateCurve], work: list[np.ndarray], parallel: bool) -> list[np.ndarray | None]:
-    """One kernel call: each item's arrival times, or None where its work draws ran out."""
+def _draw(curves: list[RateCurve], rngs: list[np.random.Generator], rooms: np.ndarray,
+          parallel: bool) -> list[np.ndarray | None]:
+    """One kernel call on ``rooms[i]`` fresh draws of each item's generator: its arrival times (views of one
+    buffer), or None where the draws ran out.
+    """
+    work_offsets = _offsets(rooms)
+    work, out = np.empty(work_offsets[-1]), np.empty(work_offsets[-1])
+    for i, rng in enumerate(rngs):
+        rng.standard_exponential(out=work[work_offsets[i]:work_offsets[i + 1]])
     counts = np.empty(len(curves), dtype=np.int64)
-    flat_work = np.concatenate(work)
-    out = np.empty_like(flat_work)
     kernel = _invert_parallel if parallel and len(curves) > 1 else _invert_serial
-    work_offsets = _offsets([w.size for w in work])
     kernel(np.concatenate([c.edges for c in curves]).astype(np.float64), _offsets([c.edges.size for c in curves]),
            np.concatenate([c.rates for c in curves]).astype(np.float64), _offsets([c.rates.size for c in curves]),
-           flat_work, work_offsets, out, counts)
-    return [out[work_offsets[i]:work_offsets[i] + n].copy() if n >= 0 else None for i, n in enumerate(counts)]
+           work, work_offsets, out, counts)
+    return [out[work_offsets[i]:work_offsets[i] + n] if n >= 0 else None for i, n in enumerate(counts)]
 
 
 def poisson_arrivals_many(curves: list[RateCurve], rngs: list[np.random.Generator],
@@ -149,17 +153,18 @@ def poisson_arrivals_many(curves: list[RateCurve], rngs: list[np.random.Generato
 
     Item i's unit-rate exponential draws come from ``rngs[i]`` alone (as many as its mean plus six
     standard deviations), so its times do not depend on the other items nor on ``parallel`` (items
-    spread over Numba's threads). The rare item that needs more draws continues its own stream and is
-    inverted again.
+    spread over Numba's threads). The rare item that needs more draws starts again from the same
+    generator state with twice as many.
     """
     means = np.array([c.expected() for c in curves])
     rooms = (means + ROOM_SDS * np.sqrt(means) + 16).astype(np.int64)
-    work = [rng.standard_exponential(room) for rng, room in zip(rngs, rooms)]
-    times = _draw(curves, work, parallel)
+    states = [rng.bit_generator.state for rng in rngs]
+    times = _draw(curves, rngs, rooms, parallel)
     for i in range(len(times)):
-        while times[i] is None:                          # out of draws: continue the stream, invert again
-            work[i] = np.concatenate([work[i], rngs[i].standard_exponential(work[i].size)])
-            times[i] = _draw([curves[i]], [work[i]], False)[0]
+        while times[i] is None:                          # out of draws: same stream, more of it
+            rooms[i] *= 2
+            rngs[i].bit_generator.state = states[i]
+            times[i] = _draw([curves[i]], [rngs[i]], rooms[i:i + 1], False)[0]
     return times
 
 

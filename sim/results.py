@@ -79,9 +79,9 @@ class Results:
     ``intervals``: one row per (replication, interval_start, queue); ``groups``: one row per
     (replication, interval_start, group); ``totals``: one row per (replication, queue) over the horizon;
     ``contacts`` and ``agents``: per-contact records and agent spans when asked for.
-    The per-interval tables of all replications stay on disk (``interval_store``, ``group_store``) and
-    the statistics read them a block at a time, so memory does not grow with replications;
-    ``intervals`` and ``groups`` load them whole when asked for.
+    The tables of all replications stay on disk (``interval_store``, ``group_store``, ``totals_store``)
+    and the statistics read them a block at a time, so memory does not grow with replications;
+    ``intervals``, ``groups`` and ``totals`` load them whole when asked for (``totals`` is small).
     """
 
     scenario: Scenario
@@ -91,7 +91,7 @@ class Results:
     events: int
     interval_store: TableStore
     group_store: TableStore
-    totals: pd.DataFrame
+    totals_store: TableStore
     contacts: pd.DataFrame | None = None
     agents: pd.DataFrame | None = None
     workdir: Any = None                     # keeps the stores' temporary folder alive as long as the results
@@ -103,6 +103,10 @@ class Results:
     @cached_property
     def groups(self) -> pd.DataFrame:
         return self.group_store.frame()
+
+    @cached_property
+    def totals(self) -> pd.DataFrame:
+        return self.totals_store.frame()
 
     @cached_property
     def summary(self) -> pd.DataFrame:

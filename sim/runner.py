@@ -140,8 +140,9 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
     workers = min(replications, workers or os.cpu_count() or 1)
     began = time.perf_counter()
     workdir = tempfile.TemporaryDirectory(prefix="sim-")
-    stores = {name: TableStore(Path(workdir.name) / f"{name}.npy", replications) for name in ("intervals", "groups")}
-    kept: dict[str, dict[int, pd.DataFrame]] = {name: {} for name in ("totals", "contacts", "agents")}
+    stores = {name: TableStore(Path(workdir.name) / f"{name}.npy", replications)
+              for name in ("intervals", "groups", "totals")}
+    kept: dict[str, dict[int, pd.DataFrame]] = {name: {} for name in ("contacts", "agents")}
     events = done = 0
     for r, tables in _finished(sc, replications, seed, workers, dask, record_contacts):
         for name, store in stores.items():
@@ -157,4 +158,4 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
               for name, parts in kept.items()}         # replication order, whatever finished first
     return Results(scenario=sc, seed=seed, replications=replications, runtime_s=time.perf_counter() - began,
                    events=events, interval_store=stores["intervals"], group_store=stores["groups"],
-                   workdir=workdir, **joined)
+                   totals_store=stores["totals"], workdir=workdir, **joined)

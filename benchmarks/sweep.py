@@ -43,17 +43,16 @@ def part(replications: int, workers: int) -> dict:
 
 
 def arrivals(replications: int) -> dict:
-    """Seconds to draw the arrival times of ``replications`` replications, best of 3, three ways."""
+    """Seconds to draw the arrival times of ``replications`` replications, best of 3, two ways."""
     import sim
     from sim.arrivals import arrival_times
 
     sc = sim.load_scenario(ROOT / "scenarios" / "double11.yaml")
     ways = {"one call per replication": lambda: [arrival_times(sc, [r], 5) for r in range(replications)],
-            "one call, serial": lambda: arrival_times(sc, list(range(replications)), 5),
-            "one call, parallel": lambda: arrival_times(sc, list(range(replications)), 5, parallel=True)}
+            "one call": lambda: arrival_times(sc, list(range(replications)), 5)}
     best = {}
     for name, way in ways.items():
-        arrival_times(sc, [0, 1], 5, parallel="parallel" in name)         # compile outside the timing
+        arrival_times(sc, [0, 1], 5)                                      # compile outside the timing
         best[name] = min(_seconds(way) for _ in range(3))
     return best
 

@@ -92,6 +92,9 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
     for q, f in fits.items():
         arrivals = {"daily_volume": round(f.daily_volume, 3), "profile": [round(float(w), 6) for w in f.profile],
                     "weekday_factors": list(f.weekday_factors), "day_to_day_cv": round(f.day_to_day_cv, 4)}
+        if f.weekday_profiles:
+            arrivals["weekday_profiles"] = {day: [round(float(w), 6) for w in shares]
+                                            for day, shares in f.weekday_profiles.items()}
         spec = {"channel": f.channel, "arrivals": arrivals,
                 "handle_time": f.handle.spec() if f.handle else {"dist": "exponential", "mean": 1.0},
                 "sla": DEFAULT_SLA[f.channel]}

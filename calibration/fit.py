@@ -1,6 +1,7 @@
 """Fitting a queue's demand and service parameters to a contact log.
 
-Per queue: daily volume and weekday factors, the intraday profile (pooled over days, lightly smoothed),
+Per queue: daily volume and weekday factors, the intraday profile (pooled over days, lightly smoothed;
+per weekday when the weekdays' shapes differ significantly),
 day-to-day overdispersion (gamma cv by the method of moments), the handle-time distribution
 (lognormal, gamma and exponential by maximum likelihood, the lowest AIC chosen), patience from censored
 waits (exponential MLE = abandonments / total waiting time, with a Kaplan-Meier curve as a
@@ -18,6 +19,7 @@ from scipy import stats
 
 DAY = 86400.0
 MIN_DAYS_FOR_WEEKDAYS = 14     # below this the weekday factors stay 1 (two of each weekday at least)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROUNDING_S = 0.01              # exports round times; overlaps shorter than this are not counted
 RETRIAL_WINDOW_S = 6 * 3600.0  # a caller's next contact within this after abandoning is a retrial
 
@@ -80,6 +82,7 @@ class QueueFit:
     day_to_day_cv: float
     profile: np.ndarray
     profile_by_weekday: pd.DataFrame
+    weekday_profiles: dict[str, np.ndarray] | None
     handle: HandleFit | None
     patience: PatienceFit
     concurrency: int
@@ -130,6 +133,20 @@ def intraday_profile(arrivals: pd.Series, interval: float) -> tuple[np.ndarray, 
     for day, part in pd.Series(slot).groupby(arrivals.dt.weekday.to_numpy()):
         by_weekday.loc[day] = np.bincount(part.to_numpy(), minlength=per_day) / len(part)
     return smoothed / smoothed.sum(), by_weekday
+
+
+def weekday_profiles(arrivals: pd.Series, interval: float, days: int) -> dict[str, np.ndarray] | None:
+    """Each weekday's own smoothed profile, when the weekdays' shapes differ: with two weeks or more, a
+    chi-square test of homogeneity of the weekday × hour counts rejecting at 1%; else None.
+    """
+    if days < MIN_DAYS_FOR_WEEKDAYS:
+        return None
+    table = pd.crosstab(arrivals.dt.weekday, arrivals.dt.hour).to_numpy()
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2 or stats.chi2_contingency(table).pvalue >= 0.01:
+        return None
+    return {WEEKDAYS[w]: intraday_profile(arrivals[arrivals.dt.weekday == w], interval)[0]
+            for w in sorted(arrivals.dt.weekday.unique())}
 
 
 def fit_handle_time(values: np.ndarray) -> HandleFit | None:
@@ -231,6 +248,7 @@ def fit_queue(rows: pd.DataFrame, queue: str, interval: float) -> QueueFit:
     waits_answered = (answered["answer_time"] - answered["arrival_time"]).dt.total_seconds().to_numpy()
     waits_abandoned = (abandoned["abandon_time"] - abandoned["arrival_time"]).dt.total_seconds().to_numpy()
     return QueueFit(queue, channel, len(mine), counts, volume, weekdays, gamma_cv(counts), profile, by_weekday,
+                    weekday_profiles(first["arrival_time"], interval, days),
                     fit_handle_time(answered["handle_s"].to_numpy(dtype=float)),
                     fit_patience(waits_abandoned, waits_answered),
                     chat_concurrency(answered) if channel == "chat" else 1, int(retry.sum()),

@@ -51,12 +51,10 @@ def replicate(sc: Scenario, replication: int, seed: int, record_contacts: bool =
     return tables
 
 
-def replicate_many(sc: Scenario, replications: list[int], seed: int, record_contacts: bool = False,
-                   parallel: bool = False) -> Iterator[tuple[int, dict]]:
-    """Yield (replication, tables) for each of ``replications``, their arrival times drawn in one Numba call
-    (``parallel``: spread over Numba's threads).
-    """
-    for r, times in zip(replications, arrival_times(sc, replications, seed, parallel)):
+def replicate_many(sc: Scenario, replications: list[int], seed: int,
+                   record_contacts: bool = False) -> Iterator[tuple[int, dict]]:
+    """Yield (replication, tables) for each of ``replications``, their arrival times drawn in one Numba call."""
+    for r, times in zip(replications, arrival_times(sc, replications, seed)):
         yield r, replicate(sc, r, seed, record_contacts, times)
 
 
@@ -110,7 +108,7 @@ def _finished(sc: Scenario, replications: int, seed: int, workers: int, dask: An
                 yield from future.result()
     elif workers == 1:
         for chunk in _chunks(replications, workers):
-            yield from replicate_many(sc, chunk, seed, record_contacts, parallel=True)
+            yield from replicate_many(sc, chunk, seed, record_contacts)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(_replicate_list, sc, chunk, seed, record_contacts): chunk

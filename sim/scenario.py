@@ -80,29 +80,21 @@ class Arrivals(_Strict):
 
     daily_volume: NonNegative
     profile: tuple[NonNegative, ...] = BUILTIN_PROFILES["flat"]
+    weekday_profiles: dict[Literal[WEEKDAYS], tuple[NonNegative, ...]] = {}
     weekday_factors: tuple[NonNegative, ...] = (1.0,) * 7
     day_to_day_cv: NonNegative = 0.0
 
     @field_validator("profile", mode="before")
     @classmethod
     def _resolve_profile(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
-            return BUILTIN_PROFILES["flat"]
-        if not isinstance(value, str):
+        return _profile_weights(value, info)
+
+    @field_validator("weekday_profiles", mode="before")
+    @classmethod
+    def _resolve_weekday_profiles(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, Mapping):
             return value
-        if value in BUILTIN_PROFILES:
-            return BUILTIN_PROFILES[value]
-        if not value.lower().endswith(".csv"):
-            names = ", ".join(BUILTIN_PROFILES)
-            raise ValueError(f"must be a built-in profile ({names}), a list of weights or a CSV path")
-        path = _resolve_path(value, info)
-        rows = _read_csv(path)
-        if not rows or "weight" not in rows[0]:
-            raise ValueError(f"profile CSV {path} needs a 'weight' column")
-        try:
-            return tuple(float(row["weight"]) for row in rows)
-        except ValueError as exc:
-            raise ValueError(f"profile CSV {path}: {exc}") from None
+        return {str(day).lower(): _profile_weights(weights, info) for day, weights in value.items()}
 
     @field_validator("weekday_factors")
     @classmethod
@@ -117,6 +109,39 @@ class Arrivals(_Strict):
         if not value or sum(value) <= 0:
             raise ValueError("needs at least one positive weight")
         return value
+
+    @field_validator("weekday_profiles")
+    @classmethod
+    def _some_weight_each_day(cls, value: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
+        for day, weights in value.items():
+            if not weights or sum(weights) <= 0:
+                raise ValueError(f"{day} needs at least one positive weight")
+        return value
+
+    def profile_on(self, weekday: int) -> tuple[float, ...]:
+        """The intraday weights of a day of the week (0 = Monday): its own profile, else ``profile``."""
+        return self.weekday_profiles.get(WEEKDAYS[weekday], self.profile)
+
+
+def _profile_weights(value: object, info: ValidationInfo) -> object:
+    """A profile given by built-in name, list of weights or CSV path (column ``weight``), as weights."""
+    if value is None:
+        return BUILTIN_PROFILES["flat"]
+    if not isinstance(value, str):
+        return value
+    if value in BUILTIN_PROFILES:
+        return BUILTIN_PROFILES[value]
+    if not value.lower().endswith(".csv"):
+        names = ", ".join(BUILTIN_PROFILES)
+        raise ValueError(f"must be a built-in profile ({names}), a list of weights or a CSV path")
+    path = _resolve_path(value, info)
+    rows = _read_csv(path)
+    if not rows or "weight" not in rows[0]:
+        raise ValueError(f"profile CSV {path} needs a 'weight' column")
+    try:
+        return tuple(float(row["weight"]) for row in rows)
+    except ValueError as exc:
+        raise ValueError(f"profile CSV {path}: {exc}") from None
 
 
 class ServiceLevel(_Strict):
@@ -412,9 +437,13 @@ def _cross_problems(sc: Scenario):
     specs = {f"queues.{name}.arrivals": q.arrivals for name, q in sc.queues.items()}
     specs["orders.arrivals"] = sc.orders.arrivals if sc.orders else None
     for path, spec in specs.items():
-        n = 0 if spec is None else len(spec.profile)
-        if spec is not None and not DAY % sc.interval and n not in (24, sc.intervals_per_day):
-            yield f"{path}.profile", f"needs 24 hourly weights or {sc.intervals_per_day} (one per interval), got {n}"
+        if spec is None or DAY % sc.interval:
+            continue
+        profiles = {f"{path}.profile": spec.profile,
+                    **{f"{path}.weekday_profiles.{day}": weights for day, weights in spec.weekday_profiles.items()}}
+        for key, weights in profiles.items():
+            if len(weights) not in (24, sc.intervals_per_day):
+                yield key, f"needs 24 hourly weights or {sc.intervals_per_day} (one per interval), got {len(weights)}"
     for qname, q in sc.queues.items():
         if not any(qname in g.skills for g in sc.groups.values()):
             yield f"queues.{qname}", "no group has this queue among its skills"

@@ -115,13 +115,13 @@ def test_streams_are_named_not_positional():
 
 
 def test_batched_arrivals_do_not_depend_on_the_batch():
-    """One Numba call for many replications gives each replication the times it gets alone, serial or parallel."""
+    """One Numba call for many replications gives each replication the times it gets alone."""
     sc = sim.load_scenario(ROOT / "scenarios" / "double11_refunds.yaml")
     alone = [arrival_times(sc, [r], 9)[0] for r in range(6)]
     names = {sim.scenario.ORDERS, *[q for q, spec in sc.queues.items()
                                     if spec.arrivals is not None and spec.from_orders is None]}
     batches = {(0, 1, 2, 3, 4, 5): arrival_times(sc, list(range(6)), 9),
-               (5, 0, 3): arrival_times(sc, [5, 0, 3], 9, parallel=True)}
+               (5, 0, 3): arrival_times(sc, [5, 0, 3], 9)}
     for replications, batch in batches.items():
         for r, mine in zip(replications, batch):
             assert mine.keys() == names
@@ -133,6 +133,26 @@ def test_an_item_out_of_room_is_drawn_again_from_the_same_state(monkeypatch):
     curves = [rate_curve(scenario(), name) for name in ("chat_a", "calls")] * 3
     expected = poisson_arrivals_many(curves, [stream(2, i, "x") for i in range(6)])
     monkeypatch.setattr(arrivals, "ROOM_SDS", -4.0)          # too little room for most items
-    again = poisson_arrivals_many(curves, [stream(2, i, "x") for i in range(6)], parallel=True)
+    again = poisson_arrivals_many(curves, [stream(2, i, "x") for i in range(6)])
     for mine, theirs in zip(again, expected):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_a_weekday_profile_shapes_only_its_own_days():
+    """Saturday's own profile (all of its volume 10:00-14:00) leaves the other days and every day's volume alone."""
+    data = {**MIXED, "horizon": "7d", "surges": []}
+    data["queues"] = {**MIXED["queues"], "calls": {**MIXED["queues"]["calls"], "arrivals": {
+        "daily_volume": 800, "profile": "ecommerce_call", "weekday_profiles": {"Sat": [0] * 10 + [1] * 4 + [0] * 10}}}}
+    sc, plain = sim.load_scenario(data), sim.load_scenario({**data, "queues": {**data["queues"], "calls": {
+        **data["queues"]["calls"], "arrivals": {"daily_volume": 800, "profile": "ecommerce_call"}}}})
+    with_sat, without = rate_curve(sc, "calls"), rate_curve(plain, "calls")
+    for day in range(7):
+        lo, hi = day * 86400, (day + 1) * 86400
+        mine = (with_sat.edges[:-1] >= lo) & (with_sat.edges[:-1] < hi)
+        volume = np.sum((with_sat.rates * np.diff(with_sat.edges))[mine])
+        assert volume == pytest.approx(800)
+        if sc.day(day).weekday() == 5:
+            hours = (with_sat.edges[:-1][mine] - lo) / 3600
+            assert np.all(with_sat.rates[mine][(hours < 10) | (hours >= 14)] == 0)
+        else:
+            np.testing.assert_allclose(with_sat.rates[mine], without.rates[mine])

@@ -192,3 +192,22 @@ def test_back_test_command_with_a_staffing_log(recovered, tmp_path, capsys):
                  "--no-plots"]) == 0
     assert "back-test: simulated (3 replications)" in capsys.readouterr().out
     assert (tmp_path / "cal_fit" / "backtest_errors.csv").stat().st_size > 0
+
+
+def test_weekday_profiles_only_when_the_weekdays_differ(recovered, tmp_path):
+    """Same shape every day: one pooled profile. A weekend shaped like chats: each weekday its own, and
+    Saturday's fitted profile is the chat shape, not the weekdays' call shape."""
+    from sim.profiles import BUILTIN_PROFILES, shares_per_interval
+
+    assert recovered[1].fits["calls"].weekday_profiles is None
+    data = call_centre(days=21, cv=0.0).model_dump(mode="json", exclude_none=True)
+    data["queues"]["calls"]["arrivals"]["weekday_profiles"] = {"sat": "ecommerce_chat", "sun": "ecommerce_chat"}
+    path = tmp_path / "weekend.csv"
+    synthetic_log(sim.load_scenario(data)).to_csv(path, index=False)
+    result = calibrate(path)
+    fitted = result.fits["calls"].weekday_profiles
+    assert {"sat", "sun", "mon"} <= set(fitted)
+    chat, call = (shares_per_interval(BUILTIN_PROFILES[name], 96) for name in ("ecommerce_chat", "ecommerce_call"))
+    assert np.abs(fitted["sat"] - chat).sum() < np.abs(fitted["sat"] - call).sum() / 3
+    assert np.abs(fitted["mon"] - call).sum() < np.abs(fitted["mon"] - chat).sum() / 3
+    assert set(sim.load_scenario(result.scenario).queues["calls"].arrivals.weekday_profiles) == set(fitted)

@@ -20,6 +20,7 @@ from calibration.fit import QueueFit, fit_queue
 from calibration.logs import Log, read_log
 from sim.staffing.roster import requirement_shifts
 
+PLACEHOLDER_HANDLE_S = 300.0   # handle time written when a queue has no answered contacts
 DEFAULT_SLA = {"call": {"answer_within": 20.0, "target": 0.8}, "chat": {"answer_within": 30.0, "target": 0.8}}
 
 
@@ -30,6 +31,21 @@ class Calibration:
     log: Log
     fits: dict[str, QueueFit]
     scenario: dict
+
+    @property
+    def notes(self) -> list[str]:
+        """What the log could not tell, and what was assumed instead (also in the scenario file)."""
+        out = []
+        for q, f in self.fits.items():
+            if f.handle is None:
+                out.append(f"{q}: no answered contact with a positive handle_s; handle time set to an "
+                           f"exponential of {PLACEHOLDER_HANDLE_S:g} s, to be replaced")
+            if f.patience.mean is None:
+                out.append(f"{q}: nobody abandoned; no patience (nobody ever leaves)")
+            if not any(q in group["skills"] for name, group in self.scenario["groups"].items()
+                       if group.get("headcount") != 0):
+                out.append(f"{q}: no agent answered it in the log; its group has no agents")
+        return out
 
     def parameters(self) -> pd.DataFrame:
         """One row per queue: the fitted values."""
@@ -50,6 +66,8 @@ class Calibration:
         with open(scenario_path, "w", encoding="utf-8") as f:
             f.write(f"# calibrated from {self.log.path}: {len(self.log.rows):,} contacts, "
                     f"{self.log.bad_count:,} bad rows left out (see the fit report)\n")
+            for note in self.notes:
+                f.write(f"# {note}\n")
             yaml.safe_dump(self.scenario, f, allow_unicode=True, sort_keys=False)
         report = Path(report_dir) if report_dir else scenario_path.with_name(f"{scenario_path.stem}_fit")
         report.mkdir(parents=True, exist_ok=True)
@@ -96,7 +114,7 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
             arrivals["weekday_profiles"] = {day: [round(float(w), 6) for w in shares]
                                             for day, shares in f.weekday_profiles.items()}
         spec = {"channel": f.channel, "arrivals": arrivals,
-                "handle_time": f.handle.spec() if f.handle else {"dist": "exponential", "mean": 1.0},
+                "handle_time": f.handle.spec() if f.handle else {"dist": "exponential", "mean": PLACEHOLDER_HANDLE_S},
                 "sla": DEFAULT_SLA[f.channel]}
         if f.patience.mean is not None:
             spec["patience"] = {"dist": "exponential", "mean": round(f.patience.mean, 3)}
@@ -114,7 +132,11 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
         rows = requirement_shifts(frame, counts)
         groups["agents_" + "_".join(skills)] = {"skills": list(skills), "concurrency": max(chats, default=1),
                                                **({"shifts": rows} if rows else {"headcount": 0})}
-    data["groups"] = groups or data["groups"]
+    for q in queues:                           # a queue nobody answered still needs a group to be valid
+        if not any(q in skills for skills in on_duty):
+            groups[f"agents_{q}"] = {"skills": [q], "headcount": 0}
+    data["groups"] = groups
+    sim.load_scenario(data)                    # what is written must load
     return data
 
 

@@ -363,7 +363,7 @@ def _calibrate(args, console: Console) -> int:
                      f"{row['handle_dist']} {row['handle_mean_s']:.0f} s, cv {row['handle_cv']:.2f}", patience,
                      f"{row['naive_patience_mean_s']:.0f} s", str(row["concurrency"]))
     console.print(view)
-    for line in result.log.problems():
+    for line in [*result.log.problems(), *result.notes]:
         console.print(f"[yellow]{line}[/yellow]")
     if args.backtest or args.staffing is not None:
         _backtest(args, result, report, console)

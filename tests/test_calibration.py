@@ -211,3 +211,22 @@ def test_weekday_profiles_only_when_the_weekdays_differ(recovered, tmp_path):
     assert np.abs(fitted["sat"] - chat).sum() < np.abs(fitted["sat"] - call).sum() / 3
     assert np.abs(fitted["mon"] - call).sum() < np.abs(fitted["mon"] - chat).sum() / 3
     assert set(sim.load_scenario(result.scenario).queues["calls"].arrivals.weekday_profiles) == set(fitted)
+
+
+def test_a_queue_without_answers_or_abandons_is_fitted_with_notes(tmp_path, capsys):
+    log = """queue,channel,arrival_time,answer_time,abandon_time,handle_s,agent
+calls,call,2026-09-07 10:00:00,,2026-09-07 10:01:00,,
+calls,call,2026-09-07 11:00:00,,2026-09-07 11:00:30,,
+chats,chat,2026-09-07 10:00:00,2026-09-07 10:00:05,,200,a1
+chats,chat,2026-09-07 10:30:00,2026-09-07 10:30:05,,300,a1
+"""
+    path = tmp_path / "thin.csv"
+    path.write_text(log)
+    out = tmp_path / "thin.yaml"
+    assert main(["calibrate", str(path), "--out", str(out), "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "calls: no answered contact" in printed and "chats: nobody abandoned" in printed
+    assert "calls: no agent answered it in the log" in printed
+    sc = sim.load_scenario(out)
+    assert sc.queues["calls"].handle_time.mean == 300 and sc.queues["chats"].patience is None
+    assert "# calls: no answered contact" in out.read_text()

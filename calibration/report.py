@@ -52,11 +52,7 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
         patience.set_ylabel("P(patience > wait)")
         patience.set_title(f"patience: {f.patience.abandoned:,} abandoned", fontsize=10)
         patience.legend(fontsize=8)
-        fig.tight_layout()
-        path = directory / f"fit_{queue}.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(_save(fig, directory / f"fit_{queue}.png"))
     return paths
 
 
@@ -85,9 +81,12 @@ def backtest_plots(backtest, directory: Path) -> list[Path]:
             ax.set_ylabel(kpi)
             ax.legend(fontsize=7, loc="upper left")
         axes[0].set_title(f"{queue}: back-test", fontsize=10)
-        fig.tight_layout()
-        path = directory / f"backtest_{queue}.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(_save(fig, directory / f"backtest_{queue}.png"))
     return paths
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -356,8 +357,7 @@ def _calibrate(args, console: Console) -> int:
                    "naive patience", "chats per agent"):
         view.add_column(column, justify="left" if column in ("queue", "channel", "handle time") else "right")
     for _, row in result.parameters().iterrows():
-        patience = "none" if row["patience_mean_s"] is None or row["patience_mean_s"] != row["patience_mean_s"] \
-            else f"{row['patience_mean_s']:.0f} s"
+        patience = "none" if pd.isna(row["patience_mean_s"]) else f"{row['patience_mean_s']:.0f} s"
         view.add_row(row["queue"], row["channel"], str(row["days"]), f"{row['daily_volume']:,.0f}",
                      f"{row['day_to_day_cv']:.3f}",
                      f"{row['handle_dist']} {row['handle_mean_s']:.0f} s, cv {row['handle_cv']:.2f}", patience,
@@ -432,6 +432,12 @@ def _run(args, console: Console) -> int:
     return 0
 
 
+def _check(args, console: Console) -> int:
+    sc = load_scenario(_scenario_path(args.scenario), overrides=_overrides(args.overrides))
+    console.print(f"{args.scenario}: OK ({len(sc.queues)} queues, {len(sc.groups)} groups, {sc.n_intervals} intervals)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
@@ -440,26 +446,13 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["run", *argv]            # `python run.py SCENARIO` is `run SCENARIO`
     args = _parser().parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 150)
+    handlers = {"check": _check, "run": _run, "compare": _compare, "sweep": _sweep, "staffing": _staffing,
+                "calibrate": _calibrate, "synthetic-log": _synthetic_log}
     try:
-        if args.command == "check":
-            sc = load_scenario(_scenario_path(args.scenario), overrides=_overrides(args.overrides))
-            console.print(f"{args.scenario}: OK ({len(sc.queues)} queues, {len(sc.groups)} groups, "
-                          f"{sc.n_intervals} intervals)")
-            return 0
-        if args.command == "run":
-            return _run(args, console)
-        if args.command == "compare":
-            return _compare(args, console)
-        if args.command == "sweep":
-            return _sweep(args, console)
-        if args.command == "staffing":
-            return _staffing(args, console)
-        if args.command == "calibrate":
-            return _calibrate(args, console)
-        if args.command == "synthetic-log":
-            return _synthetic_log(args, console)
-        _parser().print_help()
-        return 2
+        if args.command not in handlers:
+            _parser().print_help()
+            return 2
+        return handlers[args.command](args, console)
     except (ScenarioError, UserError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

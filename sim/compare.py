@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.results import Results, t_halfwidth
+from sim.results import Results, long_table, t_halfwidth
 from sim.runner import simulate
 from sim.scenario import Scenario, ScenarioError
 
@@ -49,19 +49,11 @@ def _paired(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
                 "unpaired_ci95": t_halfwidth(unpaired, n)}
 
 
-def _long(keys: pd.DataFrame, kpis: list[str], stats: dict[str, np.ndarray]) -> pd.DataFrame:
-    """One row per (key row, kpi) from arrays of shape (rows, kpis)."""
-    table = {key: np.repeat(keys[key].to_numpy(), len(kpis)) for key in keys.columns}
-    table["kpi"] = np.tile(kpis, len(keys))
-    table.update({name: values.reshape(-1) for name, values in stats.items()})
-    return pd.DataFrame(table)
-
-
 def _interval_differences(a: Results, b: Results) -> pd.DataFrame:
     """Paired differences per (interval_start, queue, kpi), read a block of intervals at a time."""
     kpis = [c for c in a.interval_store.columns if c != "sl_target"]
     keys = a.interval_store.keys[["interval_start", "queue"]]
-    parts = [_long(keys.iloc[rows], kpis, _paired(block_a, block_b))
+    parts = [long_table(keys.iloc[rows], kpis, _paired(block_a, block_b))
              for (rows, block_a), (_, block_b) in zip(a.interval_store.blocks(kpis), b.interval_store.blocks(kpis))]
     return pd.concat(parts, ignore_index=True)
 
@@ -74,7 +66,7 @@ def _total_differences(a: Results, b: Results) -> pd.DataFrame:
     def cube(res: Results) -> np.ndarray:
         return res.totals[kpis].to_numpy(dtype=float).reshape(res.replications, queues, len(kpis))
 
-    return _long(a.totals[["queue"]].iloc[:queues], kpis, _paired(cube(a), cube(b)))
+    return long_table(a.totals[["queue"]].iloc[:queues], kpis, _paired(cube(a), cube(b)))
 
 
 def compare(base: Scenario, variant: Scenario, replications: int = 10, seed: int | None = None,

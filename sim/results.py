@@ -66,6 +66,14 @@ def cell_stats(values: np.ndarray) -> dict[str, np.ndarray]:
     return stats
 
 
+def long_table(keys: pd.DataFrame, kpis: list[str], stats: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per (row of ``keys``, kpi), with a column per statistic of shape (rows, kpis)."""
+    table = {key: np.repeat(keys[key].to_numpy(), len(kpis)) for key in keys.columns}
+    table["kpi"] = np.tile(kpis, len(keys))
+    table.update({name: values.reshape(-1) for name, values in stats.items()})
+    return pd.DataFrame(table)
+
+
 def _meets_sl(block: np.ndarray, kpis: list[str]) -> np.ndarray:
     """1 where an interval reached its service-level target or had no traffic, else 0."""
     level, target, offered = (block[..., kpis.index(k)] for k in ("service_level", "sl_target", "offered"))
@@ -137,11 +145,8 @@ class Results:
             if with_meets_sl:
                 block = np.concatenate([block, _meets_sl(block, kpis)[..., None]], axis=2)
             stats = cell_stats(block)                   # rows x kpi
-            keys = store.keys.iloc[rows]
-            part = {key: np.repeat(keys[key].to_numpy(), len(names)) for key in keys.columns}
-            part["kpi"] = np.tile(names, len(keys))
-            part.update({s: stats[s].reshape(-1) for s in ("mean", "sd", "ci95", "p10", "p50", "p90")})
-            parts.append(pd.DataFrame(part))
+            parts.append(long_table(store.keys.iloc[rows], names,
+                                    {s: stats[s] for s in ("mean", "sd", "ci95", "p10", "p50", "p90")}))
         return pd.concat(parts, ignore_index=True)
 
     @cached_property

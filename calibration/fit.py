@@ -202,9 +202,14 @@ def chat_concurrency(rows: pd.DataFrame) -> int:
     return max(1, int(np.ceil(np.percentile(most, 90))))
 
 
+def _by_caller(mine: pd.DataFrame) -> pd.DataFrame:
+    """The contacts with a caller id, each caller's in arrival order."""
+    return mine[mine["caller"] != ""].sort_values(["caller", "arrival_time"], kind="stable")
+
+
 def retrial_flags(mine: pd.DataFrame) -> np.ndarray:
     """True for contacts whose caller's previous contact abandoned at most ``RETRIAL_WINDOW_S`` earlier."""
-    known = mine[mine["caller"] != ""].sort_values(["caller", "arrival_time"], kind="stable")
+    known = _by_caller(mine)
     previous = known.groupby("caller")["abandon_time"].shift()
     gap = (known["arrival_time"] - previous).dt.total_seconds()
     flags = pd.Series(False, index=mine.index)
@@ -214,7 +219,7 @@ def retrial_flags(mine: pd.DataFrame) -> np.ndarray:
 
 def fit_retrials(mine: pd.DataFrame, log_end: pd.Timestamp) -> RetrialFit | None:
     """Retrial probability and mean delay of a queue whose log has caller ids (None without them)."""
-    known = mine[mine["caller"] != ""].sort_values(["caller", "arrival_time"], kind="stable")
+    known = _by_caller(mine)
     if known.empty:
         return None
     following = known.groupby("caller")["arrival_time"].shift(-1)

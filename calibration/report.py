@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy import stats
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from scipy import stats  # noqa: E402
+from sim.report import save_figure
 
 
 def fit_plots(calibration, directory: Path) -> list[Path]:
@@ -52,7 +51,7 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
         patience.set_ylabel("P(patience > wait)")
         patience.set_title(f"patience: {f.patience.abandoned:,} abandoned", fontsize=10)
         patience.legend(fontsize=8)
-        paths.append(_save(fig, directory / f"fit_{queue}.png"))
+        paths.append(save_figure(fig, directory / f"fit_{queue}.png", dpi=100))
     return paths
 
 
@@ -81,12 +80,5 @@ def backtest_plots(backtest, directory: Path) -> list[Path]:
             ax.set_ylabel(kpi)
             ax.legend(fontsize=7, loc="upper left")
         axes[0].set_title(f"{queue}: back-test", fontsize=10)
-        paths.append(_save(fig, directory / f"backtest_{queue}.png"))
+        paths.append(save_figure(fig, directory / f"backtest_{queue}.png", dpi=100))
     return paths
-
-
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path

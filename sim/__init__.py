@@ -1,15 +1,12 @@
-"""Contact-centre simulator for e-commerce customer service (chats, calls) with SimPy.
+"""Contact-centre simulator for e-commerce customer service (chats, calls, refunds) with SimPy.
 
 Public API: ``load_scenario``, ``simulate``, ``compare``, ``Results``, ``Comparison``, ``Scenario``,
-``ScenarioError``.
+``ScenarioError``. Each is imported on first use, so ``import sim.units`` or the command line's
+``--help`` does not load pandas, SimPy and Numba.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-
-from sim.compare import Comparison, compare
-from sim.results import Results
-from sim.runner import simulate
-from sim.scenario import Scenario, ScenarioError, load_scenario
 
 try:
     __version__ = version("ccsim")
@@ -17,3 +14,17 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0.1.0+source"
 
 __all__ = ["Comparison", "Results", "Scenario", "ScenarioError", "compare", "load_scenario", "simulate"]
+
+_HOMES = {"Comparison": "sim.comparison", "compare": "sim.comparison", "Results": "sim.results",
+          "simulate": "sim.runner", "Scenario": "sim.scenario", "ScenarioError": "sim.errors",
+          "load_scenario": "sim.scenario"}
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

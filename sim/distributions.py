@@ -10,11 +10,12 @@ import math
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
-from sim.units import parse_duration
+from sim.units import DURATION_JSON, parse_duration
 
-Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False), WithJsonSchema(DURATION_JSON)]
+Variation = Annotated[float, Field(ge=0.001, le=20, allow_inf_nan=False)]   # sd / mean; real data: 0.2-3
 
 
 class _Distribution(BaseModel):
@@ -51,7 +52,7 @@ class LogNormal(_Distribution):
 
     dist: Literal["lognormal"]
     mean: Seconds
-    cv: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    cv: Variation
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sigma2 = math.log1p(self.cv**2)
@@ -63,7 +64,7 @@ class Gamma(_Distribution):
 
     dist: Literal["gamma"]
     mean: Seconds
-    cv: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    cv: Variation
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         shape = 1.0 / self.cv**2

@@ -1,7 +1,14 @@
-"""PNG plots of a run: service level against target, volumes, occupancy by group."""
+"""PNG plots of a run: service level against target, volumes, occupancy by group.
+
+Titles and labels say what each channel's service level counts (first response, answer, resolution);
+queue and group names in Chinese render with the fonts of ``sim.fonts``.
+"""
 
 from __future__ import annotations
 
+import re
+import sys
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -9,6 +16,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+
+from sim.channels import channel_of  # noqa: E402
+from sim.fonts import use_cjk_fonts  # noqa: E402
+
+use_cjk_fonts()
 
 _PLOT_FILES = ("service_level.png", "volumes.png", "occupancy.png")
 
@@ -34,22 +46,23 @@ def save_plots(results, directory: Path) -> list[Path]:
             ax.fill_between(sl.index, low[q], high[q], alpha=0.25, label="p10-p90 over replications")
         ax.axhline(sc.queues[q].sla.target, color="crimson", ls="--", lw=1, label="target")
         ax.set_ylim(-0.02, 1.02)
-        ax.set_ylabel("SL")
-        ax.set_title(f"{q}: answered within {sc.queues[q].sla.answer_within:g}s / offered", fontsize=10)
+        ax.set_ylabel("service level")
+        ax.set_title(f"{q}: {channel_of(sc.queues[q]).sl_label(sc.queues[q])} / offered, by arrival interval",
+                     fontsize=10)
         ax.legend(loc="lower left", fontsize=8)
-    fig.tight_layout()
-    paths.append(_save(fig, directory / _PLOT_FILES[0]))
+    paths.append(save_figure(fig, directory / _PLOT_FILES[0]))
 
     fig, axes = plt.subplots(len(queues), 1, figsize=(12, 2.6 * len(queues)), sharex=True, squeeze=False)
     for ax, q in zip(axes[:, 0], queues):
-        for column in ("offered", "answered", "abandoned"):
+        channel = channel_of(sc.queues[q])
+        shown = {"offered": "offered", channel.served_column: channel.served, channel.left_column: channel.left}
+        for column, label in shown.items():
             series = _per_interval(iv, "queue", column)[q]
-            ax.plot(series.index, series, lw=1.1, label=column)
-        ax.set_ylabel(f"contacts / {sc.interval / 60:g} min")
-        ax.set_title(q, fontsize=10)
+            ax.plot(series.index, series, lw=1.1, label=label)
+        ax.set_ylabel(f"{'items' if channel.on_resolution else 'contacts'} / {sc.interval / 60:g} min")
+        ax.set_title(f"{q} ({sc.queues[q].channel}), by arrival interval", fontsize=10)
         ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    paths.append(_save(fig, directory / _PLOT_FILES[1]))
+    paths.append(save_figure(fig, directory / _PLOT_FILES[1]))
 
     gr = results.group_stats
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6), sharex=True)
@@ -68,33 +81,61 @@ def save_plots(results, directory: Path) -> list[Path]:
                   fontsize=10)
     bottom.set_ylabel("agents on shift (mean)")
     top.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    paths.append(_save(fig, directory / _PLOT_FILES[2]))
+    paths.append(save_figure(fig, directory / _PLOT_FILES[2]))
     return paths
 
 
-def _save(fig, path: Path) -> Path:
-    fig.savefig(path, dpi=110)
+def save_figure(fig, path: Path, dpi: int = 110) -> Path:
+    """Save and close ``fig``; characters no font could draw are named once, not once per glyph and figure."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.tight_layout()
+        fig.savefig(path, dpi=dpi)
     plt.close(fig)
+    missing = sorted({chr(int(m.group(1))) for w in caught if (m := _MISSING_GLYPH.search(str(w.message)))})
+    if missing:
+        print(f"warning: {path.name}: no font here draws {' '.join(missing)}; those characters show as boxes "
+              "(install a CJK font such as Noto Sans CJK SC)", file=sys.stderr)
     return path
 
 
-def sweep_plot(table, parameters: list[str], path: Path) -> Path | None:
-    """Probability of meeting the SLA over the horizon against each swept parameter, one line per queue."""
+_MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
+
+
+def sweep_plot(table, parameters: list[str], path: Path, targets: dict[str, float] | None = None) -> Path | None:
+    """Per queue (a row each): the horizon service level with its 95% CI against the first swept parameter,
+    with the target (left), and the probability of meeting the target (right); a line per combination of
+    the other parameters (at most eight; beyond, their mean).
+    """
     ok = table[table["status"] == "ok"]
     if ok.empty or not parameters:
         return None
-    fig, axes = plt.subplots(1, len(parameters), figsize=(5 * len(parameters), 3.6), squeeze=False)
-    for ax, parameter in zip(axes[0], parameters):
-        by = ok.groupby([parameter, "queue"])["p_meets_sl"].mean().unstack("queue")
-        for queue in by.columns:
-            ax.plot(by.index, by[queue], marker="o", lw=1.2, label=queue)
-        ax.set_xlabel(parameter, fontsize=8)
-        ax.set_ylabel("P(horizon SL meets target)")
-        ax.set_ylim(-0.02, 1.02)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    return _save(fig, path)
+    x, others = parameters[0], parameters[1:]
+    combos = ok[others].drop_duplicates().to_dict("records") if others else [{}]
+    if len(combos) > 8:
+        combos, others = [{}], []
+    queues = list(dict.fromkeys(ok["queue"]))
+    fig, axes = plt.subplots(len(queues), 2, figsize=(12, 3.2 * len(queues)), squeeze=False)
+    for (left, right), queue in zip(axes, queues):
+        mine = ok[ok["queue"] == queue]
+        for combo in combos:
+            rows = mine[(mine[list(combo)] == pd.Series(combo)).all(axis=1)] if combo else mine
+            rows = rows.groupby(x, sort=True)[["service_level", "service_level_ci95", "p_meets_sl"]].mean()
+            label = ", ".join(f"{k.rsplit('.', 2)[-2] if k.count('.') else k}={v}" for k, v in combo.items()) or None
+            line, = left.plot(rows.index, rows["service_level"], marker="o", lw=1.2, label=label)
+            left.fill_between(rows.index, rows["service_level"] - rows["service_level_ci95"],
+                              rows["service_level"] + rows["service_level_ci95"], alpha=0.2, color=line.get_color())
+            right.plot(rows.index, rows["p_meets_sl"], marker="o", lw=1.2, color=line.get_color(), label=label)
+        if targets and queue in targets:
+            left.axhline(targets[queue], color="crimson", ls="--", lw=1, label="target")
+        left.set_title(f"{queue}: service level over the horizon (band: 95% CI)", fontsize=10)
+        right.set_title(f"{queue}: P(the horizon meets the target)", fontsize=10)
+        for ax in (left, right):
+            ax.set_xlabel(x, fontsize=8)
+            ax.set_ylim(-0.02, 1.02)
+        if others or targets:
+            left.legend(fontsize=7)
+    return save_figure(fig, path)
 
 
 def staffing_plots(report, directory: Path) -> list[Path]:
@@ -117,8 +158,7 @@ def staffing_plots(report, directory: Path) -> list[Path]:
         bottom.set_title(f"simulated, mean of {report.replications} replications", fontsize=10)
         top.legend(fontsize=8, loc="upper left")
         bottom.legend(fontsize=8, loc="lower left")
-        fig.tight_layout()
-        paths.append(_save(fig, directory / f"staffing_{queue}.png"))
+        paths.append(save_figure(fig, directory / f"staffing_{queue}.png"))
     if report.simulated is not None:
         fig, ax = plt.subplots(figsize=(12, 3.5))
         for group, rows in report.simulated.agents.groupby("group", sort=False):
@@ -126,6 +166,5 @@ def staffing_plots(report, directory: Path) -> list[Path]:
         ax.set_ylabel("agents on duty")
         ax.set_title("simulation-based requirement per group", fontsize=10)
         ax.legend(fontsize=8, loc="upper left")
-        fig.tight_layout()
-        paths.append(_save(fig, directory / "staffing_requirement.png"))
+        paths.append(save_figure(fig, directory / "staffing_requirement.png"))
     return paths

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.outputs import write_csv, write_excel
 from sim.scenario import Scenario, dump_scenario
 from sim.store import TableStore
 
@@ -216,42 +219,88 @@ class Results:
                              "sl_target": queue.sla.target, "p_meets_sl": met.mean()})
         return pd.DataFrame(rows)
 
-    def save(self, directory: str | Path, plots: bool = True) -> Path:
-        """Write CSV tables, the resolved scenario, a manifest and (by default) PNG plots to ``directory``."""
+    def worst_intervals(self, n: int = 10) -> pd.DataFrame:
+        """The ``n`` intervals least likely to meet their service-level target, with traffic in them:
+        interval_start, queue, p_meets_sl (share of replications meeting it), mean service level, target and
+        mean offered; the lowest probability first (ties: the lowest service level).
+        """
+        stats = self.interval_stats
+        wide = stats[stats["kpi"].isin(["meets_sl", "service_level", "offered"])].pivot_table(
+            index=["interval_start", "queue"], columns="kpi", values="mean", sort=False).reset_index()
+        wide = wide[wide["offered"] > 0].rename(columns={"meets_sl": "p_meets_sl"})
+        wide["sl_target"] = wide["queue"].map({q: spec.sla.target for q, spec in self.scenario.queues.items()})
+        wide = wide.sort_values(["p_meets_sl", "service_level"], kind="stable").head(n)
+        return wide[["interval_start", "queue", "p_meets_sl", "service_level", "sl_target", "offered"]].reset_index(
+            drop=True)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The run's small tables by name, as ``save`` writes them and a workbook shows them."""
+        return {"summary": self.summary, "days": self.sla_probability, "worst_intervals": self.worst_intervals(),
+                "group_totals": self.group_totals.reset_index()}
+
+    def save(self, directory: str | Path, plots: bool = True, excel: bool = False) -> Path:
+        """Write CSV tables, the resolved scenario, a manifest and (by default) PNG plots to ``directory``;
+        with ``excel``, also ``results.xlsx`` (the small tables and per-interval means, one sheet each).
+        """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         self.interval_store.to_csv(out / "intervals.csv")
         self.group_store.to_csv(out / "groups.csv")
-        self.summary.to_csv(out / "summary.csv", index=False)
-        self.interval_stats.to_csv(out / "interval_stats.csv", index=False)
-        self.group_stats.to_csv(out / "group_stats.csv", index=False)
-        self.sla_probability.to_csv(out / "sla_probability.csv", index=False)
+        write_csv(self.summary, out / "summary.csv")
+        write_csv(self.interval_stats, out / "interval_stats.csv")
+        write_csv(self.group_stats, out / "group_stats.csv")
+        write_csv(self.sla_probability, out / "sla_probability.csv")
+        write_csv(self.worst_intervals(), out / "worst_intervals.csv")
         for name in ("contacts", "agents"):
             table = getattr(self, name)
             if table is not None:
-                table.to_csv(out / f"{name}.csv", index=False)
+                write_csv(table, out / f"{name}.csv")
         with open(out / "scenario.yaml", "w", encoding="utf-8") as f:
             yaml.safe_dump(dump_scenario(self.scenario), f, allow_unicode=True, sort_keys=False)
-        (out / "manifest.json").write_text(json.dumps(self.manifest(), indent=2), encoding="utf-8")
+        (out / "manifest.json").write_text(json.dumps(self.manifest(), indent=2, ensure_ascii=False),
+                                           encoding="utf-8")
+        if excel:
+            means = {"interval_means": _means(self.interval_stats, "queue"),
+                     "group_means": _means(self.group_stats, "group")}
+            write_excel(out / "results.xlsx", {**self.tables(), **means})
         if plots:
             from sim import report
             report.save_plots(self, out)
         return out
 
     def manifest(self) -> dict:
-        """What produced these results: seed, replications, versions, git commit and runtime."""
+        """What produced these results: the scenario's file and overrides, seed, replications, versions, git
+        commit, the command line and runtime.
+        """
         from sim import __version__
         return {
             "scenario": self.scenario.name,
+            "scenario_file": self.scenario.source,
+            "scenario_sha256": _sha256(self.scenario.source),
+            "overrides": self.scenario.overrides,
             "seed": self.seed,
             "replications": self.replications,
             "version": __version__,
             "git_commit": _git_commit(),
+            "command": sys.argv,
             "runtime_s": round(self.runtime_s, 3),
             "simpy_events": self.events,
             "python": platform.python_version(),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+
+
+def _means(stats: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per (interval_start, queue or group): the mean over replications of each KPI, a column each."""
+    return stats.pivot_table(index=["interval_start", by], columns="kpi", values="mean", sort=False).reset_index(
+        ).rename_axis(columns=None)
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _git_commit() -> str:

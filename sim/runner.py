@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -22,12 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import metrics
+from sim import metrics, workload
 from sim.arrivals import arrival_times, generate_demand
 from sim.attendance import draw_attendance
 from sim.engine import Model
+from sim.outputs import OutputError
 from sim.results import Results
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioError
 from sim.store import TableStore
 
 CHUNK = 8  # most replications per task: their arrival times come from one Numba call
@@ -110,17 +114,48 @@ def _finished(sc: Scenario, replications: int, seed: int, workers: int, dask: An
         for chunk in _chunks(replications, workers):
             yield from replicate_many(sc, chunk, seed, record_contacts)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup, initargs=(os.getpid(),))
+        try:
             futures = {pool.submit(_replicate_list, sc, chunk, seed, record_contacts): chunk
                        for chunk in _chunks(replications, workers)}
             for future in as_completed(futures):
                 futures.pop(future)                          # drop each future once read
                 yield from future.result()
+        except BaseException:            # interrupted, or the caller stopped reading: stop the workers now
+            for process in list((getattr(pool, "_processes", None) or {}).values()):   # no public way in 3.11
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+
+
+def _worker_setup(parent: int) -> None:
+    """In a worker process: leave Ctrl-C to the parent, which stops the run, and exit if the parent dies
+    (after ``kill -9``, say), instead of simulating for nobody.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_without, args=(parent,), daemon=True).start()
+
+
+def _exit_without(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _check_disk(sc: Scenario, replications: int, directory: str) -> None:
+    """Raise ``OutputError`` if the temporary tables of the run would not fit on the disk of ``directory``."""
+    columns = 32 * len(sc.queues) + 12 * len(sc.groups)           # numeric columns per interval, rounded up
+    need = 8 * replications * (sc.n_intervals * columns + 64 * len(sc.queues))
+    free = shutil.disk_usage(directory).free
+    if need > free:
+        raise OutputError(f"{directory}: the run's tables need about {need / 2**20:,.0f} MB of temporary space, "
+                          f"{free / 2**20:,.0f} MB are free; free some, or set TMPDIR to a larger disk")
 
 
 def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, workers: int | None = None,
              dask: Any = None, record_contacts: bool = False,
-             progress: Callable[[int], None] | None = None) -> Results:
+             progress: Callable[[int], None] | None = None, max_memory: float | None = None) -> Results:
     """Simulate ``replications`` independent replications of ``sc``.
 
     ``seed`` defaults to the scenario's. ``workers``: processes to use (default: all cores, at most one
@@ -128,7 +163,9 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
     (``"local:N"``, a scheduler address or a ``distributed.Client``). The same seed gives identical
     tables whatever the executor and the number of workers.
     ``record_contacts`` keeps one row per contact and the agents' spans (memory grows with contacts).
-    ``progress(done)`` is called after each finished replication.
+    ``progress(done)`` is called after each finished replication. A scenario whose replications would
+    not fit in ``max_memory`` bytes (default: 80% of this machine's; ``sim.workload``) raises
+    ``ScenarioError`` before anything runs.
     """
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
@@ -136,7 +173,11 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
         raise ValueError(f"workers must be >= 1, got {workers}")
     seed = sc.seed if seed is None else seed
     workers = min(replications, workers or os.cpu_count() or 1)
+    too_big = workload.estimate(sc).problems(1 if dask is not None else workers, max_memory)
+    if too_big:
+        raise ScenarioError([f"{sc.source}: {line}" for line in too_big])
     began = time.perf_counter()
+    _check_disk(sc, replications, tempfile.gettempdir())
     workdir = tempfile.TemporaryDirectory(prefix="sim-")
     stores = {name: TableStore(Path(workdir.name) / f"{name}.npy", replications)
               for name in ("intervals", "groups", "totals")}
@@ -144,7 +185,11 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
     events = done = 0
     for r, tables in _finished(sc, replications, seed, workers, dask, record_contacts):
         for name, store in stores.items():
-            store.write(r, tables[name])
+            try:
+                store.write(r, tables[name])
+            except OSError as exc:
+                raise OutputError(f"{workdir.name}: cannot keep the run's tables: {exc.strerror or exc}; free "
+                                  "space there, or set TMPDIR to a larger disk") from None
         for name, parts in kept.items():
             if name in tables:
                 parts[r] = tables[name]

@@ -8,16 +8,15 @@ checked once the schema is valid, again all at once.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -25,27 +24,24 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from sim.distributions import Amount, Constant, Delay, Empirical, HandleTime, OrderValueShare, Patience
+from sim.errors import ScenarioError
+from sim.files import check_size, read_csv, read_yaml, show
 from sim.profiles import BUILTIN_PROFILES
-from sim.units import parse_duration, parse_time_of_day
+from sim.units import DURATION_JSON, TIME_OF_DAY_JSON, format_time_of_day, parse_duration, parse_time_of_day
 
 DAY = 86400.0
 ORDERS = "orders"          # the name surges use to target the orders stream
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used; ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
 def _duration(value: object) -> float:
@@ -56,19 +52,42 @@ def _time_of_day(value: object) -> float:
     return parse_time_of_day(value)
 
 
-Duration = Annotated[float, BeforeValidator(_duration)]
-PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0)]
-TimeOfDay = Annotated[float, BeforeValidator(_time_of_day),
-                      PlainSerializer(lambda seconds: _clock(seconds), when_used="json")]
+Duration = Annotated[float, BeforeValidator(_duration), WithJsonSchema(DURATION_JSON)]
+PositiveDuration = Annotated[float, BeforeValidator(_duration), Field(gt=0), WithJsonSchema(DURATION_JSON)]
+TimeOfDay = Annotated[float, BeforeValidator(_time_of_day), WithJsonSchema(TIME_OF_DAY_JSON),
+                      PlainSerializer(lambda seconds: format_time_of_day(seconds), when_used="json")]
+_PROFILE_JSON = {"anyOf": [{"type": "array", "items": {"type": "number", "minimum": 0}},
+                           {"type": "string", "description": f"a built-in profile ({', '.join(BUILTIN_PROFILES)}) "
+                                                             "or a CSV file with a 'weight' column"}]}
+EARLIEST, LATEST = datetime(1900, 1, 1), datetime(2200, 1, 1)   # calendar times a scenario may use
+MAX_HORIZON = 3660 * DAY
+MAX_CONCURRENCY = 100                      # chats one agent holds at once (3-8 in practice)
+NAME_FORBIDDEN = set('./\\:*?"<>|')      # names become file names and parts of dotted --set paths
+
+
 def _local(value: datetime) -> datetime:
     if value.tzinfo is not None:
         raise ValueError("must be a local date-time without a time zone, such as 2026-11-11T00:00")
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST.year} and {LATEST.year}")
     return value
 
 
-LocalDateTime = Annotated[datetime, AfterValidator(_local)]
+def _name(value: str) -> str:
+    bad = sorted({c for c in value if c in NAME_FORBIDDEN or not c.isprintable()})
+    if bad:
+        shown = " ".join(repr(c)[1:-1] for c in bad)
+        raise ValueError(f"a name may not contain {shown} (names become file names and --set paths)")
+    if value != value.strip():
+        raise ValueError("a name may not start or end with a space")
+    return value
+
+
+LocalDateTime = Annotated[datetime, AfterValidator(_local), WithJsonSchema(
+    {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$",
+     "description": "local date and time, e.g. 2026-11-11T00:00"})]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Name = Annotated[str, Field(min_length=1)]
+Name = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_name)]
 
 
 class _Strict(BaseModel):
@@ -79,8 +98,8 @@ class Arrivals(_Strict):
     """How many contacts arrive: mean daily volume shaped by profile, weekday and daily noise."""
 
     daily_volume: NonNegative
-    profile: tuple[NonNegative, ...] = BUILTIN_PROFILES["flat"]
-    weekday_profiles: dict[Literal[WEEKDAYS], tuple[NonNegative, ...]] = {}
+    profile: Annotated[tuple[NonNegative, ...], WithJsonSchema(_PROFILE_JSON)] = BUILTIN_PROFILES["flat"]
+    weekday_profiles: dict[Literal[WEEKDAYS], Annotated[tuple[NonNegative, ...], WithJsonSchema(_PROFILE_JSON)]] = {}
     weekday_factors: tuple[NonNegative, ...] = (1.0,) * 7
     day_to_day_cv: NonNegative = 0.0
 
@@ -106,21 +125,27 @@ class Arrivals(_Strict):
     @field_validator("profile")
     @classmethod
     def _some_weight(cls, value: tuple[float, ...]) -> tuple[float, ...]:
-        if not value or sum(value) <= 0:
-            raise ValueError("needs at least one positive weight")
+        _check_weights(value)
         return value
 
     @field_validator("weekday_profiles")
     @classmethod
     def _some_weight_each_day(cls, value: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
         for day, weights in value.items():
-            if not weights or sum(weights) <= 0:
-                raise ValueError(f"{day} needs at least one positive weight")
+            _check_weights(weights, f"{day}: ")
         return value
 
     def profile_on(self, weekday: int) -> tuple[float, ...]:
         """The intraday weights of a day of the week (0 = Monday): its own profile, else ``profile``."""
         return self.weekday_profiles.get(WEEKDAYS[weekday], self.profile)
+
+
+def _check_weights(weights: tuple[float, ...], prefix: str = "") -> None:
+    total = sum(weights)
+    if not weights or total <= 0:
+        raise ValueError(f"{prefix}needs at least one positive weight")
+    if not math.isfinite(total):
+        raise ValueError(f"{prefix}weights too large to add up; only their ratios matter")
 
 
 def _profile_weights(value: object, info: ValidationInfo) -> object:
@@ -135,7 +160,7 @@ def _profile_weights(value: object, info: ValidationInfo) -> object:
         names = ", ".join(BUILTIN_PROFILES)
         raise ValueError(f"must be a built-in profile ({names}), a list of weights or a CSV path")
     path = _resolve_path(value, info)
-    rows = _read_csv(path)
+    rows = read_csv(path)
     if not rows or "weight" not in rows[0]:
         raise ValueError(f"profile CSV {path} needs a 'weight' column")
     try:
@@ -272,9 +297,15 @@ class Shift(_Strict):
     @field_validator("days", mode="before")
     @classmethod
     def _lower_weekdays(cls, value: object) -> object:
-        if isinstance(value, (list, tuple)):
-            return [v.lower() if isinstance(v, str) and v.lower() in WEEKDAYS else v for v in value]
-        return value
+        if not isinstance(value, (list, tuple)):
+            return value
+        for v in value:
+            if isinstance(v, str) and _DATE.match(v):
+                try:
+                    date.fromisoformat(v)
+                except ValueError as exc:
+                    raise ValueError(f"{v} is not a date that exists ({exc})") from None
+        return [v.lower() if isinstance(v, str) and v.lower() in WEEKDAYS else v for v in value]
 
     @property
     def length(self) -> float:
@@ -286,7 +317,7 @@ class Shift(_Strict):
         for b in self.breaks:
             offset = (b.at - self.start) % DAY
             if offset + b.duration > self.length:
-                raise ValueError(f"break at {_clock(b.at)} for {b.duration:g}s does not fit in the shift")
+                raise ValueError(f"break at {format_time_of_day(b.at)} for {b.duration:g}s does not fit in the shift")
         return self
 
     def runs_on(self, day: date) -> bool:
@@ -294,11 +325,27 @@ class Shift(_Strict):
         return self.days is None or day in self.days or WEEKDAYS[day.weekday()] in self.days
 
 
+_SKILLS_JSON = {"anyOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
+                          {"type": "object", "additionalProperties": {"type": "number", "exclusiveMinimum": 0},
+                           "minProperties": 1}],
+                "description": "queues served, in priority order, or queue: proficiency"}
+
+
+def _roster_json(schema: dict) -> None:
+    schema["properties"]["roster"] = {"type": "string", "description": "CSV file of shifts (instead of 'shifts')"}
+
+
 def _skills(value: object) -> object:
     """Skills as a list (proficiency 1) or a mapping queue → proficiency, in priority order."""
-    if isinstance(value, (list, tuple)):
-        return {name: 1.0 for name in value} if len(set(value)) == len(value) else value
-    return value
+    if not isinstance(value, (list, tuple)):
+        return value
+    names = [name for name in value if isinstance(name, str)]
+    if len(names) < len(value):
+        raise ValueError("must list queue names, or map queue names to proficiencies")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"lists {', '.join(map(repr, twice))} more than once")
+    return {name: 1.0 for name in names}
 
 
 class MassAbsence(_Window):
@@ -314,9 +361,11 @@ class Group(_Strict):
     ``absenteeism`` is the probability that a rostered agent does not show up for a shift.
     """
 
+    model_config = ConfigDict(json_schema_extra=_roster_json)
+
     skills: Annotated[dict[Name, Annotated[float, Field(gt=0, allow_inf_nan=False)]],
-                      BeforeValidator(_skills), Field(min_length=1)]
-    concurrency: Annotated[int, Field(ge=1)] = 1
+                      BeforeValidator(_skills), Field(min_length=1), WithJsonSchema(_SKILLS_JSON)]
+    concurrency: Annotated[int, Field(ge=1, le=MAX_CONCURRENCY)] = 1
     headcount: Annotated[int, Field(ge=0)] | None = None
     shifts: tuple[Shift, ...] | None = None
     absenteeism: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
@@ -358,14 +407,30 @@ class Scenario(_Strict):
 
     name: Name
     start: LocalDateTime
-    horizon: PositiveDuration
+    horizon: Annotated[float, BeforeValidator(_duration), Field(gt=0, le=MAX_HORIZON), WithJsonSchema(DURATION_JSON)]
     interval: PositiveDuration = 900.0
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
     queues: Annotated[dict[Name, Queue], Field(min_length=1)]
     surges: tuple[Surge, ...] = ()
     orders: Orders | None = None
     levels: tuple[Name, ...] = ()
     groups: Annotated[dict[Name, Group], Field(min_length=1)]
+    _source: str = PrivateAttr(default="<dict>")
+    _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        """Where the scenario came from (its file, or ``<dict>``): the prefix of every message about it."""
+        return self._source
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """The dotted-path overrides applied to the source (``--set``), as given."""
+        return dict(self._overrides)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal values, wherever each came from."""
+        return type(other) is type(self) and self.__dict__ == other.__dict__
 
     @property
     def n_intervals(self) -> int:
@@ -569,14 +634,8 @@ def _shift_problems(sc: Scenario, path: str, shift: Shift):
 
 
 def _hint(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(name), [c for c in choices if isinstance(c, str)], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _clock(seconds: float) -> str:
-    """'HH:MM' (or 'HH:MM:SS' when there are seconds) from seconds after midnight."""
-    hours, minutes, secs = int(seconds // 3600), int(seconds % 3600 // 60), int(seconds % 60)
-    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
 
 # ---------------------------------------------------------------- files
@@ -591,14 +650,9 @@ def _resolve_path(value: object, info: ValidationInfo) -> Path:
     return path
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(f)]
-
-
 def _read_roster(path: Path) -> list[dict[str, Any]]:
     """Rows ``start,end,count[,days][,breaks][,proficiency]``: days and breaks ('HH:MM/duration') split by ';'."""
-    rows = _read_csv(path)
+    rows = read_csv(path)
     if not rows:
         raise ValueError(f"roster {path} has no rows")
     missing = {"start", "end", "count"} - set(rows[0])
@@ -629,63 +683,33 @@ def _read_roster(path: Path) -> list[dict[str, Any]]:
     return shifts
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses duplicate keys instead of silently keeping the last one."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file; raise ScenarioError naming the file and line on failure."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read: {exc.strerror}"]) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"]) from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "syntax"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([f"{path}: {where}: invalid YAML: {problem}"]) from None
-
-
 # ---------------------------------------------------------------- loading
 
 def load_scenario(source: str | Path | Mapping, overrides: Mapping[str, Any] | None = None,
-                  ) -> Scenario:
+                  label: str | None = None) -> Scenario:
     """Load and validate a scenario from a YAML path or a dict, applying dotted-path ``overrides``.
 
-    Raises ``ScenarioError`` listing every problem, each as ``FILE: key.path: message, got VALUE``.
+    Raises ``ScenarioError`` listing every problem, each as ``FILE: key.path: message, got VALUE``;
+    ``label`` replaces FILE (default: the path, or ``<dict>``).
     """
     if isinstance(source, Mapping):
-        label, base_dir, data = "<dict>", Path("."), _deep_copy(source)
+        label, base_dir = label or "<dict>", Path(".")
+        check_size(source, label)
+        data = _deep_copy(source)
     else:
-        label, base_dir = str(source), Path(source).parent
+        label, base_dir = label or str(source), Path(source).parent
         data = read_yaml(Path(source))
     if not isinstance(data, dict):
         raise ScenarioError([f"{label}: top level must be a mapping of keys, got {type(data).__name__}"])
-    problems = [f"{label}: {p}" for p in _apply_overrides(data, overrides or {})]
+    problems = [f"{label}: {p}" for p in [*_apply_overrides(data, overrides or {}), *_booleans(data)]]
     if problems:
         raise ScenarioError(problems)
     try:
-        return Scenario.model_validate(data, context={"base_dir": base_dir})
+        scenario = Scenario.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise ScenarioError([f"{label}: {line}" for line in _format_errors(exc)]) from None
+    scenario._source, scenario._overrides = label, dict(overrides or {})
+    return scenario
 
 
 def _deep_copy(value: Any) -> Any:
@@ -694,6 +718,21 @@ def _deep_copy(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_deep_copy(v) for v in value]
     return value
+
+
+def _booleans(data: dict) -> list[str]:
+    """A problem per true/false value: no scenario key takes one, and YAML reads yes, no, on and off as such."""
+    problems, stack = [], [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, bool):
+            problems.append(f"{'.'.join(path)}: YAML reads yes, no, on, off, true and false as yes/no; give a "
+                            f"number, or quote a name, got {node}")
+        elif isinstance(node, dict):
+            stack.extend(((*path, str(k)), v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend(((*path, str(i)), v) for i, v in reversed(list(enumerate(node))))
+    return problems
 
 
 def _apply_overrides(data: dict, overrides: Mapping[str, Any]) -> list[str]:
@@ -706,14 +745,14 @@ def _apply_overrides(data: dict, overrides: Mapping[str, Any]) -> list[str]:
             last = depth == len(keys) - 1
             if isinstance(node, list):
                 if not key.isdigit() or int(key) >= len(node):
-                    problems.append(f"{dotted}: no list item {key!r} (the list has {len(node)}), got {value!r}")
+                    problems.append(f"{dotted}: no list item {key!r} (the list has {len(node)}), got {show(value)}")
                     break
                 key = int(key)
             elif not isinstance(node, dict):
-                problems.append(f"{dotted}: {'.'.join(keys[:depth])} is not a mapping, got {value!r}")
+                problems.append(f"{dotted}: {'.'.join(keys[:depth])} is not a mapping, got {show(value)}")
                 break
             elif not last and key not in node:
-                problems.append(f"{dotted}: no key {key!r}{_hint(key, node)}, got {value!r}")
+                problems.append(f"{dotted}: no key {key!r}{_hint(key, node)}, got {show(value)}")
                 break
             if last:
                 node[key] = value
@@ -731,13 +770,28 @@ def _vocabulary() -> set[str]:
     return {name for m in models for name in m.model_fields} | {"roster"}
 
 
+_DISTRIBUTIONS = {"handle_time": HandleTime, "patience": Patience, "delay": Delay, "lag": Delay, "amount": Amount}
+
+
+def _dist_names(key: str) -> str:
+    """The ``dist`` values the distribution at ``key`` accepts, e.g. 'exponential, lognormal, constant'."""
+    members = get_args(get_args(_DISTRIBUTIONS.get(key, HandleTime))[0])
+    return ", ".join(get_args(m.model_fields["dist"].annotation)[0] for m in members)
+
+
 def _message(err: dict) -> str:
     msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    key = str(err["loc"][-1]) if err["loc"] else ""
     if err["type"] == "extra_forbidden":
-        key = str(err["loc"][-1])
         msg = f"unknown key{_hint(key, _vocabulary())}"
     elif err["type"] == "union_tag_invalid":
         msg = f"unknown distribution, expected one of {err['ctx']['expected_tags']}"
+    elif err["type"] == "union_tag_not_found":
+        msg = f"needs 'dist', one of {_dist_names(key)}"
+    elif err["type"] in ("model_attributes_type", "model_type", "dict_type") and key in _DISTRIBUTIONS:
+        msg = f"needs a distribution such as {{dist: exponential, mean: 300}} ('dist' one of {_dist_names(key)})"
+    elif err["type"] in ("model_attributes_type", "model_type"):
+        msg = "needs a mapping of keys"
     return msg[0].lower() + msg[1:] if msg else msg
 
 
@@ -746,8 +800,7 @@ def _format_errors(exc: ValidationError) -> list[str]:
     for err in exc.errors():
         loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
         # Discriminated unions add the tag (e.g. "lognormal") after the distribution's key.
-        tagged = ("handle_time", "patience", "delay", "lag", "amount")
-        loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] in tagged)]
+        loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] in _DISTRIBUTIONS)]
         msg = _message(err)
         if msg.startswith(_CROSS_MARK):
             for row in msg.removeprefix(_CROSS_MARK).split("\n"):
@@ -763,13 +816,8 @@ def _format_errors(exc: ValidationError) -> list[str]:
         elif err["type"] == "extra_forbidden" or ", got " in msg or isinstance(value, Mapping):
             lines.append(f"{path}: {msg}")
         else:
-            lines.append(f"{path}: {msg}, got {_show(value)}")
+            lines.append(f"{path}: {msg}, got {show(value)}")
     return lines
-
-
-def _show(value: Any) -> str:
-    text = value.isoformat() if isinstance(value, (date, datetime)) else repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def dump_scenario(sc: Scenario) -> dict:

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.outputs import write_csv
+
 BLOCK_BYTES = 8 * 2**20  # largest block ``blocks`` reads at once (the statistics need about five times that)
 
 
@@ -98,5 +100,4 @@ class TableStore:
         """Write the whole table as CSV, a few replications at a time."""
         step = max(1, max_bytes // max(1, 8 * self.rows * len(self.columns)))
         for first in range(0, self.replications, step):
-            part = self.frame(range(first, min(first + step, self.replications)))
-            part.to_csv(path, index=False, mode="w" if first == 0 else "a", header=first == 0)
+            write_csv(self.frame(range(first, min(first + step, self.replications))), path, append=first > 0)

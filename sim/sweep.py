@@ -23,9 +23,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.files import read_yaml
+from sim.outputs import CSV_ENCODING, write_csv
 from sim.runner import dask_client, simulate
 from sim.scenario import ScenarioError, load_scenario
 
+MAX_VARIANTS = 10_000
 SWEPT_KPIS = ("service_level", "service_level_ci95", "p_meets_sl", "intervals_meeting_sl", "abandon_rate",
               "asa_s", "mean_wait_s", "resolution_mean_s", "resolution_p90_s", "auto_approved_value")
 
@@ -42,25 +45,46 @@ def parse_axis(text: str) -> tuple[str, list[Any]]:
     if not sep or not path.strip() or not spec.strip():
         raise ValueError(f"expected PATH=START:STOP:STEP or PATH=V1,V2,..., got {text!r}")
     if spec.count(":") == 2 and "," not in spec:
-        start, stop, step = (yaml.safe_load(part) for part in spec.split(":"))
-        if not all(isinstance(v, (int, float)) for v in (start, stop, step)) or step <= 0 or stop < start:
+        start, stop, step = (_value(path, part) for part in spec.split(":"))
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+                      for v in (start, stop, step))
+        if not numbers or step <= 0 or stop < start:
             raise ValueError(f"{path}: a range needs numbers START <= STOP and STEP > 0, got {spec!r}")
         count = int(np.floor((stop - start) / step + 1e-9)) + 1
+        if count > MAX_VARIANTS:
+            raise ValueError(f"{path}: {spec} makes {count:,} variants, more than {MAX_VARIANTS:,}; use a larger step")
         values = [start + k * step for k in range(count)]
         return path.strip(), [int(v) if all(isinstance(x, int) for x in (start, step)) else v for v in values]
-    return path.strip(), [yaml.safe_load(v) for v in spec.split(",")]
+    return path.strip(), [_value(path, v) for v in spec.split(",")]
+
+
+def _value(path: str, text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ValueError(f"{path}: not a valid YAML value, got {text!r}") from None
 
 
 def grid(axes: list[str] | None = None, grid_file: str | Path | None = None) -> list[dict[str, Any]]:
     """Variants as override mappings: the cartesian product of ``axes``, or the rows of ``grid_file``."""
     if grid_file is not None:
         path = Path(grid_file)
-        rows = (pd.read_csv(path).to_dict("records") if path.suffix.lower() == ".csv"
-                else yaml.safe_load(path.read_text(encoding="utf-8")))
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        try:
+            rows = (pd.read_csv(path, encoding="utf-8-sig").to_dict("records") if path.suffix.lower() == ".csv"
+                    else read_yaml(path))
+        except (OSError, ValueError, pd.errors.ParserError) as exc:
+            raise ValueError(f"{path}: cannot read the grid: {exc}") from None
+        except ScenarioError as exc:
+            raise ValueError(str(exc)) from None
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
             raise ValueError(f"{path}: expected a list of mappings (one variant per row)")
-        return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in rows]
+        if len(rows) > MAX_VARIANTS:
+            raise ValueError(f"{path}: {len(rows):,} variants, more than {MAX_VARIANTS:,}")
+        return [{str(k): (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in rows]
     parsed = [parse_axis(a) for a in axes or []]
+    count = int(np.prod([len(values) for _, values in parsed], dtype=float))
+    if count > MAX_VARIANTS:
+        raise ValueError(f"the axes make {count:,} variants, more than {MAX_VARIANTS:,}")
     return [dict(zip([p for p, _ in parsed], combo)) for combo in itertools.product(*[v for _, v in parsed])]
 
 
@@ -79,21 +103,25 @@ def _fingerprint(source) -> str:
 
 def _write_atomically(path: Path, frame: pd.DataFrame) -> None:
     tmp = path.with_suffix(".tmp")
-    frame.to_csv(tmp, index=False)
+    write_csv(frame, tmp)
     os.replace(tmp, path)
 
 
 def run_variant(source, overrides: dict[str, Any], replications: int, seed: int | None,
-                workers: int | None, dask: Any = None) -> pd.DataFrame:
-    """One row per queue: the variant's parameters and its horizon KPIs, or its error."""
+                workers: int | None, dask: Any = None, max_memory: float | None = None) -> pd.DataFrame:
+    """One row per queue: the variant's parameters and its horizon KPIs, or its error.
+
+    ``centre_agent_hours`` is the whole centre's staffed agent-hours (every group), the same on every
+    queue's row of a variant.
+    """
     try:
         sc = load_scenario(source, overrides=overrides)
+        res = simulate(sc, replications=replications, seed=seed, workers=workers, dask=dask, max_memory=max_memory)
     except ScenarioError as exc:
         return pd.DataFrame([{**overrides, "status": "error", "error": " | ".join(exc.problems)}])
-    res = simulate(sc, replications=replications, seed=seed, workers=workers, dask=dask)
     summary = res.summary.set_index("queue")
     hours = res.group_totals["staffed_agent_s"].sum() / 3600
-    rows = [{**overrides, "status": "ok", "error": "", "queue": queue, "agent_hours": hours,
+    rows = [{**overrides, "status": "ok", "error": "", "queue": queue, "centre_agent_hours": hours,
              **{k: summary.loc[queue, k] for k in SWEPT_KPIS if k in summary.columns}}
             for queue in summary.index]
     return pd.DataFrame(rows)
@@ -101,11 +129,12 @@ def run_variant(source, overrides: dict[str, Any], replications: int, seed: int 
 
 def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications: int = 10, seed: int | None = None,
           workers: int | None = None, dask: Any = None, resume: bool = False,
-          progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+          progress: Callable[[int, int], None] | None = None, plots: bool = True,
+          max_memory: float | None = None) -> pd.DataFrame:
     """Simulate every variant of ``source`` (a path or a dict) and return the tidy table (also written).
 
-    Writes ``sweep.csv``, ``sweep.parquet`` and ``sweep_sl.png`` to ``out``; finished variants are kept
-    in ``out/variants/`` as they complete. ``progress(done, total)`` follows the variants.
+    Writes ``sweep.csv``, ``sweep.parquet`` and (``plots``) ``sweep_sl.png`` to ``out``; finished variants
+    are kept in ``out/variants/`` as they complete. ``progress(done, total)`` follows the variants.
     """
     if not variants:
         raise ValueError("a sweep needs at least one variant")
@@ -121,14 +150,18 @@ def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications:
         for k, overrides in enumerate(variants):
             path = store / f"{variant_id(overrides, run)}.csv"
             if not (resume and path.exists()):
-                _write_atomically(path, run_variant(source, overrides, replications, seed, workers, client))
-            parts.append(pd.read_csv(path, keep_default_na=False, na_values=[""]).assign(variant=k))
+                _write_atomically(path, run_variant(source, overrides, replications, seed, workers, client,
+                                                    max_memory))
+            parts.append(pd.read_csv(path, keep_default_na=False, na_values=[""], encoding=CSV_ENCODING)
+                         .assign(variant=k))
             if progress is not None:
                 progress(k + 1, len(variants))
     table = pd.concat(parts, ignore_index=True)
     table = table[["variant", *[c for c in table.columns if c != "variant"]]]
-    table.to_csv(out / "sweep.csv", index=False)
+    write_csv(table, out / "sweep.csv")
     table.to_parquet(out / "sweep.parquet", index=False)
-    from sim import report
-    report.sweep_plot(table, list(variants[0]), out / "sweep_sl.png")
+    if plots:
+        from sim import report
+        targets = {q: spec.sla.target for q, spec in load_scenario(source).queues.items()}
+        report.sweep_plot(table, list(variants[0]), out / "sweep_sl.png", targets)
     return table

@@ -9,6 +9,13 @@ _UNIT_SECONDS = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d":
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(s|sec|min|m|h|d)?\s*$")
 _TIME_OF_DAY = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
+# JSON Schema of the spellings above, for editors (``run.py schema``).
+DURATION_JSON = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": _DURATION.pattern}],
+                 "description": "seconds, or a number with a unit: 90s, 15min, 2h, 3d"}
+TIME_OF_DAY_JSON = {"anyOf": [{"type": "string", "pattern": _TIME_OF_DAY.pattern},
+                              {"type": "integer", "minimum": 0, "maximum": 1440}],
+                    "description": "a time of day, HH:MM (quote it in YAML)"}
+
 
 def parse_duration(value: object) -> float:
     """Return a duration in seconds from a number of seconds or a string with a unit.
@@ -45,3 +52,25 @@ def parse_time_of_day(value: object) -> float:
     if minutes > 59 or seconds > 59 or hours > 24 or (hours == 24 and (minutes or seconds)):
         raise ValueError("must be a time of day between 00:00 and 24:00")
     return float(hours * 3600 + minutes * 60 + seconds)
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest exact spelling of a duration: the inverse of ``parse_duration`` for whole units.
+
+    >>> format_duration(20), format_duration(900), format_duration(86400), format_duration(90.5)
+    ('20s', '15min', '1d', '90.5s')
+    """
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+def format_time_of_day(seconds: float) -> str:
+    """'HH:MM' (or 'HH:MM:SS' when there are seconds) from seconds after midnight: ``parse_time_of_day``'s inverse.
+
+    >>> format_time_of_day(30600), format_time_of_day(30605)
+    ('08:30', '08:30:05')
+    """
+    hours, minutes, secs = int(seconds // 3600), int(seconds % 3600 // 60), int(seconds % 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")

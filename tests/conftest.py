@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -73,3 +75,24 @@ MIXED = {
         "phones": {"skills": ["calls"], "headcount": 2},
     },
 }
+
+
+def _checkout_state() -> str | None:
+    """``git status`` of the checkout, ignored files included (None outside a git checkout)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        proc = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"], cwd=root,
+                              capture_output=True, text=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    noise = ("__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", ".egg-info", "numba_cache")
+    return "\n".join(line for line in proc.stdout.splitlines() if not any(n in line for n in noise))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_stays_clean():
+    """Tests write to temporary folders only: the checkout (results/ included) is the same after the suite."""
+    before = _checkout_state()
+    yield
+    after = _checkout_state()
+    assert after == before, f"the test suite changed the checkout:\n{after}"

@@ -99,7 +99,7 @@ def test_bad_worker_counts(normal_day, capsys):
     with pytest.raises(ValueError):
         sim.simulate(normal_day, workers=0)
     assert main(["run", str(ROOT / "scenarios" / "normal_day.yaml"), "--workers", "0", "--no-plots"]) == 2
-    assert "--workers: must be >= 1, got 0" in capsys.readouterr().err
+    assert "argument --workers: must be a whole number >= 1, got '0'" in capsys.readouterr().err
 
 
 def test_dask_local_cluster_gives_the_same_tables(normal_day, five):

@@ -79,4 +79,6 @@ def test_unreadable_inputs_and_outputs(tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
     assert main(["run", normal, "--out", str(blocker), "--no-plots"]) == 2
-    assert f"--out {blocker}: cannot write results" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"--out {blocker}: is a file; give a folder\n"
+    assert main(["run", normal, "-r", "1", "--out", str(blocker / "below"), "--no-plots"]) == 2
+    assert f"--out {blocker / 'below'}: cannot write there" in capsys.readouterr().err

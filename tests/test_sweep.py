@@ -41,7 +41,7 @@ def test_sweep_table_and_a_failing_variant(tmp_path):
     assert "got -3" in failed["error"].item()
     ok = table[(table["status"] == "ok") & (table["queue"] == "hotline")]
     assert list(ok["groups.hotline_team.shifts.0.count"]) == [2, 4, 6, 8]
-    assert ok["agent_hours"].is_monotonic_increasing
+    assert ok["centre_agent_hours"].is_monotonic_increasing
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "sweep.parquet"), table, check_dtype=False)
     assert (tmp_path / "sweep_sl.png").stat().st_size > 0
 

@@ -70,10 +70,10 @@ def _total_differences(a: Results, b: Results) -> pd.DataFrame:
 
 
 def compare(base: Scenario, variant: Scenario, replications: int = 10, seed: int | None = None,
-            workers: int | None = None, dask: Any = None) -> Comparison:
+            workers: int | None = None, dask: Any = None, max_memory: float | None = None) -> Comparison:
     """Simulate both scenarios on the same seed and replications and pair their results.
 
-    ``workers`` and ``dask`` choose the executor as in ``simulate``.
+    ``workers``, ``dask`` and ``max_memory`` are as in ``simulate``.
     """
     problems = [f"{variant.name}: {key} differs from {base.name}'s"
                 for key in ("start", "horizon", "interval") if getattr(base, key) != getattr(variant, key)]
@@ -82,6 +82,6 @@ def compare(base: Scenario, variant: Scenario, replications: int = 10, seed: int
     if problems:
         raise ScenarioError(problems)
     seed = base.seed if seed is None else seed
-    a = simulate(base, replications=replications, seed=seed, workers=workers, dask=dask)
-    b = simulate(variant, replications=replications, seed=seed, workers=workers, dask=dask)
+    a = simulate(base, replications=replications, seed=seed, workers=workers, dask=dask, max_memory=max_memory)
+    b = simulate(variant, replications=replications, seed=seed, workers=workers, dask=dask, max_memory=max_memory)
     return Comparison(a, b, _interval_differences(a, b), _total_differences(a, b))

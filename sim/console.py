@@ -1,0 +1,227 @@
+"""What the command line prints: summary tables that fit a 100-column terminal, progress, warnings.
+
+Progress is a bar on a terminal and, when the output goes to a log, a line at every tenth of the work
+(and at least every 30 s) with the time left.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+from sim.channels import CHANNELS
+
+WIDTH = 100                   # columns when the output is not a terminal
+LOG_EVERY_S = 30.0
+
+
+def console() -> Console:
+    """Tables fit the terminal (or ``WIDTH`` columns in a log); plain lines are never wrapped."""
+    return Console(width=None if sys.stdout.isatty() else WIDTH, soft_wrap=True)
+
+
+def warn(lines: list[str], prefix: str = "") -> None:
+    """Print each line on stderr as ``warning: PREFIX: line``."""
+    for line in lines:
+        print(f"warning: {prefix}: {line}" if prefix else f"warning: {line}", file=sys.stderr)
+
+
+class Progress:
+    """Progress of ``total`` steps of work: a bar on a terminal, else a line on stderr at every tenth."""
+
+    def __init__(self, description: str, total: int, unit: str = ""):
+        self.description, self.total, self.unit = description, max(total, 1), unit
+        self.began = self.logged_at = time.monotonic()
+        self.logged_tenth = 0
+        self.bar = None
+        if sys.stderr.isatty():
+            self.bar = RichProgress(TextColumn("{task.description}"), BarColumn(),
+                                    TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
+                                    console=Console(stderr=True), transient=True)
+            self.task = self.bar.add_task(description, total=self.total)
+
+    def __enter__(self) -> Progress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def update(self, done: int, description: str | None = None) -> None:
+        """``done`` steps are finished (``description`` replaces the text shown)."""
+        if description is not None:
+            self.description = description
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, description=self.description)
+            return
+        now, tenth = time.monotonic(), done * 10 // self.total
+        if tenth > self.logged_tenth or now - self.logged_at >= LOG_EVERY_S:
+            self.logged_tenth, self.logged_at = tenth, now
+            elapsed = now - self.began
+            left = f", about {elapsed / done * (self.total - done):,.0f} s left" if 0 < done < self.total else ""
+            print(f"{self.description}: {done}/{self.total} {self.unit}, {elapsed:,.0f} s{left}".replace("  ", " "),
+                  file=sys.stderr, flush=True)
+
+
+def _pm(value: float, ci: float, fmt: str) -> str:
+    """'84.7% ±2.6' : the value, and its 95% CI half-width without repeating the unit."""
+    if value != value:
+        return "-"
+    text = fmt.format(value)
+    return text if ci != ci else f"{text} ±{fmt.format(ci).rstrip('%')}"
+
+
+def _table(title: str, columns: list[str]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i == 0 else "right", overflow="fold", no_wrap=i == 0)
+    return table
+
+
+def summary_tables(res) -> list[Table]:
+    """The run's summary: one table for chats and calls, one for back-office (refund) queues if any."""
+    sc, rows = res.scenario, res.summary
+    title = f"{sc.name}: {res.replications} replication(s), seed {res.seed}; ± is the 95% CI"
+    back = rows["channel"].map(lambda c: CHANNELS[c].on_resolution)
+    tables = []
+    front_rows = rows[~back]
+    if not front_rows.empty:
+        table = _table(title, ["queue", "offered", "answered", "service level", "target", "intervals\n≥ target",
+                               "abandoned", "ASA"])
+        for _, row in front_rows.iterrows():
+            channel = CHANNELS[row["channel"]]
+            table.add_row(row["queue"], f"{row['offered']:,.0f}", f"{row['answered']:,.0f}",
+                          _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['sl_target']:.0%}",
+                          f"{row['intervals_meeting_sl']:.0%}", f"{row['abandon_rate']:.1%}",
+                          channel.wait(row["asa_s"]) if row["asa_s"] == row["asa_s"] else "-")
+        tables.append(table)
+    back_rows = rows[back]
+    if not back_rows.empty:
+        table = _table(title if not tables else "back-office queues: service level = resolved in time",
+                       ["queue", "items", "resolved", "service level", "target", "mean\nresolution",
+                        "auto-\napproved", "value auto-\napproved"])
+        for _, row in back_rows.iterrows():
+            channel = CHANNELS[row["channel"]]
+            resolution = row["resolution_mean_s"]
+            table.add_row(row["queue"], f"{row['offered']:,.0f}", f"{row['resolved']:,.0f}",
+                          _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['sl_target']:.0%}",
+                          channel.wait(resolution) if resolution == resolution else "-",
+                          f"{row['auto_approved']:,.0f}", f"{row['auto_approved_value']:,.0f}")
+        tables.append(table)
+    return tables
+
+
+def summary_notes(res) -> list[str]:
+    """What the summary's numbers include: retrials among the offered, contacts the bot answered."""
+    lines = []
+    for _, row in res.summary.iterrows():
+        if row["retrials"] > 0:
+            lines.append(f"{row['queue']}: {row['retrials']:,.0f} of the offered are repeat attempts of callers "
+                         "who gave up")
+        if row["deflected"] > 0:
+            lines.append(f"{row['queue']}: {row['deflected']:,.0f} more answered by the bot, not offered to agents")
+    return lines
+
+
+def groups_table(res) -> Table:
+    table = _table("agent groups (means over replications)",
+                   ["group", "agent-hours on duty", "occupancy", "slot utilisation", "overtime hours"])
+    for name, row in res.group_totals.iterrows():
+        slots = row["staffed_agent_s"] * res.scenario.groups[name].concurrency
+        table.add_row(name, f"{row['staffed_agent_s'] / 3600:,.0f}",
+                      f"{row['busy_agent_s'] / row['staffed_agent_s']:.0%}" if row["staffed_agent_s"] else "-",
+                      f"{row['contact_s'] / slots:.0%}" if slots else "-", f"{row['overtime_agent_s'] / 3600:,.1f}")
+    return table
+
+
+def worst_table(res, n: int = 5) -> Table | None:
+    """The ``n`` intervals least likely to meet their target (None when every interval always meets it)."""
+    worst = res.worst_intervals(n)
+    worst = worst[worst["p_meets_sl"] < 1]
+    if worst.empty:
+        return None
+    table = _table("intervals least likely to meet their target", ["interval", "queue", "P(meets target)",
+                                                                   "service level", "target", "offered"])
+    for _, row in worst.iterrows():
+        table.add_row(f"{row['interval_start']:%Y-%m-%d %H:%M}", row["queue"], f"{row['p_meets_sl']:.0%}",
+                      f"{row['service_level']:.1%}", f"{row['sl_target']:.0%}", f"{row['offered']:,.1f}")
+    return table
+
+
+COMPARED_KPIS = {"service_level": "{:.1%}", "abandon_rate": "{:.1%}", "asa_s": "{:,.1f}", "mean_wait_s": "{:,.1f}",
+                 "resolution_mean_s": "{:,.0f}", "escalation_rate": "{:.1%}", "auto_approved_value": "{:,.0f}"}
+
+
+def comparison_table(cmp) -> Table:
+    table = _table(f"{cmp.variant.scenario.name} − {cmp.base.scenario.name}: {cmp.base.replications} paired "
+                   f"replications, seed {cmp.base.seed} (± 95% CI)",
+                   ["queue", "KPI", "base", "variant", "difference (paired CI)", "unpaired CI"])
+    rows = cmp.totals[cmp.totals["kpi"].isin(list(COMPARED_KPIS))]
+    for _, row in rows.iterrows():
+        if np.isnan(row["base"]) and np.isnan(row["variant"]):
+            continue
+        fmt = COMPARED_KPIS[row["kpi"]]
+        table.add_row(row["queue"], row["kpi"], fmt.format(row["base"]), fmt.format(row["variant"]),
+                      f"{fmt.format(row['difference'])} ± {fmt.format(row['paired_ci95'])}",
+                      f"± {fmt.format(row['unpaired_ci95'])}")
+    return table
+
+
+def sweep_table(table: pd.DataFrame, params: list[str], replications: int, name: str) -> Table | None:
+    """Service level (and P(meeting the target)) per variant and queue."""
+    ok = table[table["status"] == "ok"]
+    if ok.empty:
+        return None
+    ok = ok.assign(cell=[f"{sl:.1%} ({p:.0%})" for sl, p in zip(ok["service_level"], ok["p_meets_sl"])])
+    pivot = ok.pivot_table(index=params, columns="queue", values="cell", aggfunc="first", sort=False)
+    view = _table(f"{name}: service level over the horizon (P(meeting the target)), {replications} replications",
+                  [*map(str, params), *map(str, pivot.columns)])
+    for index, row in pivot.iterrows():
+        keys = index if isinstance(index, tuple) else (index,)
+        view.add_row(*[str(k) for k in keys], *[str(v) for v in row])
+    return view
+
+
+def staffing_table(report, replications: int, lag: bool) -> Table:
+    view = _table(f"{report.scenario.name}: formulas' staffing, simulated ({replications} replications"
+                  f"{', lagged SIPP' if lag else ''})",
+                  ["formula", "queue", "agent-hours", "service level", "target", "intervals\n≥ target",
+                   "not below\ntarget", "P(horizon\nmeets)", "P(worst day\nmeets)"])
+    for _, row in report.summary.iterrows():
+        view.add_row(row["formula"], row["queue"], f"{row['agent_hours']:,.0f}",
+                     _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['target']:.0%}",
+                     f"{row['intervals_mean_meets']:.0%}", f"{row['intervals_not_below']:.0%}",
+                     f"{row['p_meets_sl']:.0%}", f"{row['worst_day_p_meets_sl']:.0%}")
+    return view
+
+
+def calibration_table(result) -> Table:
+    view = _table(f"{result.log.path}: {len(result.log.rows):,} contacts fitted, {result.log.bad_count:,} bad rows",
+                  ["queue", "channel", "days", "daily volume", "day-to-day cv", "handle time", "patience\n(MLE)",
+                   "naive\npatience", "chats per\nagent"])
+    for _, row in result.parameters().iterrows():
+        patience = "none" if pd.isna(row["patience_mean_s"]) else f"{row['patience_mean_s']:.0f} s"
+        naive = "-" if pd.isna(row["naive_patience_mean_s"]) else f"{row['naive_patience_mean_s']:.0f} s"
+        handle = "none" if not row["handle_dist"] else (f"{row['handle_dist']} {row['handle_mean_s']:.0f} s, "
+                                                        f"cv {row['handle_cv']:.2f}")
+        view.add_row(row["queue"], row["channel"], str(row["days"]), f"{row['daily_volume']:,.0f}",
+                     f"{row['day_to_day_cv']:.3f}", handle, patience, naive, str(row["concurrency"]))
+    return view
+
+
+def backtest_table(test) -> Table:
+    view = _table(f"back-test: simulated ({test.replications} replications) − history, per interval",
+                  ["queue", "KPI", "history mean", "MAE", "bias", "relative MAE", "history in p10-p90"])
+    for _, row in test.errors.iterrows():
+        view.add_row(row["queue"], row["kpi"], f"{row['history_mean']:.3g}", f"{row['mae']:.3g}",
+                     f"{row['bias']:+.3g}", f"{row['relative_mae']:.0%}", f"{row['band_coverage']:.0%}")
+    return view

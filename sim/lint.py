@@ -1,0 +1,135 @@
+"""Likely mistakes in a valid scenario: warnings that name the key and what looks wrong, never errors.
+
+A planner's scenario can be valid and still not say what was meant: a handle time of 5 (seconds, surely
+meant minutes), a shift whose end comes before its start (a long night shift, or start and end swapped),
+a queue nobody serves for hours while contacts arrive, a team that goes on break all at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+
+from sim.arrivals import rate_curve
+from sim.channels import channel_of
+from sim.distributions import Constant, Empirical
+from sim.scenario import DAY, Scenario
+from sim.units import format_time_of_day
+
+SHORT_HANDLE_S = 30.0      # a chat or call handled faster than this is rarely meant
+SHORT_PATIENCE_S = 10.0    # customers who wait less than this on average are rarely meant
+LONG_NIGHT_S = 12 * 3600.0  # a shift crossing midnight longer than this may have start and end swapped
+UNSTAFFED_S = 3600.0       # a queue without anyone on shift this long, while contacts arrive, is reported
+SHOWN = 3                  # windows listed per queue
+
+
+def warnings(sc: Scenario) -> list[str]:
+    """One line per likely mistake, ``key.path: what looks wrong``; empty when nothing does."""
+    return [*_short_durations(sc), *_night_shifts(sc), *_unstaffed(sc), *_team_breaks(sc)]
+
+
+def _short_durations(sc: Scenario):
+    for name, q in sc.queues.items():
+        if channel_of(q).on_resolution:
+            continue
+        ht = q.handle_time
+        key = "value" if isinstance(ht, Constant) else "values" if isinstance(ht, Empirical) else "mean"
+        if ht.mean < SHORT_HANDLE_S:
+            yield (f"queues.{name}.handle_time.{key}: a {q.channel} handled in {ht.mean:g} s on average is very "
+                   f"short; numbers without a unit are seconds (write 5min for five minutes)")
+        if q.patience is not None and q.patience.mean < SHORT_PATIENCE_S:
+            yield (f"queues.{name}.patience: customers who give up after {q.patience.mean:g} s on average are "
+                   f"very impatient; numbers without a unit are seconds (write 2min for two minutes)")
+
+
+def _night_shifts(sc: Scenario):
+    for gname, group in sc.groups.items():
+        for i, shift in enumerate(group.shifts or ()):
+            start, end = format_time_of_day(shift.start), format_time_of_day(shift.end)
+            if shift.start == shift.end:
+                yield f"groups.{gname}.shifts.{i}: starts and ends at {start}, a 24-hour shift"
+            elif shift.end < shift.start and shift.length > LONG_NIGHT_S:
+                yield (f"groups.{gname}.shifts.{i}: ends at {end}, before its {start} start, so it runs overnight "
+                       f"for {shift.length / 3600:g} h; swap start and end if you meant {end}-{start}")
+
+
+def _on_shift(sc: Scenario) -> dict[str, np.ndarray]:
+    """Agents of each group scheduled per interval (breaks and absences left aside): the most at any moment."""
+    n = sc.n_intervals
+    counts = {}
+    for gname in sc.groups:
+        steps = np.zeros(n + 1)
+        for occ in sc.shift_occurrences(gname):
+            first = int(np.clip(np.floor(max(occ.start, 0.0) / sc.interval), 0, n))
+            stop = int(np.clip(np.ceil(min(occ.end, sc.horizon) / sc.interval), 0, n))
+            steps[first] += occ.count
+            steps[stop] -= occ.count
+        counts[gname] = np.cumsum(steps[:n])
+    return counts
+
+
+def _unstaffed(sc: Scenario):
+    on_shift = _on_shift(sc)
+    for name, q in sc.queues.items():
+        if channel_of(q).on_resolution or q.arrivals is None:
+            continue                                    # back-office work waits for the next shift
+        staffed = sum((on_shift[g] for g, group in sc.groups.items() if name in group.skills),
+                      np.zeros(sc.n_intervals)) > 0
+        curve = rate_curve(sc, name)
+        cumulative = np.concatenate([[0.0], np.cumsum(curve.rates * np.diff(curve.edges))])
+        arriving = np.diff(np.interp(np.arange(sc.n_intervals + 1) * sc.interval, curve.edges, cumulative))
+        gaps = []
+        for first, stop in _runs(~staffed & (arriving > 0)):
+            if (stop - first) * sc.interval >= UNSTAFFED_S and arriving[first:stop].sum() >= 1:
+                gaps.append((first, stop, arriving[first:stop].sum()))
+        for first, stop, expected in gaps[:SHOWN]:
+            yield (f"queues.{name}: nobody who serves it is on shift {_when(sc, first, stop)} while about "
+                   f"{expected:,.0f} contacts arrive")
+        if len(gaps) > SHOWN:
+            yield f"queues.{name}: and {len(gaps) - SHOWN} more such windows"
+
+
+def _team_breaks(sc: Scenario):
+    """Breaks during which every agent of a group on shift is on a break (more than one agent on shift)."""
+    for gname in sc.groups:
+        occurrences = sc.shift_occurrences(gname)
+        breaks = [(occ.row, j, at, duration, occ.count) for occ in occurrences
+                  for j, (at, duration) in enumerate(occ.breaks)]
+        if not breaks:
+            continue
+        middles = np.array([at + duration / 2 for _, _, at, duration, _ in breaks])
+        working = _active([o.start for o in occurrences], [o.end for o in occurrences],
+                          [o.count for o in occurrences], middles)
+        resting = _active([b[2] for b in breaks], [b[2] + b[3] for b in breaks], [b[4] for b in breaks], middles)
+        seen = set()
+        for (row, j, *_), middle, on, off in zip(breaks, middles, working, resting):
+            if (row, j) in seen or not 0 <= middle < sc.horizon or on <= 1 or off < on:
+                continue
+            seen.add((row, j))
+            yield (f"groups.{gname}.shifts.{row}.breaks.{j}: all {on:g} agents of {gname} on shift are on a break "
+                   f"at {format_time_of_day((middle + sc.start_offset) % DAY)} on "
+                   f"{(sc.start + timedelta(seconds=float(middle))).date()}; stagger the breaks")
+
+
+def _active(starts, ends, counts, times: np.ndarray) -> np.ndarray:
+    """How many are active at each of ``times``: the sum of ``counts`` of spans [start, end) covering it."""
+    starts, ends, counts = (np.asarray(x, dtype=float) for x in (starts, ends, counts))
+    by_start, by_end = np.argsort(starts), np.argsort(ends)
+    began = np.concatenate([[0.0], np.cumsum(counts[by_start])])[np.searchsorted(starts[by_start], times, "right")]
+    ended = np.concatenate([[0.0], np.cumsum(counts[by_end])])[np.searchsorted(ends[by_end], times, "right")]
+    return began - ended
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(first, stop) index pairs of the runs of True in ``flags``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(int), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def _when(sc: Scenario, first: int, stop: int) -> str:
+    begin = sc.start + timedelta(seconds=first * sc.interval)
+    end = sc.start + timedelta(seconds=stop * sc.interval)
+    if begin.date() == end.date() or end == begin.replace(hour=0, minute=0, second=0) + timedelta(days=1):
+        return f"{begin:%H:%M}-{end:%H:%M} on {begin.date()}"
+    return f"from {begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"

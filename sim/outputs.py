@@ -1,0 +1,105 @@
+"""Where a command's results go, written whole or not at all, in files a spreadsheet opens.
+
+A command writes into a hidden temporary folder beside its target and moves the finished files into
+place at the end, so a failure or an interrupt leaves nothing half-written, and an output folder that
+cannot be written is found before any simulation runs. Results never replace earlier ones unless
+asked: a default folder that is taken becomes ``<name>_2``, ``<name>_3``...; an explicit one that holds
+files needs ``overwrite``. CSV files carry a UTF-8 byte-order mark, so Excel on a Chinese Windows laptop
+reads their queue names right.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+CSV_ENCODING = "utf-8-sig"     # UTF-8 with a byte-order mark: Excel then reads Chinese text right
+
+
+class OutputError(Exception):
+    """An output that cannot be written where asked: one line for the user."""
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, append: bool = False) -> None:
+    """``frame`` as CSV without its index; the byte-order mark only at the start of the file."""
+    frame.to_csv(path, index=False, mode="a" if append else "w", header=not append,
+                 encoding="utf-8" if append else CSV_ENCODING)
+
+
+def write_excel(path: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
+    """One workbook, a sheet per table (names cut to Excel's 31 characters); date-times stay date-times."""
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        for name, frame in sheets.items():
+            frame.to_excel(book, sheet_name=name[:31], index=False)
+
+
+def _taken(path: Path) -> bool:
+    return path.is_file() or (path.is_dir() and any(path.iterdir()))
+
+
+def choose(requested: str | Path | None, default: str | Path, overwrite: bool = False,
+           option: str = "--out", folder: bool = True) -> Path:
+    """The path to write: ``requested`` (refused if it holds results, unless ``overwrite``), else ``default``,
+    else the first free ``<default>_2``, ``<default>_3``... (``default`` itself when ``overwrite``).
+    ``folder``: the output is a folder, so an existing file there is a mistake whatever ``overwrite`` says.
+    """
+    if requested is not None:
+        path = Path(requested)
+        if folder and path.is_file():
+            raise OutputError(f"{option} {path}: is a file; give a folder")
+        if not folder and path.is_dir():
+            raise OutputError(f"{option} {path}: is a folder; give a file name")
+        if _taken(path) and not overwrite:
+            raise OutputError(f"{option} {path}: already holds results; choose another {option}, or add "
+                              f"--overwrite to replace them")
+        return path
+    path = Path(default)
+    if overwrite or not _taken(path):
+        return path
+    number = 2
+    while _taken(candidate := path.with_name(f"{path.stem}_{number}{path.suffix}")):
+        number += 1
+    return candidate
+
+
+@contextmanager
+def staged(*targets: Path, option: str = "--out") -> Iterator[list[Path]]:
+    """Yield a stand-in path for each target (same name, in a hidden folder beside the first target);
+    when the block succeeds, move each into place, replacing what is there; when it fails, remove them.
+
+    The folder is made at once, so an unwritable place is reported (as ``OutputError``) before the work.
+    """
+    first = targets[0]
+    try:
+        first.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{first.name}.", dir=first.parent))
+    except OSError as exc:
+        raise OutputError(f"{option} {first}: cannot write there: {exc.strerror or exc}") from None
+    try:
+        yield [tmp / target.name for target in targets]
+        for target in targets:
+            _replace(tmp / target.name, target)
+    except OSError as exc:
+        raise OutputError(f"{option} {first}: cannot write results: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _replace(new: Path, target: Path) -> None:
+    """Move ``new`` to ``target``; an existing target is removed only once ``new`` is ready to take its place."""
+    if not new.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir() and not target.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.replace(target, old / target.name)
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, target)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.outputs import write_csv
 from sim.staffing.roster import staffed_scenario
 
 KPIS = ("offered", "answered", "abandon_rate", "asa_s", "service_level")
@@ -44,14 +45,23 @@ def history_intervals(rows: pd.DataFrame, sc: sim.Scenario) -> pd.DataFrame:
 
 
 def read_staffing(path: str | Path) -> pd.DataFrame:
-    """A staffing log: ``interval_start``, ``queue``, ``agents`` (on duty for that queue)."""
-    table = pd.read_csv(path)
+    """A staffing log: ``interval_start``, ``queue``, ``agents`` (on duty for that queue, a whole number >= 0).
+
+    Raises ``ValueError`` naming the file and the first bad line.
+    """
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     missing = {"interval_start", "queue", "agents"} - set(table.columns)
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
                          f"expected interval_start, queue, agents")
-    table["interval_start"] = pd.to_datetime(table["interval_start"])
-    return table
+    starts = pd.to_datetime(table["interval_start"], errors="coerce", format="mixed")
+    agents = pd.to_numeric(table["agents"], errors="coerce")
+    bad = starts.isna() | agents.isna() | (agents < 0) | (agents != agents.round())
+    if bad.any():
+        line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        raise ValueError(f"{path} line {line}: needs a date-time interval_start and a whole number of agents >= 0, "
+                         f"got {table['interval_start'].iloc[line - 2]!r}, {table['agents'].iloc[line - 2]!r}")
+    return table.assign(interval_start=starts, agents=agents.astype(int))
 
 
 def with_staffing(sc: sim.Scenario, staffing: pd.DataFrame) -> sim.Scenario:
@@ -76,8 +86,8 @@ class BackTest:
     def save(self, directory: str | Path, plots: bool = True) -> Path:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        self.intervals.to_csv(out / "backtest_intervals.csv", index=False)
-        self.errors.to_csv(out / "backtest_errors.csv", index=False)
+        write_csv(self.intervals, out / "backtest_intervals.csv")
+        write_csv(self.errors, out / "backtest_errors.csv")
         if plots:
             from calibration.report import backtest_plots
             backtest_plots(self, out)

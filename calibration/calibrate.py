@@ -16,8 +16,10 @@ import pandas as pd
 import yaml
 
 import sim
-from calibration.fit import QueueFit, fit_queue
+from calibration.fit import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS, QueueFit, fit_queue
 from calibration.logs import Log, read_log
+from sim.outputs import write_csv
+from sim.scenario import MAX_HORIZON, safe_name
 from sim.staffing.roster import requirement_shifts
 
 PLACEHOLDER_HANDLE_S = 300.0   # handle time written when a queue has no answered contacts
@@ -34,8 +36,10 @@ class Calibration:
 
     @property
     def notes(self) -> list[str]:
-        """What the log could not tell, and what was assumed instead (also in the scenario file)."""
-        out = []
+        """How the log was read, what it could not tell and what was assumed instead (also in the scenario
+        file).
+        """
+        out = list(self.log.notes)
         for q, f in self.fits.items():
             if f.handle is None:
                 out.append(f"{q}: no answered contact with a positive handle_s; handle time set to an "
@@ -45,6 +49,12 @@ class Calibration:
             if not any(q in group["skills"] for name, group in self.scenario["groups"].items()
                        if group.get("headcount") != 0):
                 out.append(f"{q}: no agent answered it in the log; its group has no agents")
+            if f.retrial is not None and f.retrial.probability >= MAX_RETRIAL_PROBABILITY:
+                out.append(f"{q}: every identified caller who abandoned called again; retrial probability kept "
+                           f"at {MAX_RETRIAL_PROBABILITY:g}")
+            elif f.retrials and f.retrial is None:
+                out.append(f"{q}: too few identified callers abandoned (under {MIN_RETRIAL_CALLERS}) to estimate "
+                           f"retrials; none in the scenario")
         return out
 
     def parameters(self) -> pd.DataFrame:
@@ -71,18 +81,24 @@ class Calibration:
             yaml.safe_dump(self.scenario, f, allow_unicode=True, sort_keys=False)
         report = Path(report_dir) if report_dir else scenario_path.with_name(f"{scenario_path.stem}_fit")
         report.mkdir(parents=True, exist_ok=True)
-        self.parameters().to_csv(report / "parameters.csv", index=False)
-        pd.concat([f.handle.table.assign(queue=q) for q, f in self.fits.items() if f.handle],
-                  ignore_index=True).to_csv(report / "handle_time_fits.csv", index=False)
-        pd.concat([f.patience.km.assign(queue=q) for q, f in self.fits.items()],
-                  ignore_index=True).to_csv(report / "patience_kaplan_meier.csv", index=False)
-        pd.DataFrame([{"problem": kind, "rows": len(lines), "lines": " ".join(map(str, lines))}
-                      for kind, lines in self.log.bad.items()], columns=["problem", "rows", "lines"]).to_csv(
-            report / "bad_rows.csv", index=False)
+        write_csv(self.parameters(), report / "parameters.csv")
+        write_csv(_stacked([f.handle.table.assign(queue=q) for q, f in self.fits.items() if f.handle],
+                           ["dist", "mean", "cv", "log_likelihood", "aic", "ks", "queue"]),
+                  report / "handle_time_fits.csv")
+        write_csv(_stacked([f.patience.km.assign(queue=q) for q, f in self.fits.items()],
+                           ["wait_s", "survival", "queue"]), report / "patience_kaplan_meier.csv")
+        write_csv(pd.DataFrame([{"problem": kind, "rows": len(lines), "lines": " ".join(map(str, lines))}
+                                for kind, lines in self.log.bad.items()], columns=["problem", "rows", "lines"]),
+                  report / "bad_rows.csv")
         if plots:
             from calibration import report as plots_module
             plots_module.fit_plots(self, report)
         return report
+
+
+def _stacked(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """The parts one under the other; with the given columns and no rows when there are none."""
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def agents_on_duty(rows: pd.DataFrame, start: pd.Timestamp, n_intervals: int,
@@ -106,6 +122,9 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
     """The calibrated scenario as plain data (loadable by ``sim.load_scenario``)."""
     start = log.rows["arrival_time"].min().normalize()
     days = int((log.rows["arrival_time"].max().normalize() - start).days) + 1
+    if days * 86400 > MAX_HORIZON:
+        raise ValueError(f"{log.path}: the log spans {days:,} days, more than a scenario's {MAX_HORIZON / 86400:,.0f}; "
+                         "calibrate a part of it")
     queues = {}
     for q, f in fits.items():
         arrivals = {"daily_volume": round(f.daily_volume, 3), "profile": [round(float(w), 6) for w in f.profile],
@@ -124,20 +143,30 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
         queues[q] = spec
     data = {"name": name, "start": start.isoformat(), "horizon": f"{days}d", "interval": interval, "seed": 1,
             "queues": queues, "groups": {"placeholder": {"skills": list(queues), "headcount": 0}}}
-    frame = sim.load_scenario(data)
+    label = f"the scenario calibrated from {log.path}"
+    frame = sim.load_scenario(data, label=label)
     on_duty = agents_on_duty(log.rows, start, frame.n_intervals, interval)
     groups = {}
     for skills, counts in on_duty.items():
         chats = [fits[q].concurrency for q in skills if fits[q].channel == "chat"]
         rows = requirement_shifts(frame, counts)
-        groups["agents_" + "_".join(skills)] = {"skills": list(skills), "concurrency": max(chats, default=1),
+        groups[_group_name(skills, groups)] = {"skills": list(skills), "concurrency": max(chats, default=1),
                                                **({"shifts": rows} if rows else {"headcount": 0})}
     for q in queues:                           # a queue nobody answered still needs a group to be valid
         if not any(q in skills for skills in on_duty):
-            groups[f"agents_{q}"] = {"skills": [q], "headcount": 0}
+            groups[_group_name((q,), groups)] = {"skills": [q], "headcount": 0}
     data["groups"] = groups
-    sim.load_scenario(data)                    # what is written must load
+    sim.load_scenario(data, label=label)       # what is written must load
     return data
+
+
+def _group_name(skills: tuple[str, ...], taken: dict) -> str:
+    """'agents_<busiest queue>' (plus '_and_<n>_more' for more skills), numbered if already taken."""
+    base = f"agents_{skills[0]}"[:60] + (f"_and_{len(skills) - 1}_more" if len(skills) > 1 else "")
+    name, number = base, 2
+    while name in taken:
+        name, number = f"{base}_{number}", number + 1
+    return name
 
 
 def calibrate(log: str | Path | Log, interval: float = 900.0, name: str | None = None,
@@ -148,4 +177,4 @@ def calibrate(log: str | Path | Log, interval: float = 900.0, name: str | None =
     if log.rows.empty:
         raise ValueError(f"{log.path}: no valid rows to fit")
     fits = {q: fit_queue(log.rows, q, interval) for q in log.rows["queue"].unique()}
-    return Calibration(log, fits, build_scenario(log, fits, name or Path(log.path).stem, interval))
+    return Calibration(log, fits, build_scenario(log, fits, safe_name(name or Path(log.path).stem), interval))

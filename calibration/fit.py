@@ -22,6 +22,11 @@ MIN_DAYS_FOR_WEEKDAYS = 14     # below this the weekday factors stay 1 (two of e
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROUNDING_S = 0.01              # exports round times; overlaps shorter than this are not counted
 RETRIAL_WINDOW_S = 6 * 3600.0  # a caller's next contact within this after abandoning is a retrial
+MIN_RETRIAL_CALLERS = 10       # abandoned contacts of known callers needed to estimate retrials
+MAX_RETRIAL_PROBABILITY = 0.95  # a share estimated at 1 (every caller called back) is kept below certainty
+MIN_PATIENCE_S = 0.1            # customers who all leave at once still get a patience a scenario takes
+MIN_CV = 0.001                 # handle times varying less than this are constant
+MAX_CV = 20.0                  # the most variation a scenario's distribution takes
 
 
 @dataclass
@@ -38,9 +43,11 @@ class HandleFit:
 
     def spec(self) -> dict:
         """The scenario's handle-time entry."""
+        if self.dist == "constant":
+            return {"dist": "constant", "value": round(self.mean, 3)}
         if self.dist == "exponential":
             return {"dist": "exponential", "mean": round(self.mean, 3)}
-        return {"dist": self.dist, "mean": round(self.mean, 3), "cv": round(self.cv, 4)}
+        return {"dist": self.dist, "mean": round(self.mean, 3), "cv": round(min(max(self.cv, MIN_CV), MAX_CV), 4)}
 
 
 @dataclass
@@ -100,7 +107,7 @@ def volume_and_weekdays(counts: pd.Series) -> tuple[float, tuple[float, ...]]:
     """Average weekday volume and the factor of each weekday (Monday first); factors 1 with under two weeks."""
     if len(counts) < MIN_DAYS_FOR_WEEKDAYS:
         return float(counts.mean()), (1.0,) * 7
-    by_weekday = counts.groupby(counts.index.weekday).mean().reindex(range(7))
+    by_weekday = counts.groupby(counts.index.day_of_week).mean().reindex(range(7))
     volume = float(by_weekday.mean())
     return volume, tuple(round(float(f), 4) for f in by_weekday / volume)
 
@@ -110,7 +117,7 @@ def gamma_cv(counts: pd.Series) -> float:
 
     Squared deviations from a weekday mean of n days are scaled by n/(n − 1) (the mean is estimated).
     """
-    weekday = counts.index.weekday if len(counts) >= MIN_DAYS_FOR_WEEKDAYS else np.zeros(len(counts), dtype=int)
+    weekday = counts.index.day_of_week if len(counts) >= MIN_DAYS_FOR_WEEKDAYS else np.zeros(len(counts), dtype=int)
     groups = counts.groupby(weekday)
     expected = groups.transform("mean").to_numpy(dtype=float)
     n = groups.transform("size").to_numpy(dtype=float)
@@ -130,7 +137,7 @@ def intraday_profile(arrivals: pd.Series, interval: float) -> tuple[np.ndarray, 
     pooled = np.bincount(slot, minlength=per_day).astype(float)
     smoothed = (np.roll(pooled, 1) + 2 * pooled + np.roll(pooled, -1)) / 4
     by_weekday = pd.DataFrame(0.0, index=range(7), columns=range(per_day))
-    for day, part in pd.Series(slot).groupby(arrivals.dt.weekday.to_numpy()):
+    for day, part in pd.Series(slot).groupby(arrivals.dt.day_of_week.to_numpy()):
         by_weekday.loc[day] = np.bincount(part.to_numpy(), minlength=per_day) / len(part)
     return smoothed / smoothed.sum(), by_weekday
 
@@ -141,26 +148,33 @@ def weekday_profiles(arrivals: pd.Series, interval: float, days: int) -> dict[st
     """
     if days < MIN_DAYS_FOR_WEEKDAYS:
         return None
-    table = pd.crosstab(arrivals.dt.weekday, arrivals.dt.hour).to_numpy()
+    table = pd.crosstab(arrivals.dt.day_of_week, arrivals.dt.hour).to_numpy()
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[0] < 2 or table.shape[1] < 2 or stats.chi2_contingency(table).pvalue >= 0.01:
         return None
-    return {WEEKDAYS[w]: intraday_profile(arrivals[arrivals.dt.weekday == w], interval)[0]
-            for w in sorted(arrivals.dt.weekday.unique())}
+    return {WEEKDAYS[w]: intraday_profile(arrivals[arrivals.dt.day_of_week == w], interval)[0]
+            for w in sorted(arrivals.dt.day_of_week.unique())}
 
 
 def fit_handle_time(values: np.ndarray) -> HandleFit | None:
-    """Lognormal, gamma and exponential by maximum likelihood (location 0); the lowest AIC wins."""
-    x = values[values > 0]
+    """Lognormal, gamma and exponential by maximum likelihood (location 0); the lowest AIC wins.
+
+    Values that (almost) never vary give a constant; None without two positive values.
+    """
+    x = values[(values > 0) & np.isfinite(values)]
     if x.size < 2:
         return None
-    candidates = {
-        "lognormal": (stats.lognorm, stats.lognorm.fit(x, floc=0), 2),
-        "gamma": (stats.gamma, stats.gamma.fit(x, floc=0), 2),
-        "exponential": (stats.expon, (0.0, float(x.mean())), 1),
-    }
+    if x.std() < MIN_CV * x.mean():
+        table = pd.DataFrame([{"dist": "constant", "mean": float(x.mean()), "cv": 0.0, "log_likelihood": np.nan,
+                               "aic": np.nan, "ks": np.nan}])
+        return HandleFit("constant", float(x.mean()), 0.0, table, x)
+    candidates = {"lognormal": (stats.lognorm, 2), "gamma": (stats.gamma, 2), "exponential": (stats.expon, 1)}
     rows = []
-    for name, (family, params, k) in candidates.items():
+    for name, (family, k) in candidates.items():
+        try:
+            params = (0.0, float(x.mean())) if name == "exponential" else family.fit(x, floc=0)
+        except (RuntimeError, ValueError, FloatingPointError):
+            continue                                         # the optimiser failed: that family is left out
         frozen = family(*params)
         log_likelihood = float(np.sum(frozen.logpdf(x)))
         rows.append({"dist": name, "mean": float(frozen.mean()), "cv": float(frozen.std() / frozen.mean()),
@@ -178,7 +192,7 @@ def fit_patience(waits_abandoned: np.ndarray, waits_answered: np.ndarray) -> Pat
     if n == 0:
         return PatienceFit(None, 0, total, float("nan"), pd.DataFrame({"wait_s": [], "survival": []}))
     km = stats.ecdf(stats.CensoredData(uncensored=waits_abandoned, right=waits_answered)).sf
-    return PatienceFit(total / n, n, total, float(waits_abandoned.mean()),
+    return PatienceFit(max(total / n, MIN_PATIENCE_S), n, total, float(waits_abandoned.mean()),
                        pd.DataFrame({"wait_s": km.quantiles, "survival": km.probabilities}))
 
 
@@ -218,7 +232,9 @@ def retrial_flags(mine: pd.DataFrame) -> np.ndarray:
 
 
 def fit_retrials(mine: pd.DataFrame, log_end: pd.Timestamp) -> RetrialFit | None:
-    """Retrial probability and mean delay of a queue whose log has caller ids (None without them)."""
+    """Retrial probability (at most ``MAX_RETRIAL_PROBABILITY``) and mean delay of a queue whose log has
+    caller ids; None with fewer than ``MIN_RETRIAL_CALLERS`` abandoned contacts of known callers.
+    """
     known = _by_caller(mine)
     if known.empty:
         return None
@@ -227,10 +243,10 @@ def fit_retrials(mine: pd.DataFrame, log_end: pd.Timestamp) -> RetrialFit | None
     window = pd.Timedelta(seconds=RETRIAL_WINDOW_S)
     considered = known["abandon_time"].notna() & (known["abandon_time"] + window <= log_end)
     again = considered & (gap <= RETRIAL_WINDOW_S)
-    if not considered.any():
+    if considered.sum() < MIN_RETRIAL_CALLERS:
         return None
-    return RetrialFit(float(again.sum() / considered.sum()), float(gap[again].mean()) if again.any() else 0.0,
-                      int(considered.sum()))
+    share = min(float(again.sum() / considered.sum()), MAX_RETRIAL_PROBABILITY)
+    return RetrialFit(share, float(gap[again].mean()) if again.any() else 0.0, int(considered.sum()))
 
 
 def fit_queue(rows: pd.DataFrame, queue: str, interval: float) -> QueueFit:

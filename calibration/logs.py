@@ -2,22 +2,31 @@
 
 One row per contact: ``queue``, ``channel`` (chat or call), ``arrival_time``, then ``answer_time`` and
 ``handle_s`` if an agent took it, or ``abandon_time`` if the customer left first; optionally ``agent``
-(for chat concurrency) and ``caller``. Times are local date-times. A row that breaks the format is kept
-out of the fit and reported with its line number (CSV: the file's line, the header being line 1;
-Parquet: the row number from 1), never silently dropped.
+(for chat concurrency) and ``caller``. Times are local date-times; times with a UTC offset (Chinese
+platform exports often end in +08:00) are read as local time at the log's most common offset. A row
+that breaks the format is kept out of the fit and reported with its line number (CSV: the file's line,
+the header being line 1; Parquet: the row number from 1), never silently dropped. Queue names that
+cannot name a scenario queue (a '/' or '.' in them, say) are changed, and the change noted.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.scenario import safe_name
+
 COLUMNS = ("queue", "channel", "arrival_time", "answer_time", "abandon_time", "handle_s", "agent", "caller")
 REQUIRED = ("queue", "channel", "arrival_time")
 TIMES = ("arrival_time", "answer_time", "abandon_time")
+MAX_SPAN = pd.Timedelta(days=366)     # an arrival further than this from the log's median is a bad row
+MAX_WAIT = pd.Timedelta(days=1)       # a chat or call answered or abandoned later than this is a bad row
+_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
 class LogError(ValueError):
@@ -26,11 +35,14 @@ class LogError(ValueError):
 
 @dataclass
 class Log:
-    """The valid rows of a log (``rows``, with a ``line`` column) and the bad ones by kind (line numbers)."""
+    """The valid rows of a log (``rows``, with a ``line`` column), the bad ones by kind (line numbers) and
+    ``notes`` on how the log was read (time zones, renamed queues).
+    """
 
     path: str
     rows: pd.DataFrame
     bad: dict[str, list[int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def bad_count(self) -> int:
@@ -69,9 +81,12 @@ def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: li
             raw, first_line = pd.read_parquet(path), 1
         else:
             raw, first_line = pd.read_csv(path, dtype=str, keep_default_na=False), 2
-    except (OSError, ValueError) as exc:
-        raise LogError(f"{path}: cannot read the log: {exc}") from None
-    raw = raw.rename(columns=mapping or {})
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise LogError(f"{path}: cannot read the log: {str(exc).strip() or type(exc).__name__}") from None
+    mapping = mapping or {}
+    replaced = [ours for ours in mapping.values() if ours in raw.columns and ours not in mapping]
+    raw = raw.drop(columns=replaced).rename(columns=mapping)     # --map says where ours comes from
+    raw = raw.loc[:, ~raw.columns.duplicated()]
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
         raise LogError(f"{path}: missing column(s) {', '.join(missing)}; got {', '.join(map(str, raw.columns))} "
@@ -85,14 +100,60 @@ def _text(raw: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
     return text, text.isin(["", "nan", "NaN", "NaT", "None", "<NA>"])
 
 
+def _offset(text: str) -> timezone:
+    """The fixed time zone of an offset as written: 'Z', '+08:00', '+0800' or '+08'."""
+    if text == "Z":
+        return UTC
+    digits = text[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + int(digits[2:4] or 0)
+    return timezone(timedelta(minutes=minutes if text[0] == "+" else -minutes))
+
+
+def _local_times(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], list[str]]:
+    """Each column's times as naive local date-times (NaT where unreadable) and a note on time zones.
+
+    Times with a UTC offset are converted to the most common offset's local time; times without one are
+    taken as local time already.
+    """
+    offsets = pd.concat([text.str.extract(_OFFSET, expand=False) for text in texts.values()]).dropna()
+    if offsets.empty:
+        return {c: pd.to_datetime(t, errors="coerce", format="mixed") for c, t in texts.items()}, []
+    counts = offsets.value_counts()
+    zone = _offset(counts.index[0])
+    parsed = {}
+    for column, text in texts.items():
+        zoned = text.str.extract(_OFFSET, expand=False).notna()
+        times = pd.to_datetime(text.where(~zoned), errors="coerce", format="mixed")
+        if zoned.any():
+            utc = pd.to_datetime(text.where(zoned), errors="coerce", format="mixed", utc=True)
+            times = times.where(~zoned, utc.dt.tz_convert(zone).dt.tz_localize(None))
+        parsed[column] = times
+    spread = ", ".join(f"{offset} on {n:,} times" for offset, n in counts.items())
+    return parsed, [f"times carry UTC offsets ({spread}); read as local time at {counts.index[0]}"]
+
+
+def _queue_names(names: pd.Series) -> tuple[pd.Series, list[str]]:
+    """Queue names a scenario accepts (``sim.scenario.safe_name``), and a note per name changed."""
+    renamed, notes = {}, []
+    for name in names.unique():
+        fixed = safe_name(name)
+        if fixed != name and name:
+            renamed[name] = fixed
+            notes.append(f"queue {name!r} is called {fixed!r} in the scenario (names become file names and "
+                         "--set paths)")
+    return names.replace(renamed), notes
+
+
 def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | None) -> Log:
     log = pd.DataFrame({"line": np.arange(len(raw)) + first_line})
     bad: dict[str, np.ndarray] = {}
+    texts, empties = {}, {}
     for column in TIMES:
-        text, empty = _text(raw, column)
-        parsed = pd.to_datetime(text.where(~empty), errors="coerce", format="mixed")
-        bad[f"an unreadable {column}"] = (~empty & parsed.isna()).to_numpy()
-        log[column] = parsed.to_numpy()
+        texts[column], empties[column] = _text(raw, column)
+    times, notes = _local_times({c: t.where(~empties[c]) for c, t in texts.items()})
+    for column in TIMES:
+        bad[f"an unreadable {column}"] = (~empties[column] & times[column].isna()).to_numpy()
+        log[column] = times[column].to_numpy()
     text, empty = _text(raw, "handle_s")
     handle = pd.to_numeric(text.where(~empty), errors="coerce")
     bad["an unreadable handle_s"] = (~empty & handle.isna()).to_numpy()
@@ -110,11 +171,18 @@ def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | 
     bad["answer_time before arrival_time"] = (log["answer_time"] < log["arrival_time"]).to_numpy()
     bad["abandon_time before arrival_time"] = (log["abandon_time"] < log["arrival_time"]).to_numpy()
     bad["a negative handle_s"] = (log["handle_s"] < 0).to_numpy()
+    median = log["arrival_time"].dropna().median() if log["arrival_time"].notna().any() else pd.NaT
+    bad["an arrival_time more than a year from the log's median"] = (
+        (log["arrival_time"] - median).abs() > MAX_SPAN).to_numpy()
+    left = log["answer_time"].fillna(log["abandon_time"])
+    bad["a wait of more than a day"] = ((left - log["arrival_time"]) > MAX_WAIT).to_numpy()
     no_handle = (answered & log["handle_s"].isna()).to_numpy()
     bad["answer_time without handle_s"] = no_handle & ~bad["an unreadable handle_s"]
     any_bad = np.zeros(len(log), dtype=bool)
     for flags in bad.values():
         any_bad |= flags
     lines = log["line"].to_numpy()
-    return Log(path, log[~any_bad].reset_index(drop=True),
-               {kind: lines[flags].tolist() for kind, flags in bad.items() if flags.any()})
+    rows = log[~any_bad].reset_index(drop=True)
+    rows["queue"], renamed = _queue_names(rows["queue"])
+    return Log(path, rows, {kind: lines[flags].tolist() for kind, flags in bad.items() if flags.any()},
+               notes + renamed)

@@ -73,6 +73,11 @@ def _local(value: datetime) -> datetime:
     return value
 
 
+def safe_name(text: str) -> str:
+    """``text`` made a valid name: each forbidden or unprintable character becomes '_', at most 80 long."""
+    return "".join("_" if c in NAME_FORBIDDEN or not c.isprintable() else c for c in text).strip()[:80] or "_"
+
+
 def _name(value: str) -> str:
     bad = sorted({c for c in value if c in NAME_FORBIDDEN or not c.isprintable()})
     if bad:

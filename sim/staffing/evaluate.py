@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.outputs import write_csv
 from sim.runner import simulate
 from sim.scenario import Scenario
 from sim.staffing.iterative import primary_groups, simulation_requirement
@@ -72,12 +73,12 @@ class StaffingReport:
         """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        self.intervals.to_csv(out / "staffing_intervals.csv", index=False)
-        self.summary.to_csv(out / "staffing_summary.csv", index=False)
-        self.days.to_csv(out / "staffing_days.csv", index=False)
+        write_csv(self.intervals, out / "staffing_intervals.csv")
+        write_csv(self.summary, out / "staffing_summary.csv")
+        write_csv(self.days, out / "staffing_days.csv")
         if self.simulated is not None:
-            self.simulated.agents.to_csv(out / "staffing_requirement.csv", index=False)
-            self.simulated.history.to_csv(out / "staffing_search.csv", index=False)
+            write_csv(self.simulated.agents, out / "staffing_requirement.csv")
+            write_csv(self.simulated.history, out / "staffing_search.csv")
         if plots:
             from sim import report
             report.staffing_plots(self, out)

@@ -1,8 +1,10 @@
-"""Command-line entry point: ``python run.py [run|check] SCENARIO ...`` (see ``--help``)."""
+"""Command-line entry point: ``python run.py [run|check|...] SCENARIO ...`` (see ``--help``)."""
 
 import sys
 
-from sim.cli import main
-
 if __name__ == "__main__":
+    try:
+        from sim.cli import main
+    except KeyboardInterrupt:              # Ctrl-C before anything started
+        sys.exit(130)
     sys.exit(main())

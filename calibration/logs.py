@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.scenario import safe_name
+from sim.scenario import EARLIEST, LATEST, safe_name
 
 COLUMNS = ("queue", "channel", "arrival_time", "answer_time", "abandon_time", "handle_s", "agent", "caller")
 REQUIRED = ("queue", "channel", "arrival_time")
 TIMES = ("arrival_time", "answer_time", "abandon_time")
 MAX_SPAN = pd.Timedelta(days=366)     # an arrival further than this from the log's median is a bad row
-MAX_WAIT = pd.Timedelta(days=1)       # a chat or call answered or abandoned later than this is a bad row
+MAX_WAIT = pd.Timedelta(days=1)       # a wait or a handle time longer than this is a bad row
 _OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
@@ -109,6 +109,14 @@ def _offset(text: str) -> timezone:
     return timezone(timedelta(minutes=minutes if text[0] == "+" else -minutes))
 
 
+def _nanoseconds(times: pd.Series) -> pd.Series:
+    """Naive date-times in one resolution (pandas infers it from the text otherwise); NaT (unreadable) for
+    years outside 1677-2262, which nanoseconds cannot hold.
+    """
+    inside = (times >= pd.Timestamp.min) & (times <= pd.Timestamp.max)
+    return times.where(inside).astype("datetime64[ns]")
+
+
 def _local_times(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], list[str]]:
     """Each column's times as naive local date-times (NaT where unreadable) and a note on time zones.
 
@@ -117,7 +125,7 @@ def _local_times(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], lis
     """
     offsets = pd.concat([text.str.extract(_OFFSET, expand=False) for text in texts.values()]).dropna()
     if offsets.empty:
-        return {c: pd.to_datetime(t, errors="coerce", format="mixed") for c, t in texts.items()}, []
+        return {c: _nanoseconds(pd.to_datetime(t, errors="coerce", format="mixed")) for c, t in texts.items()}, []
     counts = offsets.value_counts()
     zone = _offset(counts.index[0])
     parsed = {}
@@ -126,8 +134,8 @@ def _local_times(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], lis
         times = pd.to_datetime(text.where(~zoned), errors="coerce", format="mixed")
         if zoned.any():
             utc = pd.to_datetime(text.where(zoned), errors="coerce", format="mixed", utc=True)
-            times = times.where(~zoned, utc.dt.tz_convert(zone).dt.tz_localize(None))
-        parsed[column] = times
+            times = _nanoseconds(times).where(~zoned, _nanoseconds(utc.dt.tz_convert(zone).dt.tz_localize(None)))
+        parsed[column] = _nanoseconds(times)
     spread = ", ".join(f"{offset} on {n:,} times" for offset, n in counts.items())
     return parsed, [f"times carry UTC offsets ({spread}); read as local time at {counts.index[0]}"]
 
@@ -171,9 +179,12 @@ def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | 
     bad["answer_time before arrival_time"] = (log["answer_time"] < log["arrival_time"]).to_numpy()
     bad["abandon_time before arrival_time"] = (log["abandon_time"] < log["arrival_time"]).to_numpy()
     bad["a negative handle_s"] = (log["handle_s"] < 0).to_numpy()
+    bad["a handle_s of more than a day"] = (log["handle_s"] > MAX_WAIT.total_seconds()).to_numpy()
     median = log["arrival_time"].dropna().median() if log["arrival_time"].notna().any() else pd.NaT
     bad["an arrival_time more than a year from the log's median"] = (
         (log["arrival_time"] - median).abs() > MAX_SPAN).to_numpy()
+    bad[f"an arrival_time outside {EARLIEST.year}-{LATEST.year - 1}"] = (
+        (log["arrival_time"] < EARLIEST) | (log["arrival_time"] >= LATEST - pd.Timedelta(days=1))).to_numpy()
     left = log["answer_time"].fillna(log["abandon_time"])
     bad["a wait of more than a day"] = ((left - log["arrival_time"]) > MAX_WAIT).to_numpy()
     no_handle = (answered & log["handle_s"].isna()).to_numpy()

@@ -33,6 +33,9 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
             handle.hist(x[x <= top], bins=60, density=True, color="lightgrey", label="log")
             grid = np.linspace(top / 500, top, 300)
             for _, row in f.handle.table.iterrows():
+                if row["dist"] == "constant":
+                    handle.axvline(row["mean"], lw=2, label=f"constant {row['mean']:g} s")
+                    continue
                 density = _density(row["dist"], row["mean"], row["cv"], grid)
                 chosen = row["dist"] == f.handle.dist
                 handle.plot(grid, density, lw=2 if chosen else 1, ls="-" if chosen else "--",
@@ -50,7 +53,8 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
         patience.set_xlabel("wait (s)")
         patience.set_ylabel("P(patience > wait)")
         patience.set_title(f"patience: {f.patience.abandoned:,} abandoned", fontsize=10)
-        patience.legend(fontsize=8)
+        if len(f.patience.km):
+            patience.legend(fontsize=8)
         paths.append(save_figure(fig, directory / f"fit_{queue}.png", dpi=100))
     return paths
 

@@ -162,13 +162,22 @@ def _overrides(pairs: list[str]) -> dict:
 
 
 def _load(args, name: str, with_overrides: bool = True):
-    """The scenario file ``name`` with ``--set`` applied; its warnings go to stderr."""
-    from sim import lint
+    """The scenario file ``name`` with ``--set`` applied, refused (before anything else looks at it) if its
+    replications would not fit in memory; its warnings and workload notes go to stderr.
+    """
+    from sim import lint, workload
     from sim.console import warn
-    from sim.scenario import load_scenario
+    from sim.scenario import ScenarioError, load_scenario
 
     sc = load_scenario(_scenario_path(name), overrides=_overrides(args.overrides) if with_overrides else None)
-    warn(lint.warnings(sc), sc.source)
+    replications, workers = getattr(args, "replications", 1), getattr(args, "workers", None)
+    parallel = 1 if getattr(args, "dask", None) else min(replications, workers or os.cpu_count() or 1)
+    work = workload.estimate(sc)
+    problems = work.problems(parallel, getattr(args, "max_memory", None))
+    if problems:
+        raise ScenarioError([f"{sc.source}: {line}" for line in problems])
+    warn([*lint.warnings(sc), *work.notes(parallel)], sc.source)
+    args.workload = work
     return sc
 
 
@@ -185,22 +194,6 @@ def _dask(address: str | None) -> str | None:
     return address
 
 
-def _fits(args, scenarios) -> None:
-    """Refuse, before anything runs, scenarios whose replications would not fit in memory; note large ones."""
-    from sim import workload
-    from sim.console import warn
-    from sim.scenario import ScenarioError
-
-    parallel = 1 if args.dask else min(args.replications, args.workers or os.cpu_count() or 1)
-    problems = []
-    for sc in scenarios:
-        work = workload.estimate(sc)
-        problems += [f"{sc.source}: {line}" for line in work.problems(parallel, args.max_memory)]
-        warn(work.notes(parallel), sc.source)
-    if problems:
-        raise ScenarioError(problems)
-
-
 def _said_where(out: Path, default: Path) -> str:
     if out != default and out.name.startswith(default.name):
         return f"{out} ({default} holds an earlier run; --overwrite replaces it)"
@@ -215,7 +208,6 @@ def _run(args) -> int:
     from sim.runner import simulate
 
     sc = _load(args, args.scenario)
-    _fits(args, [sc])
     default = Path("results") / sc.name
     out = choose(args.out, default, args.overwrite)
     args.interrupted = "nothing was written: results are written once every replication is done"
@@ -223,6 +215,7 @@ def _run(args) -> int:
         res = simulate(sc, replications=args.replications, seed=args.seed, workers=args.workers,
                        dask=_dask(args.dask), record_contacts=args.contacts, max_memory=args.max_memory,
                        progress=bar.update)
+        res.command = args.argv
         res.save(tmp, plots=not args.no_plots, excel=args.excel)
     show = console()
     for table in [*summary_tables(res), groups_table(res), worst_table(res)]:
@@ -235,17 +228,11 @@ def _run(args) -> int:
 
 
 def _check(args) -> int:
-    from sim import workload
     from sim.console import console
-    from sim.scenario import ScenarioError
 
     sc = _load(args, args.scenario)
-    work = workload.estimate(sc)
-    problems = work.problems()
-    if problems:
-        raise ScenarioError([f"{sc.source}: {line}" for line in problems])
     console().print(f"{args.scenario}: OK ({len(sc.queues)} queues, {len(sc.groups)} groups, {sc.n_intervals} "
-                    f"intervals; {work.describe()})", markup=False)
+                    f"intervals; {args.workload.describe()})", markup=False)
     return 0
 
 
@@ -258,7 +245,6 @@ def _compare(args) -> int:
     variants = [_load(args, v, with_overrides=False) for v in args.variants]
     if args.replications < 2:
         raise UserError(f"--replications: a paired comparison needs >= 2, got {args.replications}")
-    _fits(args, [base, *variants])
     default = Path("results") / f"compare_{base.name}"
     out = choose(args.out, default, args.overwrite)
     args.interrupted = "nothing was written: the comparison is written once every variant is done"
@@ -293,7 +279,6 @@ def _sweep(args) -> int:
         variants = grid(args.axes, args.grid)
     except ValueError as exc:
         raise UserError(f"sweep: {exc}") from None
-    _fits(args, [sc])
     out = choose(args.out, Path("results") / f"sweep_{sc.name}", args.overwrite or args.resume)
     args.interrupted = (f"finished variants are kept in {out / 'variants'}; rerun the same command with --out {out} "
                         "--resume to skip them")
@@ -350,7 +335,6 @@ def _staffing(args) -> int:
     if not queues:
         raise UserError(f"{args.scenario}: no chat or call queue with its own arrivals to staff")
     per_agent_day = _per_agent_day(args.per_agent_day, queues)
-    _fits(args, [sc])
     default = Path("results") / f"staffing_{sc.name}"
     out = choose(args.out, default, args.overwrite)
     args.interrupted = "nothing was written: the study is written once every method is done"
@@ -485,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    args.interrupted = "nothing was written"
+    args.interrupted, args.argv = "nothing was written", ["run.py", *argv]
     try:
         from sim.errors import ScenarioError
         from sim.outputs import OutputError

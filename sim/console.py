@@ -183,8 +183,10 @@ def sweep_table(table: pd.DataFrame, params: list[str], replications: int, name:
         return None
     ok = ok.assign(cell=[f"{sl:.1%} ({p:.0%})" for sl, p in zip(ok["service_level"], ok["p_meets_sl"])])
     pivot = ok.pivot_table(index=params, columns="queue", values="cell", aggfunc="first", sort=False)
+    from sim.sweep import short_path
+
     view = _table(f"{name}: service level over the horizon (P(meeting the target)), {replications} replications",
-                  [*map(str, params), *map(str, pivot.columns)])
+                  [*map(short_path, params), *map(str, pivot.columns)])
     for index, row in pivot.iterrows():
         keys = index if isinstance(index, tuple) else (index,)
         view.add_row(*[str(k) for k in keys], *[str(v) for v in row])

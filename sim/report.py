@@ -19,6 +19,7 @@ import pandas as pd  # noqa: E402
 
 from sim.channels import channel_of  # noqa: E402
 from sim.fonts import use_cjk_fonts  # noqa: E402
+from sim.sweep import short_path  # noqa: E402
 
 use_cjk_fonts()
 
@@ -121,7 +122,7 @@ def sweep_plot(table, parameters: list[str], path: Path, targets: dict[str, floa
         for combo in combos:
             rows = mine[(mine[list(combo)] == pd.Series(combo)).all(axis=1)] if combo else mine
             rows = rows.groupby(x, sort=True)[["service_level", "service_level_ci95", "p_meets_sl"]].mean()
-            label = ", ".join(f"{k.rsplit('.', 2)[-2] if k.count('.') else k}={v}" for k, v in combo.items()) or None
+            label = ", ".join(f"{short_path(k)}={v}" for k, v in combo.items()) or None
             line, = left.plot(rows.index, rows["service_level"], marker="o", lw=1.2, label=label)
             left.fill_between(rows.index, rows["service_level"] - rows["service_level_ci95"],
                               rows["service_level"] + rows["service_level_ci95"], alpha=0.2, color=line.get_color())
@@ -131,7 +132,7 @@ def sweep_plot(table, parameters: list[str], path: Path, targets: dict[str, floa
         left.set_title(f"{queue}: service level over the horizon (band: 95% CI)", fontsize=10)
         right.set_title(f"{queue}: P(the horizon meets the target)", fontsize=10)
         for ax in (left, right):
-            ax.set_xlabel(x, fontsize=8)
+            ax.set_xlabel(short_path(x), fontsize=8)
             ax.set_ylim(-0.02, 1.02)
         if others or targets:
             left.legend(fontsize=7)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,7 +104,8 @@ class Results:
     totals_store: TableStore
     contacts: pd.DataFrame | None = None
     agents: pd.DataFrame | None = None
-    workdir: Any = None                     # keeps the stores' temporary folder alive as long as the results
+    workdir: Path | None = None             # the stores' temporary folder, removed with the results
+    command: list[str] | None = None        # the command line that ran it (default: this process's)
 
     @cached_property
     def intervals(self) -> pd.DataFrame:
@@ -282,7 +282,7 @@ class Results:
             "replications": self.replications,
             "version": __version__,
             "git_commit": _git_commit(),
-            "command": sys.argv,
+            "command": self.command or sys.argv,
             "runtime_s": round(self.runtime_s, 3),
             "simpy_events": self.events,
             "python": platform.python_version(),

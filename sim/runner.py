@@ -9,6 +9,7 @@ its replications.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shutil
@@ -16,6 +17,7 @@ import signal
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -89,8 +91,10 @@ def dask_client(target: Any) -> Iterator[Any]:
 
     if target.startswith("local:"):
         n = int(target.removeprefix("local:"))
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+        # Errors of replications come back through their futures; the cluster's own logs would only add
+        # the connection errors its processes log while shutting down.
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
             yield client
     else:
         with Client(target, timeout="20s") as client:
@@ -178,27 +182,32 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
         raise ScenarioError([f"{sc.source}: {line}" for line in too_big])
     began = time.perf_counter()
     _check_disk(sc, replications, tempfile.gettempdir())
-    workdir = tempfile.TemporaryDirectory(prefix="sim-")
-    stores = {name: TableStore(Path(workdir.name) / f"{name}.npy", replications)
-              for name in ("intervals", "groups", "totals")}
+    workdir = Path(tempfile.mkdtemp(prefix="sim-"))
+    stores = {name: TableStore(workdir / f"{name}.npy", replications) for name in ("intervals", "groups", "totals")}
     kept: dict[str, dict[int, pd.DataFrame]] = {name: {} for name in ("contacts", "agents")}
     events = done = 0
-    for r, tables in _finished(sc, replications, seed, workers, dask, record_contacts):
-        for name, store in stores.items():
-            try:
-                store.write(r, tables[name])
-            except OSError as exc:
-                raise OutputError(f"{workdir.name}: cannot keep the run's tables: {exc.strerror or exc}; free "
-                                  "space there, or set TMPDIR to a larger disk") from None
-        for name, parts in kept.items():
-            if name in tables:
-                parts[r] = tables[name]
-        events += tables["events"]
-        done += 1
-        if progress is not None:
-            progress(done)
+    try:
+        for r, tables in _finished(sc, replications, seed, workers, dask, record_contacts):
+            for name, store in stores.items():
+                try:
+                    store.write(r, tables[name])
+                except OSError as exc:
+                    raise OutputError(f"{workdir}: cannot keep the run's tables: {exc.strerror or exc}; free "
+                                      "space there, or set TMPDIR to a larger disk") from None
+            for name, parts in kept.items():
+                if name in tables:
+                    parts[r] = tables[name]
+            events += tables["events"]
+            done += 1
+            if progress is not None:
+                progress(done)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     joined = {name: pd.concat([parts[r] for r in range(replications)], ignore_index=True) if parts else None
               for name, parts in kept.items()}         # replication order, whatever finished first
-    return Results(scenario=sc, seed=seed, replications=replications, runtime_s=time.perf_counter() - began,
-                   events=events, interval_store=stores["intervals"], group_store=stores["groups"],
-                   totals_store=stores["totals"], workdir=workdir, **joined)
+    results = Results(scenario=sc, seed=seed, replications=replications, runtime_s=time.perf_counter() - began,
+                      events=events, interval_store=stores["intervals"], group_store=stores["groups"],
+                      totals_store=stores["totals"], workdir=workdir, **joined)
+    weakref.finalize(results, shutil.rmtree, workdir, True)     # the tables live as long as the results
+    return results

@@ -78,6 +78,12 @@ def safe_name(text: str) -> str:
     return "".join("_" if c in NAME_FORBIDDEN or not c.isprintable() else c for c in text).strip()[:80] or "_"
 
 
+def _within_horizon_limit(seconds: float) -> float:
+    if seconds > MAX_HORIZON:
+        raise ValueError(f"must be at most {MAX_HORIZON / DAY:g}d, ten years")
+    return seconds
+
+
 def _name(value: str) -> str:
     bad = sorted({c for c in value if c in NAME_FORBIDDEN or not c.isprintable()})
     if bad:
@@ -412,7 +418,8 @@ class Scenario(_Strict):
 
     name: Name
     start: LocalDateTime
-    horizon: Annotated[float, BeforeValidator(_duration), Field(gt=0, le=MAX_HORIZON), WithJsonSchema(DURATION_JSON)]
+    horizon: Annotated[float, BeforeValidator(_duration), Field(gt=0), AfterValidator(_within_horizon_limit),
+                       WithJsonSchema(DURATION_JSON)]
     interval: PositiveDuration = 900.0
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
     queues: Annotated[dict[Name, Queue], Field(min_length=1)]

@@ -33,6 +33,16 @@ SWEPT_KPIS = ("service_level", "service_level_ci95", "p_meets_sl", "intervals_me
               "asa_s", "mean_wait_s", "resolution_mean_s", "resolution_p90_s", "auto_approved_value")
 
 
+def short_path(path: str) -> str:
+    """A swept parameter's path without its section, for labels: 'groups.team.shifts.0.count' → 'team.shifts.0.count'.
+
+    >>> short_path("groups.hotline_team.shifts.0.count"), short_path("surges.1.multiplier")
+    ('hotline_team.shifts.0.count', 'surges.1.multiplier')
+    """
+    head, _, rest = path.partition(".")
+    return rest if head in ("groups", "queues") and rest else path
+
+
 def parse_axis(text: str) -> tuple[str, list[Any]]:
     """``path=20:40:5`` (inclusive range) or ``path=10,15,20`` (list; values read as YAML) → (path, values).
 

@@ -122,7 +122,7 @@ def estimate(sc: Scenario) -> Workload:
     work = Workload(cells=sc.n_intervals * (len(sc.queues) + len(sc.groups)))
     key, value = ("interval", sc.interval) if sc.interval < 60 else ("horizon", sc.horizon)
     work._add(key, sc.n_intervals, "intervals", BYTES_PER_CELL * (len(sc.queues) + len(sc.groups)), value)
-    if work.cells * BYTES_PER_CELL > 1e12:
+    if work.cells * BYTES_PER_CELL > 2**36:
         return work                                # the rate curves alone would not fit: stop here
     with np.errstate(all="ignore"):
         orders = _expected(sc, ORDERS, work) if sc.orders is not None else 0.0

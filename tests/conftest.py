@@ -95,4 +95,6 @@ def checkout_stays_clean():
     before = _checkout_state()
     yield
     after = _checkout_state()
-    assert after == before, f"the test suite changed the checkout:\n{after}"
+    if before is not None and after != before:
+        changed = sorted(set(after.splitlines()) ^ set(before.splitlines()))
+        pytest.fail("the test suite changed the checkout:\n" + "\n".join(changed), pytrace=False)

@@ -230,3 +230,108 @@ chats,chat,2026-09-07 10:30:00,2026-09-07 10:30:05,,300,a1
     sc = sim.load_scenario(out)
     assert sc.queues["calls"].handle_time.mean == 300 and sc.queues["chats"].patience is None
     assert "# calls: no answered contact" in out.read_text()
+
+
+def _log(rows: list[str]) -> str:
+    return "queue,channel,arrival_time,answer_time,abandon_time,handle_s,agent,caller\n" + "\n".join(rows) + "\n"
+
+
+def _calls(n: int = 60, zone: str = "", day: str = "2026-09-07", handle=None) -> list[str]:
+    """``n`` calls two minutes apart from 08:00, every fifth abandoned after 40 s; the rest answered in 10 s."""
+    rows = []
+    for i in range(n):
+        t = pd.Timestamp(day) + pd.Timedelta(minutes=8 * 60 + 2 * i)
+        arrival, left = t.isoformat() + zone, (t + pd.Timedelta(seconds=40 if i % 5 == 0 else 10)).isoformat() + zone
+        if i % 5 == 0:
+            rows.append(f"calls,call,{arrival},,{left},,,c{i}")
+        else:
+            rows.append(f"calls,call,{arrival},{left},,{handle or 100 + 7 * i % 300},a{i % 3},c{i}")
+    return rows
+
+
+def test_times_with_utc_offsets_are_read_as_local_time(tmp_path):
+    """Chinese platform exports end times in +08:00: one zone, or a mix, read at the most common offset."""
+    path = tmp_path / "zoned.csv"
+    path.write_text(_log(_calls(zone="+08:00")))
+    local = calibrate(path)
+    assert local.log.rows["arrival_time"].min() == pd.Timestamp("2026-09-07 08:00")
+    assert local.notes[0] == "times carry UTC offsets (+08:00 on 120 times); read as local time at +08:00"
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(_log(_calls(zone="+08:00") + _calls(zone="Z", day="2026-09-08")))
+    rows = calibrate(mixed).log.rows
+    assert rows["arrival_time"].max() == pd.Timestamp("2026-09-08 09:58") + pd.Timedelta(hours=8)
+    assert sim.load_scenario(calibrate(mixed).scenario).start.isoformat() == "2026-09-07T00:00:00"
+
+
+@pytest.mark.parametrize("kind", ["abandoned only", "one row", "no handle time"])
+def test_thin_logs_give_a_scenario_and_a_report(kind, tmp_path):
+    rows = {"abandoned only": [r for r in _calls() if ",,,c" in r],
+            "one row": _calls()[1:2],
+            "no handle time": _calls(handle=0)}[kind]
+    path = tmp_path / "thin.csv"
+    path.write_text(_log(rows))
+    out = tmp_path / "thin.yaml"
+    assert main(["calibrate", str(path), "--out", str(out)]) == 0
+    assert sim.load_scenario(out).queues["calls"].handle_time.mean > 0
+    assert (tmp_path / "thin_fit" / "handle_time_fits.csv").exists()
+
+
+def test_dates_far_from_the_rest_are_bad_rows(tmp_path):
+    """Rows dated 1900 and 2200 made a 109,574-day horizon; they are reported and left out."""
+    rows = _calls()
+    rows += [rows[1].replace("2026-09-07", "1900-01-01"), rows[2].replace("2026-09-07", "2200-01-01")]
+    path = tmp_path / "far.csv"
+    path.write_text(_log(rows))
+    result = calibrate(path)
+    assert result.log.bad == {"an arrival_time more than a year from the log's median": [62, 63],
+                              "an arrival_time outside 1900-2199": [63]}
+    assert sim.load_scenario(result.scenario).horizon == 86400
+
+
+def test_mapping_onto_a_column_the_file_already_has(tmp_path):
+    rows = [r + ",2026-09-07 07:00:00" for r in _calls()]
+    path = tmp_path / "vru.csv"
+    path.write_text(_log(rows).replace("caller\n", "caller,vru_entry\n", 1))
+    log = read_log(path, mapping={"vru_entry": "arrival_time"})
+    assert (log.rows["arrival_time"] == pd.Timestamp("2026-09-07 07:00")).all()
+
+
+def test_names_constant_handle_times_and_a_certain_retrial(tmp_path):
+    """A queue named with '/' and '.', handle times that never vary, and the one caller who abandoned calling
+    back (an estimated retrial probability of 1) still make a scenario that loads."""
+    rows = [r.replace("calls,", "sales/pre.sale,", 1) for r in _calls(handle=200)]
+    path = tmp_path / "odd.name.csv"
+    path.write_text(_log(rows))
+    result = calibrate(path)
+    sc = sim.load_scenario(result.scenario)
+    assert list(sc.queues) == ["sales_pre_sale"] and sc.name == "odd_name"
+    assert sc.queues["sales_pre_sale"].handle_time.dist == "constant"
+    assert "queue 'sales/pre.sale' is called 'sales_pre_sale' in the scenario" in result.notes[0]
+
+def test_every_abandoned_caller_calling_back_stays_below_certainty(tmp_path):
+    """Fifteen callers abandon and all call back ten minutes later: the estimate 1 is kept at 0.95 (a
+    probability of 1 is not a valid scenario), and the note says so."""
+    rows = []
+    for i in range(15):
+        t = pd.Timestamp("2026-09-07 08:00") + pd.Timedelta(minutes=2 * i)
+        rows.append(f"calls,call,{t},,{t + pd.Timedelta(seconds=30)},,,c{i}")
+        back = t + pd.Timedelta(minutes=10)
+        rows.append(f"calls,call,{back},{back + pd.Timedelta(seconds=5)},,120,a1,c{i}")
+    rows.append("calls,call,2026-09-07 20:00:00,2026-09-07 20:00:05,,90,a1,late")
+    path = tmp_path / "again.csv"
+    path.write_text(_log(rows))
+    result = calibrate(path)
+    assert result.fits["calls"].retrial.probability == 0.95
+    assert sim.load_scenario(result.scenario).queues["calls"].retrial.probability == 0.95
+    assert "calls: every identified caller who abandoned called again" in " ".join(result.notes)
+
+
+def test_a_failing_calibration_writes_nothing(tmp_path, capsys):
+    """--staffing is read first: a bad one stops the command before the scenario or its report is written."""
+    path = tmp_path / "log.csv"
+    path.write_text(BAD_LOG)
+    (tmp_path / "staff.csv").write_text("interval_start,queue,agents\n2026-09-07 10:00,calls,two\n")
+    out = tmp_path / "cal.yaml"
+    assert main(["calibrate", str(path), "--out", str(out), "--staffing", str(tmp_path / "staff.csv")]) == 2
+    assert "staff.csv line 2: needs a date-time interval_start and a whole number of agents" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.csv", "staff.csv"]

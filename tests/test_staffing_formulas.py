@@ -126,8 +126,8 @@ def test_requirements_are_the_fewest_agents_meeting_the_target(load, aht, target
 
 
 def test_the_shops_rules_by_hand():
-    """DOMAIN.md's rules as written: 3,000 inquiries / 150 per agent = 20 agents; 9,000 refunds a month /
-    50 per specialist per day / 3-day cycle = 60 specialists; +1 agent per 1,000 more orders."""
+    """The shops' rules as written (docs/domain.md): 3,000 inquiries / 150 per agent = 20 agents; 9,000
+    refunds a month / 50 per specialist per day / 3-day cycle = 60 specialists; +1 agent per 1,000 more orders."""
     assert daily_ratio(3000, 150) == 20
     assert refund_specialists(9000, 50, 3) == 60
     assert agents_for_orders(base_agents=20, base_orders=5000, orders=12500) == 27.5

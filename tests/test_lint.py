@@ -1,0 +1,74 @@
+"""Valid scenarios that probably do not say what was meant get warnings (exit 0) naming the key."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+import sim
+from sim.cli import main
+from sim.lint import warnings
+
+ROOT = Path(__file__).resolve().parent.parent
+NORMAL_DAY = yaml.safe_load((ROOT / "scenarios" / "normal_day.yaml").read_text())
+
+
+def lint(change) -> list[str]:
+    data = copy.deepcopy(NORMAL_DAY)
+    change(data)
+    return warnings(sim.load_scenario(data))
+
+
+@pytest.mark.parametrize("name", ["normal_day", "double11", "double11_refunds", "double11_refunds_l1"])
+def test_the_examples_have_nothing_to_warn_of(name):
+    assert warnings(sim.load_scenario(ROOT / "scenarios" / f"{name}.yaml")) == []
+
+
+def test_a_handle_time_in_seconds_that_was_meant_in_minutes():
+    found = lint(lambda d: d["queues"]["hotline"]["handle_time"].update(mean=5))
+    assert found == ["queues.hotline.handle_time.mean: a call handled in 5 s on average is very short; numbers "
+                     "without a unit are seconds (write 5min for five minutes)"]
+
+
+def test_a_patience_of_seconds():
+    found = lint(lambda d: d["queues"]["hotline"]["patience"].update(mean=3))
+    assert found and found[0].startswith("queues.hotline.patience: customers who give up after 3 s")
+
+
+def test_a_shift_that_ends_before_it_starts():
+    found = lint(lambda d: d["groups"]["hotline_team"]["shifts"][0].update(start="17:00", end="08:00", breaks=[]))
+    assert found[0] == ("groups.hotline_team.shifts.0: ends at 08:00, before its 17:00 start, so it runs "
+                        "overnight for 15 h; swap start and end if you meant 08:00-17:00")
+    assert lint(lambda d: None) == []          # the real night shift (22:00-08:00, 10 h) is not reported
+
+
+def test_a_queue_left_without_anyone_for_hours():
+    """Without its night shift, nobody answers the hotline from 22:00 to 08:00 while calls arrive: by the
+    ecommerce_call profile, 1,200 × 3.0 / 84.4 = 42.7 calls before 08:00 and 1,200 × 3.4 / 84.4 = 48.3 after 22:00."""
+    found = lint(lambda d: d["groups"]["hotline_team"]["shifts"].pop(4))
+    assert found == ["queues.hotline: nobody who serves it is on shift 00:00-08:00 on 2026-10-20 while about 43 "
+                     "contacts arrive", "queues.hotline: nobody who serves it is on shift 22:00-00:00 on 2026-10-20 "
+                     "while about 48 contacts arrive"]
+
+
+def test_a_whole_team_on_break_at_once():
+    def same_break(d):
+        for shift in d["groups"]["hotline_team"]["shifts"][:2]:
+            shift["breaks"] = [{"at": "12:00", "duration": "1h"}]
+    found = lint(same_break)
+    assert found == [f"groups.hotline_team.shifts.{row}.breaks.0: all 11 agents of hotline_team on shift are on a "
+                     "break at 12:30 on 2026-10-20; stagger the breaks" for row in (0, 1)]
+
+
+def test_warnings_go_to_stderr_and_keep_exit_code_zero(tmp_path, capsys):
+    data = copy.deepcopy(NORMAL_DAY)
+    data["queues"]["hotline"]["handle_time"]["mean"] = 5
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["check", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"warning: {path}: queues.hotline.handle_time.mean: a call handled in 5 s")
+    assert "OK" in captured.out

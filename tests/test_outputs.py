@@ -1,0 +1,85 @@
+"""Nothing lost, nothing overwritten without asking, nothing half-written; files Excel reads right."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.outputs import OutputError, choose, staged, write_csv
+
+ROOT = Path(__file__).resolve().parent.parent
+NORMAL_DAY = str(ROOT / "scenarios" / "normal_day.yaml")
+
+
+def test_a_second_run_goes_to_a_new_folder_and_records_its_overrides(tmp_path, monkeypatch, capsys):
+    """The planner's sequence that lost the first run: the same scenario twice, the second with --set."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", NORMAL_DAY, "-r", "2", "--no-plots"]) == 0
+    first = json.loads((tmp_path / "results" / "normal_day" / "manifest.json").read_text())
+    assert main(["run", NORMAL_DAY, "-r", "2", "--no-plots", "--set", "groups.hotline_team.shifts.0.count=14"]) == 0
+    assert "results/normal_day_2 (results/normal_day holds an earlier run" in capsys.readouterr().out
+    second = json.loads((tmp_path / "results" / "normal_day_2" / "manifest.json").read_text())
+    assert json.loads((tmp_path / "results" / "normal_day" / "manifest.json").read_text()) == first
+    assert first["overrides"] == {} and second["overrides"] == {"groups.hotline_team.shifts.0.count": 14}
+    assert second["scenario_file"] == NORMAL_DAY and len(second["scenario_sha256"]) == 64
+    assert "--set" in second["command"]
+
+
+def test_an_explicit_folder_is_replaced_only_when_asked(tmp_path, capsys):
+    out = tmp_path / "mine"
+    assert main(["run", NORMAL_DAY, "-r", "2", "--no-plots", "--out", str(out)]) == 0
+    before = (out / "summary.csv").read_bytes()
+    assert main(["run", NORMAL_DAY, "-r", "2", "--no-plots", "--out", str(out), "--seed", "9"]) == 2
+    assert f"--out {out}: already holds results; choose another --out, or add --overwrite" in capsys.readouterr().err
+    assert (out / "summary.csv").read_bytes() == before
+    assert main(["run", NORMAL_DAY, "-r", "2", "--no-plots", "--out", str(out), "--seed", "9", "--overwrite"]) == 0
+    assert (out / "summary.csv").read_bytes() != before
+    assert [p.name for p in tmp_path.iterdir()] == ["mine"]                # no staging folder left behind
+
+
+def test_a_failing_block_leaves_nothing(tmp_path):
+    target = tmp_path / "out"
+    with pytest.raises(RuntimeError), staged(target) as (tmp,):
+        tmp.mkdir()
+        (tmp / "half.csv").write_text("a,b\n")
+        raise RuntimeError("the simulation failed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_choose_numbers_default_folders_and_refuses_files_for_folders(tmp_path):
+    default = tmp_path / "results" / "x"
+    assert choose(None, default) == default
+    default.mkdir(parents=True)
+    assert choose(None, default) == default                       # empty: still free
+    (default / "a").write_text("")
+    assert choose(None, default) == default.with_name("x_2")
+    assert choose(None, default, overwrite=True) == default
+    with pytest.raises(OutputError, match="is a file; give a folder"):
+        choose(default / "a", default)
+
+
+def test_csv_files_open_in_excel_with_chinese_names(tmp_path):
+    """A UTF-8 byte-order mark at the start only: Excel on a Chinese Windows laptop reads 热线 right."""
+    path = tmp_path / "t.csv"
+    write_csv(pd.DataFrame({"queue": ["热线"], "x": [1]}), path)
+    write_csv(pd.DataFrame({"queue": ["售前"], "x": [2]}), path, append=True)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\xef\xbb\xbf") == 1
+    assert pd.read_csv(path, encoding="utf-8-sig")["queue"].tolist() == ["热线", "售前"]
+
+
+def test_excel_workbook_and_worst_intervals(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", NORMAL_DAY, "-r", "3", "--no-plots", "--excel", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    book = pd.read_excel(out / "results.xlsx", sheet_name=None)
+    assert {"summary", "days", "worst_intervals", "group_totals", "interval_means", "group_means"} <= set(book)
+    assert len(book["interval_means"]) == 96 * 3
+    worst = pd.read_csv(out / "worst_intervals.csv", encoding="utf-8-sig")
+    assert worst["p_meets_sl"].is_monotonic_increasing and (worst["offered"] > 0).all()
+    if (worst["p_meets_sl"] < 1).any():
+        assert "intervals least likely to meet their target" in printed

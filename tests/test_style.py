@@ -14,3 +14,16 @@ def test_ruff_is_clean():
     proc = subprocess.run(["ruff", "check", "sim", "calibration", "tests", "benchmarks", "run.py"], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_project_stands_alone():
+    """No tracked file points outside the repository (the brief's DOMAIN.md, ../shared): what the project
+    relies on is in its own docs."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    if not files:
+        pytest.skip("not a git checkout")
+    outside = [name for name in files if name.endswith((".py", ".md", ".yaml", ".toml"))
+               and any(ref in (ROOT / name).read_text(encoding="utf-8", errors="replace")
+                       for ref in ("DOMAIN.md", "../shared", "DESIGN.md", "STYLE.md"))
+               and name != "tests/test_style.py"]
+    assert outside == []

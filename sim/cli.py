@@ -480,9 +480,11 @@ def main(argv: list[str] | None = None) -> int:
             print(str(exc), file=sys.stderr)
             return 2
         except (OSError, TimeoutError) as exc:
-            if not getattr(args, "dask", None):
-                raise
-            print(f"--dask {args.dask}: cannot reach the scheduler: {exc}", file=sys.stderr)
+            if getattr(args, "dask", None) and not isinstance(exc, PermissionError | FileNotFoundError):
+                print(f"--dask {args.dask}: cannot reach the scheduler: {exc}", file=sys.stderr)
+            else:                                  # a disk full, a folder that cannot be made...
+                where = getattr(exc, "filename", None)
+                print(f"{where or 'input/output'}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             return 2
     except KeyboardInterrupt:
         print(f"interrupted: {args.interrupted}", file=sys.stderr)

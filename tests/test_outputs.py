@@ -83,3 +83,36 @@ def test_excel_workbook_and_worst_intervals(tmp_path, capsys):
     assert worst["p_meets_sl"].is_monotonic_increasing and (worst["offered"] > 0).all()
     if (worst["p_meets_sl"] < 1).any():
         assert "intervals least likely to meet their target" in printed
+
+
+def test_a_sweep_that_cannot_write_says_so(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert main(["sweep", NORMAL_DAY, "--set", "seed=1,2", "-r", "1", "--out", str(blocker / "sweep")]) == 2
+    err = capsys.readouterr().err
+    assert str(blocker) in err and "Traceback" not in err
+
+
+def test_a_full_temporary_disk_is_found_before_the_run(tmp_path, capsys, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage(10**9, 10**9 - 1000, 1000))
+    assert main(["run", NORMAL_DAY, "-r", "3", "--no-plots", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "the run's tables need about" in err and "set TMPDIR to a larger disk" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_disk_that_fills_during_the_run_is_reported(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from sim.store import TableStore
+
+    def full(self, replication, table):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(TableStore, "write", full)
+    assert main(["run", NORMAL_DAY, "-r", "2", "--workers", "1", "--no-plots", "--out", str(tmp_path / "r")]) == 2
+    assert "cannot keep the run's tables: No space left on device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

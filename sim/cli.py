@@ -195,9 +195,8 @@ def _dask(address: str | None) -> str | None:
 
 
 def _said_where(out: Path, default: Path) -> str:
-    if out != default and out.name.startswith(default.name):
-        return f"{out} ({default} holds an earlier run; --overwrite replaces it)"
-    return str(out)
+    """``out``, and why when it is not the default folder the planner expects."""
+    return f"{out} ({default} holds an earlier run; --overwrite replaces it)" if out != default else str(out)
 
 
 # ---------------------------------------------------------------- commands
@@ -223,7 +222,7 @@ def _run(args) -> int:
             show.print(table)
     for line in summary_notes(res):
         show.print(line, markup=False)
-    show.print(f"{res.runtime_s:.1f}s, results in {_said_where(out, default)}", markup=False)
+    show.print(f"{res.runtime_s:.1f}s, results in {_said_where(out, args.out or default)}", markup=False)
     return 0
 
 
@@ -262,7 +261,7 @@ def _compare(args) -> int:
             bar.update(k + 1)
         if args.excel:
             write_excel(tmp / "comparison.xlsx", sheets)
-    show.print(f"paired differences in {_said_where(out, default)}", markup=False)
+    show.print(f"paired differences in {_said_where(out, args.out or default)}", markup=False)
     return 0
 
 
@@ -359,7 +358,7 @@ def _staffing(args) -> int:
         show.print("worst intervals (mean over replications):")
         for line in worst:
             show.print(f"  {line}", markup=False)
-    show.print(f"tables and plots in {_said_where(out, default)}", markup=False)
+    show.print(f"tables and plots in {_said_where(out, args.out or default)}", markup=False)
     return 0
 
 
@@ -402,7 +401,7 @@ def _calibrate(args) -> int:
     if test is not None:
         from sim.console import backtest_table
         show.print(backtest_table(test))
-    show.print(f"scenario in {_said_where(out, default)}, fit report in {report_dir}", markup=False)
+    show.print(f"scenario in {_said_where(out, args.out or default)}, fit report in {report_dir}", markup=False)
     return 0
 
 

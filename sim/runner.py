@@ -31,9 +31,10 @@ from sim import metrics, workload
 from sim.arrivals import arrival_times, generate_demand
 from sim.attendance import draw_attendance
 from sim.engine import Model
+from sim.errors import ScenarioError
 from sim.outputs import OutputError
 from sim.results import Results
-from sim.scenario import Scenario, ScenarioError
+from sim.scenario import Scenario
 from sim.store import TableStore
 
 CHUNK = 8  # most replications per task: their arrival times come from one Numba call

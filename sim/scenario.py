@@ -73,9 +73,13 @@ def _local(value: datetime) -> datetime:
     return value
 
 
+def _forbidden(character: str) -> bool:
+    return character in NAME_FORBIDDEN or not character.isprintable()
+
+
 def safe_name(text: str) -> str:
     """``text`` made a valid name: each forbidden or unprintable character becomes '_', at most 80 long."""
-    return "".join("_" if c in NAME_FORBIDDEN or not c.isprintable() else c for c in text).strip()[:80] or "_"
+    return "".join("_" if _forbidden(c) else c for c in text).strip()[:80] or "_"
 
 
 def _within_horizon_limit(seconds: float) -> float:
@@ -85,7 +89,7 @@ def _within_horizon_limit(seconds: float) -> float:
 
 
 def _name(value: str) -> str:
-    bad = sorted({c for c in value if c in NAME_FORBIDDEN or not c.isprintable()})
+    bad = sorted({c for c in value if _forbidden(c)})
     if bad:
         shown = " ".join(repr(c)[1:-1] for c in bad)
         raise ValueError(f"a name may not contain {shown} (names become file names and --set paths)")

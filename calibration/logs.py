@@ -117,6 +117,29 @@ def _nanoseconds(times: pd.Series) -> pd.Series:
     return times.where(inside).astype("datetime64[ns]")
 
 
+def _parse_local(text: pd.Series) -> pd.Series:
+    """Naive date-times from text without a recognised offset; a time whose zone is written some other way
+    ('10:00Z+08:00') is unreadable (NaT).
+    """
+    try:
+        times = pd.to_datetime(text, errors="coerce", format="mixed")
+        if not pd.api.types.is_datetime64_dtype(times) or isinstance(times.dtype, pd.DatetimeTZDtype):
+            raise TypeError("zones")
+    except (ValueError, TypeError, OverflowError):            # one time at a time, keeping the naive ones
+        times = pd.Series([_naive(t) for t in text], index=text.index, dtype="datetime64[ns]")
+    return _nanoseconds(times)
+
+
+def _naive(text: object) -> pd.Timestamp:
+    try:
+        time = pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    if time is pd.NaT or time.tzinfo is not None or not pd.Timestamp.min <= time <= pd.Timestamp.max:
+        return pd.NaT
+    return time
+
+
 def _local_times(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], list[str]]:
     """Each column's times as naive local date-times (NaT where unreadable) and a note on time zones.
 
@@ -125,17 +148,17 @@ def _local_times(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], lis
     """
     offsets = pd.concat([text.str.extract(_OFFSET, expand=False) for text in texts.values()]).dropna()
     if offsets.empty:
-        return {c: _nanoseconds(pd.to_datetime(t, errors="coerce", format="mixed")) for c, t in texts.items()}, []
+        return {column: _parse_local(text) for column, text in texts.items()}, []
     counts = offsets.value_counts()
     zone = _offset(counts.index[0])
     parsed = {}
     for column, text in texts.items():
         zoned = text.str.extract(_OFFSET, expand=False).notna()
-        times = pd.to_datetime(text.where(~zoned), errors="coerce", format="mixed")
+        times = _parse_local(text.where(~zoned))
         if zoned.any():
             utc = pd.to_datetime(text.where(zoned), errors="coerce", format="mixed", utc=True)
-            times = _nanoseconds(times).where(~zoned, _nanoseconds(utc.dt.tz_convert(zone).dt.tz_localize(None)))
-        parsed[column] = _nanoseconds(times)
+            times = times.where(~zoned, _nanoseconds(utc.dt.tz_convert(zone).dt.tz_localize(None)))
+        parsed[column] = times
     spread = ", ".join(f"{offset} on {n:,} times" for offset, n in counts.items())
     return parsed, [f"times carry UTC offsets ({spread}); read as local time at {counts.index[0]}"]
 

@@ -186,9 +186,10 @@ def _dask(address: str | None) -> str | None:
     if address is None:
         return None
     if address.startswith("local:"):
-        count = address.removeprefix("local:")
-        if not count.isdigit() or int(count) < 1:
-            raise UserError(f"--dask: local:N needs a number of workers N >= 1, got {address!r}")
+        count, most = address.removeprefix("local:"), 4 * (os.cpu_count() or 1)
+        if not count.isdigit() or not 1 <= int(count) <= most:
+            raise UserError(f"--dask: local:N needs a number of worker processes N from 1 to {most} (four per core "
+                            f"here), got {address!r}")
     elif "://" not in address:
         raise UserError(f"--dask: expected tcp://host:port or local:N, got {address!r}")
     return address

@@ -335,3 +335,16 @@ def test_a_failing_calibration_writes_nothing(tmp_path, capsys):
     assert main(["calibrate", str(path), "--out", str(out), "--staffing", str(tmp_path / "staff.csv")]) == 2
     assert "staff.csv line 2: needs a date-time interval_start and a whole number of agents" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.csv", "staff.csv"]
+
+
+def test_times_in_odd_forms_are_unreadable_rows_not_a_crash(tmp_path):
+    """A zone written twice, a year before pandas' range, garbage: each such row is reported, the rest fitted."""
+    rows = _calls()
+    rows[3] = rows[3].replace("2026-09-07T08:06:00", "2026-09-07T08:06:00Z+08:00", 1)
+    rows[4] = rows[4].replace("2026-09-07T08:08:00", "-5", 1)
+    rows[6] = rows[6].replace("2026-09-07T08:12:00", "soon", 1)
+    path = tmp_path / "odd.csv"
+    path.write_text(_log(rows))
+    log = read_log(path)
+    assert log.bad == {"an unreadable arrival_time": [5, 6, 8]}
+    assert len(log.rows) == 57

@@ -43,13 +43,14 @@ def _slots(node, path=()):
         yield from _slots(value, (*path, str(key)))
 
 
-WRONG = ["abc", [1, 2], {"x": 1}, None, True, [["hotline"]], "", "9999-12-31", "2026-02-30", "25:61"]
+WRONG = ["abc", [1, 2], {"x": 1}, None, True, [["hotline"]], "", "9999-12-31", "2026-02-30", "25:61", 10**30, -0.0,
+         1e308, "1e400", "10min", "售前", {"dist": "lognormal"}, [], {}, "../../etc"]
 SCALES = [-1.0, 0.0, 1e-9, 1e-3, 1e3, 1e6, 1e12, 1e300]
 
 
 def _mutate(doc: dict, data) -> None:
     container, key, _ = data.draw(st.sampled_from(list(_slots(doc))))
-    kind = data.draw(st.sampled_from(["wrong", "scale", "special", "delete", "rename", "duplicate"]))
+    kind = data.draw(st.sampled_from(["wrong", "scale", "special", "delete", "rename", "duplicate", "key"]))
     value = container[key]
     if kind == "wrong":
         container[key] = copy.deepcopy(data.draw(st.sampled_from(WRONG)))
@@ -66,6 +67,8 @@ def _mutate(doc: dict, data) -> None:
         container.append(copy.deepcopy(value))
     elif kind == "duplicate":
         container[f"{key}_copy"] = copy.deepcopy(value)
+    elif kind == "key" and isinstance(container, dict):
+        container[data.draw(st.sampled_from([5, 2.5, "a.b", "售 前", " x"]))] = container.pop(key)
 
 
 def _expect_clean(code: int, err: str, path: Path, seconds: float) -> None:

@@ -115,7 +115,8 @@ def test_dask_local_cluster_gives_the_same_tables(normal_day, five):
 
 def test_bad_dask_addresses(capsys):
     scenario = str(ROOT / "scenarios" / "normal_day.yaml")
-    for address, message in (("local:0", "local:N needs a number of workers N >= 1"),
+    for address, message in (("local:0", "local:N needs a number of worker processes N from 1 to"),
+                             ("local:100000", "(four per core here), got 'local:100000'"),
                              ("somewhere", "expected tcp://host:port or local:N")):
         assert main(["run", scenario, "--dask", address, "--no-plots"]) == 2
         assert message in capsys.readouterr().err

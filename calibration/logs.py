@@ -70,8 +70,15 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
+def _separator(path: Path) -> str:
+    """The field separator of a delimited text log: whichever of , tab ; | its header line holds most of."""
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        header = f.readline(65536)
+    return max([",", "\t", ";", "|"], key=header.count)
+
+
 def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: list[str] | None = None) -> Log:
-    """Read a CSV or Parquet log, rename its columns by ``mapping`` and sort out the bad rows.
+    """Read a CSV (or tab-, semicolon- or bar-separated text) or Parquet log, rename its columns by ``mapping`` and sort out the bad rows.
 
     ``queues``: the queue names expected (others are bad rows); by default every name is accepted.
     """
@@ -80,7 +87,7 @@ def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: li
         if path.suffix.lower() in (".parquet", ".pq"):
             raw, first_line = pd.read_parquet(path), 1
         else:
-            raw, first_line = pd.read_csv(path, dtype=str, keep_default_na=False), 2
+            raw, first_line = pd.read_csv(path, dtype=str, keep_default_na=False, sep=_separator(path)), 2
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise LogError(f"{path}: cannot read the log: {str(exc).strip() or type(exc).__name__}") from None
     mapping = mapping or {}

@@ -348,3 +348,15 @@ def test_times_in_odd_forms_are_unreadable_rows_not_a_crash(tmp_path):
     log = read_log(path)
     assert log.bad == {"an unreadable arrival_time": [5, 6, 8]}
     assert len(log.rows) == 57
+
+
+def test_tab_separated_exports_are_read(tmp_path):
+    path = tmp_path / "export.txt"
+    path.write_text(BAD_LOG.replace(",", "\t"))
+    assert read_log(path, queues=["calls"]).bad == read_log(_written(tmp_path, BAD_LOG), queues=["calls"]).bad
+
+
+def _written(tmp_path, text: str):
+    path = tmp_path / "log.csv"
+    path.write_text(text)
+    return path

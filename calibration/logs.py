@@ -78,7 +78,8 @@ def _separator(path: Path) -> str:
 
 
 def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: list[str] | None = None) -> Log:
-    """Read a CSV (or tab-, semicolon- or bar-separated text) or Parquet log, rename its columns by ``mapping`` and sort out the bad rows.
+    """Read a CSV (or tab-, semicolon- or bar-separated text) or Parquet log, rename its columns by
+    ``mapping`` and sort out the bad rows.
 
     ``queues``: the queue names expected (others are bad rows); by default every name is accepted.
     """

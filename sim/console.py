@@ -36,7 +36,7 @@ def warn(lines: list[str], prefix: str = "") -> None:
 class Progress:
     """Progress of ``total`` steps of work: a bar on a terminal, else a line on stderr at every tenth."""
 
-    def __init__(self, description: str, total: int, unit: str = ""):
+    def __init__(self, description: str, total: int, unit: str):
         self.description, self.total, self.unit = description, max(total, 1), unit
         self.began = self.logged_at = time.monotonic()
         self.logged_tenth = 0
@@ -68,8 +68,8 @@ class Progress:
             self.logged_tenth, self.logged_at = tenth, now
             elapsed = now - self.began
             left = f", about {elapsed / done * (self.total - done):,.0f} s left" if 0 < done < self.total else ""
-            print(f"{self.description}: {done}/{self.total} {self.unit}, {elapsed:,.0f} s{left}".replace("  ", " "),
-                  file=sys.stderr, flush=True)
+            print(f"{self.description}: {done}/{self.total} {self.unit}, {elapsed:,.0f} s{left}", file=sys.stderr,
+                  flush=True)
 
 
 def _pm(value: float, ci: float, fmt: str) -> str:

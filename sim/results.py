@@ -231,7 +231,7 @@ class Results:
         wide["sl_target"] = wide["queue"].map({q: spec.sla.target for q, spec in self.scenario.queues.items()})
         wide = wide.sort_values(["p_meets_sl", "service_level"], kind="stable").head(n)
         return wide[["interval_start", "queue", "p_meets_sl", "service_level", "sl_target", "offered"]].reset_index(
-            drop=True)
+            drop=True).rename_axis(columns=None)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The run's small tables by name, as ``save`` writes them and a workbook shows them."""

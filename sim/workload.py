@@ -104,7 +104,8 @@ class Workload:
         """A line when a replication is large (over 1 GB): what it holds and what the run will use."""
         if self.memory < LARGE_BYTES:
             return []
-        return [f"large run: {self.describe()}; {parallel} at once use about {gigabytes(self.memory * parallel)}"]
+        together = f"; {parallel} at once use about {gigabytes(self.memory * parallel)}" if parallel > 1 else ""
+        return [f"large run: {self.describe()}{together}"]
 
     def _add(self, key: str, count: float, noun: str, unit_bytes: float, value: object) -> None:
         old = self.drivers.get(key)

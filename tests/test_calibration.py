@@ -296,9 +296,8 @@ def test_mapping_onto_a_column_the_file_already_has(tmp_path):
     assert (log.rows["arrival_time"] == pd.Timestamp("2026-09-07 07:00")).all()
 
 
-def test_names_constant_handle_times_and_a_certain_retrial(tmp_path):
-    """A queue named with '/' and '.', handle times that never vary, and the one caller who abandoned calling
-    back (an estimated retrial probability of 1) still make a scenario that loads."""
+def test_odd_names_and_constant_handle_times(tmp_path):
+    """A queue named with '/' and '.' and handle times that never vary still make a scenario that loads."""
     rows = [r.replace("calls,", "sales/pre.sale,", 1) for r in _calls(handle=200)]
     path = tmp_path / "odd.name.csv"
     path.write_text(_log(rows))
@@ -307,6 +306,7 @@ def test_names_constant_handle_times_and_a_certain_retrial(tmp_path):
     assert list(sc.queues) == ["sales_pre_sale"] and sc.name == "odd_name"
     assert sc.queues["sales_pre_sale"].handle_time.dist == "constant"
     assert "queue 'sales/pre.sale' is called 'sales_pre_sale' in the scenario" in result.notes[0]
+
 
 def test_every_abandoned_caller_calling_back_stays_below_certainty(tmp_path):
     """Fifteen callers abandon and all call back ten minutes later: the estimate 1 is kept at 0.95 (a

@@ -18,6 +18,7 @@ import yaml
 import sim
 from calibration.fit import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS, QueueFit, fit_queue
 from calibration.logs import Log, read_log
+from sim.channels import CHANNELS
 from sim.outputs import write_csv
 from sim.scenario import MAX_HORIZON, safe_name
 from sim.staffing.roster import requirement_shifts
@@ -148,7 +149,7 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
     on_duty = agents_on_duty(log.rows, start, frame.n_intervals, interval)
     groups = {}
     for skills, counts in on_duty.items():
-        chats = [fits[q].concurrency for q in skills if fits[q].channel == "chat"]
+        chats = [fits[q].concurrency for q in skills if not CHANNELS[fits[q].channel].exclusive]
         rows = requirement_shifts(frame, counts)
         groups[_group_name(skills, groups)] = {"skills": list(skills), "concurrency": max(chats, default=1),
                                                **({"shifts": rows} if rows else {"headcount": 0})}

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.channels import CHANNELS, keys_of
+
 DAY = 86400.0
 MIN_DAYS_FOR_WEEKDAYS = 14     # below this the weekday factors stay 1 (two of each weekday at least)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -257,7 +259,8 @@ def fit_queue(rows: pd.DataFrame, queue: str, interval: float) -> QueueFit:
     """
     mine = rows[rows["queue"] == queue]
     channel = mine["channel"].mode().iloc[0]
-    retry = retrial_flags(mine) if channel == "call" else np.zeros(len(mine), dtype=bool)
+    calls_again = "retrial" in keys_of(channel)
+    retry = retrial_flags(mine) if calls_again else np.zeros(len(mine), dtype=bool)
     first = mine[~retry]
     first_day = rows["arrival_time"].min().normalize()
     days = int((rows["arrival_time"].max().normalize() - first_day).days) + 1
@@ -272,5 +275,5 @@ def fit_queue(rows: pd.DataFrame, queue: str, interval: float) -> QueueFit:
                     weekday_profiles(first["arrival_time"], interval, days),
                     fit_handle_time(answered["handle_s"].to_numpy(dtype=float)),
                     fit_patience(waits_abandoned, waits_answered),
-                    chat_concurrency(answered) if channel == "chat" else 1, int(retry.sum()),
-                    fit_retrials(mine, rows["arrival_time"].max()) if channel == "call" else None)
+                    1 if CHANNELS[channel].exclusive else chat_concurrency(answered), int(retry.sum()),
+                    fit_retrials(mine, rows["arrival_time"].max()) if calls_again else None)

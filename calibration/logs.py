@@ -19,7 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.channels import CHANNELS
 from sim.scenario import EARLIEST, LATEST, safe_name
+
+LOGGED = [name for name, channel in CHANNELS.items() if channel.in_logs]    # channels logs may hold
 
 COLUMNS = ("queue", "channel", "arrival_time", "answer_time", "abandon_time", "handle_s", "agent", "caller")
 REQUIRED = ("queue", "channel", "arrival_time")
@@ -203,7 +206,7 @@ def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | 
     answered, abandoned = log["answer_time"].notna(), log["abandon_time"].notna()
     bad["no arrival_time"] = log["arrival_time"].isna().to_numpy() & ~bad["an unreadable arrival_time"]
     bad["an empty queue"] = (log["queue"] == "").to_numpy()
-    bad["a channel other than chat or call"] = ~log["channel"].isin(["chat", "call"]).to_numpy()
+    bad[f"a channel other than {' or '.join(LOGGED)}"] = ~log["channel"].isin(LOGGED).to_numpy()
     if queues is not None:
         bad["an unknown queue"] = ~log["queue"].isin(queues).to_numpy() & ~bad["an empty queue"]
     bad["both answer_time and abandon_time"] = (answered & abandoned).to_numpy()

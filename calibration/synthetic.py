@@ -11,15 +11,17 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.channels import channel_of
 
 
 def synthetic_log(sc: sim.Scenario, seed: int | None = None) -> pd.DataFrame:
     """One replication of ``sc``'s chats and calls as a contact log (``calibration.logs`` format)."""
     res = sim.simulate(sc, replications=1, seed=seed, workers=1, record_contacts=True)
     c = res.contacts
-    channel = c["queue"].map({name: q.channel for name, q in sc.queues.items()})
+    logged = {name: q.channel for name, q in sc.queues.items() if channel_of(q).in_logs}
+    channel = c["queue"].map(logged)
     answered, abandoned = c["outcome"] == "answered", c["outcome"] == "abandoned"
-    keep = channel.isin(["chat", "call"]) & ((answered & c["end_s"].notna()) | abandoned)
+    keep = channel.notna() & ((answered & c["end_s"].notna()) | abandoned)
     c, channel, answered, abandoned = c[keep], channel[keep], answered[keep], abandoned[keep]
     start = pd.Timestamp(sc.start)
     arrival = start + pd.to_timedelta(c["arrival_s"], unit="s")

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim.channels import QueueBase, channel_of
 from sim.distributions import OrderValueShare
 from sim.profiles import shares_per_interval
-from sim.scenario import ORDERS, Arrivals, Queue, Scenario
+from sim.scenario import ORDERS, Arrivals, Scenario
 from sim.streams import stream
 
 DECAY_STEP = 60.0  # seconds between evaluations of a decaying surge
@@ -217,13 +218,16 @@ class Demand:
         return self.time.size
 
 
-def _attributes(q: Queue, draw, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _attributes(q: QueueBase, draw, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Patience, retry flag, retry delay and balking flag of ``n`` contacts; ``draw(purpose)`` gives a stream.
 
-    A refund item's patience is the platform deadline (infinite without one).
+    Where customers do not wait with a patience, the "patience" is a deadline that ends the wait (a
+    refund's platform deadline), else infinite (a ticket stays open).
     """
-    if q.channel == "refund":
-        return np.full(n, q.deadline or np.inf), np.zeros(n, dtype=bool), np.full(n, np.nan), np.zeros(n, dtype=bool)
+    channel = channel_of(q)
+    if not channel.patience:
+        ends = q.deadline if channel.auto_approves and q.deadline is not None else np.inf
+        return np.full(n, ends), np.zeros(n, dtype=bool), np.full(n, np.nan), np.zeros(n, dtype=bool)
     patience = np.full(n, np.inf) if q.patience is None else q.patience.sample(draw("patience"), n)
     balk = 0.0 if q.patience is None else q.patience.balk
     balks = draw("balking").random(n) < balk if balk else np.zeros(n, dtype=bool)
@@ -233,7 +237,7 @@ def _attributes(q: Queue, draw, n: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     return patience, retry, q.retrial.delay.sample(draw("retrial_delay"), n), balks
 
 
-def retrial_attributes(q: Queue, rng: np.random.Generator) -> tuple[float, bool, float, bool]:
+def retrial_attributes(q: QueueBase, rng: np.random.Generator) -> tuple[float, bool, float, bool]:
     """Patience, retry flag, retry delay and balking flag of one retrial of queue ``q``, drawn from ``rng``."""
     patience, retry, delay, balks = _attributes(q, lambda _purpose: rng, 1)
     return float(patience[0]), bool(retry[0]), float(delay[0]), bool(balks[0])
@@ -277,7 +281,7 @@ def arrival_times(sc: Scenario, replications: list[int], seed: int) -> list[dict
     return [per_replication[r] for r in replications]
 
 
-def refund_requests(sc: Scenario, q: Queue, orders: np.ndarray, draw) -> np.ndarray:
+def refund_requests(sc: Scenario, q: QueueBase, orders: np.ndarray, draw) -> np.ndarray:
     """Sorted times of the refund requests a queue receives.
 
     Each order asks with probability ``rate``, ``lag`` after it was placed; requests falling after the
@@ -294,14 +298,14 @@ def _values(sc: Scenario, amount, rng: np.random.Generator, n: int) -> np.ndarra
     return amount.sample(rng, n)
 
 
-def amounts_and_levels(sc: Scenario, q: Queue, draw, n: int) -> tuple[np.ndarray, np.ndarray]:
+def amounts_and_levels(sc: Scenario, q: QueueBase, draw, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Value of each item (refund amount or remedy; NaN when none) and the level it needs (-1: none).
 
     A refund item takes the level of the first ``levels_by_amount`` rule whose bound covers its amount;
     a chat or call needs a remedy with probability ``remedy.share``.
     """
     amount, level = np.full(n, np.nan), np.full(n, -1, dtype=np.int8)
-    if q.channel == "refund" and q.amount is not None:
+    if q.amount is not None:
         amount = _values(sc, q.amount, draw("amount"), n)
         for rule in reversed(q.levels_by_amount):          # the first matching rule wins
             if rule.up_to is not None:

@@ -1,34 +1,71 @@
-"""What differs between channels in what a planner reads: what the service level counts, what leaving
-the queue means, and the unit waits are shown in. Layers that print or plot ask here.
+"""Channels declared once: what each channel's contacts do, the keys its queues take, and how its KPIs
+read. Every layer asks a queue's ``Channel`` (``channel_of``), never compares channel names.
+
+A channel is a ``Channel`` (behaviour as data) and a queue model (its scenario keys, a pydantic model
+whose ``channel`` literal selects it in the scenario's discriminated union). Adding a channel is a new
+pair here, its tests and docs (docs/architecture.md).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal
 
+from pydantic import Field
+
+from sim.distributions import Amount, HandleTime, Patience
+from sim.scenario.parts import Arrivals, Bot, FromOrders, LevelRule, Remedy, Retrial, ServiceLevel
+from sim.scenario.types import DAY, Name, PositiveDuration, Strict
 from sim.units import format_duration
 
 
 @dataclass(frozen=True)
 class Channel:
-    """How a channel's KPIs read: ``served`` (what the service level counts, e.g. "first response") and
-    the interval column counting it, ``left`` (contacts that leave unserved, e.g. "auto-approved") and
-    its column, waits shown in ``wait_unit`` seconds named ``wait_unit_name``, and whether the service
-    level is on resolution rather than on answer.
+    """How a channel's contacts behave and how its KPIs read.
+
+    - ``exclusive``: a contact holds its agent alone (calls, back-office items); otherwise it takes one of
+      the agent's ``concurrency`` slots (chats);
+    - ``patience``: customers wait with a patience, may balk and abandon (``abandoned``); otherwise they
+      never leave by themselves;
+    - ``at_deadline``: what the queue's ``deadline`` does: ``auto_approved`` (the platform resolves the
+      item, also mid-work, and it leaves the queue), ``late`` (the item stays open and counts as late),
+      or ``None`` (no deadline);
+    - ``sl_clock``: the service level reads the time to ``answer`` (first response, first reply) or to
+      ``resolution`` (through any escalation);
+    - ``erlang``: Erlang-type staffing formulas apply (answer clock, patience, own arrivals);
+    - ``in_logs``: calibration reads it from contact logs;
+    - the table names: ``served`` (what the service level counts) and its interval column, ``left``
+      (contacts that leave unserved, or late) and its column; waits are shown in ``wait_unit`` seconds
+      named ``wait_unit_name``.
     """
 
     name: str
+    exclusive: bool
+    patience: bool
+    at_deadline: Literal["auto_approved", "late"] | None
+    sl_clock: Literal["answer", "resolution"]
+    erlang: bool
+    in_logs: bool
     served: str
     served_column: str
     left: str
     left_column: str
     wait_unit: float
     wait_unit_name: str
-    on_resolution: bool = False
+
+    @property
+    def on_resolution(self) -> bool:
+        return self.sl_clock == "resolution"
+
+    @property
+    def auto_approves(self) -> bool:
+        """Whether an item still open at its deadline is resolved by the platform (and leaves)."""
+        return self.at_deadline == "auto_approved"
 
     def threshold(self, queue) -> float:
-        """Seconds of the queue's service-level threshold (``resolve_within`` or ``answer_within``)."""
-        return queue.sla.resolve_within if self.on_resolution else queue.sla.answer_within
+        """Seconds of the queue's service-level threshold."""
+        return queue.sl_threshold()
 
     def sl_label(self, queue) -> str:
         """'answered within 20s', 'first response within 30s', 'resolved within 1d'."""
@@ -39,14 +76,123 @@ class Channel:
         return f"{seconds / self.wait_unit:,.1f} {self.wait_unit_name}"
 
 
-CHANNELS = {
-    "chat": Channel("chat", "first response", "answered", "abandoned", "abandoned", 1.0, "s"),
-    "call": Channel("call", "answered", "answered", "abandoned", "abandoned", 1.0, "s"),
-    "refund": Channel("refund", "resolved", "resolved", "auto-approved", "auto_approved", 3600.0, "h",
-                      on_resolution=True),
-}
+class QueueBase(Strict):
+    """Keys every channel's queues have. A key a channel does not offer reads as None (or empty)."""
+
+    arrivals: Arrivals | None = None
+    handle_time: HandleTime
+    escalate_to: dict[Name, Name] = {}
+
+    spec: ClassVar[Channel]
+    from_orders: ClassVar[FromOrders | None] = None
+    patience: ClassVar[Patience | None] = None
+    retrial: ClassVar[Retrial | None] = None
+    bot: ClassVar[Bot | None] = None
+    amount: ClassVar[Amount | None] = None
+    deadline: ClassVar[float | None] = None
+    levels_by_amount: ClassVar[tuple[LevelRule, ...]] = ()
+    remedy: ClassVar[Remedy | None] = None
+
+    def sl_threshold(self) -> float:
+        """Seconds within which a contact counts towards the service level."""
+        return self.sla.answer_within
 
 
-def channel_of(queue) -> Channel:
+class TicketServiceLevel(Strict):
+    """Target share of tickets first replied to within the queue's ``deadline``."""
+
+    target: Annotated[float, Field(gt=0, le=1)] = 0.8
+
+
+# A channel's model declares as fields the keys it offers that the base reads as None: pydantic warns
+# that the field shadows the base's attribute, which is the intent here.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Field name .* shadows an attribute", category=UserWarning)
+
+    class ChatQueue(QueueBase):
+        """Chats: an agent holds several at once (its group's ``concurrency``); customers may abandon;
+        a ``bot`` may resolve a share; the service level counts the first response.
+        """
+
+        spec: ClassVar[Channel] = Channel(
+            "chat", exclusive=False, patience=True, at_deadline=None, sl_clock="answer", erlang=True,
+            in_logs=True, served="first response", served_column="answered", left="abandoned",
+            left_column="abandoned", wait_unit=1.0, wait_unit_name="s")
+        channel: Literal["chat"]
+        patience: Patience | None = None
+        sla: ServiceLevel = ServiceLevel()
+        bot: Bot | None = None
+        remedy: Remedy | None = None
+
+    class CallQueue(QueueBase):
+        """Calls: one per agent; callers may balk, abandon and call again (``retrial``)."""
+
+        spec: ClassVar[Channel] = Channel(
+            "call", exclusive=True, patience=True, at_deadline=None, sl_clock="answer", erlang=True,
+            in_logs=True, served="answered", served_column="answered", left="abandoned",
+            left_column="abandoned", wait_unit=1.0, wait_unit_name="s")
+        channel: Literal["call"]
+        patience: Patience | None = None
+        sla: ServiceLevel = ServiceLevel()
+        retrial: Retrial | None = None
+        remedy: Remedy | None = None
+
+    class RefundQueue(QueueBase):
+        """Refund requests: back-office items worked one at a time, nobody abandons, an ``amount`` each
+        (its ``levels_by_amount`` set who may approve it), and a platform ``deadline`` at which an item
+        still open is approved automatically, even mid-work. The service level counts resolutions.
+        """
+
+        spec: ClassVar[Channel] = Channel(
+            "refund", exclusive=True, patience=False, at_deadline="auto_approved", sl_clock="resolution",
+            erlang=False, in_logs=False, served="resolved", served_column="resolved", left="auto-approved",
+            left_column="auto_approved", wait_unit=3600.0, wait_unit_name="h")
+        channel: Literal["refund"]
+        from_orders: FromOrders | None = None
+        sla: ServiceLevel = ServiceLevel()
+        amount: Amount | None = None
+        deadline: PositiveDuration | None = None
+        levels_by_amount: tuple[LevelRule, ...] = ()
+
+        def sl_threshold(self) -> float:
+            return self.sla.resolve_within
+
+    class TicketQueue(QueueBase):
+        """Tickets (工单, e-mail, 留言): asynchronous items worked one at a time that nobody abandons, with
+        a first-reply ``deadline``; an item not replied to by then stays open and counts as late, and
+        the backlog carries over intervals and days. The service level counts replies within the
+        deadline. Tickets may come from orders like refunds.
+        """
+
+        spec: ClassVar[Channel] = Channel(
+            "ticket", exclusive=True, patience=False, at_deadline="late", sl_clock="answer", erlang=False,
+            in_logs=False, served="replied", served_column="answered", left="late", left_column="late",
+            wait_unit=3600.0, wait_unit_name="h")
+        channel: Literal["ticket"]
+        from_orders: FromOrders | None = None
+        deadline: PositiveDuration = DAY
+        sla: TicketServiceLevel = TicketServiceLevel()
+        remedy: Remedy | None = None
+
+        def sl_threshold(self) -> float:
+            return self.deadline
+
+
+QUEUE_MODELS = (ChatQueue, CallQueue, RefundQueue, TicketQueue)
+Queue = Annotated[ChatQueue | CallQueue | RefundQueue | TicketQueue, Field(discriminator="channel")]
+CHANNELS: dict[str, Channel] = {model.spec.name: model.spec for model in QUEUE_MODELS}
+
+
+def channel_of(queue: QueueBase) -> Channel:
     """The ``Channel`` of a scenario queue."""
-    return CHANNELS[queue.channel]
+    return queue.spec
+
+
+def offered_by(key: str) -> list[str]:
+    """Channels whose queues take scenario key ``key`` (for messages about a key in the wrong channel)."""
+    return [model.spec.name for model in QUEUE_MODELS if key in model.model_fields]
+
+
+def keys_of(channel: str) -> set[str]:
+    """The scenario keys a queue of ``channel`` takes."""
+    return set(next(m for m in QUEUE_MODELS if m.spec.name == channel).model_fields)

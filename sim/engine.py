@@ -28,7 +28,8 @@ import simpy
 
 from sim.arrivals import Demand, retrial_attributes
 from sim.attendance import Attendance
-from sim.scenario import Scenario, ShiftOccurrence, level_of
+from sim.channels import channel_of
+from sim.scenario.model import Scenario, ShiftOccurrence, level_of
 
 WAITING, ANSWERED, ABANDONED = 0, 1, 2
 _OFF, _ON, _BREAK, _LEAVING = 0, 1, 2, 3
@@ -121,8 +122,8 @@ class Model:
         self.queues = list(sc.queues.values())
         self.group_level = [level_of(sc, g) for g in sc.groups.values()]
         queue_names = list(sc.queues)
-        self.exclusive = [q.channel != "chat" for q in sc.queues.values()]     # calls and refund items
-        self.is_refund = [q.channel == "refund" for q in sc.queues.values()]
+        self.exclusive = [channel_of(q).exclusive for q in sc.queues.values()]     # one contact per agent
+        self.auto_approves = [channel_of(q).auto_approves for q in sc.queues.values()]   # patience is a deadline
         self.escalate_to = [{sc.levels.index(lv): queue_names.index(target) for lv, target in q.escalate_to.items()}
                             for q in sc.queues.values()]
         self.capacity = [g.concurrency for g in sc.groups.values()]
@@ -352,10 +353,10 @@ class Model:
         while heap and heap[0][0] <= now:
             deadline, i = heapq.heappop(heap)
             if state[i] == WAITING:
-                state[i] = ABANDONED                 # a refund item: approved by the platform unworked
+                state[i] = ABANDONED                 # or, past a platform deadline, approved unworked
                 self.wait[i] = self.patience[i]
                 self.n_wait[q] -= 1
-                self.auto[i] = self.is_refund[q]
+                self.auto[i] = self.auto_approves[q]
                 if self.retry[i]:
                     self._retry(i, q, deadline)
 
@@ -374,12 +375,12 @@ class Model:
     def _escalate(self, i: int, q: int) -> None:
         """Contact ``i`` needs a level its agent lacks: a follow-up enters the escalation queue now.
 
-        The follow-up keeps the customer's amount, level and platform deadline (due at the same time).
+        The follow-up keeps the customer's amount, level and any platform deadline (due at the same time).
         """
         now, target = self.env.now, self.escalate_to[q][self.level[i]]
         self.escalated[i] = 1
         work = float(self.queues[target].handle_time.sample(self.followup_streams[target], 1)[0])
-        due = self.time[i] + self.patience[i] if self.is_refund[q] else _INF
+        due = self.time[i] + self.patience[i] if self.auto_approves[q] else _INF
         j = self._new_contact(i, target, now, work, due - now, False, False, 0)
         self.origin[j] = self.origin[i] if self.origin[i] >= 0 else i
         self._arrive(j, target, now)
@@ -411,8 +412,8 @@ class Model:
             agent.exclusive = True
         done = now + self.work[i] / (self.proficiency[group][q] * agent.speed)   # absolute: ``now`` may lead env.now
         cut = False
-        if self.is_refund[q]:
-            due = self.time[i] + self.patience[i]          # a refund item's patience is its deadline
+        if self.auto_approves[q]:
+            due = self.time[i] + self.patience[i]          # the item's patience is the platform deadline
             if due < done:                                 # the platform approves the item mid-work
                 done, cut = due, True
         self._timeout(done - self.env.now, (agent, i, q, cut)).callbacks.append(self._on_finish)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.channels import channel_of
 from sim.engine import ABANDONED, ANSWERED, WAITING, EngineOutput, Spans
 from sim.scenario import Scenario
 
@@ -37,31 +38,34 @@ def final_end(out: EngineOutput) -> np.ndarray:
 def _queue_kpis(sc: Scenario, out: EngineOutput, ends: np.ndarray, key: np.ndarray, cells: int) -> dict:
     """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1); ``ends`` is ``final_end(out)``."""
     queues = list(sc.queues.values())
-    refund = np.array([q.channel == "refund" for q in queues])[out.queue]
+    channels = [channel_of(q) for q in queues]
+    on_resolution = np.array([c.on_resolution for c in channels])[out.queue]
+    threshold = np.array([q.sl_threshold() for q in queues])[out.queue]
     answered = out.outcome == ANSWERED
     abandoned = out.outcome == ABANDONED
     waiting = out.outcome == WAITING
     left = answered | abandoned
-    # Chats and calls: answered within answer_within. Refund items: resolved (through any escalation)
-    # within resolve_within.
+    # On the answer clock: answered within the threshold. On the resolution clock: resolved (through any
+    # escalation) within it. Contacts still open at the horizon count only once past the threshold.
     resolved = ~np.isnan(ends)
-    threshold = np.array([q.sla.answer_within for q in queues])[out.queue]
-    within = out.wait <= threshold
-    undecided = waiting & within       # still waiting at the horizon, not yet past the threshold
-    if refund.any():
+    wait_within = out.wait <= threshold
+    within = answered & wait_within
+    undecided = waiting & wait_within
+    if on_resolution.any():
         followup_auto = np.zeros(out.auto.size, dtype=bool)
         followups = np.flatnonzero(out.origin >= 0)
         followup_auto[out.origin[followups]] = out.auto[followups]
-        open_refund = refund & ~resolved & ~out.auto & ~followup_auto & ~abandoned
-        limit = np.array([q.sla.resolve_within for q in queues])[out.queue]
-        within = np.where(refund, ends - out.time <= limit, within)
-        undecided = np.where(refund, open_refund & (sc.horizon - out.time <= limit), undecided)
+        still_open = ~resolved & ~out.auto & ~followup_auto & ~abandoned
+        within = np.where(on_resolution, ends - out.time <= threshold, within)
+        undecided = np.where(on_resolution, still_open & (sc.horizon - out.time <= threshold), undecided)
+    # Items past a deadline that does not end their wait: replied to after it, or still open after it.
+    deadline = np.array([q.deadline if c.at_deadline == "late" else np.inf for q, c in zip(queues, channels)])
+    late = (answered | waiting) & (out.wait > deadline[out.queue])
     offered = _per_cell(key, cells)
     retrials = _per_cell(key, cells, out.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
     n_abandoned = _per_cell(key, cells, abandoned)
-    n_within = _per_cell(key, cells, np.where(refund, within, answered & within))
-    # Contacts still open at the horizon count against the service level only once past the threshold.
+    n_within = _per_cell(key, cells, within)
     undecided = _per_cell(key, cells, undecided)
     wait_answered = _per_cell(key, cells, np.where(answered, out.wait, 0.0))
     wait_left = _per_cell(key, cells, np.where(left, out.wait, 0.0))
@@ -77,12 +81,13 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, ends: np.ndarray, key: np.ndarr
             "waiting_at_end": (offered - n_answered - n_abandoned).astype(np.int64),
             "queued": _per_cell(key, cells, out.wait > 0).astype(np.int64),
             "answered_within_sl": n_within.astype(np.int64),
-            "abandoned_within_sl": _per_cell(key, cells, abandoned & within).astype(np.int64),
+            "abandoned_within_sl": _per_cell(key, cells, abandoned & wait_within & ~on_resolution).astype(np.int64),
             "balked": _per_cell(key, cells, out.balked).astype(np.int64),
             "resolved": _per_cell(key, cells, resolved).astype(np.int64),
             "escalated": _per_cell(key, cells, out.escalated).astype(np.int64),
             "resolved_first_contact": _per_cell(key, cells, resolved & ~out.escalated).astype(np.int64),
             "auto_approved": _per_cell(key, cells, out.auto).astype(np.int64),
+            "late": _per_cell(key, cells, late).astype(np.int64),
             "auto_approved_value": _per_cell(key, cells, np.where(out.auto, np.nan_to_num(out.amount), 0.0)),
             "service_level": n_within / (offered - undecided),
             "abandon_rate": n_abandoned / offered,

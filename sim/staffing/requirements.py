@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.arrivals import bot_share, rate_curve
+from sim.channels import channel_of
 from sim.scenario import Scenario
 from sim.staffing.formulas import ErlangA, ErlangC, daily_ratio, erlang_a_agents, erlang_c_agents, sqrt_agents
 
@@ -44,7 +45,7 @@ class QueueDemand:
 def covered_queues(sc: Scenario) -> list[str]:
     """The queues the formulas staff: chats and calls with their own arrivals."""
     return [name for name, q in sc.queues.items()
-            if q.channel in ("chat", "call") and q.arrivals is not None and q.from_orders is None]
+            if channel_of(q).erlang and q.arrivals is not None and q.from_orders is None]
 
 
 def concurrency_of(sc: Scenario, queue: str) -> int:

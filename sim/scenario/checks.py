@@ -1,0 +1,150 @@
+"""Checks that involve several parts of a scenario (skills naming queues, shifts inside the horizon,
+profile lengths, permission levels), run once every key is valid; each problem names its key path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sim.channels import QueueBase, channel_of
+from sim.distributions import Constant, Empirical, OrderValueShare
+from sim.scenario.model import Scenario, level_of
+from sim.scenario.parts import Shift
+from sim.scenario.types import DAY, ORDERS, WEEKDAYS, hint
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem at a key path of the scenario, e.g. ``groups.day.skills``: ``unknown queue, got 'x'``."""
+
+    path: str
+    message: str
+
+
+def cross_problems(sc: Scenario) -> list[Problem]:
+    """Every problem that involves several parts of a scenario valid key by key."""
+    return [Problem(path, message) for path, message in _problems(sc)]
+
+
+def _problems(sc: Scenario):
+    """Yield (key path, message) pairs: the clock, profiles, queues, surges and groups."""
+    if DAY % sc.interval:
+        yield "interval", f"must divide one day evenly, got {sc.interval:g}s"
+    elif abs(sc.horizon / sc.interval - round(sc.horizon / sc.interval)) > 1e-9:
+        yield "horizon", f"must be a whole number of intervals ({sc.interval:g}s), got {sc.horizon:g}s"
+    elif sc.start_offset % sc.interval:
+        yield "start", f"must fall on an interval boundary, got {sc.start.time()}"
+    specs = {f"queues.{name}.arrivals": q.arrivals for name, q in sc.queues.items()}
+    specs["orders.arrivals"] = sc.orders.arrivals if sc.orders else None
+    for path, spec in specs.items():
+        if spec is None or DAY % sc.interval:
+            continue
+        profiles = {f"{path}.profile": spec.profile,
+                    **{f"{path}.weekday_profiles.{day}": weights for day, weights in spec.weekday_profiles.items()}}
+        for key, weights in profiles.items():
+            if len(weights) not in (24, sc.intervals_per_day):
+                yield key, f"needs 24 hourly weights or {sc.intervals_per_day} (one per interval), got {len(weights)}"
+    for qname, q in sc.queues.items():
+        if not any(qname in g.skills for g in sc.groups.values()):
+            yield f"queues.{qname}", "no group has this queue among its skills"
+        yield from _demand_problems(sc, qname, q)
+        yield from _level_problems(sc, qname, q)
+    for i, surge in enumerate(sc.surges):
+        for qname in surge.queues or ():
+            if qname not in sc.queues and not (qname == ORDERS and sc.orders is not None):
+                yield f"surges.{i}.queues", f"unknown queue{hint(qname, sc.queues)}, got {qname!r}"
+        if sc.clock(surge.end) <= 0 or sc.clock(surge.start) >= sc.horizon:
+            yield f"surges.{i}", f"window {surge.start} - {surge.end} lies outside the horizon"
+    for gname, g in sc.groups.items():
+        if g.level is not None and g.level not in sc.levels:
+            yield f"groups.{gname}.level", f"unknown level{hint(g.level, sc.levels)}, got {g.level!r}"
+        for qname in g.skills:
+            if qname not in sc.queues:
+                yield f"groups.{gname}.skills", f"unknown queue{hint(qname, sc.queues)}, got {qname!r}"
+        for i, shift in enumerate(g.shifts or ()):
+            yield from _shift_problems(sc, f"groups.{gname}.shifts.{i}", shift)
+        for i, window in enumerate(g.mass_absences):
+            if sc.clock(window.end) <= 0 or sc.clock(window.start) >= sc.horizon:
+                yield (f"groups.{gname}.mass_absences.{i}",
+                       f"window {window.start} - {window.end} lies outside the horizon")
+
+
+def _escalation_targets(sc: Scenario) -> set[str]:
+    return {target for q in sc.queues.values() for target in q.escalate_to.values()}
+
+
+def _demand_problems(sc: Scenario, qname: str, q: QueueBase):
+    """Demand source, orders and a deadline that auto-approves before anyone could finish."""
+    path = f"queues.{qname}"
+    fed_by_escalation = qname in _escalation_targets(sc)
+    if q.arrivals is not None and q.from_orders is not None:
+        yield path, "give 'arrivals' or 'from_orders', not both"
+    elif q.arrivals is None and q.from_orders is None and not fed_by_escalation:
+        yield path, "needs 'arrivals' or 'from_orders' (or to be another queue's 'escalate_to' target)"
+    needs_orders = q.from_orders is not None or isinstance(q.amount, OrderValueShare)
+    if needs_orders and sc.orders is None:
+        yield path, "'from_orders' and an 'order_value_share' amount need a top-level 'orders' section"
+    if q.deadline is not None and channel_of(q).auto_approves:
+        speeds = [g.skills[qname] * max((s.proficiency for s in g.shifts or ()), default=1.0)
+                  for g in sc.groups.values() if qname in g.skills]
+        fastest = max(speeds, default=1.0)
+        ht = q.handle_time
+        shortest = min(ht.values) if isinstance(ht, Empirical) else ht.value if isinstance(ht, Constant) else 0.0
+        if q.deadline < max(shortest, ht.mean) / fastest:
+            yield (f"{path}.deadline", f"shorter than the handle time of the fastest agents "
+                   f"({max(shortest, ht.mean) / fastest:g}s on average), got {q.deadline:g}s")
+
+
+def _level_problems(sc: Scenario, qname: str, q: QueueBase):
+    """Permission levels: names exist, rules cover every amount, and every item can be resolved."""
+    path = f"queues.{qname}"
+    known = set(sc.levels)
+    rules = q.levels_by_amount
+    named = [(f"levels_by_amount.{i}.level", r.level) for i, r in enumerate(rules)]
+    if q.remedy is not None:
+        named.append(("remedy.level", q.remedy.level))
+    for key, level in named:
+        if level not in known:
+            yield f"{path}.{key}", f"unknown level{hint(level, known)} (levels: {list(sc.levels)}), got {level!r}"
+    for level, target in q.escalate_to.items():
+        if level not in known:
+            yield f"{path}.escalate_to", f"unknown level{hint(level, known)}, got {level!r}"
+        if target not in sc.queues:
+            yield f"{path}.escalate_to.{level}", f"unknown queue{hint(target, sc.queues)}, got {target!r}"
+        elif level in known:
+            for gname, g in sc.groups.items():
+                if target in g.skills and level_of(sc, g) < sc.levels.index(level):
+                    yield (f"groups.{gname}.level", f"serves escalation queue {target!r}, which needs {level}, "
+                           f"got {g.level or sc.levels[0]!r}")
+    for i, r in enumerate(rules):
+        if r.up_to is not None and r.up_to_share is not None:
+            yield f"{path}.levels_by_amount.{i}", "give 'up_to' or 'up_to_share', not both"
+        if r.up_to_share is not None and sc.orders is None:
+            yield f"{path}.levels_by_amount.{i}.up_to_share", "needs a top-level 'orders' section"
+    if rules and (rules[-1].up_to is not None or rules[-1].up_to_share is not None):
+        yield (f"{path}.levels_by_amount", "amounts above the last bound have no level: end with a rule "
+               "without 'up_to'")
+    if rules and q.amount is None:
+        yield f"{path}.amount", "levels_by_amount needs an amount per item"
+    for level in dict.fromkeys(level for _, level in named):
+        if level not in known:
+            continue
+        lacking = [g for g, grp in sc.groups.items()
+                   if qname in grp.skills and level_of(sc, grp) < sc.levels.index(level)]
+        if lacking and level not in q.escalate_to:
+            yield (f"{path}.escalate_to", f"groups {lacking} are below {level} and no escalation queue is given "
+                   f"for {level}")
+
+
+def _shift_problems(sc: Scenario, path: str, shift: Shift):
+    dated = [d for d in shift.days or () if isinstance(d, date)]
+    for d in dated:
+        start = (d - sc.start.date()).days * DAY + shift.start - sc.start_offset
+        if start >= sc.horizon or start + shift.length <= 0:
+            yield f"{path}.days", f"shift on {d} lies outside the horizon, got {d.isoformat()}"
+    if shift.days and not dated:
+        weekdays = {WEEKDAYS[sc.day(i).weekday()] for i in range(-1, sc.n_days)}
+        if not weekdays & set(shift.days):
+            yield f"{path}.days", f"no such weekday inside the horizon, got {list(shift.days)}"
+

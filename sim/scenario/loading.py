@@ -1,0 +1,102 @@
+"""Reading a scenario: YAML or a dict, dotted-path overrides (``--set``), then validation key by key and
+across keys, every problem reported at once; and writing one back as plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.errors import ScenarioError
+from sim.files import check_size, read_yaml, show
+from sim.scenario.checks import cross_problems
+from sim.scenario.messages import format_errors
+from sim.scenario.model import Scenario
+from sim.scenario.types import hint
+
+
+def load_scenario(source: str | Path | Mapping, overrides: Mapping[str, Any] | None = None,
+                  label: str | None = None) -> Scenario:
+    """Load and validate a scenario from a YAML path or a dict, applying dotted-path ``overrides``.
+
+    Raises ``ScenarioError`` listing every problem, each as ``FILE: key.path: message, got VALUE``;
+    ``label`` replaces FILE (default: the path, or ``<dict>``).
+    """
+    if isinstance(source, Mapping):
+        label, base_dir = label or "<dict>", Path(".")
+        check_size(source, label)
+        data = _deep_copy(source)
+    else:
+        label, base_dir = label or str(source), Path(source).parent
+        data = read_yaml(Path(source))
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{label}: top level must be a mapping of keys, got {type(data).__name__}"])
+    problems = [f"{label}: {p}" for p in [*_apply_overrides(data, overrides or {}), *_booleans(data)]]
+    if problems:
+        raise ScenarioError(problems)
+    try:
+        scenario = Scenario.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as exc:
+        raise ScenarioError([f"{label}: {line}" for line in format_errors(exc)]) from None
+    cross = cross_problems(scenario)
+    if cross:
+        raise ScenarioError([f"{label}: {p.path}: {p.message}" for p in cross])
+    scenario._source, scenario._overrides = label, dict(overrides or {})
+    return scenario
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _deep_copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_deep_copy(v) for v in value]
+    return value
+
+
+def _booleans(data: dict) -> list[str]:
+    """A problem per true/false value: no scenario key takes one, and YAML reads yes, no, on and off as such."""
+    problems, stack = [], [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, bool):
+            problems.append(f"{'.'.join(path)}: YAML reads yes, no, on, off, true and false as yes/no; give a "
+                            f"number, or quote a name, got {node}")
+        elif isinstance(node, dict):
+            stack.extend(((*path, str(k)), v) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend(((*path, str(i)), v) for i, v in reversed(list(enumerate(node))))
+    return problems
+
+
+def _apply_overrides(data: dict, overrides: Mapping[str, Any]) -> list[str]:
+    """Set each dotted path (list items by index) in ``data``; return problems with paths."""
+    problems = []
+    for dotted, value in overrides.items():
+        node: Any = data
+        keys = dotted.split(".")
+        for depth, key in enumerate(keys):
+            last = depth == len(keys) - 1
+            if isinstance(node, list):
+                if not key.isdigit() or int(key) >= len(node):
+                    problems.append(f"{dotted}: no list item {key!r} (the list has {len(node)}), got {show(value)}")
+                    break
+                key = int(key)
+            elif not isinstance(node, dict):
+                problems.append(f"{dotted}: {'.'.join(keys[:depth])} is not a mapping, got {show(value)}")
+                break
+            elif not last and key not in node:
+                problems.append(f"{dotted}: no key {key!r}{hint(key, node)}, got {show(value)}")
+                break
+            if last:
+                node[key] = value
+            else:
+                node = node[key]
+    return problems
+
+
+def dump_scenario(sc: Scenario) -> dict:
+    """The resolved scenario as plain data (durations in seconds, profiles and rosters inlined)."""
+    return sc.model_dump(mode="json", exclude_none=True)

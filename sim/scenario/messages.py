@@ -1,0 +1,104 @@
+"""Pydantic's validation errors as one line each: ``key.path: message, got VALUE``, with hints for
+misspelt keys and for keys that belong to another channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import get_args
+
+from pydantic import ValidationError
+
+from sim.distributions import Amount, Delay, HandleTime, Patience
+from sim.files import show
+from sim.scenario.types import hint
+
+
+def _vocabulary() -> set[str]:
+    """Every key a scenario file may use (for 'did you mean' hints)."""
+    from sim import distributions
+    from sim.channels import QUEUE_MODELS
+    from sim.scenario import parts
+    from sim.scenario.model import Scenario
+    models = [parts.Arrivals, parts.ServiceLevel, parts.Retrial, parts.Bot, parts.FromOrders, parts.Orders,
+              parts.LevelRule, parts.Remedy, parts.Surge, parts.Break, parts.Shift, parts.MassAbsence, parts.Group,
+              Scenario, *QUEUE_MODELS, distributions.ExponentialPatience, distributions.LogNormal,
+              distributions.Gamma, distributions.Constant, distributions.Empirical]
+    return {name for m in models for name in m.model_fields} | {"roster"}
+
+
+_DISTRIBUTIONS = {"handle_time": HandleTime, "patience": Patience, "delay": Delay, "lag": Delay, "amount": Amount}
+
+
+def _dist_names(key: str) -> str:
+    """The ``dist`` values the distribution at ``key`` accepts, e.g. 'exponential, lognormal, constant'."""
+    members = get_args(get_args(_DISTRIBUTIONS.get(key, HandleTime))[0])
+    return ", ".join(get_args(m.model_fields["dist"].annotation)[0] for m in members)
+
+
+def _queue_channel(loc: tuple) -> str | None:
+    """The channel of the queue an error is in: pydantic puts the union's tag after ``queues.NAME``."""
+    from sim.channels import CHANNELS
+    if len(loc) > 2 and loc[0] == "queues" and loc[2] in CHANNELS:
+        return str(loc[2])
+    return None
+
+
+def _unknown_key(key: str, loc: tuple) -> str:
+    from sim.channels import offered_by
+    channel, offered = _queue_channel(loc), offered_by(key)
+    if channel is not None and len(loc) == 4 and offered:
+        where = " and ".join([", ".join(offered[:-1]), offered[-1]] if len(offered) > 1 else offered)
+        return f"applies to {where} queues, not to {channel} queues"
+    return f"unknown key{hint(key, _vocabulary())}"
+
+
+def message(err: dict) -> str:
+    """A pydantic error's message as the user should read it (without the key path)."""
+    msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    key = str(err["loc"][-1]) if err["loc"] else ""
+    channel_tag = err["type"].startswith("union_tag") and "channel" in str(err.get("ctx", {}).get("discriminator"))
+    if err["type"] == "extra_forbidden":
+        msg = _unknown_key(key, err["loc"])
+    elif err["type"] == "union_tag_invalid" and channel_tag:
+        msg = f"unknown channel, expected one of {err['ctx']['expected_tags']}"
+    elif err["type"] == "union_tag_not_found" and channel_tag:
+        msg = f"needs 'channel', one of {err['ctx'].get('expected_tags') or _channel_names()}"
+    elif err["type"] == "union_tag_invalid":
+        msg = f"unknown distribution, expected one of {err['ctx']['expected_tags']}"
+    elif err["type"] == "union_tag_not_found":
+        msg = f"needs 'dist', one of {_dist_names(key)}"
+    elif err["type"] in ("model_attributes_type", "model_type", "dict_type") and key in _DISTRIBUTIONS:
+        msg = f"needs a distribution such as {{dist: exponential, mean: 300}} ('dist' one of {_dist_names(key)})"
+    elif err["type"] in ("model_attributes_type", "model_type"):
+        msg = "needs a mapping of keys"
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+def _channel_names() -> str:
+    from sim.channels import CHANNELS
+    return ", ".join(CHANNELS)
+
+
+def format_errors(exc: ValidationError) -> list[str]:
+    """One ``key.path: message, got VALUE`` line per pydantic error."""
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
+        # Discriminated unions add the tag after the key: a distribution's ("lognormal"), a queue's ("chat").
+        queue_tag = 2 if _queue_channel(err["loc"]) else -1
+        loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] in _DISTRIBUTIONS) and i != queue_tag]
+        msg = message(err)
+        value = err["input"]
+        if err["type"] == "union_tag_invalid":
+            tag = "channel" if "channel" in str(err["ctx"].get("discriminator")) else "dist"
+            loc, value = [*loc, tag], value.get(tag)
+        path = ".".join(loc) or "(top level)"
+        if err["type"] == "missing":
+            lines.append(f"{path}: required key is missing")
+        elif err["type"] == "extra_forbidden" or ", got " in msg or isinstance(value, Mapping):
+            lines.append(f"{path}: {msg}")
+        else:
+            lines.append(f"{path}: {msg}, got {show(value)}")
+    return lines
+

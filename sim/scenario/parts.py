@@ -1,0 +1,353 @@
+"""The parts of a scenario other than queues: arrivals and their profiles, service levels, retrials,
+bots, orders, permission levels, surges, shifts, breaks, rosters and agent groups.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from sim.distributions import Amount, Delay
+from sim.files import read_csv
+from sim.profiles import BUILTIN_PROFILES
+from sim.scenario.types import (
+    DAY,
+    MAX_CONCURRENCY,
+    WEEKDAYS,
+    Duration,
+    LocalDateTime,
+    Name,
+    NonNegative,
+    PositiveDuration,
+    Probability,
+    Strict,
+    TimeOfDay,
+    resolve_path,
+)
+from sim.units import format_time_of_day
+
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_PROFILE_JSON = {"anyOf": [{"type": "array", "items": {"type": "number", "minimum": 0}},
+                           {"type": "string", "description": f"a built-in profile ({', '.join(BUILTIN_PROFILES)}) "
+                                                             "or a CSV file with a 'weight' column"}]}
+
+class Arrivals(Strict):
+    """How many contacts arrive: mean daily volume shaped by profile, weekday and daily noise."""
+
+    daily_volume: NonNegative
+    profile: Annotated[tuple[NonNegative, ...], WithJsonSchema(_PROFILE_JSON)] = BUILTIN_PROFILES["flat"]
+    weekday_profiles: dict[Literal[WEEKDAYS], Annotated[tuple[NonNegative, ...], WithJsonSchema(_PROFILE_JSON)]] = {}
+    weekday_factors: tuple[NonNegative, ...] = (1.0,) * 7
+    day_to_day_cv: NonNegative = 0.0
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _resolve_profile(cls, value: object, info: ValidationInfo) -> object:
+        return _profile_weights(value, info)
+
+    @field_validator("weekday_profiles", mode="before")
+    @classmethod
+    def _resolve_weekday_profiles(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, Mapping):
+            return value
+        return {str(day).lower(): _profile_weights(weights, info) for day, weights in value.items()}
+
+    @field_validator("weekday_factors")
+    @classmethod
+    def _seven_days(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(value) != 7:
+            raise ValueError(f"needs 7 factors, Monday first, got {len(value)}")
+        return value
+
+    @field_validator("profile")
+    @classmethod
+    def _some_weight(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        _check_weights(value)
+        return value
+
+    @field_validator("weekday_profiles")
+    @classmethod
+    def _some_weight_each_day(cls, value: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
+        for day, weights in value.items():
+            _check_weights(weights, f"{day}: ")
+        return value
+
+    def profile_on(self, weekday: int) -> tuple[float, ...]:
+        """The intraday weights of a day of the week (0 = Monday): its own profile, else ``profile``."""
+        return self.weekday_profiles.get(WEEKDAYS[weekday], self.profile)
+
+
+def _check_weights(weights: tuple[float, ...], prefix: str = "") -> None:
+    total = sum(weights)
+    if not weights or total <= 0:
+        raise ValueError(f"{prefix}needs at least one positive weight")
+    if not math.isfinite(total):
+        raise ValueError(f"{prefix}weights too large to add up; only their ratios matter")
+
+
+def _profile_weights(value: object, info: ValidationInfo) -> object:
+    """A profile given by built-in name, list of weights or CSV path (column ``weight``), as weights."""
+    if value is None:
+        return BUILTIN_PROFILES["flat"]
+    if not isinstance(value, str):
+        return value
+    if value in BUILTIN_PROFILES:
+        return BUILTIN_PROFILES[value]
+    if not value.lower().endswith(".csv"):
+        names = ", ".join(BUILTIN_PROFILES)
+        raise ValueError(f"must be a built-in profile ({names}), a list of weights or a CSV path")
+    path = resolve_path(value, info)
+    rows = read_csv(path)
+    if not rows or "weight" not in rows[0]:
+        raise ValueError(f"profile CSV {path} needs a 'weight' column")
+    try:
+        return tuple(float(row["weight"]) for row in rows)
+    except ValueError as exc:
+        raise ValueError(f"profile CSV {path}: {exc}") from None
+
+
+class ServiceLevel(Strict):
+    """Target share answered (calls), first-responded (chats) or resolved (refunds) within a threshold.
+
+    Calls and chats use ``answer_within``; refund items use ``resolve_within``.
+    """
+
+    answer_within: Duration = 20.0
+    resolve_within: PositiveDuration = DAY
+    target: Annotated[float, Field(gt=0, le=1)] = 0.8
+
+
+class Retrial(Strict):
+    """A caller who abandons (or balks) calls again with ``probability`` after a ``delay`` (calls only)."""
+
+    probability: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+    delay: Delay
+
+
+class Bot(Strict):
+    """Share of a chat queue's arrivals a bot resolves without an agent (optionally lower in surges)."""
+
+    share: Probability
+    share_during_surges: Probability | None = None
+
+
+class FromOrders(Strict):
+    """Refund requests driven by orders: a share ``rate`` of orders asks for a refund ``lag`` later."""
+
+    rate: Probability
+    lag: Delay
+
+
+class Orders(Strict):
+    """Orders placed, shaped like a queue's arrivals; surges reach them by the name ``orders``."""
+
+    arrivals: Arrivals
+    average_order_value: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class LevelRule(Strict):
+    """Items up to an amount (``up_to``, or ``up_to_share`` of the average order value) need ``level``.
+
+    A rule without a bound takes every larger amount.
+    """
+
+    up_to: NonNegative | None = None
+    up_to_share: NonNegative | None = None
+    level: Name
+
+
+class Remedy(Strict):
+    """A ``share`` of a chat or call queue's contacts needs a remedy of ``amount`` granted at ``level``."""
+
+    share: Probability
+    amount: Amount
+    level: Name
+
+
+class _Window(Strict):
+    """A stretch of calendar time, ``start`` to ``end`` (local date-times)."""
+
+    start: LocalDateTime
+    end: LocalDateTime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Window:
+        if self.end <= self.start:
+            raise ValueError(f"end must be after start, got start {self.start} and end {self.end}")
+        return self
+
+
+class Surge(_Window):
+    """A promotion window multiplying the arrival rate of some queues (all when ``queues`` is omitted)."""
+
+    name: str = "surge"
+    multiplier: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    queues: tuple[Name, ...] | None = None
+    shape: Literal["step", "decay"] = "step"
+
+
+class Break(Strict):
+    """A break starting at a time of day; the agent first finishes the contacts it holds."""
+
+    at: TimeOfDay
+    duration: PositiveDuration
+
+
+class Shift(Strict):
+    """``count`` agents working from ``start`` to ``end`` (an end before the start crosses midnight).
+
+    ``days`` limits the shift to dates (2026-11-11) or weekdays (mon..sun); omitted = every day.
+    """
+
+    start: TimeOfDay
+    end: TimeOfDay
+    count: Annotated[int, Field(ge=0)]
+    breaks: tuple[Break, ...] = ()
+    proficiency: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    days: tuple[date | Literal[WEEKDAYS], ...] | None = None
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _lower_weekdays(cls, value: object) -> object:
+        if not isinstance(value, (list, tuple)):
+            return value
+        for v in value:
+            if isinstance(v, str) and _DATE.match(v):
+                try:
+                    date.fromisoformat(v)
+                except ValueError as exc:
+                    raise ValueError(f"{v} is not a date that exists ({exc})") from None
+        return [v.lower() if isinstance(v, str) and v.lower() in WEEKDAYS else v for v in value]
+
+    @property
+    def length(self) -> float:
+        """Shift length in seconds (24 h when start equals end)."""
+        return (self.end - self.start) % DAY or DAY
+
+    @model_validator(mode="after")
+    def _breaks_inside(self) -> Shift:
+        for b in self.breaks:
+            offset = (b.at - self.start) % DAY
+            if offset + b.duration > self.length:
+                raise ValueError(f"break at {format_time_of_day(b.at)} for {b.duration:g}s does not fit in the shift")
+        return self
+
+    def runs_on(self, day: date) -> bool:
+        """True if an occurrence of this shift starts on calendar ``day``."""
+        return self.days is None or day in self.days or WEEKDAYS[day.weekday()] in self.days
+
+
+_SKILLS_JSON = {"anyOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
+                          {"type": "object", "additionalProperties": {"type": "number", "exclusiveMinimum": 0},
+                           "minProperties": 1}],
+                "description": "queues served, in priority order, or queue: proficiency"}
+
+
+def _roster_json(schema: dict) -> None:
+    schema["properties"]["roster"] = {"type": "string", "description": "CSV file of shifts (instead of 'shifts')"}
+
+
+def _skills(value: object) -> object:
+    """Skills as a list (proficiency 1) or a mapping queue → proficiency, in priority order."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    names = [name for name in value if isinstance(name, str)]
+    if len(names) < len(value):
+        raise ValueError("must list queue names, or map queue names to proficiencies")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"lists {', '.join(map(repr, twice))} more than once")
+    return {name: 1.0 for name in names}
+
+
+class MassAbsence(_Window):
+    """A window in which each agent of the group on shift is missing with probability ``share``."""
+
+    share: Probability
+
+
+class Group(Strict):
+    """Agents with the same skills and schedule: a fixed ``headcount`` all horizon, or ``shifts``.
+
+    A ``roster`` CSV (one row per shift block) may replace ``shifts``; it is read at load time.
+    ``absenteeism`` is the probability that a rostered agent does not show up for a shift.
+    """
+
+    model_config = ConfigDict(json_schema_extra=_roster_json)
+
+    skills: Annotated[dict[Name, Annotated[float, Field(gt=0, allow_inf_nan=False)]],
+                      BeforeValidator(_skills), Field(min_length=1), WithJsonSchema(_SKILLS_JSON)]
+    concurrency: Annotated[int, Field(ge=1, le=MAX_CONCURRENCY)] = 1
+    headcount: Annotated[int, Field(ge=0)] | None = None
+    shifts: tuple[Shift, ...] | None = None
+    absenteeism: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    mass_absences: tuple[MassAbsence, ...] = ()
+    level: Name | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _load_roster(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, Mapping) and "roster" in data:
+            data = dict(data)
+            if "shifts" in data:
+                raise ValueError("give either 'shifts' or 'roster', not both")
+            data["shifts"] = _read_roster(resolve_path(data.pop("roster"), info))
+        return data
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Group:
+        if (self.headcount is None) == (self.shifts is None):
+            raise ValueError("needs exactly one of 'headcount', 'shifts' or 'roster'")
+        return self
+
+
+def _read_roster(path: Path) -> list[dict[str, Any]]:
+    """Rows ``start,end,count[,days][,breaks][,proficiency]``: days and breaks ('HH:MM/duration') split by ';'."""
+    rows = read_csv(path)
+    if not rows:
+        raise ValueError(f"roster {path} has no rows")
+    missing = {"start", "end", "count"} - set(rows[0])
+    if missing:
+        raise ValueError(f"roster {path} lacks column(s) {sorted(missing)}")
+    from sim.scenario.messages import message
+    shifts, problems = [], []
+    for line, row in enumerate(rows, start=2):
+        extra = set(row) - {"start", "end", "count", "days", "breaks", "proficiency"}
+        if extra:
+            problems.append(f"{path} line {line}: unknown column(s) {sorted(extra)}")
+            continue
+        shift: dict[str, Any] = {"start": row["start"], "end": row["end"], "count": row["count"]}
+        if row.get("proficiency"):
+            shift["proficiency"] = row["proficiency"]
+        if row.get("days"):
+            shift["days"] = [d.strip() for d in row["days"].split(";") if d.strip()]
+        if row.get("breaks"):
+            shift["breaks"] = [dict(zip(("at", "duration"), b.split("/", 1)))
+                               for b in row["breaks"].split(";") if b.strip()]
+        try:
+            shifts.append(Shift.model_validate(shift).model_dump(mode="json", exclude_none=True))
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"]) or "row"
+                problems.append(f"{path} line {line}: {where}: {message(err)}, got {err['input']!r}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return shifts
+
+
+# ---------------------------------------------------------------- loading

@@ -88,12 +88,15 @@ def _table(title: str, columns: list[str]) -> Table:
 
 
 def summary_tables(res) -> list[Table]:
-    """The run's summary: one table for chats and calls, one for back-office (refund) queues if any."""
+    """The run's summary: a table for contacts customers wait for (chats, calls), one for items judged on
+    resolution (refunds), one for items judged on a first-reply deadline (tickets), each if any.
+    """
     sc, rows = res.scenario, res.summary
     title = f"{sc.name}: {res.replications} replication(s), seed {res.seed}; ± is the 95% CI"
     back = rows["channel"].map(lambda c: CHANNELS[c].on_resolution)
+    waited = rows["channel"].map(lambda c: CHANNELS[c].patience)
     tables = []
-    front_rows = rows[~back]
+    front_rows = rows[waited & ~back]
     if not front_rows.empty:
         table = _table(title, ["queue", "offered", "answered", "service level", "target", "intervals\n≥ target",
                                "abandoned", "ASA"])
@@ -102,6 +105,18 @@ def summary_tables(res) -> list[Table]:
             table.add_row(row["queue"], f"{row['offered']:,.0f}", f"{row['answered']:,.0f}",
                           _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['sl_target']:.0%}",
                           f"{row['intervals_meeting_sl']:.0%}", f"{row['abandon_rate']:.1%}",
+                          channel.wait(row["asa_s"]) if row["asa_s"] == row["asa_s"] else "-")
+        tables.append(table)
+    reply_rows = rows[~waited & ~back]
+    if not reply_rows.empty:
+        table = _table(title if not tables else "items with a reply deadline: service level = replied in time",
+                       ["queue", "items", "replied", "service level", "target", "intervals\n≥ target", "late",
+                        "mean first\nreply"])
+        for _, row in reply_rows.iterrows():
+            channel = CHANNELS[row["channel"]]
+            table.add_row(row["queue"], f"{row['offered']:,.0f}", f"{row['answered']:,.0f}",
+                          _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['sl_target']:.0%}",
+                          f"{row['intervals_meeting_sl']:.0%}", f"{row['late']:,.0f}",
                           channel.wait(row["asa_s"]) if row["asa_s"] == row["asa_s"] else "-")
         tables.append(table)
     back_rows = rows[back]

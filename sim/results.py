@@ -77,9 +77,10 @@ def long_table(keys: pd.DataFrame, kpis: list[str], stats: dict[str, np.ndarray]
 
 
 def _meets_sl(block: np.ndarray, kpis: list[str]) -> np.ndarray:
-    """1 where an interval reached its service-level target or had no traffic, else 0."""
+    """1 where an interval reached its service-level target or had nothing to judge it by (no traffic, or
+    every contact still open at the horizon within its threshold), else 0."""
     level, target, offered = (block[..., kpis.index(k)] for k in ("service_level", "sl_target", "offered"))
-    return ((level >= target) | (offered == 0)).astype(float)
+    return ((level >= target) | (offered == 0) | np.isnan(level)).astype(float)
 
 
 @dataclass
@@ -124,7 +125,7 @@ class Results:
         """One row per queue over the horizon: means across replications with 95% CI half-widths."""
         by_queue = self.totals.groupby("queue", sort=False)
         table = by_queue[["offered", "first_attempts", "retrials", "answered", "abandoned", "balked",
-                          "deflected", "resolved", "escalated", "auto_approved", "auto_approved_value"]].mean()
+                          "deflected", "resolved", "escalated", "auto_approved", "auto_approved_value", "late"]].mean()
         for kpi in _SUMMARY_KPIS:
             table[kpi] = by_queue[kpi].mean()
             table[f"{kpi}_ci95"] = by_queue[kpi].agg(ci95_halfwidth)
@@ -192,7 +193,7 @@ class Results:
                 "intervals_with_traffic": np.zeros(len(queues)), "intervals_met": np.zeros(len(queues))}
         kpis = ["answered_within_sl", "offered", "service_level", "sl_target"]
         for rows, block in store.blocks(kpis):
-            met, traffic = _meets_sl(block, kpis), block[..., 1] > 0
+            met, traffic = _meets_sl(block, kpis), (block[..., 1] > 0) & ~np.isnan(block[..., 2])
             for i, (q, d) in enumerate(zip(queue_of[rows], day_of[rows])):
                 sums["within"][:, q, d] += block[:, i, 0]
                 sums["offered"][:, q, d] += block[:, i, 1]
@@ -220,14 +221,14 @@ class Results:
         return pd.DataFrame(rows)
 
     def worst_intervals(self, n: int = 10) -> pd.DataFrame:
-        """The ``n`` intervals least likely to meet their service-level target, with traffic in them:
+        """The ``n`` intervals least likely to meet their service-level target, with contacts to judge:
         interval_start, queue, p_meets_sl (share of replications meeting it), mean service level, target and
         mean offered; the lowest probability first (ties: the lowest service level).
         """
         stats = self.interval_stats
         wide = stats[stats["kpi"].isin(["meets_sl", "service_level", "offered"])].pivot_table(
             index=["interval_start", "queue"], columns="kpi", values="mean", sort=False).reset_index()
-        wide = wide[wide["offered"] > 0].rename(columns={"meets_sl": "p_meets_sl"})
+        wide = wide[(wide["offered"] > 0) & wide["service_level"].notna()].rename(columns={"meets_sl": "p_meets_sl"})
         wide["sl_target"] = wide["queue"].map({q: spec.sla.target for q, spec in self.scenario.queues.items()})
         wide = wide.sort_values(["p_meets_sl", "service_level"], kind="stable").head(n)
         return wide[["interval_start", "queue", "p_meets_sl", "service_level", "sl_target", "offered"]].reset_index(

@@ -29,6 +29,8 @@ def single_queue(*, channel="call", agents=10, aht=300.0, rate_per_s=None, load=
     }
     if patience is not None:
         queue["patience"] = {"dist": "exponential", "mean": patience}
+    if channel == "ticket":          # judged on a first-reply deadline, which the threshold becomes
+        queue["deadline"], queue["sla"] = answer_within, {"target": 0.8}
     return {
         "name": "single",
         "start": "2026-11-02T00:00:00",

@@ -57,7 +57,15 @@ def _chat() -> Case:
                 {"prob_wait": q.prob_wait, "mean_wait": q.mean_wait, "service_level": q.service_level(30)}, seed=303)
 
 
-CASES = [_erlang_c(8.0, 4), _erlang_c(9.5, 16), _erlang_a(9.0, 600.0), _erlang_a(12.0, 300.0), _chat()]
+def _ticket() -> Case:
+    q = ErlangC(rate=9.0 / 300, aht=300, agents=10)
+    return Case("ticket, 10 agents, load 0.90, reply deadline 60 s = M/M/10",
+                single_queue(channel="ticket", agents=10, aht=300, load=9.0, days=6, answer_within=60),
+                {"prob_wait": q.prob_wait, "mean_wait": q.mean_wait, "service_level": q.service_level(60),
+                 "late": 1 - q.service_level(60)}, seed=505)
+
+
+CASES = [_erlang_c(8.0, 4), _erlang_c(9.5, 16), _erlang_a(9.0, 600.0), _erlang_a(12.0, 300.0), _chat(), _ticket()]
 
 
 def per_replication(res: sim.Results) -> pd.DataFrame:
@@ -66,12 +74,13 @@ def per_replication(res: sim.Results) -> pd.DataFrame:
     iv = iv.fillna({"mean_wait_s": 0.0})
     totals = iv.assign(wait_sum=iv["mean_wait_s"] * (iv["answered"] + iv["abandoned"]))
     g = totals.groupby("replication")[["offered", "answered", "abandoned", "queued",
-                                       "answered_within_sl", "wait_sum"]].sum()
+                                       "answered_within_sl", "wait_sum", "late"]].sum()
     return pd.DataFrame({
         "prob_wait": g["queued"] / g["offered"],
         "mean_wait": g["wait_sum"] / (g["answered"] + g["abandoned"]),
         "service_level": g["answered_within_sl"] / g["offered"],
         "prob_abandon": g["abandoned"] / g["offered"],
+        "late": g["late"] / g["offered"],
     })
 
 

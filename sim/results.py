@@ -78,7 +78,8 @@ def long_table(keys: pd.DataFrame, kpis: list[str], stats: dict[str, np.ndarray]
 
 def _meets_sl(block: np.ndarray, kpis: list[str]) -> np.ndarray:
     """1 where an interval reached its service-level target or had nothing to judge it by (no traffic, or
-    every contact still open at the horizon within its threshold), else 0."""
+    every contact still open at the horizon within its threshold), else 0.
+    """
     level, target, offered = (block[..., kpis.index(k)] for k in ("service_level", "sl_target", "offered"))
     return ((level >= target) | (offered == 0) | np.isnan(level)).astype(float)
 

@@ -58,7 +58,7 @@ def part_engine(days: float) -> dict:
     metrics.group_intervals(sc, out, 0)
     t3 = time.perf_counter()
     return {"contacts": n, "seconds": t2 - t1, "pipeline_seconds": t3 - t0,
-            "arrivals_seconds": t1 - t0, "kpi_seconds": t3 - t2, "abandoned": int((out.outcome == 2).sum()),
+            "arrivals_seconds": t1 - t0, "kpi_seconds": t3 - t2, "abandoned": int((out.contacts.outcome == 2).sum()),
             "events_per_contact": out.events / n, "rss_after_imports_mb": rss_before,
             "peak_rss_mb": peak_rss_mb()}
 

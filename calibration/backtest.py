@@ -1,7 +1,8 @@
 """Back-test: the calibrated scenario, simulated with the historical staffing, against the history.
 
-Per interval and queue, the history's offered, answered, abandonment rate, ASA and service level (the
-simulator's definitions, docs/kpis.md) beside the simulation's mean and p10-p90 band over replications.
+Per interval and queue, the history's KPIs marked ``history`` in ``sim.kpis`` (offered, answered,
+abandonment rate, ASA, service level), computed by the simulator's own code from the log's contacts,
+beside the simulation's mean and p10-p90 band over replications.
 Per queue and KPI: mean absolute error, bias (simulated − history), relative MAE, and the share of
 intervals whose history falls inside the simulated p10-p90 band (about 80% when the model is right:
 the history is one more draw from the same process).
@@ -16,32 +17,36 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim import kpis, metrics
+from sim.contacts import ABANDONED, ANSWERED, WAITING, Contacts
 from sim.outputs import write_csv
 from sim.staffing.roster import staffed_scenario
 
-KPIS = ("offered", "answered", "abandon_rate", "asa_s", "service_level")
+KPIS = tuple(kpis.history())
 
 
 def history_intervals(rows: pd.DataFrame, sc: sim.Scenario) -> pd.DataFrame:
-    """The log's KPIs per (interval_start, queue), every interval of ``sc``'s horizon."""
+    """The log's KPIs per (interval_start, queue), every interval of ``sc``'s horizon, computed by the
+    simulator's own definitions (``sim.metrics.queue_kpis``) from the log's contacts: a contact answered
+    or abandoned after the horizon is still waiting at it, as in a simulation.
+    """
     start = pd.Timestamp(sc.start)
-    slot = ((rows["arrival_time"] - start).dt.total_seconds() // sc.interval).astype(int)
-    rows = rows.assign(slot=slot)[(slot >= 0) & (slot < sc.n_intervals)]
-    wait = (rows["answer_time"] - rows["arrival_time"]).dt.total_seconds()
-    threshold = rows["queue"].map({q: spec.sla.answer_within for q, spec in sc.queues.items()})
-    rows = rows.assign(answered=rows["answer_time"].notna(), abandoned=rows["abandon_time"].notna(),
-                       wait=wait, within=rows["answer_time"].notna() & (wait <= threshold))
-    g = rows.groupby(["queue", "slot"])
-    table = pd.DataFrame({"offered": g.size(), "answered": g["answered"].sum(), "abandoned": g["abandoned"].sum(),
-                          "wait_sum": g["wait"].sum(), "within": g["within"].sum()})
-    full = pd.MultiIndex.from_product([list(sc.queues), range(sc.n_intervals)], names=["queue", "slot"])
-    table = table.reindex(full, fill_value=0).reset_index()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["abandon_rate"] = table["abandoned"] / table["offered"]
-        table["asa_s"] = table["wait_sum"] / table["answered"]
-        table["service_level"] = table["within"] / table["offered"]
-    table["interval_start"] = start + pd.to_timedelta(table["slot"] * sc.interval, unit="s")
-    return table[["interval_start", "queue", *KPIS]]
+    arrival = (rows["arrival_time"] - start).dt.total_seconds().to_numpy()
+    rows = rows[(arrival >= 0) & (arrival < sc.horizon) & rows["queue"].isin(list(sc.queues)).to_numpy()]
+    arrival = (rows["arrival_time"] - start).dt.total_seconds().to_numpy()
+    answer = (rows["answer_time"] - start).dt.total_seconds().to_numpy()
+    leave = (rows["abandon_time"] - start).dt.total_seconds().to_numpy()
+    answered, abandoned = answer < sc.horizon, leave < sc.horizon            # NaN compares False
+    outcome = np.where(answered, ANSWERED, np.where(abandoned, ABANDONED, WAITING))
+    wait = np.where(answered, answer, np.where(abandoned, leave, sc.horizon)) - arrival
+    end = np.where(answered, answer + rows["handle_s"].to_numpy(dtype=float), np.nan)
+    queue = rows["queue"].map(list(sc.queues).index).to_numpy()
+    contacts = Contacts.of(len(rows), time=arrival, queue=queue, outcome=outcome, wait=wait, end=end)
+    nq, n = len(sc.queues), sc.n_intervals
+    slot = np.minimum((arrival // sc.interval).astype(np.int64), n - 1)
+    table = metrics.queue_kpis(sc, contacts, metrics.final_end(contacts), slot * nq + queue, n * nq)
+    return pd.DataFrame({"interval_start": np.repeat(metrics.interval_starts(sc), nq),
+                         "queue": np.tile(list(sc.queues), n), **{kpi: table[kpi] for kpi in KPIS}})
 
 
 def read_staffing(path: str | Path) -> pd.DataFrame:

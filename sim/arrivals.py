@@ -17,6 +17,7 @@ import numba
 import numpy as np
 
 from sim.channels import QueueBase, channel_of
+from sim.contacts import DRAWN
 from sim.distributions import OrderValueShare
 from sim.profiles import shares_per_interval
 from sim.scenario import ORDERS, Arrivals, Scenario
@@ -187,38 +188,51 @@ def poisson_arrivals_numpy(curve: RateCurve, rng: np.random.Generator) -> np.nda
 
 
 @dataclass(frozen=True)
-class Demand:
-    """The contacts of one replication, sorted by arrival time (all times in seconds).
-
-    ``work`` is the handle time at proficiency 1 (an agent of proficiency p takes ``work / p``);
-    ``patience`` is infinite where customers never abandon. ``retry``: the caller calls again if it
-    abandons or balks, after ``retry_delay``; ``balks``: the customer leaves at once if no agent is
-    free; ``amount`` is a refund item's or remedy's value (NaN when none) and ``level`` the permission
-    level it needs (index into ``Scenario.levels``, -1 for none). Contacts a bot resolved are not here:
-    ``deflected_time`` and ``deflected_queue`` count them. ``followup_streams[q]`` draws the handle
-    times of escalated items entering queue q.
-    ``attempt_streams[q]`` draws the attributes of queue q's retrials during the run (None: no retrials).
+class LaterDraws:
+    """Draws for the contacts created during a run, each queue from its own streams:
+    ``attempt_streams[q]`` for queue q's retrials (None: no retrials), ``followup_streams[q]`` for the
+    escalated items entering it.
     """
 
-    time: np.ndarray
-    queue: np.ndarray
-    work: np.ndarray
-    patience: np.ndarray
-    retry: np.ndarray
-    retry_delay: np.ndarray
-    balks: np.ndarray
-    amount: np.ndarray
-    level: np.ndarray
-    deflected_time: np.ndarray
-    deflected_queue: np.ndarray
+    queues: tuple[QueueBase, ...]
     attempt_streams: tuple[np.random.Generator | None, ...]
     followup_streams: tuple[np.random.Generator, ...]
 
+    def retrial(self, q: int) -> dict[str, float]:
+        """Patience, retry, retry_delay and balks of a new attempt at queue ``q``."""
+        return {name: values[0].item() for name, values in
+                _attributes(self.queues[q], lambda _purpose: self.attempt_streams[q], 1).items()}
+
+    def followup(self, q: int) -> dict[str, float]:
+        """The work of an escalated item entering queue ``q``."""
+        return {"work": float(self.queues[q].handle_time.sample(self.followup_streams[q], 1)[0])}
+
+
+@dataclass(frozen=True)
+class Demand:
+    """The contacts of one replication, sorted by arrival time: ``columns`` holds one array per drawn
+    attribute (``sim.contacts.DRAWN``: time, queue, work, patience, ...; all times in seconds), also
+    read as attributes (``demand.time``). Contacts a bot resolved are not among them:
+    ``deflected_time`` and ``deflected_queue`` count them. ``later`` draws the contacts created during
+    the run.
+    """
+
+    columns: dict[str, np.ndarray]
+    deflected_time: np.ndarray
+    deflected_queue: np.ndarray
+    later: LaterDraws
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["columns"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
     def __len__(self) -> int:
-        return self.time.size
+        return self.columns["time"].size
 
 
-def _attributes(q: QueueBase, draw, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _attributes(q: QueueBase, draw, n: int) -> dict[str, np.ndarray]:
     """Patience, retry flag, retry delay and balking flag of ``n`` contacts; ``draw(purpose)`` gives a stream.
 
     Where customers do not wait with a patience, the "patience" is a deadline that ends the wait (a
@@ -227,20 +241,17 @@ def _attributes(q: QueueBase, draw, n: int) -> tuple[np.ndarray, np.ndarray, np.
     channel = channel_of(q)
     if not channel.patience:
         ends = q.deadline if channel.auto_approves and q.deadline is not None else np.inf
-        return np.full(n, ends), np.zeros(n, dtype=bool), np.full(n, np.nan), np.zeros(n, dtype=bool)
+        return {"patience": np.full(n, ends), "retry": np.zeros(n, dtype=bool), "retry_delay": np.full(n, np.nan),
+                "balks": np.zeros(n, dtype=bool)}
     patience = np.full(n, np.inf) if q.patience is None else q.patience.sample(draw("patience"), n)
     balk = 0.0 if q.patience is None else q.patience.balk
     balks = draw("balking").random(n) < balk if balk else np.zeros(n, dtype=bool)
     if q.retrial is None or q.retrial.probability == 0:
-        return patience, np.zeros(n, dtype=bool), np.full(n, np.nan), balks
+        return {"patience": patience, "retry": np.zeros(n, dtype=bool), "retry_delay": np.full(n, np.nan),
+                "balks": balks}
     retry = draw("retrial").random(n) < q.retrial.probability
-    return patience, retry, q.retrial.delay.sample(draw("retrial_delay"), n), balks
-
-
-def retrial_attributes(q: QueueBase, rng: np.random.Generator) -> tuple[float, bool, float, bool]:
-    """Patience, retry flag, retry delay and balking flag of one retrial of queue ``q``, drawn from ``rng``."""
-    patience, retry, delay, balks = _attributes(q, lambda _purpose: rng, 1)
-    return float(patience[0]), bool(retry[0]), float(delay[0]), bool(balks[0])
+    return {"patience": patience, "retry": retry, "retry_delay": q.retrial.delay.sample(draw("retrial_delay"), n),
+            "balks": balks}
 
 
 def bot_share(sc: Scenario, queue: str, times: np.ndarray) -> np.ndarray:
@@ -298,7 +309,7 @@ def _values(sc: Scenario, amount, rng: np.random.Generator, n: int) -> np.ndarra
     return amount.sample(rng, n)
 
 
-def amounts_and_levels(sc: Scenario, q: QueueBase, draw, n: int) -> tuple[np.ndarray, np.ndarray]:
+def amounts_and_levels(sc: Scenario, q: QueueBase, draw, n: int) -> dict[str, np.ndarray]:
     """Value of each item (refund amount or remedy; NaN when none) and the level it needs (-1: none).
 
     A refund item takes the level of the first ``levels_by_amount`` rule whose bound covers its amount;
@@ -319,7 +330,7 @@ def amounts_and_levels(sc: Scenario, q: QueueBase, draw, n: int) -> tuple[np.nda
         needs = draw("remedy").random(n) < q.remedy.share
         amount[needs] = _values(sc, q.remedy.amount, draw("remedy_amount"), int(needs.sum()))
         level[needs] = sc.levels.index(q.remedy.level)
-    return amount, level
+    return {"amount": amount, "level": level}
 
 
 def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, np.ndarray] | None = None) -> Demand:
@@ -341,24 +352,26 @@ def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, 
         else:                                            # no arrivals: fed only by escalations
             times = times_of.get(name, np.zeros(0))
         n = times.size
-        columns = [times, np.full(n, q_index, dtype=np.int32), q.handle_time.sample(draw("handle_time"), n),
-                   *_attributes(q, draw, n), *amounts_and_levels(sc, q, draw, n)]
+        columns = {"time": times, "queue": np.full(n, q_index, dtype=np.int32),
+                   "work": q.handle_time.sample(draw("handle_time"), n),
+                   **_attributes(q, draw, n), **amounts_and_levels(sc, q, draw, n)}
         by_bot = bot_resolved(sc, name, times, draw("bot"))
         if by_bot.any():
             deflected.append((times[by_bot], q_index))
-            columns = [column[~by_bot] for column in columns]
+            columns = {key: column[~by_bot] for key, column in columns.items()}
         parts.append(columns)
         attempt_streams.append(draw("retrial_attempts") if q.retrial is not None else None)
         followup_streams.append(draw("escalated_work"))
     bot_time = np.concatenate([t for t, _ in deflected]) if deflected else np.zeros(0)
     bot_queue = (np.concatenate([np.full(t.size, qi, dtype=np.int32) for t, qi in deflected]) if deflected
                  else np.zeros(0, dtype=np.int32))
+    later = LaterDraws(tuple(sc.queues.values()), tuple(attempt_streams), tuple(followup_streams))
     if len(parts) == 1:                                   # already in arrival order
-        return Demand(*parts[0], bot_time, bot_queue, tuple(attempt_streams), tuple(followup_streams))
-    order = np.argsort(np.concatenate([p[0] for p in parts]), kind="stable")
-    merged = []
-    for c in range(len(parts[0])):                        # one column at a time bounds the peak memory
-        merged.append(np.concatenate([p[c] for p in parts])[order])
+        return Demand(parts[0], bot_time, bot_queue, later)
+    order = np.argsort(np.concatenate([p["time"] for p in parts]), kind="stable")
+    merged = {}
+    for name in DRAWN:                                    # one column at a time bounds the peak memory
+        merged[name] = np.concatenate([p[name] for p in parts])[order]
         for p in parts:
-            p[c] = None
-    return Demand(*merged, bot_time, bot_queue, tuple(attempt_streams), tuple(followup_streams))
+            p[name] = None
+    return Demand(merged, bot_time, bot_queue, later)

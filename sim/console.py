@@ -16,6 +16,7 @@ from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
+from sim import kpis
 from sim.channels import CHANNELS
 
 WIDTH = 100                   # columns when the output is not a terminal
@@ -172,19 +173,18 @@ def worst_table(res, n: int = 5) -> Table | None:
     return table
 
 
-COMPARED_KPIS = {"service_level": "{:.1%}", "abandon_rate": "{:.1%}", "asa_s": "{:,.1f}", "mean_wait_s": "{:,.1f}",
-                 "resolution_mean_s": "{:,.0f}", "escalation_rate": "{:.1%}", "auto_approved_value": "{:,.0f}"}
 
 
 def comparison_table(cmp) -> Table:
     table = _table(f"{cmp.variant.scenario.name} − {cmp.base.scenario.name}: {cmp.base.replications} paired "
                    f"replications, seed {cmp.base.seed} (± 95% CI)",
                    ["queue", "KPI", "base", "variant", "difference (paired CI)", "unpaired CI"])
-    rows = cmp.totals[cmp.totals["kpi"].isin(list(COMPARED_KPIS))]
+    formats = kpis.compared()
+    rows = cmp.totals[cmp.totals["kpi"].isin(list(formats))]
     for _, row in rows.iterrows():
         if np.isnan(row["base"]) and np.isnan(row["variant"]):
             continue
-        fmt = COMPARED_KPIS[row["kpi"]]
+        fmt = formats[row["kpi"]]
         table.add_row(row["queue"], row["kpi"], fmt.format(row["base"]), fmt.format(row["variant"]),
                       f"{fmt.format(row['difference'])} ± {fmt.format(row['paired_ci95'])}",
                       f"± {fmt.format(row['unpaired_ci95'])}")

@@ -26,19 +26,15 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from sim.arrivals import Demand, retrial_attributes
+from sim.arrivals import Demand
 from sim.attendance import Attendance
 from sim.channels import channel_of
+from sim.contacts import ABANDONED, ANSWERED, BY_NAME, WAITING, Contacts, append, engine_columns
 from sim.scenario.model import Scenario, ShiftOccurrence, level_of
 
-WAITING, ANSWERED, ABANDONED = 0, 1, 2
+__all__ = ["ABANDONED", "ANSWERED", "WAITING", "EngineOutput", "Model", "Spans"]
 _OFF, _ON, _BREAK, _LEAVING = 0, 1, 2, 3
 _INF = float("inf")
-
-
-def _floats(values: np.ndarray) -> array:
-    """A compact array whose items read back as Python floats (fast scalar access, no NumPy scalars)."""
-    return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
 
 
 class _Agent:
@@ -64,31 +60,17 @@ class Spans:
 
 @dataclass(frozen=True)
 class EngineOutput:
-    """Per-contact outcomes and per-agent spans of one replication.
+    """Per-contact records and per-agent spans of one replication.
 
-    Contacts are the demand's, in the same order, followed by the retrials created during the run
-    (``attempt`` counts earlier attempts of the same caller). ``wait`` is the time to answer, to
-    abandonment (0 for a contact that balked), or, for contacts still waiting at the horizon, the time
-    waited so far. ``end`` is the service completion time (NaN if not completed).
+    ``contacts`` are the demand's, in the same order, followed by the retrials and follow-ups created
+    during the run (``sim.contacts``: a retrial's ``attempt`` counts earlier attempts of the same
+    caller; ``wait`` is the time to answer, to leaving (0 for a contact that balked) or, still waiting
+    at the horizon, waited so far).
     """
 
-    time: np.ndarray
-    queue: np.ndarray
-    attempt: np.ndarray
-    balked: np.ndarray
-    auto: np.ndarray                 # refund items approved by the platform at their deadline
-    escalated: np.ndarray            # handled below the needed level and passed on to a follow-up
-    origin: np.ndarray               # for a follow-up, the customer's first contact (-1 otherwise)
-    first_call: np.ndarray           # for a retrial, the caller's first attempt (-1 otherwise)
-    amount: np.ndarray               # refund or remedy value (NaN when none)
-    level: np.ndarray                # permission level needed (-1 when none)
-    deflected_time: np.ndarray       # chats a bot resolved: arrival times and queues
+    contacts: Contacts
+    deflected_time: np.ndarray       # contacts a bot resolved: arrival times and queues
     deflected_queue: np.ndarray
-    outcome: np.ndarray
-    wait: np.ndarray
-    end: np.ndarray
-    group: np.ndarray
-    agent: np.ndarray
     max_queue_len: np.ndarray        # (n_intervals, n_queues)
     backlog: np.ndarray              # (n_intervals, n_queues): waiting at the interval start
     agent_group: np.ndarray
@@ -109,16 +91,16 @@ class Model:
     def __init__(self, sc: Scenario, demand: Demand, attendance: Attendance | None = None):
         self.sc = sc
         # Keep only what the run needs from the demand, so its other columns can be freed meanwhile.
-        self.attempt_streams, self.followup_streams = demand.attempt_streams, demand.followup_streams
+        self.later = demand.later
         self.drawn_amount, self.drawn_delay = demand.amount, demand.retry_delay
         self.deflected = demand.deflected_time, demand.deflected_queue
         self.later_delay: dict[int, float] = {}     # retry delays of retrials created during the run
         self.env = env = simpy.Environment()
         self._timeout, self._on_finish = env.timeout, self._finish    # bound once: hot path
-        self.time, self.work, self.patience = _floats(demand.time), _floats(demand.work), _floats(demand.patience)
-        self.queue_of = array("i", demand.queue.astype(np.int32).tobytes())
-        self.retry, self.balks = bytearray(demand.retry.tobytes()), bytearray(demand.balks.tobytes())
-        self.level = array("b", demand.level.astype(np.int8).tobytes())
+        # One compact column per run-time attribute (sim.contacts), also bound by name for the hot path.
+        self.columns = engine_columns(demand.columns)
+        for name, column in self.columns.items():
+            setattr(self, name, column)
         self.queues = list(sc.queues.values())
         self.group_level = [level_of(sc, g) for g in sc.groups.values()]
         queue_names = list(sc.queues)
@@ -132,25 +114,13 @@ class Model:
         self.eligible = [[gi for gi, g in enumerate(sc.groups.values()) if q in g.skills]
                          for q in queue_names]
         self.buckets = [[{} for _ in range(k)] for k in self.capacity]
-        nq, n = len(queue_names), len(demand)
+        nq = len(queue_names)
         self.waiting = [deque() for _ in range(nq)]
         self.deadlines: list[list] = [[] for _ in range(nq)]
         self.n_wait = [0] * nq
         self.interval, self.last_interval = sc.interval, sc.n_intervals - 1
         self.max_queue_len = [[0] * nq for _ in range(sc.n_intervals)]
         self.backlog = [[0] * nq for _ in range(sc.n_intervals)]        # waiting at each interval start
-
-        self.state = bytearray(n)
-        self.attempt = array("h", [0]) * n
-        self.balked = bytearray(n)
-        self.auto = bytearray(n)          # refund items the platform approved at their deadline
-        self.escalated = bytearray(n)     # handled by an agent below the needed level, passed on
-        self.origin = array("i", [-1]) * n    # the customer's first contact, for escalated follow-ups
-        self.first_call = array("i", [-1]) * n    # the caller's first attempt, for retrials
-        self.wait = array("d", [np.nan]) * n
-        self.end = array("d", [np.nan]) * n
-        self.group_of = array("h", [-1]) * n
-        self.agent_of = array("i", [-1]) * n
         self.spans = {kind: (array("q"), array("d"), array("d"))
                       for kind in ("staffed", "busy", "overtime", "breaks")}
 
@@ -158,7 +128,7 @@ class Model:
         self.agent_shift: list[tuple[float, float]] = []
         for gi, name in enumerate(sc.groups):
             self._schedule_group(gi, name, attendance)
-        self.next_arrival, self.n_drawn = 0, n     # retrials created later are scheduled one by one
+        self.next_arrival, self.n_drawn = 0, len(demand)     # contacts created later are scheduled one by one
         self.arrival_pending = False     # whether a SimPy event is waiting for the next arrival
         for k in range(1, sc.n_intervals):
             self._at(k * sc.interval, self._interval_tick)
@@ -297,7 +267,7 @@ class Model:
         i, now = self.next_arrival, env.now
         upcoming = env.peek()
         while i < n and (times[i] <= now or times[i] < upcoming):
-            self._arrive(i, self.queue_of[i], times[i])
+            self._arrive(i, self.queue[i], times[i])
             i += 1
             upcoming = env.peek()
         self.next_arrival = i
@@ -332,7 +302,7 @@ class Model:
                     self._park(agent, t)
                 return
         if self.balks[i]:                                # finds nobody free and leaves at once
-            self.state[i], self.wait[i], self.balked[i] = ABANDONED, 0.0, 1
+            self.outcome[i], self.wait[i], self.balked[i] = ABANDONED, 0.0, 1
             if self.retry[i]:
                 self._retry(i, q, t)
             return
@@ -349,7 +319,7 @@ class Model:
 
     def _purge(self, q: int, now: float) -> None:
         """Remove contacts whose patience ran out by ``now``: abandoned at their deadline."""
-        heap, state = self.deadlines[q], self.state
+        heap, state = self.deadlines[q], self.outcome
         while heap and heap[0][0] <= now:
             deadline, i = heapq.heappop(heap)
             if state[i] == WAITING:
@@ -365,11 +335,12 @@ class Model:
         when = left + (float(self.drawn_delay[i]) if i < self.n_drawn else self.later_delay[i])
         if when >= self.sc.horizon:
             return
-        patience, retry, delay, balks = retrial_attributes(self.queues[q], self.attempt_streams[q])
-        j = self._new_contact(i, q, when, self.work[i], patience, retry, balks, self.attempt[i] + 1)
-        self.first_call[j] = self.first_call[i] if self.first_call[i] >= 0 else i
-        if retry:
-            self.later_delay[j] = delay
+        drawn = self.later.retrial(q)
+        j = append(self.columns, {**drawn, "time": when, "queue": q, "work": self.work[i], "level": self.level[i],
+                                  "attempt": self.attempt[i] + 1,
+                                  "first_call": self.first_call[i] if self.first_call[i] >= 0 else i})
+        if drawn["retry"]:
+            self.later_delay[j] = drawn["retry_delay"]
         self._at(when, lambda _e: self._arrive(j, q, when))
 
     def _escalate(self, i: int, q: int) -> None:
@@ -379,32 +350,18 @@ class Model:
         """
         now, target = self.env.now, self.escalate_to[q][self.level[i]]
         self.escalated[i] = 1
-        work = float(self.queues[target].handle_time.sample(self.followup_streams[target], 1)[0])
         due = self.time[i] + self.patience[i] if self.auto_approves[q] else _INF
-        j = self._new_contact(i, target, now, work, due - now, False, False, 0)
-        self.origin[j] = self.origin[i] if self.origin[i] >= 0 else i
+        j = append(self.columns, {**self.later.followup(target), "time": now, "queue": target,
+                                  "patience": due - now, "level": self.level[i],
+                                  "origin": self.origin[i] if self.origin[i] >= 0 else i})
         self._arrive(j, target, now)
-
-    def _new_contact(self, i: int, q: int, when: float, work: float, patience: float, retry: bool, balks: bool,
-                     attempt: int) -> int:
-        """Append a contact created during the run (a retrial or a follow-up of ``i``); return its index."""
-        j = len(self.time)
-        for column, value in ((self.time, when), (self.queue_of, q), (self.work, work), (self.patience, patience),
-                              (self.wait, np.nan), (self.end, np.nan),
-                              (self.group_of, -1), (self.agent_of, -1), (self.attempt, attempt),
-                              (self.level, self.level[i]), (self.origin, -1), (self.first_call, -1)):
-            column.append(value)
-        for flags, value in ((self.retry, retry), (self.balks, balks), (self.state, WAITING), (self.balked, 0),
-                             (self.auto, 0), (self.escalated, 0)):
-            flags.append(value)
-        return j
 
     def _start(self, agent: _Agent, i: int, q: int, now: float, wait: float) -> None:
         group = agent.group
-        self.state[i] = ANSWERED
+        self.outcome[i] = ANSWERED
         self.wait[i] = wait
-        self.group_of[i] = group
-        self.agent_of[i] = agent.id
+        self.group[i] = group
+        self.agent[i] = agent.id
         if agent.busy_since is None:
             agent.busy_since = now
         agent.load += 1
@@ -446,7 +403,7 @@ class Model:
 
     def _pull(self, agent: _Agent, now: float) -> None:
         """Fill the agent's free capacity from its queues in priority order (longest waiting first)."""
-        capacity, state, time, n_wait = self.capacity[agent.group], self.state, self.time, self.n_wait
+        capacity, state, time, n_wait = self.capacity[agent.group], self.outcome, self.time, self.n_wait
         for q in self.skills[agent.group]:
             if agent.exclusive or agent.load >= capacity:
                 return
@@ -473,13 +430,12 @@ class Model:
         # Inputs no longer needed: the Model sits in a reference cycle (SimPy callbacks), so drop them now.
         self.work = self.patience = self.retry = self.balks = self.drawn_delay = None
         # NumPy views share the compact arrays' memory: no copies of per-contact data.
-        outcome = np.frombuffer(self.state, dtype=np.int8)
-        wait = np.frombuffer(self.wait, dtype=np.float64)
-        time = np.frombuffer(self.time, dtype=np.float64)
-        still = outcome == WAITING
-        wait[still] = horizon - time[still]
-        origin = np.frombuffer(self.origin, dtype=np.int32)
-        amount = np.full(time.size, np.nan)          # a follow-up carries its customer's amount
+        views = {name: np.frombuffer(self.columns[name], dtype=BY_NAME[name].dtype) for name in ("outcome", "wait",
+                                                                                                "time", "origin")}
+        still = views["outcome"] == WAITING
+        views["wait"][still] = horizon - views["time"][still]
+        origin = views["origin"]
+        amount = np.full(origin.size, np.nan)          # a follow-up carries its customer's amount
         amount[:self.drawn_amount.size] = self.drawn_amount
         followups = np.flatnonzero(origin >= 0)
         amount[followups] = amount[origin[followups]]
@@ -495,15 +451,8 @@ class Model:
         spans = {kind: Spans(np.asarray(ids, dtype=np.int64), np.asarray(s), np.asarray(e))
                  for kind, (ids, s, e) in self.spans.items()}
         return EngineOutput(
-            time=time, queue=np.frombuffer(self.queue_of, dtype=np.int32),
-            attempt=np.frombuffer(self.attempt, dtype=np.int16), balked=np.frombuffer(self.balked, dtype=bool),
-            auto=np.frombuffer(self.auto, dtype=bool), escalated=np.frombuffer(self.escalated, dtype=bool),
-            origin=origin, first_call=np.frombuffer(self.first_call, dtype=np.int32), amount=amount,
-            level=np.frombuffer(self.level, dtype=np.int8),
+            contacts=Contacts.from_engine(self.columns, amount=amount),
             deflected_time=self.deflected[0], deflected_queue=self.deflected[1],
-            outcome=outcome, wait=wait, end=np.frombuffer(self.end, dtype=np.float64),
-            group=np.frombuffer(self.group_of, dtype=np.int16),
-            agent=np.frombuffer(self.agent_of, dtype=np.int32),
             max_queue_len=np.array(self.max_queue_len, dtype=np.int64).reshape(self.last_interval + 1, -1),
             backlog=np.array(self.backlog, dtype=np.int64).reshape(self.last_interval + 1, -1),
             agent_group=np.array([a.group for a in self.agents], dtype=np.int64),

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from sim.channels import channel_of
-from sim.engine import ABANDONED, ANSWERED, WAITING, EngineOutput, Spans
+from sim.contacts import ABANDONED, ANSWERED, WAITING, Contacts
+from sim.engine import EngineOutput, Spans
 from sim.scenario import Scenario
 
 
@@ -22,55 +23,58 @@ def _per_cell(key: np.ndarray, n_cells: int, weights=None) -> np.ndarray:
     return np.bincount(key, weights=weights, minlength=n_cells)
 
 
-def final_end(out: EngineOutput) -> np.ndarray:
+def final_end(c: Contacts) -> np.ndarray:
     """When each contact's customer was finally resolved by an agent (NaN if not by the horizon).
 
     A contact resolved by its own agent ends there; an escalated one ends when its follow-up is resolved;
     items the platform approved automatically are not resolved by an agent.
     """
-    own = (out.outcome == ANSWERED) & ~out.auto & ~out.escalated & ~np.isnan(out.end)
-    ends = np.where(own, out.end, np.nan)
-    followups = np.flatnonzero(out.origin >= 0)
-    ends[out.origin[followups]] = ends[followups]
+    own = (c.outcome == ANSWERED) & ~c.auto & ~c.escalated & ~np.isnan(c.end)
+    ends = np.where(own, c.end, np.nan)
+    followups = np.flatnonzero(c.origin >= 0)
+    ends[c.origin[followups]] = ends[followups]
     return ends
 
 
-def _queue_kpis(sc: Scenario, out: EngineOutput, ends: np.ndarray, key: np.ndarray, cells: int) -> dict:
-    """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1); ``ends`` is ``final_end(out)``."""
+def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: int) -> dict:
+    """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1); ``ends`` is ``final_end(c)``.
+
+    ``c`` may come from the engine or from a log (the back-test judges history by the same rules).
+    """
     queues = list(sc.queues.values())
     channels = [channel_of(q) for q in queues]
-    on_resolution = np.array([c.on_resolution for c in channels])[out.queue]
-    threshold = np.array([q.sl_threshold() for q in queues])[out.queue]
-    answered = out.outcome == ANSWERED
-    abandoned = out.outcome == ABANDONED
-    waiting = out.outcome == WAITING
+    on_resolution = np.array([c.on_resolution for c in channels])[c.queue]
+    threshold = np.array([q.sl_threshold() for q in queues])[c.queue]
+    answered = c.outcome == ANSWERED
+    abandoned = c.outcome == ABANDONED
+    waiting = c.outcome == WAITING
     left = answered | abandoned
     # On the answer clock: answered within the threshold. On the resolution clock: resolved (through any
     # escalation) within it. Contacts still open at the horizon count only once past the threshold.
     resolved = ~np.isnan(ends)
-    wait_within = out.wait <= threshold
+    wait_within = c.wait <= threshold
     within = answered & wait_within
     undecided = waiting & wait_within
     if on_resolution.any():
-        followup_auto = np.zeros(out.auto.size, dtype=bool)
-        followups = np.flatnonzero(out.origin >= 0)
-        followup_auto[out.origin[followups]] = out.auto[followups]
-        still_open = ~resolved & ~out.auto & ~followup_auto & ~abandoned
-        within = np.where(on_resolution, ends - out.time <= threshold, within)
-        undecided = np.where(on_resolution, still_open & (sc.horizon - out.time <= threshold), undecided)
+        followup_auto = np.zeros(c.auto.size, dtype=bool)
+        followups = np.flatnonzero(c.origin >= 0)
+        followup_auto[c.origin[followups]] = c.auto[followups]
+        still_open = ~resolved & ~c.auto & ~followup_auto & ~abandoned
+        within = np.where(on_resolution, ends - c.time <= threshold, within)
+        undecided = np.where(on_resolution, still_open & (sc.horizon - c.time <= threshold), undecided)
     # Items past a deadline that does not end their wait: replied to after it, or still open after it.
     deadline = np.array([q.deadline if c.at_deadline == "late" else np.inf for q, c in zip(queues, channels)])
-    late = (answered | waiting) & (out.wait > deadline[out.queue])
+    late = (answered | waiting) & (c.wait > deadline[c.queue])
     offered = _per_cell(key, cells)
-    retrials = _per_cell(key, cells, out.attempt > 0).astype(np.int64)
+    retrials = _per_cell(key, cells, c.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
     n_abandoned = _per_cell(key, cells, abandoned)
     n_within = _per_cell(key, cells, within)
     undecided = _per_cell(key, cells, undecided)
-    wait_answered = _per_cell(key, cells, np.where(answered, out.wait, 0.0))
-    wait_left = _per_cell(key, cells, np.where(left, out.wait, 0.0))
+    wait_answered = _per_cell(key, cells, np.where(answered, c.wait, 0.0))
+    wait_left = _per_cell(key, cells, np.where(left, c.wait, 0.0))
     max_wait = np.zeros(cells)
-    np.maximum.at(max_wait, key, out.wait)
+    np.maximum.at(max_wait, key, c.wait)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
             "offered": offered.astype(np.int64),
@@ -79,16 +83,16 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, ends: np.ndarray, key: np.ndarr
             "answered": n_answered.astype(np.int64),
             "abandoned": n_abandoned.astype(np.int64),
             "waiting_at_end": (offered - n_answered - n_abandoned).astype(np.int64),
-            "queued": _per_cell(key, cells, out.wait > 0).astype(np.int64),
+            "queued": _per_cell(key, cells, c.wait > 0).astype(np.int64),
             "answered_within_sl": n_within.astype(np.int64),
             "abandoned_within_sl": _per_cell(key, cells, abandoned & wait_within & ~on_resolution).astype(np.int64),
-            "balked": _per_cell(key, cells, out.balked).astype(np.int64),
+            "balked": _per_cell(key, cells, c.balked).astype(np.int64),
             "resolved": _per_cell(key, cells, resolved).astype(np.int64),
-            "escalated": _per_cell(key, cells, out.escalated).astype(np.int64),
-            "resolved_first_contact": _per_cell(key, cells, resolved & ~out.escalated).astype(np.int64),
-            "auto_approved": _per_cell(key, cells, out.auto).astype(np.int64),
+            "escalated": _per_cell(key, cells, c.escalated).astype(np.int64),
+            "resolved_first_contact": _per_cell(key, cells, resolved & ~c.escalated).astype(np.int64),
+            "auto_approved": _per_cell(key, cells, c.auto).astype(np.int64),
             "late": _per_cell(key, cells, late).astype(np.int64),
-            "auto_approved_value": _per_cell(key, cells, np.where(out.auto, np.nan_to_num(out.amount), 0.0)),
+            "auto_approved_value": _per_cell(key, cells, np.where(c.auto, np.nan_to_num(c.amount), 0.0)),
             "service_level": n_within / (offered - undecided),
             "abandon_rate": n_abandoned / offered,
             "asa_s": wait_answered / n_answered,
@@ -99,9 +103,10 @@ def _queue_kpis(sc: Scenario, out: EngineOutput, ends: np.ndarray, key: np.ndarr
 
 def queue_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per (interval, queue): volumes, service level, waits and queue length."""
+    c = out.contacts
     nq, n = len(sc.queues), sc.n_intervals
-    k = np.minimum((out.time // sc.interval).astype(np.int64), n - 1)
-    kpis = _queue_kpis(sc, out, final_end(out), k * nq + out.queue, n * nq)
+    k = np.minimum((c.time // sc.interval).astype(np.int64), n - 1)
+    kpis = queue_kpis(sc, c, final_end(c), k * nq + c.queue, n * nq)
     bot_k = np.minimum((out.deflected_time // sc.interval).astype(np.int64), n - 1)
     kpis["deflected"] = np.bincount(bot_k * nq + out.deflected_queue, minlength=n * nq)
     return pd.DataFrame({
@@ -118,12 +123,13 @@ def queue_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
 
 def queue_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per queue with the KPIs over the whole horizon."""
-    ends = final_end(out)
-    kpis = _queue_kpis(sc, out, ends, out.queue.astype(np.int64), len(sc.queues))
+    c = out.contacts
+    ends = final_end(c)
+    kpis = queue_kpis(sc, c, ends, c.queue.astype(np.int64), len(sc.queues))
     kpis["deflected"] = np.bincount(out.deflected_queue, minlength=len(sc.queues))
     # Resolution time: arrival to the customer's final resolution, escalations included.
-    span = ends - out.time
-    resolution = [span[(out.queue == q) & ~np.isnan(span)] for q in range(len(sc.queues))]
+    span = ends - c.time
+    resolution = [span[(c.queue == q) & ~np.isnan(span)] for q in range(len(sc.queues))]
     kpis["resolution_mean_s"] = [r.mean() if r.size else np.nan for r in resolution]
     kpis["resolution_p90_s"] = [np.quantile(r, 0.9) if r.size else np.nan for r in resolution]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -166,16 +172,17 @@ def span_seconds(spans: Spans, agent_group: np.ndarray, n_groups: int, interval:
 
 def group_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per (interval, group): staffing, busy time, occupancy, overtime and contacts answered."""
+    c = out.contacts
     ng, n = len(sc.groups), sc.n_intervals
     staffed, busy, overtime = (span_seconds(spans, out.agent_group, ng, sc.interval, n)
                                for spans in (out.staffed, out.busy, out.overtime))
-    answered = out.outcome == ANSWERED
-    answer_time = out.time[answered] + out.wait[answered]
-    in_service = Spans(out.agent[answered], answer_time, np.nan_to_num(out.end[answered], nan=sc.horizon))
+    answered = c.outcome == ANSWERED
+    answer_time = c.time[answered] + c.wait[answered]
+    in_service = Spans(c.agent[answered], answer_time, np.nan_to_num(c.end[answered], nan=sc.horizon))
     contact = span_seconds(in_service, out.agent_group, ng, sc.interval, n)
     slots = staffed * np.array([g.concurrency for g in sc.groups.values()])
     k = np.minimum((answer_time // sc.interval).astype(np.int64), n - 1)
-    handled = np.bincount(k * ng + out.group[answered], minlength=n * ng).reshape(n, ng)
+    handled = np.bincount(k * ng + c.group[answered], minlength=n * ng).reshape(n, ng)
     with np.errstate(invalid="ignore", divide="ignore"):
         return pd.DataFrame({
             "replication": replication,
@@ -194,25 +201,26 @@ def group_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
 
 def contact_records(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per contact (opt-in output): arrival, queue, outcome, wait, service end, group, agent."""
-    outcome = np.array(["waiting", "answered", "abandoned"])[out.outcome]
+    c = out.contacts
+    outcome = np.array(["waiting", "answered", "abandoned"])[c.outcome]
     return pd.DataFrame({
         "replication": replication,
-        "arrival_s": out.time,
-        "queue": np.array(list(sc.queues))[out.queue],
-        "attempt": out.attempt,
+        "arrival_s": c.time,
+        "queue": np.array(list(sc.queues))[c.queue],
+        "attempt": c.attempt,
         "outcome": outcome,
-        "balked": out.balked,
-        "auto_approved": out.auto,
-        "amount": out.amount,
-        "level": np.array([*sc.levels, ""])[out.level] if sc.levels else "",
-        "escalated": out.escalated,
-        "origin": out.origin,
-        "caller": np.where(out.first_call >= 0, out.first_call, np.arange(out.time.size)),
-        "wait_s": out.wait,
-        "handle_s": out.end - out.time - out.wait,
-        "end_s": out.end,
-        "group": np.array(list(sc.groups) + [""])[out.group],
-        "agent": out.agent,
+        "balked": c.balked,
+        "auto_approved": c.auto,
+        "amount": c.amount,
+        "level": np.array([*sc.levels, ""])[c.level] if sc.levels else "",
+        "escalated": c.escalated,
+        "origin": c.origin,
+        "caller": np.where(c.first_call >= 0, c.first_call, np.arange(c.time.size)),
+        "wait_s": c.wait,
+        "handle_s": c.end - c.time - c.wait,
+        "end_s": c.end,
+        "group": np.array(list(sc.groups) + [""])[c.group],
+        "agent": c.agent,
     })
 
 

@@ -16,14 +16,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim import kpis
 from sim.outputs import write_csv, write_excel
 from sim.scenario import Scenario, dump_scenario
 from sim.store import TableStore
 
-_SUMMARY_KPIS = ("service_level", "abandon_rate", "asa_s", "mean_wait_s", "resolution_mean_s", "resolution_p90_s",
-                 "escalation_rate", "first_contact_resolution")
-
-_ADDITIVE_GROUP_KPIS = ("staffed_agent_s", "busy_agent_s", "contact_s", "overtime_agent_s", "answered")
+_ADDITIVE_GROUP_KPIS = tuple(name for name, k in kpis.of_table("groups").items() if k.aggregate == "count")
 
 
 def t_halfwidth(standard_error, n):
@@ -125,9 +123,8 @@ class Results:
     def summary(self) -> pd.DataFrame:
         """One row per queue over the horizon: means across replications with 95% CI half-widths."""
         by_queue = self.totals.groupby("queue", sort=False)
-        table = by_queue[["offered", "first_attempts", "retrials", "answered", "abandoned", "balked",
-                          "deflected", "resolved", "escalated", "auto_approved", "auto_approved_value", "late"]].mean()
-        for kpi in _SUMMARY_KPIS:
+        table = by_queue[kpis.summary_counts()].mean()
+        for kpi in kpis.summary_rates():
             table[kpi] = by_queue[kpi].mean()
             table[f"{kpi}_ci95"] = by_queue[kpi].agg(ci95_halfwidth)
         table["max_wait_s"] = by_queue["max_wait_s"].max()

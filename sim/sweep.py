@@ -23,14 +23,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim import kpis
 from sim.files import read_yaml
 from sim.outputs import CSV_ENCODING, write_csv
 from sim.runner import dask_client, simulate
 from sim.scenario import ScenarioError, load_scenario
 
 MAX_VARIANTS = 10_000
-SWEPT_KPIS = ("service_level", "service_level_ci95", "p_meets_sl", "intervals_meeting_sl", "abandon_rate",
-              "asa_s", "mean_wait_s", "resolution_mean_s", "resolution_p90_s", "auto_approved_value")
 
 
 def short_path(path: str) -> str:
@@ -132,7 +131,7 @@ def run_variant(source, overrides: dict[str, Any], replications: int, seed: int 
     summary = res.summary.set_index("queue")
     hours = res.group_totals["staffed_agent_s"].sum() / 3600
     rows = [{**overrides, "status": "ok", "error": "", "queue": queue, "centre_agent_hours": hours,
-             **{k: summary.loc[queue, k] for k in SWEPT_KPIS if k in summary.columns}}
+             **{k: summary.loc[queue, k] for k in kpis.swept() if k in summary.columns}}
             for queue in summary.index]
     return pd.DataFrame(rows)
 

@@ -1,0 +1,122 @@
+"""KPIs declared once: name, unit, table, how each aggregates, and where it is shown.
+
+``sim.metrics`` computes the columns; everything that lists KPIs reads this registry: the run summary
+(``Results.summary``), the compare table, sweeps and the back-test. Definitions in full are in
+docs/kpis.md (a test keeps the two and the tables' columns in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI.
+
+    - ``table``: ``intervals`` (a column of the per-interval queue table, and of the per-queue totals),
+      ``totals`` (per-queue totals over the horizon only), ``groups`` (per-interval group table) or
+      ``summary`` (derived across replications in ``Results.summary``);
+    - ``aggregate``: over intervals or replications, a ``count`` adds up, a ``rate`` is recomputed
+      from its parts (never averaged over intervals), a ``max`` takes the largest, a ``level`` is a
+      time-average or a parameter;
+    - ``in_summary``: the summary shows its mean over replications with a 95% CI (counts: the mean);
+    - ``compared``: a format for compare and sweep tables (None: not shown there);
+    - ``history``: the back-test measures it on the log, by the same definition.
+    """
+
+    name: str
+    unit: str
+    table: Literal["intervals", "totals", "groups", "summary"]
+    aggregate: Literal["count", "rate", "max", "level"]
+    definition: str
+    in_summary: bool = False
+    compared: str | None = None
+    history: bool = False
+
+
+def _k(*args, **kwargs) -> Kpi:
+    return Kpi(*args, **kwargs)
+
+
+KPIS = (
+    _k("offered", "contacts", "intervals", "count", "contacts arriving (first attempts and retrials)", True,
+       history=True),
+    _k("first_attempts", "contacts", "intervals", "count", "offered contacts that are first attempts", True),
+    _k("retrials", "contacts", "intervals", "count", "offered contacts that are repeat attempts", True),
+    _k("answered", "contacts", "intervals", "count", "taken by an agent", True, history=True),
+    _k("abandoned", "contacts", "intervals", "count", "left before being taken (or balked)", True),
+    _k("waiting_at_end", "contacts", "intervals", "count", "still waiting at the horizon"),
+    _k("queued", "contacts", "intervals", "count", "found no agent free on arrival"),
+    _k("answered_within_sl", "contacts", "intervals", "count", "counted by the service level"),
+    _k("abandoned_within_sl", "contacts", "intervals", "count", "abandoned within the threshold"),
+    _k("balked", "contacts", "intervals", "count", "left at once, nobody being free", True),
+    _k("resolved", "contacts", "intervals", "count", "resolved by an agent through any escalation", True),
+    _k("escalated", "contacts", "intervals", "count", "passed on to an escalation queue", True),
+    _k("resolved_first_contact", "contacts", "intervals", "count", "resolved without escalation"),
+    _k("auto_approved", "items", "intervals", "count", "approved by the platform at their deadline", True),
+    _k("late", "items", "intervals", "count", "past a first-reply deadline unanswered, or answered after it", True),
+    _k("auto_approved_value", "currency", "intervals", "count", "amount of the auto-approved items", True,
+       compared="{:,.0f}"),
+    _k("deflected", "contacts", "intervals", "count", "resolved by a bot (not offered)", True),
+    _k("service_level", "share", "intervals", "rate", "served within the threshold over the contacts judged",
+       True, compared="{:.1%}", history=True),
+    _k("abandon_rate", "share", "intervals", "rate", "abandoned / offered", True, compared="{:.1%}", history=True),
+    _k("asa_s", "s", "intervals", "rate", "mean wait of answered contacts", True, compared="{:,.1f}",
+       history=True),
+    _k("mean_wait_s", "s", "intervals", "rate", "mean wait of contacts that left the queue", True,
+       compared="{:,.1f}"),
+    _k("max_wait_s", "s", "intervals", "max", "longest wait"),
+    _k("sl_target", "share", "intervals", "level", "the queue's service-level target"),
+    _k("max_queue_len", "contacts", "intervals", "max", "most contacts waiting at once"),
+    _k("backlog", "contacts", "intervals", "level", "contacts waiting at the interval start"),
+    _k("resolution_mean_s", "s", "totals", "rate", "mean time from arrival to final resolution", True,
+       compared="{:,.0f}"),
+    _k("resolution_p90_s", "s", "totals", "rate", "90th percentile of that time", True),
+    _k("escalation_rate", "share", "totals", "rate", "escalated / answered", True, compared="{:.1%}"),
+    _k("first_contact_resolution", "share", "totals", "rate", "resolved_first_contact / resolved", True),
+    _k("intervals_meeting_sl", "share", "summary", "rate", "share of (replication, interval) pairs with "
+       "contacts to judge that met the target"),
+    _k("p_meets_sl", "share", "summary", "rate", "share of replications meeting the target over the horizon"),
+    _k("agents_on_shift", "agents", "groups", "level", "mean agents on duty"),
+    _k("staffed_agent_s", "agent-s", "groups", "count", "agent-seconds on duty"),
+    _k("busy_agent_s", "agent-s", "groups", "count", "agent-seconds holding at least one contact"),
+    _k("occupancy", "share", "groups", "rate", "busy / staffed agent-seconds"),
+    _k("contact_s", "contact-s", "groups", "count", "contact-seconds in service"),
+    _k("slot_utilisation", "share", "groups", "rate", "contact-seconds / (staffed agent-seconds x concurrency)"),
+    _k("overtime_agent_s", "agent-s", "groups", "count", "agent-seconds past the shift end finishing work"),
+    _k("answered", "contacts", "groups", "count", "contacts the group took (by answer time)"),
+)
+
+
+def of_table(table: str) -> dict[str, Kpi]:
+    """The KPIs of one table (``intervals``, ``totals``, ``groups``, ``summary``) by name."""
+    return {k.name: k for k in KPIS if k.table == table}
+
+
+def summary_counts() -> list[str]:
+    """Per-queue counts the summary averages over replications."""
+    return [k.name for k in KPIS if k.table == "intervals" and k.aggregate == "count" and k.in_summary]
+
+
+def summary_rates() -> list[str]:
+    """Per-queue rates the summary shows with a 95% CI."""
+    return [k.name for k in KPIS if k.table in ("intervals", "totals") and k.aggregate == "rate" and k.in_summary]
+
+
+def compared() -> dict[str, str]:
+    """KPI → format of the KPIs compare and sweep tables show."""
+    return {k.name: k.compared for k in KPIS if k.compared}
+
+
+def swept() -> list[str]:
+    """Summary columns a sweep keeps per variant and queue: the compared KPIs, the service level's CI and
+    the chances of meeting the target.
+    """
+    return [*compared(), "service_level_ci95", *of_table("summary")]
+
+
+def history() -> list[str]:
+    """KPIs the back-test measures on a log."""
+    return [k.name for k in KPIS if k.history]

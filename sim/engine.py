@@ -131,7 +131,7 @@ class Model:
         self.next_arrival, self.n_drawn = 0, len(demand)     # contacts created later are scheduled one by one
         self.arrival_pending = False     # whether a SimPy event is waiting for the next arrival
         for k in range(1, sc.n_intervals):
-            self._at(k * sc.interval, self._interval_tick)
+            self._at(k * sc.interval, self._interval_tick, first=True)
         self._admit_arrivals()
 
     # ------------------------------------------------------------ schedules
@@ -161,9 +161,17 @@ class Model:
         if occ.end < self.sc.horizon:
             self._at(occ.end, lambda _e: self._shift_end(agent))
 
-    def _at(self, when: float, callback) -> None:
-        """Call ``callback(event)`` at absolute time ``when``, then admit the arrivals due before the next event."""
-        self.env.timeout(when - self.env.now).callbacks.extend((callback, self._admit_arrivals))
+    def _at(self, when: float, callback, first: bool = False) -> None:
+        """Call ``callback(event)`` at absolute time ``when``, then admit the arrivals due before the next event;
+        ``first``: before every other event at that time (SimPy's urgent priority, as its own events use).
+        """
+        if not first:
+            self.env.timeout(when - self.env.now).callbacks.extend((callback, self._admit_arrivals))
+            return
+        event = simpy.Event(self.env)
+        event._ok, event._value = True, None        # a triggered event, as a Timeout is
+        event.callbacks.extend((callback, self._admit_arrivals))
+        self.env.schedule(event, simpy.core.URGENT, when - self.env.now)
 
     def _on_duty(self, agent: _Agent) -> None:
         agent.state, agent.duty_since = _ON, self.env.now
@@ -280,7 +288,9 @@ class Model:
         self._admit_arrivals()
 
     def _interval_tick(self, _event) -> None:
-        """At an interval start, count the contacts carried over as that interval's queue length."""
+        """At an interval start, before anything else happens then, count the contacts carried over as that
+        interval's queue length and backlog.
+        """
         now = self.env.now
         k = min(int(round(now / self.interval)), self.last_interval)
         row, backlog = self.max_queue_len[k], self.backlog[k]

@@ -15,9 +15,9 @@ from typing import Literal
 class Kpi:
     """One KPI.
 
-    - ``table``: ``intervals`` (a column of the per-interval queue table, and of the per-queue totals),
-      ``totals`` (per-queue totals over the horizon only), ``groups`` (per-interval group table) or
-      ``summary`` (derived across replications in ``Results.summary``);
+    - ``table``: ``queues`` (a column of the per-interval queue table and of the per-queue totals),
+      ``intervals`` (of the per-interval queue table only), ``totals`` (of the per-queue totals only),
+      ``groups`` (of the per-interval group table) or ``summary`` (derived across replications in ``Results.summary``);
     - ``aggregate``: over intervals or replications, a ``count`` adds up, a ``rate`` is recomputed
       from its parts (never averaged over intervals), a ``max`` takes the largest, a ``level`` is a
       time-average or a parameter;
@@ -28,7 +28,7 @@ class Kpi:
 
     name: str
     unit: str
-    table: Literal["intervals", "totals", "groups", "summary"]
+    table: Literal["queues", "intervals", "totals", "groups", "summary"]
     aggregate: Literal["count", "rate", "max", "level"]
     definition: str
     in_summary: bool = False
@@ -41,33 +41,33 @@ def _k(*args, **kwargs) -> Kpi:
 
 
 KPIS = (
-    _k("offered", "contacts", "intervals", "count", "contacts arriving (first attempts and retrials)", True,
+    _k("offered", "contacts", "queues", "count", "contacts arriving (first attempts and retrials)", True,
        history=True),
-    _k("first_attempts", "contacts", "intervals", "count", "offered contacts that are first attempts", True),
-    _k("retrials", "contacts", "intervals", "count", "offered contacts that are repeat attempts", True),
-    _k("answered", "contacts", "intervals", "count", "taken by an agent", True, history=True),
-    _k("abandoned", "contacts", "intervals", "count", "left before being taken (or balked)", True),
-    _k("waiting_at_end", "contacts", "intervals", "count", "still waiting at the horizon"),
-    _k("queued", "contacts", "intervals", "count", "found no agent free on arrival"),
-    _k("answered_within_sl", "contacts", "intervals", "count", "counted by the service level"),
-    _k("abandoned_within_sl", "contacts", "intervals", "count", "abandoned within the threshold"),
-    _k("balked", "contacts", "intervals", "count", "left at once, nobody being free", True),
-    _k("resolved", "contacts", "intervals", "count", "resolved by an agent through any escalation", True),
-    _k("escalated", "contacts", "intervals", "count", "passed on to an escalation queue", True),
-    _k("resolved_first_contact", "contacts", "intervals", "count", "resolved without escalation"),
-    _k("auto_approved", "items", "intervals", "count", "approved by the platform at their deadline", True),
-    _k("late", "items", "intervals", "count", "past a first-reply deadline unanswered, or answered after it", True),
-    _k("auto_approved_value", "currency", "intervals", "count", "amount of the auto-approved items", True,
+    _k("first_attempts", "contacts", "queues", "count", "offered contacts that are first attempts", True),
+    _k("retrials", "contacts", "queues", "count", "offered contacts that are repeat attempts", True),
+    _k("answered", "contacts", "queues", "count", "taken by an agent", True, history=True),
+    _k("abandoned", "contacts", "queues", "count", "left before being taken (or balked)", True),
+    _k("waiting_at_end", "contacts", "queues", "count", "still waiting at the horizon"),
+    _k("queued", "contacts", "queues", "count", "found no agent free on arrival"),
+    _k("answered_within_sl", "contacts", "queues", "count", "counted by the service level"),
+    _k("abandoned_within_sl", "contacts", "queues", "count", "abandoned within the threshold"),
+    _k("balked", "contacts", "queues", "count", "left at once, nobody being free", True),
+    _k("resolved", "contacts", "queues", "count", "resolved by an agent through any escalation", True),
+    _k("escalated", "contacts", "queues", "count", "passed on to an escalation queue", True),
+    _k("resolved_first_contact", "contacts", "queues", "count", "resolved without escalation"),
+    _k("auto_approved", "items", "queues", "count", "approved by the platform at their deadline", True),
+    _k("late", "items", "queues", "count", "past a first-reply deadline unanswered, or answered after it", True),
+    _k("auto_approved_value", "currency", "queues", "count", "amount of the auto-approved items", True,
        compared="{:,.0f}"),
-    _k("deflected", "contacts", "intervals", "count", "resolved by a bot (not offered)", True),
-    _k("service_level", "share", "intervals", "rate", "served within the threshold over the contacts judged",
+    _k("deflected", "contacts", "queues", "count", "resolved by a bot (not offered)", True),
+    _k("service_level", "share", "queues", "rate", "served within the threshold over the contacts judged",
        True, compared="{:.1%}", history=True),
-    _k("abandon_rate", "share", "intervals", "rate", "abandoned / offered", True, compared="{:.1%}", history=True),
-    _k("asa_s", "s", "intervals", "rate", "mean wait of answered contacts", True, compared="{:,.1f}",
+    _k("abandon_rate", "share", "queues", "rate", "abandoned / offered", True, compared="{:.1%}", history=True),
+    _k("asa_s", "s", "queues", "rate", "mean wait of answered contacts", True, compared="{:,.1f}",
        history=True),
-    _k("mean_wait_s", "s", "intervals", "rate", "mean wait of contacts that left the queue", True,
+    _k("mean_wait_s", "s", "queues", "rate", "mean wait of contacts that left the queue", True,
        compared="{:,.1f}"),
-    _k("max_wait_s", "s", "intervals", "max", "longest wait"),
+    _k("max_wait_s", "s", "queues", "max", "longest wait"),
     _k("sl_target", "share", "intervals", "level", "the queue's service-level target"),
     _k("max_queue_len", "contacts", "intervals", "max", "most contacts waiting at once"),
     _k("backlog", "contacts", "intervals", "level", "contacts waiting at the interval start"),
@@ -91,18 +91,21 @@ KPIS = (
 
 
 def of_table(table: str) -> dict[str, Kpi]:
-    """The KPIs of one table (``intervals``, ``totals``, ``groups``, ``summary``) by name."""
-    return {k.name: k for k in KPIS if k.table == table}
+    """The KPIs of one table (``intervals``, ``totals``, ``groups``, ``summary``) by name; the per-interval
+    and per-queue tables include the ``queues`` KPIs.
+    """
+    shared = ("queues",) if table in ("intervals", "totals") else ()
+    return {k.name: k for k in KPIS if k.table in (table, *shared)}
 
 
 def summary_counts() -> list[str]:
     """Per-queue counts the summary averages over replications."""
-    return [k.name for k in KPIS if k.table == "intervals" and k.aggregate == "count" and k.in_summary]
+    return [k.name for k in KPIS if k.table == "queues" and k.aggregate == "count" and k.in_summary]
 
 
 def summary_rates() -> list[str]:
     """Per-queue rates the summary shows with a 95% CI."""
-    return [k.name for k in KPIS if k.table in ("intervals", "totals") and k.aggregate == "rate" and k.in_summary]
+    return [k.name for k in KPIS if k.table in ("queues", "totals") and k.aggregate == "rate" and k.in_summary]
 
 
 def compared() -> dict[str, str]:

@@ -254,6 +254,14 @@ def _attributes(q: QueueBase, draw, n: int) -> dict[str, np.ndarray]:
             "balks": balks}
 
 
+def customer_classes(q: QueueBase, draw, n: int) -> np.ndarray:
+    """Each contact's class, an index into ``q.class_names``: by the classes' shares, the rest ``others``."""
+    if not q.classes:
+        return np.zeros(n, dtype=np.int8)
+    bounds = np.cumsum([c.share for c in q.classes])
+    return np.searchsorted(bounds, draw("customer_class").random(n), side="right").astype(np.int8)
+
+
 def bot_share(sc: Scenario, queue: str, times: np.ndarray) -> np.ndarray:
     """The share of arrivals at ``times`` a bot resolves: ``bot.share``, or ``share_during_surges`` in a surge."""
     bot = sc.queues[queue].bot
@@ -354,7 +362,8 @@ def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, 
         n = times.size
         columns = {"time": times, "queue": np.full(n, q_index, dtype=np.int32),
                    "work": q.handle_time.sample(draw("handle_time"), n),
-                   **_attributes(q, draw, n), **amounts_and_levels(sc, q, draw, n)}
+                   **_attributes(q, draw, n), **amounts_and_levels(sc, q, draw, n),
+                   "customer_class": customer_classes(q, draw, n)}
         by_bot = bot_resolved(sc, name, times, draw("bot"))
         if by_bot.any():
             deflected.append((times[by_bot], q_index))

@@ -15,7 +15,17 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 
 from sim.distributions import Amount, HandleTime, Patience
-from sim.scenario.parts import Arrivals, Bot, FromOrders, LevelRule, Remedy, Retrial, ServiceLevel
+from sim.scenario.parts import (
+    Arrivals,
+    Bot,
+    CustomerClass,
+    FromOrders,
+    LevelRule,
+    Overflow,
+    Remedy,
+    Retrial,
+    ServiceLevel,
+)
 from sim.scenario.types import DAY, Name, PositiveDuration, Strict
 from sim.units import format_duration
 
@@ -82,6 +92,8 @@ class QueueBase(Strict):
     arrivals: Arrivals | None = None
     handle_time: HandleTime
     escalate_to: dict[Name, Name] = {}
+    classes: tuple[CustomerClass, ...] = ()
+    overflow: Overflow | None = None
 
     spec: ClassVar[Channel]
     from_orders: ClassVar[FromOrders | None] = None
@@ -96,6 +108,11 @@ class QueueBase(Strict):
     def sl_threshold(self) -> float:
         """Seconds within which a contact counts towards the service level."""
         return self.sla.answer_within
+
+    @property
+    def class_names(self) -> list[str]:
+        """Customer classes in priority order, ``others`` last (just ``others`` without classes)."""
+        return [*(c.name for c in self.classes), "others"]
 
 
 class TicketServiceLevel(Strict):

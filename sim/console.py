@@ -136,6 +136,22 @@ def summary_tables(res) -> list[Table]:
     return tables
 
 
+def class_table(res) -> Table | None:
+    """Customer classes of each queue (highest priority first), or None when no queue has classes."""
+    rows = res.class_summary
+    if rows is None:
+        return None
+    table = _table("customer classes (served in this order within each queue)",
+                   ["queue", "class", "offered", "service level", "abandoned", "ASA"])
+    for _, row in rows.iterrows():
+        channel = CHANNELS[res.scenario.queues[row["queue"]].channel]
+        table.add_row(row["queue"], row["customer_class"], f"{row['offered']:,.0f}",
+                      _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"),
+                      f"{row['abandon_rate']:.1%}" if row["abandon_rate"] == row["abandon_rate"] else "-",
+                      channel.wait(row["asa_s"]) if row["asa_s"] == row["asa_s"] else "-")
+    return table
+
+
 def summary_notes(res) -> list[str]:
     """What the summary's numbers include: retrials among the offered, contacts the bot answered."""
     lines = []

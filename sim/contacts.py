@@ -53,6 +53,7 @@ ATTRIBUTES = (
     Attribute("balks",       "bool",    0,         True,  True,  False, "leaves at once when no agent is free"),
     Attribute("amount",      "float64", NAN,       True,  False, True,  "refund or remedy value (NaN: none)"),
     Attribute("level",       "int8",    -1,        True,  True,  True,  "permission level needed (-1: none)"),
+    Attribute("customer_class", "int8", 0,         True,  True,  True,  "index into the queue's class_names"),
     Attribute("outcome",     "int8",    WAITING,   False, True,  True,  "waiting, answered or abandoned"),
     Attribute("attempt",     "int16",   0,         False, True,  True,  "earlier attempts of the same caller"),
     Attribute("balked",      "bool",    0,         False, True,  True,  "left at once, nobody being free"),

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +29,7 @@ from sim.arrivals import Demand
 from sim.attendance import Attendance
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, BY_NAME, WAITING, Contacts, append, engine_columns
+from sim.routing import Plan, Waiting, choose_agent, choose_contact, may_take
 from sim.scenario.model import Scenario, ShiftOccurrence, level_of
 
 __all__ = ["ABANDONED", "ANSWERED", "WAITING", "EngineOutput", "Model", "Spans"]
@@ -109,15 +109,15 @@ class Model:
         self.escalate_to = [{sc.levels.index(lv): queue_names.index(target) for lv, target in q.escalate_to.items()}
                             for q in sc.queues.values()]
         self.capacity = [g.concurrency for g in sc.groups.values()]
-        self.skills = [[queue_names.index(q) for q in g.skills] for g in sc.groups.values()]
-        self.proficiency = [{queue_names.index(q): p for q, p in g.skills.items()} for g in sc.groups.values()]
-        self.eligible = [[gi for gi, g in enumerate(sc.groups.values()) if q in g.skills]
-                         for q in queue_names]
+        self.plan = plan = Plan.of(sc)
+        self.skills, self.proficiency, self.eligible = plan.pulls, plan.proficiency, plan.eligible
+        self.overflow_after = plan.overflow_after
+        if not plan.plain:                   # routing rules on: the general policies (sim/routing.py)
+            self._find_agent = lambda q: choose_agent(self, self.eligible[q], q)
+            self._pull = self._pull_routed
         self.buckets = [[{} for _ in range(k)] for k in self.capacity]
         nq = len(queue_names)
-        self.waiting = [deque() for _ in range(nq)]
-        self.deadlines: list[list] = [[] for _ in range(nq)]
-        self.n_wait = [0] * nq
+        self.waiting = [Waiting(n) for n in plan.classes]
         self.interval, self.last_interval = sc.interval, sc.n_intervals - 1
         self.max_queue_len = [[0] * nq for _ in range(sc.n_intervals)]
         self.backlog = [[0] * nq for _ in range(sc.n_intervals)]        # waiting at each interval start
@@ -243,6 +243,7 @@ class Model:
             agent.bucket = None
 
     def _find_agent(self, q: int):
+        """The plain case of ``routing.choose_agent``: the eligible agent idle longest (chats: fewest open)."""
         best = None
         if self.exclusive[q]:
             for g in self.eligible[q]:
@@ -294,15 +295,16 @@ class Model:
         now = self.env.now
         k = min(int(round(now / self.interval)), self.last_interval)
         row, backlog = self.max_queue_len[k], self.backlog[k]
-        for q in range(len(self.n_wait)):
+        for q, waiting in enumerate(self.waiting):
             self._purge(q, now)
-            row[q] = backlog[q] = self.n_wait[q]
+            row[q] = backlog[q] = waiting.n
 
     def _arrive(self, i: int, q: int, t: float) -> None:
-        n_wait, deadlines = self.n_wait, self.deadlines[q]
+        waiting = self.waiting[q]
+        deadlines = waiting.deadlines
         if deadlines and deadlines[0][0] <= t:
             self._purge(q, t)
-        if not n_wait[q]:
+        if not waiting.n:
             agent = self._find_agent(q)
             if agent is not None:
                 del agent.bucket[agent]                  # found in a bucket: take it out
@@ -316,26 +318,44 @@ class Model:
             if self.retry[i]:
                 self._retry(i, q, t)
             return
-        self.waiting[q].append(i)
+        waiting.lines[self.customer_class[i]].append(i)
         patience = self.patience[i]
         if patience < _INF:
             heapq.heappush(deadlines, (t + patience, i))
             if self.retry[i]:      # a real event at the deadline, so the retrial is created in time
                 self._at(t + patience, lambda _e: self._purge(q, self.env.now))
-        n_wait[q] = waiting = n_wait[q] + 1
+        if self.overflow_after[q] < _INF:
+            self._at(t + self.overflow_after[q], lambda _e: self._overflow_due(i, q))
+        waiting.n = n = waiting.n + 1
         row = self.max_queue_len[min(int(t // self.interval), self.last_interval)]
-        if waiting > row[q]:
-            row[q] = waiting
+        if n > row[q]:
+            row[q] = n
+
+    def _overflow_due(self, i: int, q: int) -> None:
+        """Contact ``i`` has waited the queue's overflow time: an idle agent of the overflow groups takes it."""
+        now = self.env.now
+        self._purge(q, now)
+        if self.outcome[i] != WAITING:
+            return
+        agent = choose_agent(self, self.plan.overflow_groups[q], q)
+        if agent is None:                     # they take it when one is free (choose_contact)
+            return
+        self._unpark(agent)
+        self.waiting[q].n -= 1                # it stays in its line, skipped from now on
+        self._start(agent, i, q, now, now - self.time[i])
+        if not agent.exclusive:
+            self._park(agent, now)
 
     def _purge(self, q: int, now: float) -> None:
         """Remove contacts whose patience ran out by ``now``: abandoned at their deadline."""
-        heap, state = self.deadlines[q], self.outcome
+        waiting, state = self.waiting[q], self.outcome
+        heap = waiting.deadlines
         while heap and heap[0][0] <= now:
             deadline, i = heapq.heappop(heap)
             if state[i] == WAITING:
                 state[i] = ABANDONED                 # or, past a platform deadline, approved unworked
                 self.wait[i] = self.patience[i]
-                self.n_wait[q] -= 1
+                waiting.n -= 1
                 self.auto[i] = self.auto_approves[q]
                 if self.retry[i]:
                     self._retry(i, q, deadline)
@@ -347,7 +367,7 @@ class Model:
             return
         drawn = self.later.retrial(q)
         j = append(self.columns, {**drawn, "time": when, "queue": q, "work": self.work[i], "level": self.level[i],
-                                  "attempt": self.attempt[i] + 1,
+                                  "attempt": self.attempt[i] + 1, "customer_class": self.customer_class[i],
                                   "first_call": self.first_call[i] if self.first_call[i] >= 0 else i})
         if drawn["retry"]:
             self.later_delay[j] = drawn["retry_delay"]
@@ -361,8 +381,11 @@ class Model:
         now, target = self.env.now, self.escalate_to[q][self.level[i]]
         self.escalated[i] = 1
         due = self.time[i] + self.patience[i] if self.auto_approves[q] else _INF
+        name = self.queues[q].class_names[self.customer_class[i]]
+        names = self.queues[target].class_names           # the same class there, if it has one
         j = append(self.columns, {**self.later.followup(target), "time": now, "queue": target,
                                   "patience": due - now, "level": self.level[i],
+                                  "customer_class": names.index(name) if name in names else len(names) - 1,
                                   "origin": self.origin[i] if self.origin[i] >= 0 else i})
         self._arrive(j, target, now)
 
@@ -412,22 +435,46 @@ class Model:
             self._admit_arrivals()
 
     def _pull(self, agent: _Agent, now: float) -> None:
-        """Fill the agent's free capacity from its queues in priority order (longest waiting first)."""
-        capacity, state, time, n_wait = self.capacity[agent.group], self.outcome, self.time, self.n_wait
+        """Fill the agent's free capacity from its queues in priority order (longest waiting first): the
+        plain case of ``_pull_routed``, with one class per queue and no overflow or reserve.
+        """
+        capacity, state, time = self.capacity[agent.group], self.outcome, self.time
         for q in self.skills[agent.group]:
             if agent.exclusive or agent.load >= capacity:
                 return
-            if not n_wait[q] or (agent.load and self.exclusive[q]):
+            waiting = self.waiting[q]
+            if not waiting.n or (agent.load and self.exclusive[q]):
                 continue
-            deadlines = self.deadlines[q]
+            deadlines = waiting.deadlines
             if deadlines and deadlines[0][0] <= now:
                 self._purge(q, now)
-            waiting = self.waiting[q]
-            while n_wait[q] and agent.load < capacity and not agent.exclusive:
-                i = waiting.popleft()
+            line = waiting.lines[0]
+            while waiting.n and agent.load < capacity and not agent.exclusive:
+                i = line.popleft()
                 if state[i] != WAITING:
                     continue
-                n_wait[q] -= 1
+                waiting.n -= 1
+                self._start(agent, i, q, now, now - time[i])
+
+    def _pull_routed(self, agent: _Agent, now: float) -> None:
+        """Fill the agent's free capacity from its queues in priority order, each contact chosen by
+        ``routing.choose_contact`` (classes, overflow) and only where ``routing.may_take`` (reserve).
+        """
+        capacity, time = self.capacity[agent.group], self.time
+        for q in self.skills[agent.group]:
+            if agent.exclusive or agent.load >= capacity:
+                return
+            waiting = self.waiting[q]
+            if not waiting.n or (agent.load and self.exclusive[q]) or not may_take(self, agent, q):
+                continue
+            deadlines = waiting.deadlines
+            if deadlines and deadlines[0][0] <= now:
+                self._purge(q, now)
+            while waiting.n and agent.load < capacity and not agent.exclusive:
+                i = choose_contact(self, agent, q, now)
+                if i is None:
+                    break
+                waiting.n -= 1
                 self._start(agent, i, q, now, now - time[i])
 
     # ------------------------------------------------------------ run
@@ -435,7 +482,7 @@ class Model:
     def run(self) -> EngineOutput:
         horizon = self.sc.horizon
         self.env.run(until=horizon)
-        for q in range(len(self.n_wait)):
+        for q in range(len(self.waiting)):
             self._purge(q, horizon)
         # Inputs no longer needed: the Model sits in a reference cycle (SimPy callbacks), so drop them now.
         self.work = self.patience = self.retry = self.balks = self.drawn_delay = None

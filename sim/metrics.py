@@ -138,6 +138,16 @@ def queue_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFr
     return pd.DataFrame({"replication": replication, "queue": list(sc.queues), **kpis})
 
 
+def class_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
+    """One row per (queue, customer class) with the KPIs over the horizon (``queue.class_names``)."""
+    c = out.contacts
+    names = [(q, name) for q, spec in sc.queues.items() for name in spec.class_names]
+    first = np.cumsum([0] + [len(spec.class_names) for spec in sc.queues.values()])[:-1]
+    kpis = queue_kpis(sc, c, final_end(c), first[c.queue] + c.customer_class, len(names))
+    return pd.DataFrame({"replication": replication, "queue": [q for q, _ in names],
+                         "customer_class": [name for _, name in names], **kpis})
+
+
 _SPAN_CHUNK = 1 << 16   # spans split at a time: bounds the temporary memory of long runs
 
 
@@ -213,6 +223,7 @@ def contact_records(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
         "auto_approved": c.auto,
         "amount": c.amount,
         "level": np.array([*sc.levels, ""])[c.level] if sc.levels else "",
+        "customer_class": _class_names(sc, c),
         "escalated": c.escalated,
         "origin": c.origin,
         "caller": np.where(c.first_call >= 0, c.first_call, np.arange(c.time.size)),
@@ -222,6 +233,13 @@ def contact_records(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
         "group": np.array(list(sc.groups) + [""])[c.group],
         "agent": c.agent,
     })
+
+
+def _class_names(sc: Scenario, c: Contacts) -> np.ndarray:
+    """Each contact's customer class name."""
+    names = np.array([name for q in sc.queues.values() for name in q.class_names])
+    first = np.cumsum([0] + [len(q.class_names) for q in sc.queues.values()])[:-1]
+    return names[first[c.queue] + c.customer_class]
 
 
 def agent_spans(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:

@@ -104,6 +104,7 @@ class Results:
     totals_store: TableStore
     contacts: pd.DataFrame | None = None
     agents: pd.DataFrame | None = None
+    classes: pd.DataFrame | None = None     # per (replication, queue, customer class), when a queue has classes
     workdir: Path | None = None             # the stores' temporary folder, removed with the results
     command: list[str] | None = None        # the command line that ran it (default: this process's)
 
@@ -137,6 +138,20 @@ class Results:
         table["p_meets_sl"] = horizon["p_meets_sl"].reindex(table.index)
         table.insert(0, "channel", [self.scenario.queues[q].channel for q in table.index])
         table.insert(1, "replications", self.replications)
+        return table.reset_index()
+
+    @cached_property
+    def class_summary(self) -> pd.DataFrame | None:
+        """Per (queue, customer class): mean offered and answered, and the horizon rates with 95% CIs
+        (None without customer classes).
+        """
+        if self.classes is None:
+            return None
+        by_class = self.classes.groupby(["queue", "customer_class"], sort=False)
+        table = by_class[["offered", "answered", "abandoned"]].mean()
+        for kpi in ("service_level", "abandon_rate", "asa_s", "mean_wait_s"):
+            table[kpi] = by_class[kpi].mean()
+            table[f"{kpi}_ci95"] = by_class[kpi].agg(ci95_halfwidth)
         return table.reset_index()
 
     def _cell_table(self, store: TableStore, kpis: list[str], with_meets_sl: bool = False) -> pd.DataFrame:
@@ -234,8 +249,11 @@ class Results:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The run's small tables by name, as ``save`` writes them and a workbook shows them."""
-        return {"summary": self.summary, "days": self.sla_probability, "worst_intervals": self.worst_intervals(),
-                "group_totals": self.group_totals.reset_index()}
+        tables = {"summary": self.summary, "days": self.sla_probability, "worst_intervals": self.worst_intervals(),
+                  "group_totals": self.group_totals.reset_index()}
+        if self.class_summary is not None:
+            tables["class_summary"] = self.class_summary
+        return tables
 
     def save(self, directory: str | Path, plots: bool = True, excel: bool = False) -> Path:
         """Write CSV tables, the resolved scenario, a manifest and (by default) PNG plots to ``directory``;
@@ -250,6 +268,8 @@ class Results:
         write_csv(self.group_stats, out / "group_stats.csv")
         write_csv(self.sla_probability, out / "sla_probability.csv")
         write_csv(self.worst_intervals(), out / "worst_intervals.csv")
+        if self.class_summary is not None:
+            write_csv(self.class_summary, out / "class_summary.csv")
         for name in ("contacts", "agents"):
             table = getattr(self, name)
             if table is not None:

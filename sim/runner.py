@@ -52,6 +52,8 @@ def replicate(sc: Scenario, replication: int, seed: int, record_contacts: bool =
               "groups": metrics.group_intervals(sc, out, replication),
               "totals": metrics.queue_totals(sc, out, replication),
               "events": out.events}
+    if any(q.classes for q in sc.queues.values()):
+        tables["classes"] = metrics.class_totals(sc, out, replication)
     if record_contacts:
         tables["contacts"] = metrics.contact_records(sc, out, replication)
         tables["agents"] = metrics.agent_spans(sc, out, replication)
@@ -185,7 +187,7 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
     _check_disk(sc, replications, tempfile.gettempdir())
     workdir = Path(tempfile.mkdtemp(prefix="sim-"))
     stores = {name: TableStore(workdir / f"{name}.npy", replications) for name in ("intervals", "groups", "totals")}
-    kept: dict[str, dict[int, pd.DataFrame]] = {name: {} for name in ("contacts", "agents")}
+    kept: dict[str, dict[int, pd.DataFrame]] = {name: {} for name in ("contacts", "agents", "classes")}
     events = done = 0
     try:
         for r, tables in _finished(sc, replications, seed, workers, dask, record_contacts):

@@ -49,6 +49,7 @@ def _problems(sc: Scenario):
         if not any(qname in g.skills for g in sc.groups.values()):
             yield f"queues.{qname}", "no group has this queue among its skills"
         yield from _demand_problems(sc, qname, q)
+        yield from _routing_problems(sc, qname, q)
         yield from _level_problems(sc, qname, q)
     for i, surge in enumerate(sc.surges):
         for qname in surge.queues or ():
@@ -62,12 +63,33 @@ def _problems(sc: Scenario):
         for qname in g.skills:
             if qname not in sc.queues:
                 yield f"groups.{gname}.skills", f"unknown queue{hint(qname, sc.queues)}, got {qname!r}"
+        if g.reserve is not None and g.reserve.queue not in g.skills:
+            yield (f"groups.{gname}.reserve.queue", f"must be one of the group's skills {list(g.skills)}, "
+                   f"got {g.reserve.queue!r}")
         for i, shift in enumerate(g.shifts or ()):
             yield from _shift_problems(sc, f"groups.{gname}.shifts.{i}", shift)
         for i, window in enumerate(g.mass_absences):
             if sc.clock(window.end) <= 0 or sc.clock(window.start) >= sc.horizon:
                 yield (f"groups.{gname}.mass_absences.{i}",
                        f"window {window.start} - {window.end} lies outside the horizon")
+
+
+def _routing_problems(sc: Scenario, qname: str, q: QueueBase):
+    """Customer classes and overflow groups of one queue."""
+    path = f"queues.{qname}"
+    names = [c.name for c in q.classes]
+    for i, name in enumerate(names):
+        if name == "others" or names.index(name) < i:
+            yield f"{path}.classes.{i}.name", f"must be unique and not 'others' (the rest), got {name!r}"
+    total = sum(c.share for c in q.classes)
+    if total > 1 + 1e-9:
+        yield f"{path}.classes", f"shares add up to more than 1, got {total:g}"
+    if q.overflow is not None:
+        for gname in q.overflow.groups:
+            if gname not in sc.groups:
+                yield f"{path}.overflow.groups", f"unknown group{hint(gname, sc.groups)}, got {gname!r}"
+            elif qname in sc.groups[gname].skills:
+                yield f"{path}.overflow.groups", f"group {gname!r} serves this queue from the start, got {gname!r}"
 
 
 def _escalation_targets(sc: Scenario) -> set[str]:

@@ -275,6 +275,35 @@ def _skills(value: object) -> object:
     return {name: 1.0 for name in names}
 
 
+Skills = Annotated[dict[Name, Annotated[float, Field(gt=0, allow_inf_nan=False)]],
+                   BeforeValidator(_skills), Field(min_length=1), WithJsonSchema(_SKILLS_JSON)]
+
+
+class CustomerClass(Strict):
+    """A share of a queue's arrivals served before the rest (e.g. 88VIP members); classes listed first
+    come first. Contacts of no listed class form the class ``others``, served last.
+    """
+
+    name: Name
+    share: Probability
+
+
+class Overflow(Strict):
+    """After waiting ``after``, a contact may also be taken by ``groups`` (a list, or group: proficiency),
+    which take it after their own queues.
+    """
+
+    after: Duration
+    groups: Skills
+
+
+class Reserve(Strict):
+    """The group keeps its last ``agents`` idle agents for ``queue``: they take no other work meanwhile."""
+
+    queue: Name
+    agents: Annotated[int, Field(ge=1)]
+
+
 class MassAbsence(_Window):
     """A window in which each agent of the group on shift is missing with probability ``share``."""
 
@@ -290,14 +319,14 @@ class Group(Strict):
 
     model_config = ConfigDict(json_schema_extra=_roster_json)
 
-    skills: Annotated[dict[Name, Annotated[float, Field(gt=0, allow_inf_nan=False)]],
-                      BeforeValidator(_skills), Field(min_length=1), WithJsonSchema(_SKILLS_JSON)]
+    skills: Skills
     concurrency: Annotated[int, Field(ge=1, le=MAX_CONCURRENCY)] = 1
     headcount: Annotated[int, Field(ge=0)] | None = None
     shifts: tuple[Shift, ...] | None = None
     absenteeism: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
     mass_absences: tuple[MassAbsence, ...] = ()
     level: Name | None = None
+    reserve: Reserve | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,133 @@
+"""Routing: which agent takes an arriving contact, and which waiting contact a freed agent takes.
+
+The default (what Ciw calls the server priority function and the service discipline): an arriving
+contact goes to the eligible agent idle longest (a chat: fewest open chats first, ties to the longest in
+that state); an agent with free capacity takes from its queues in skill-priority order and, within a
+queue, the longest-waiting contact. Three rules refine it, each off unless the scenario asks for it:
+
+- **customer classes** (``queues.Q.classes``): within a queue, a higher class is taken first
+  (non-preemptive priority), first come first served within a class;
+- **overflow** (``queues.Q.overflow``): a contact waiting ``after`` seconds may also be taken by further
+  groups, which look at it after their own queues;
+- **reserve** (``groups.G.reserve``): a group keeps its last ``agents`` idle agents for one queue.
+
+``Plan`` resolves these to indices once; ``choose_agent`` and ``choose_contact`` are the two policies the
+engine asks (it keeps a plain fast path for scenarios that use none of the rules).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+from sim.contacts import WAITING
+
+
+class Waiting:
+    """The contacts waiting in one queue: a first-come-first-served line per customer class (highest class
+    first), a heap of (deadline, contact) for those who may leave, and how many are still waiting.
+
+    Lines keep contacts that already left (abandoned, or taken out of order); readers skip them.
+    """
+
+    __slots__ = ("lines", "deadlines", "n")
+
+    def __init__(self, classes: int):
+        self.lines = [deque() for _ in range(classes)]
+        self.deadlines: list[tuple[float, int]] = []
+        self.n = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A scenario's routing, by index.
+
+    ``eligible[q]``: groups that may take queue q's contacts on arrival; ``pulls[g]``: the queues group g
+    takes from, in priority order (its skills, then the queues it takes after an overflow wait);
+    ``proficiency[g][q]``: speed factor; ``overflow_after[q]``: seconds after which ``overflow_groups[q]``
+    may take a contact (inf: never); ``late_only[g]``: queues g takes only after that wait;
+    ``reserve[g]``: (queue, agents) kept idle for that queue, or None; ``classes[q]``: customer classes.
+    """
+
+    eligible: list[list[int]]
+    pulls: list[list[int]]
+    proficiency: list[dict[int, float]]
+    overflow_after: list[float]
+    overflow_groups: list[list[int]]
+    late_only: list[frozenset[int]]
+    reserve: list[tuple[int, int] | None]
+    classes: list[int]
+
+    @property
+    def plain(self) -> bool:
+        """True when no rule is on: the engine's fast path is exactly this plan."""
+        return (all(n == 1 for n in self.classes) and not any(self.overflow_groups)
+                and not any(r is not None for r in self.reserve))
+
+    @classmethod
+    def of(cls, sc) -> Plan:
+        queues, groups = list(sc.queues), list(sc.groups)
+        pulls = [[queues.index(q) for q in g.skills] for g in sc.groups.values()]
+        proficiency = [{queues.index(q): p for q, p in g.skills.items()} for g in sc.groups.values()]
+        late_only: list[set[int]] = [set() for _ in groups]
+        overflow_after, overflow_groups = [], []
+        for qi, q in enumerate(sc.queues.values()):
+            extra = q.overflow.groups if q.overflow is not None else {}
+            overflow_after.append(q.overflow.after if q.overflow is not None else math.inf)
+            overflow_groups.append([groups.index(g) for g in extra])
+            for g, speed in extra.items():
+                gi = groups.index(g)
+                pulls[gi].append(qi)
+                proficiency[gi][qi] = speed
+                late_only[gi].add(qi)
+        reserve = [(queues.index(g.reserve.queue), g.reserve.agents) if g.reserve is not None else None
+                   for g in sc.groups.values()]
+        return cls(eligible=[[gi for gi, g in enumerate(sc.groups.values()) if q in g.skills] for q in queues],
+                   pulls=pulls, proficiency=proficiency, overflow_after=overflow_after,
+                   overflow_groups=overflow_groups, late_only=[frozenset(s) for s in late_only], reserve=reserve,
+                   classes=[len(q.class_names) for q in sc.queues.values()])
+
+
+def choose_agent(model, groups: list[int], q: int):
+    """The agent of ``groups`` to take a contact of queue ``q`` now, or None: the longest idle (calls and
+    items: only agents holding nothing; chats: fewest open chats first), leaving each group's reserved idle
+    agents to their queue.
+    """
+    exclusive, buckets, reserve = model.exclusive[q], model.buckets, model.plan.reserve
+    best, best_key = None, None
+    for g in groups:
+        kept = reserve[g]
+        spare_idle = not (kept is not None and kept[0] != q and len(buckets[g][0]) <= kept[1])
+        for load, bucket in enumerate(buckets[g][:1] if exclusive else buckets[g]):
+            if not bucket or (load == 0 and not spare_idle):
+                continue
+            agent = next(iter(bucket))
+            if best is None or (load, agent.since) < best_key:
+                best, best_key = agent, (load, agent.since)
+            break
+    return best
+
+
+def may_take(model, agent, q: int) -> bool:
+    """Whether ``agent`` (not parked) may take work of queue ``q``: not if that would leave its group fewer
+    idle agents than it keeps for another queue.
+    """
+    kept = model.plan.reserve[agent.group]
+    return kept is None or kept[0] == q or agent.load > 0 or len(model.buckets[agent.group][0]) >= kept[1]
+
+
+def choose_contact(model, agent, q: int, now: float) -> int | None:
+    """The waiting contact of queue ``q`` the agent takes next, or None: the highest class first, the
+    longest waiting within it; a group taking ``q`` on overflow only takes contacts that waited long enough.
+    Contacts that already left are dropped from the lines on the way.
+    """
+    lines, state = model.waiting[q].lines, model.outcome
+    late = q in model.plan.late_only[agent.group]
+    oldest = now - model.plan.overflow_after[q]
+    for line in lines:
+        while line and state[line[0]] != WAITING:
+            line.popleft()
+        if line and (not late or model.time[line[0]] <= oldest):
+            return line.popleft()
+    return None

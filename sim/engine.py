@@ -28,7 +28,7 @@ import simpy
 from sim.arrivals import Demand
 from sim.attendance import Attendance
 from sim.channels import channel_of
-from sim.contacts import ABANDONED, ANSWERED, BY_NAME, WAITING, Contacts, append, engine_columns
+from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, WAITING, Contacts, append, engine_columns
 from sim.routing import Plan, Waiting, choose_agent, choose_contact, may_take
 from sim.scenario.model import Scenario, ShiftOccurrence, level_of
 
@@ -485,7 +485,10 @@ class Model:
         for q in range(len(self.waiting)):
             self._purge(q, horizon)
         # Inputs no longer needed: the Model sits in a reference cycle (SimPy callbacks), so drop them now.
-        self.work = self.patience = self.retry = self.balks = self.drawn_delay = None
+        for name in [name for name in self.columns if name not in OUTPUT]:
+            del self.columns[name]
+            setattr(self, name, None)
+        self.drawn_delay = None
         # NumPy views share the compact arrays' memory: no copies of per-contact data.
         views = {name: np.frombuffer(self.columns[name], dtype=BY_NAME[name].dtype) for name in ("outcome", "wait",
                                                                                                 "time", "origin")}

@@ -43,7 +43,7 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
     """
     queues = list(sc.queues.values())
     channels = [channel_of(q) for q in queues]
-    on_resolution = np.array([c.on_resolution for c in channels])[c.queue]
+    on_resolution = np.array([ch.on_resolution for ch in channels])[c.queue]
     threshold = np.array([q.sl_threshold() for q in queues])[c.queue]
     answered = c.outcome == ANSWERED
     abandoned = c.outcome == ABANDONED
@@ -63,8 +63,8 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
         within = np.where(on_resolution, ends - c.time <= threshold, within)
         undecided = np.where(on_resolution, still_open & (sc.horizon - c.time <= threshold), undecided)
     # Items past a deadline that does not end their wait: replied to after it, or still open after it.
-    deadline = np.array([q.deadline if c.at_deadline == "late" else np.inf for q, c in zip(queues, channels)])
-    late = (answered | waiting) & (c.wait > deadline[c.queue])
+    deadline = np.array([q.deadline if ch.at_deadline == "late" else np.inf for q, ch in zip(queues, channels)])
+    late = None if np.isinf(deadline).all() else (answered | waiting) & (c.wait > deadline[c.queue])
     offered = _per_cell(key, cells)
     retrials = _per_cell(key, cells, c.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
@@ -91,7 +91,7 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
             "escalated": _per_cell(key, cells, c.escalated).astype(np.int64),
             "resolved_first_contact": _per_cell(key, cells, resolved & ~c.escalated).astype(np.int64),
             "auto_approved": _per_cell(key, cells, c.auto).astype(np.int64),
-            "late": _per_cell(key, cells, late).astype(np.int64),
+            "late": np.zeros(cells, dtype=np.int64) if late is None else _per_cell(key, cells, late).astype(np.int64),
             "auto_approved_value": _per_cell(key, cells, np.where(c.auto, np.nan_to_num(c.amount), 0.0)),
             "service_level": n_within / (offered - undecided),
             "abandon_rate": n_abandoned / offered,

@@ -100,14 +100,18 @@ class BackTest:
 
 
 def backtest(calibration, replications: int = 20, seed: int | None = None,
-             staffing: pd.DataFrame | None = None, workers: int | None = None) -> BackTest:
-    """Simulate the calibrated scenario (agents from the log, or ``staffing``) and compare with the log."""
+             staffing: pd.DataFrame | None = None, workers: int | None = None, dask=None,
+             max_memory: float | None = None) -> BackTest:
+    """Simulate the calibrated scenario (agents from the log, or ``staffing``) and compare with the log;
+    ``seed``, ``workers``, ``dask`` and ``max_memory`` are as in ``sim.simulate``.
+    """
     sc = sim.load_scenario(calibration.scenario)
     if staffing is not None:
         sc = with_staffing(sc, staffing)
     history = history_intervals(calibration.log.rows, sc).melt(
         id_vars=["interval_start", "queue"], value_vars=list(KPIS), var_name="kpi", value_name="history")
-    stats = sim.simulate(sc, replications=replications, seed=seed, workers=workers).interval_stats
+    stats = sim.simulate(sc, replications=replications, seed=seed, workers=workers, dask=dask,
+                         max_memory=max_memory).interval_stats
     both = history.merge(stats[stats["kpi"].isin(KPIS)][["interval_start", "queue", "kpi", "mean", "p10", "p90"]],
                          on=["interval_start", "queue", "kpi"], how="left")
     both["error"] = both["mean"] - both["history"]

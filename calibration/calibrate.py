@@ -24,7 +24,6 @@ from sim.scenario import MAX_HORIZON, safe_name
 from sim.staffing.roster import requirement_shifts
 
 PLACEHOLDER_HANDLE_S = 300.0   # handle time written when a queue has no answered contacts
-DEFAULT_SLA = {"call": {"answer_within": 20.0, "target": 0.8}, "chat": {"answer_within": 30.0, "target": 0.8}}
 
 
 @dataclass
@@ -135,7 +134,7 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
                                             for day, shares in f.weekday_profiles.items()}
         spec = {"channel": f.channel, "arrivals": arrivals,
                 "handle_time": f.handle.spec() if f.handle else {"dist": "exponential", "mean": PLACEHOLDER_HANDLE_S},
-                "sla": DEFAULT_SLA[f.channel]}
+                "sla": {"answer_within": CHANNELS[f.channel].usual_answer_within, "target": 0.8}}
         if f.patience.mean is not None:
             spec["patience"] = {"dist": "exponential", "mean": round(f.patience.mean, 3)}
         if f.retrial is not None and f.retrial.probability > 0:

@@ -6,12 +6,10 @@ Public API: ``load_scenario``, ``simulate``, ``compare``, ``Results``, ``Compari
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("ccsim")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.1.0+source"
+from sim.version import VERSION
+
+__version__ = VERSION
 
 __all__ = ["Comparison", "Results", "Scenario", "ScenarioError", "compare", "load_scenario", "simulate"]
 

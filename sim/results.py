@@ -20,6 +20,7 @@ from sim import kpis
 from sim.outputs import write_csv, write_excel
 from sim.scenario import Scenario, dump_scenario
 from sim.store import TableStore
+from sim.version import VERSION
 
 _ADDITIVE_GROUP_KPIS = tuple(name for name, k in kpis.of_table("groups").items() if k.aggregate == "count")
 
@@ -291,7 +292,6 @@ class Results:
         """What produced these results: the scenario's file and overrides, seed, replications, versions, git
         commit, the command line and runtime.
         """
-        from sim import __version__
         return {
             "scenario": self.scenario.name,
             "scenario_file": self.scenario.source,
@@ -299,7 +299,7 @@ class Results:
             "overrides": self.scenario.overrides,
             "seed": self.seed,
             "replications": self.replications,
-            "version": __version__,
+            "version": VERSION,
             "git_commit": _git_commit(),
             "command": self.command or sys.argv,
             "runtime_s": round(self.runtime_s, 3),

@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,25 @@ def test_the_project_stands_alone():
                        for ref in ("DOMAIN.md", "../shared", "DESIGN.md", "STYLE.md"))
                and name != "tests/test_style.py"]
     assert outside == []
+
+
+def test_no_layer_compares_channel_names():
+    """Channel behaviour is declared once (sim/channels.py); every other module asks the spec."""
+    names = r"""["'](chat|call|refund|ticket)["']|\.channel (==|!=|in )"""
+    proc = subprocess.run(["git", "grep", "-nE", names, "--", "sim", "calibration", ":!sim/channels.py"], cwd=ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode == 128:
+        pytest.skip("not a git checkout")
+    assert proc.stdout == ""
+
+
+def test_leaf_modules_do_not_load_the_engine():
+    """Reading and checking a scenario loads neither SimPy, pandas nor Numba (nor the engine)."""
+    code = ("import sys, sim.units, sim.kpis, sim.contacts, sim.channels\n"
+            "from sim.scenario import load_scenario\n"
+            "load_scenario('scenarios/double11.yaml')\n"
+            "print(sorted(m for m in ('simpy', 'pandas', 'numba', 'sim.engine', 'scipy', 'matplotlib') "
+            "if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

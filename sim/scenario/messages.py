@@ -85,7 +85,7 @@ def format_errors(exc: ValidationError) -> list[str]:
     lines = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
-        # Discriminated unions add the tag after the key: a distribution's ("lognormal"), a queue's ("chat").
+        # Discriminated unions add the tag after the key: a distribution's ("lognormal"), a queue's (its channel).
         queue_tag = 2 if _queue_channel(err["loc"]) else -1
         loc = [p for i, p in enumerate(loc) if not (i and loc[i - 1] in _DISTRIBUTIONS) and i != queue_tag]
         msg = message(err)

@@ -1,0 +1,85 @@
+"""``calibrate``: fit a scenario to a contact log, with a fit report and, optionally, a back-test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.cli.common import UserError, dask, said_where, whole
+
+NAME = "calibrate"
+HELP = "fit a scenario to a contact log (docs/calibration.md)"
+GROUPS = ("runs",)
+
+
+def arguments(parser) -> None:
+    parser.add_argument("log", type=Path, help="CSV or Parquet, one row per contact")
+    parser.add_argument("--out", type=Path, help="scenario to write (default: results/<log name>_calibrated.yaml); "
+                                                 "the fit report goes beside it in <name>_fit/")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing scenario and fit report")
+    parser.add_argument("--map", dest="mapping", action="append", default=[], metavar="COLUMN=THEIRS",
+                        help="read our COLUMN from their column THEIRS, e.g. arrival_time=created_at")
+    parser.add_argument("--interval", default="15min", help="the scenario's interval")
+    parser.add_argument("--queues", help="comma-separated queue names expected; others are bad rows")
+    parser.add_argument("--name", help="scenario name (default: the log's file name)")
+    parser.add_argument("--backtest", action="store_true",
+                        help="simulate the calibrated scenario and compare it with the log, interval by interval")
+    parser.add_argument("--staffing", type=Path, metavar="STAFF.csv",
+                        help="back-test with this staffing (interval_start, queue, agents) instead of the agents "
+                             "seen in the log")
+    parser.add_argument("-r", "--replications", type=whole(2), default=20, help="back-test replications")
+    parser.add_argument("--no-plots", action="store_true", help="skip the fit report's plots")
+
+
+def handle(args) -> int:
+    from calibration import LogError, calibrate
+    from calibration.logs import parse_mapping
+    from sim.console import calibration_table, console
+    from sim.outputs import choose, staged
+    from sim.units import parse_duration
+
+    try:
+        interval = parse_duration(args.interval)
+    except ValueError as exc:
+        raise UserError(f"--interval: {exc}, got {args.interval!r}") from None
+    if interval <= 0 or 86400 % interval:
+        raise UserError(f"--interval: must divide a day, got {args.interval!r}")
+    staffing = staffing_log(args.staffing)
+    default = Path("results") / f"{args.log.stem}_calibrated.yaml"
+    out = choose(args.out, default, args.overwrite, folder=False)
+    report_dir = choose(out.with_name(f"{out.stem}_fit"), None, args.overwrite)
+    try:
+        result = calibrate(args.log, interval=interval, name=args.name, mapping=parse_mapping(args.mapping),
+                           queues=args.queues.split(",") if args.queues else None)
+    except (LogError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    show = console()
+    show.print(calibration_table(result))
+    for line in [*result.log.problems(), *result.notes]:
+        show.print(line, style="yellow", markup=False)
+    test = None
+    if args.backtest or staffing is not None:
+        from calibration.backtest import backtest
+
+        args.interrupted = "nothing was written: the scenario and its report are written after the back-test"
+        test = backtest(result, replications=args.replications, seed=args.seed, staffing=staffing,
+                        workers=args.workers, dask=dask(args.dask), max_memory=args.max_memory)
+    with staged(out, report_dir) as (tmp_scenario, tmp_report):
+        result.save(tmp_scenario, tmp_report, plots=not args.no_plots)
+        if test is not None:
+            test.save(tmp_report, plots=not args.no_plots)
+    if test is not None:
+        from sim.console import backtest_table
+        show.print(backtest_table(test))
+    show.print(f"scenario in {said_where(out, args.out or default)}, fit report in {report_dir}", markup=False)
+    return 0
+
+
+def staffing_log(path: Path | None):
+    if path is None:
+        return None
+    from calibration.backtest import read_staffing
+
+    try:
+        return read_staffing(path)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"--staffing: {exc}") from None

@@ -1,0 +1,22 @@
+"""``check``: validate a scenario, print its size and warnings; exit 0 or 2."""
+
+from __future__ import annotations
+
+from sim.cli.common import load
+
+NAME = "check"
+HELP = "validate a scenario, estimate its workload and warn of likely mistakes"
+GROUPS = ("overrides",)
+
+
+def arguments(parser) -> None:
+    parser.add_argument("scenario", help="scenario file")
+
+
+def handle(args) -> int:
+    from sim.console import console
+
+    sc = load(args, args.scenario)
+    console().print(f"{args.scenario}: OK ({len(sc.queues)} queues, {len(sc.groups)} groups, {sc.n_intervals} "
+                    f"intervals; {args.workload.describe()})", markup=False)
+    return 0

@@ -1,0 +1,48 @@
+"""``compare``: paired differences of variants against a base on common random numbers (``--set`` applies
+to every file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.cli.common import UserError, dask, load, said_where
+
+NAME = "compare"
+HELP = "paired comparison of variants against a base, on common random numbers"
+GROUPS = ("overrides", "replications", "runs", "outputs")
+
+
+def arguments(parser) -> None:
+    parser.add_argument("base", help="scenario file of the base")
+    parser.add_argument("variants", nargs="+", help="scenario files of the variants")
+
+
+def handle(args) -> int:
+    from sim.comparison import compare
+    from sim.console import Progress, comparison_table, console
+    from sim.outputs import choose, staged, write_csv, write_excel
+
+    base = load(args, args.base)
+    variants = [load(args, v) for v in args.variants]
+    if args.replications < 2:
+        raise UserError(f"--replications: a paired comparison needs >= 2, got {args.replications}")
+    default = Path("results") / f"compare_{base.name}"
+    out = choose(args.out, default, args.overwrite)
+    args.interrupted = "nothing was written: the comparison is written once every variant is done"
+    show = console()
+    with staged(out) as (tmp,), Progress(f"comparing with {base.name}", len(variants), "variants") as bar:
+        tmp.mkdir()
+        sheets = {}
+        for k, variant in enumerate(variants):
+            cmp = compare(base, variant, replications=args.replications, seed=args.seed, workers=args.workers,
+                          dask=dask(args.dask), max_memory=args.max_memory)
+            write_csv(cmp.intervals, tmp / f"{variant.name}_intervals.csv")
+            write_csv(cmp.totals, tmp / f"{variant.name}_totals.csv")
+            sheets[f"{variant.name}_totals"] = cmp.totals
+            show.print(comparison_table(cmp))
+            bar.update(k + 1)
+        if args.excel:
+            write_excel(tmp / "comparison.xlsx", sheets)
+    show.print(f"paired differences in {said_where(out, args.out or default)}", markup=False)
+    return 0

@@ -1,0 +1,35 @@
+"""``synthetic-log``: one replication of a scenario's chats and calls written as a contact log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.cli.common import load, whole
+
+NAME = "synthetic-log"
+HELP = "simulate a scenario and write its contacts as a log"
+GROUPS = ("overrides",)
+
+
+def arguments(parser) -> None:
+    parser.add_argument("scenario", help="scenario file")
+    parser.add_argument("--out", type=Path, required=True, help="CSV (or .parquet) to write")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    parser.add_argument("--seed", type=whole(0), help="random seed (default: the scenario's)")
+
+
+def handle(args) -> int:
+    from calibration import synthetic_log
+    from sim.console import console
+    from sim.outputs import choose, staged, write_csv
+
+    sc = load(args, args.scenario)
+    out = choose(args.out, args.out, args.overwrite, folder=False)
+    with staged(out) as (tmp,):
+        log = synthetic_log(sc, seed=args.seed)
+        if out.suffix.lower() in (".parquet", ".pq"):
+            log.to_parquet(tmp, index=False)
+        else:
+            write_csv(log, tmp)
+    console().print(f"{len(log):,} contacts of {sc.name} written to {out}", markup=False)
+    return 0

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.results import Results, long_table, t_halfwidth
+from sim.results import Results
 from sim.runner import simulate
 from sim.scenario import Scenario, ScenarioError
+from sim.statistics import long_table, t_halfwidth
 
 
 @dataclass

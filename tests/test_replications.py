@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
-from sim.results import cell_stats
+from sim.statistics import cell_stats
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -60,9 +60,13 @@ def test_a_higher_class_waits_less_and_is_reported_per_class():
 def test_two_class_priority_matches_cobham(vip_share, load):
     """Non-preemptive priority M/M/c, equal service rates: class k waits on average
     C(c, a) / (c mu) / ((1 - s_{k-1}) (1 - s_k)), s_k the load share of classes 1..k (Cobham, 1954)."""
-    data = _two_classes(vip_share, load, days=4)
+    data = _two_classes(vip_share, load, days=10)     # the low class relaxes slowly: long runs
     res = sim.simulate(sim.load_scenario(data), replications=30, seed=909, record_contacts=True)
-    c = res.contacts[res.contacts["arrival_s"] >= 86400]           # the first day is warm-up
+    c = res.contacts
+    # The first day is warm-up; the last 12 hours' arrivals are left out, as those still waiting at the
+    # horizon would shorten the mean (their waits are cut) and skew it towards those served quickly.
+    c = c[(c["arrival_s"] >= 86400) & (c["arrival_s"] < res.scenario.horizon - 12 * 3600)]
+    assert (c["outcome"] == "answered").all()
     erlang = ErlangC(rate=load / 300, aht=300, agents=10)
     unit = erlang.prob_wait / (10 / 300)
     s1 = vip_share * load / 10

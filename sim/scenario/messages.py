@@ -9,17 +9,17 @@ from typing import get_args
 
 from pydantic import ValidationError
 
+from sim import distributions
+from sim.channels import CHANNELS, QUEUE_MODELS, offered_by
 from sim.distributions import Amount, Delay, HandleTime, Patience
 from sim.files import show
-from sim.scenario.types import hint
+from sim.scenario import parts
+from sim.scenario.model import Scenario
+from sim.scenario.types import hint, pydantic_message
 
 
 def _vocabulary() -> set[str]:
     """Every key a scenario file may use (for 'did you mean' hints)."""
-    from sim import distributions
-    from sim.channels import QUEUE_MODELS
-    from sim.scenario import parts
-    from sim.scenario.model import Scenario
     models = [parts.Arrivals, parts.ServiceLevel, parts.Retrial, parts.Bot, parts.FromOrders, parts.Orders,
               parts.LevelRule, parts.Remedy, parts.Surge, parts.Break, parts.Shift, parts.MassAbsence, parts.Group,
               Scenario, *QUEUE_MODELS, distributions.ExponentialPatience, distributions.LogNormal,
@@ -38,14 +38,12 @@ def _dist_names(key: str) -> str:
 
 def _queue_channel(loc: tuple) -> str | None:
     """The channel of the queue an error is in: pydantic puts the union's tag after ``queues.NAME``."""
-    from sim.channels import CHANNELS
     if len(loc) > 2 and loc[0] == "queues" and loc[2] in CHANNELS:
         return str(loc[2])
     return None
 
 
 def _unknown_key(key: str, loc: tuple) -> str:
-    from sim.channels import offered_by
     channel, offered = _queue_channel(loc), offered_by(key)
     if channel is not None and len(loc) == 4 and offered:
         where = " and ".join([", ".join(offered[:-1]), offered[-1]] if len(offered) > 1 else offered)
@@ -55,7 +53,7 @@ def _unknown_key(key: str, loc: tuple) -> str:
 
 def message(err: dict) -> str:
     """A pydantic error's message as the user should read it (without the key path)."""
-    msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    msg = pydantic_message(err)
     key = str(err["loc"][-1]) if err["loc"] else ""
     channel_tag = err["type"].startswith("union_tag") and "channel" in str(err.get("ctx", {}).get("discriminator"))
     if err["type"] == "extra_forbidden":
@@ -76,7 +74,6 @@ def message(err: dict) -> str:
 
 
 def _channel_names() -> str:
-    from sim.channels import CHANNELS
     return ", ".join(CHANNELS)
 
 

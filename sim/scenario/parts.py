@@ -37,6 +37,7 @@ from sim.scenario.types import (
     Probability,
     Strict,
     TimeOfDay,
+    pydantic_message,
     resolve_path,
 )
 from sim.units import format_time_of_day
@@ -353,7 +354,6 @@ def _read_roster(path: Path) -> list[dict[str, Any]]:
     missing = {"start", "end", "count"} - set(rows[0])
     if missing:
         raise ValueError(f"roster {path} lacks column(s) {sorted(missing)}")
-    from sim.scenario.messages import message
     shifts, problems = [], []
     for line, row in enumerate(rows, start=2):
         extra = set(row) - {"start", "end", "count", "days", "breaks", "proficiency"}
@@ -373,7 +373,7 @@ def _read_roster(path: Path) -> list[dict[str, Any]]:
         except ValidationError as exc:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"]) or "row"
-                problems.append(f"{path} line {line}: {where}: {message(err)}, got {err['input']!r}")
+                problems.append(f"{path} line {line}: {where}: {pydantic_message(err)}, got {err['input']!r}")
     if problems:
         raise ValueError("; ".join(problems))
     return shifts

@@ -93,6 +93,12 @@ class Strict(BaseModel):
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
+def pydantic_message(err: dict) -> str:
+    """A pydantic error's text without its prefixes, starting lower-case."""
+    msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
 def hint(name: str, choices) -> str:
     close = difflib.get_close_matches(str(name), [c for c in choices if isinstance(c, str)], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -10,8 +10,10 @@ between two events.
 
 Routing. An arriving contact goes to the eligible agent who has been idle longest (a chat: the eligible
 agent with a free slot and the fewest open chats, ties to the longest in that state). An agent with a
-freed slot takes the longest-waiting contact of its highest-priority queue it can serve now: calls need
-an agent with nothing open, chats a free slot and no call. Agent schedule: at a break an agent takes no
+freed slot takes the longest-waiting contact of its highest-priority queue it can serve now: calls (and
+other exclusive channels) need an agent with nothing open, chats a free slot and no call. Customer
+classes, overflow and reserved agents change these choices through a policy (``sim.routing``); without
+them the engine keeps this plain path. Agent schedule: at a break an agent takes no
 new work, goes off once it holds nothing and stays off for the break's duration; at shift end it takes
 nothing new and finishes what it holds (overtime).
 """
@@ -29,7 +31,7 @@ from sim.arrivals import Demand
 from sim.attendance import Attendance
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, WAITING, Contacts, append, engine_columns
-from sim.routing import Plan, Waiting, choose_agent, choose_contact, may_take
+from sim.routing import Plan, Policy, Rules, Waiting
 from sim.scenario.model import Scenario, ShiftOccurrence, level_of
 
 __all__ = ["ABANDONED", "ANSWERED", "WAITING", "EngineOutput", "Model", "Spans"]
@@ -85,10 +87,12 @@ class EngineOutput:
 class Model:
     """One replication of a scenario over pre-drawn demand and attendance (None: everyone shows up).
 
+    ``policy`` replaces the scenario's routing (``sim.routing.Rules``) with another ``sim.routing.Policy``.
     Build, then ``run()``.
     """
 
-    def __init__(self, sc: Scenario, demand: Demand, attendance: Attendance | None = None):
+    def __init__(self, sc: Scenario, demand: Demand, attendance: Attendance | None = None,
+                 policy: Policy | None = None):
         self.sc = sc
         # Keep only what the run needs from the demand, so its other columns can be freed meanwhile.
         self.later = demand.later
@@ -112,8 +116,9 @@ class Model:
         self.plan = plan = Plan.of(sc)
         self.skills, self.proficiency, self.eligible = plan.pulls, plan.proficiency, plan.eligible
         self.overflow_after = plan.overflow_after
-        if not plan.plain:                   # routing rules on: the general policies (sim/routing.py)
-            self._find_agent = lambda q: choose_agent(self, self.eligible[q], q)
+        self.policy = policy or Rules()
+        if policy is not None or not plan.plain:     # routing rules on: ask the policy (sim/routing.py)
+            self._find_agent = lambda q: self.policy.choose_agent(self, self.eligible[q], q)
             self._pull = self._pull_routed
         self.buckets = [[{} for _ in range(k)] for k in self.capacity]
         nq = len(queue_names)
@@ -337,7 +342,7 @@ class Model:
         self._purge(q, now)
         if self.outcome[i] != WAITING:
             return
-        agent = choose_agent(self, self.plan.overflow_groups[q], q)
+        agent = self.policy.choose_agent(self, self.plan.overflow_groups[q], q)
         if agent is None:                     # they take it when one is free (choose_contact)
             return
         self._unpark(agent)
@@ -458,20 +463,20 @@ class Model:
 
     def _pull_routed(self, agent: _Agent, now: float) -> None:
         """Fill the agent's free capacity from its queues in priority order, each contact chosen by
-        ``routing.choose_contact`` (classes, overflow) and only where ``routing.may_take`` (reserve).
+        the policy (``Rules``: classes, overflow) and only where it may take the queue (reserve).
         """
         capacity, time = self.capacity[agent.group], self.time
         for q in self.skills[agent.group]:
             if agent.exclusive or agent.load >= capacity:
                 return
             waiting = self.waiting[q]
-            if not waiting.n or (agent.load and self.exclusive[q]) or not may_take(self, agent, q):
+            if not waiting.n or (agent.load and self.exclusive[q]) or not self.policy.may_take(self, agent, q):
                 continue
             deadlines = waiting.deadlines
             if deadlines and deadlines[0][0] <= now:
                 self._purge(q, now)
             while waiting.n and agent.load < capacity and not agent.exclusive:
-                i = choose_contact(self, agent, q, now)
+                i = self.policy.choose_contact(self, agent, q, now)
                 if i is None:
                     break
                 waiting.n -= 1

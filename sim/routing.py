@@ -11,8 +11,10 @@ queue, the longest-waiting contact. Three rules refine it, each off unless the s
   groups, which look at it after their own queues;
 - **reserve** (``groups.G.reserve``): a group keeps its last ``agents`` idle agents for one queue.
 
-``Plan`` resolves these to indices once; ``choose_agent`` and ``choose_contact`` are the two policies the
-engine asks (it keeps a plain fast path for scenarios that use none of the rules).
+``Plan`` resolves these to indices once. A ``Policy`` answers the engine's three questions (which agent,
+which contact, may this agent take this queue now); ``Rules`` is the policy of the scenario keys above.
+The engine keeps a plain fast path, equal to ``Rules`` without rules, for scenarios that use none
+(``Plan.plain``); ``sim.engine.Model`` takes another policy for experiments with new rules.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 from sim.contacts import WAITING
 
@@ -87,6 +90,32 @@ class Plan:
                    pulls=pulls, proficiency=proficiency, overflow_after=overflow_after,
                    overflow_groups=overflow_groups, late_only=[frozenset(s) for s in late_only], reserve=reserve,
                    classes=[len(q.class_names) for q in sc.queues.values()])
+
+
+class Policy(Protocol):
+    """What the engine asks when it routes (``model`` is the ``sim.engine.Model``; agents are its ``_Agent``)."""
+
+    def choose_agent(self, model, groups: list[int], q: int):
+        """The agent of ``groups`` (idle or with a free slot) to take a contact of queue ``q`` now, or None."""
+
+    def choose_contact(self, model, agent, q: int, now: float) -> int | None:
+        """The waiting contact of queue ``q`` the agent takes next (removed from its line), or None."""
+
+    def may_take(self, model, agent, q: int) -> bool:
+        """Whether the agent, about to look for work, may take queue ``q``'s contacts at all now."""
+
+
+class Rules:
+    """The scenario's routing: customer classes, overflow and reserve (each off unless set)."""
+
+    def choose_agent(self, model, groups: list[int], q: int):
+        return choose_agent(model, groups, q)
+
+    def choose_contact(self, model, agent, q: int, now: float) -> int | None:
+        return choose_contact(model, agent, q, now)
+
+    def may_take(self, model, agent, q: int) -> bool:
+        return may_take(model, agent, q)
 
 
 def choose_agent(model, groups: list[int], q: int):

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
+from sim.channels import channel_of
 
 QUEUE_NAMES = ("q0", "q1", "q2")
 
@@ -44,13 +45,17 @@ def scenarios(draw):
     n_queues = draw(st.integers(1, 3))
     queues = {}
     for name in QUEUE_NAMES[:n_queues]:
-        queue = {"channel": draw(st.sampled_from(["chat", "call"])),
+        queue = {"channel": draw(st.sampled_from(["chat", "call", "call", "ticket"])),
                  "arrivals": {"daily_volume": draw(st.floats(0, 1500)),
                               "profile": draw(st.sampled_from(["flat", "ecommerce_chat", "ecommerce_call"]))},
                  "handle_time": draw(handle_times)}
         patience = draw(patiences)
-        if patience is not None:
+        if patience is not None and queue["channel"] != "ticket":
             queue["patience"] = patience
+        if queue["channel"] == "ticket":
+            queue["deadline"] = draw(st.sampled_from(["30min", "4h", "1d"]))
+        if draw(st.booleans()):
+            queue["classes"] = [{"name": "vip", "share": draw(st.floats(0, 0.6))}]
         if queue["channel"] == "call" and draw(st.booleans()):
             queue["retrial"] = {"probability": draw(st.floats(0, 0.9)),
                                 "delay": {"dist": "exponential", "mean": draw(st.floats(10, 1800))}}
@@ -74,6 +79,15 @@ def scenarios(draw):
     uncovered = set(queues) - {q for g in groups.values() for q in g["skills"]}
     if uncovered:
         groups["backup"] = {"skills": {q: 1.0 for q in sorted(uncovered)}, "headcount": 1}
+    for name, queue in queues.items():
+        others = [g for g, group in groups.items() if name not in group["skills"]]
+        if others and draw(st.booleans()):
+            queue["overflow"] = {"after": draw(st.floats(0, 300)), "groups": draw(st.lists(
+                st.sampled_from(others), min_size=1, unique=True))}
+    for group in groups.values():
+        if draw(st.booleans()):
+            group["reserve"] = {"queue": draw(st.sampled_from(list(group["skills"]))),
+                                "agents": draw(st.integers(1, 3))}
     levels = {}
     if draw(st.booleans()):     # refund work with permission levels and escalation
         levels = {"levels": ["L0", "L1", "L2"]}
@@ -132,16 +146,20 @@ def test_engine_invariants(data):
     answered["start_s"] = answered["arrival_s"] + answered["wait_s"]
     answered["end_s"] = answered["end_s"].fillna(np.inf)
     capacity = {g: sc.groups[g].concurrency for g in sc.groups}
-    channel = {q: sc.queues[q].channel for q in sc.queues}
+    exclusive = {q: channel_of(sc.queues[q]).exclusive for q in sc.queues}
+    overflow = {q: spec.overflow for q, spec in sc.queues.items()}
     staffed = agents[agents["kind"] == "staffed"]
     breaks = agents[agents["kind"] == "breaks"]
     for agent, mine in answered.groupby("agent"):
         group = mine["group"].iloc[0]
         assert (mine["group"] == group).all()
-        assert group in sc.groups and all(q in sc.groups[group].skills for q in mine["queue"])
+        assert group in sc.groups
+        for q, wait in zip(mine["queue"], mine["wait_s"]):     # its skills, or a queue it overflows to
+            assert q in sc.groups[group].skills or (overflow[q] is not None and group in overflow[q].groups
+                                                     and wait >= overflow[q].after - 1e-7)
         # Never more open contacts than the concurrency; a call is never held with anything else.
         assert max_overlap(mine["start_s"].to_numpy(), mine["end_s"].to_numpy()) <= capacity[group]
-        calls = mine[mine["queue"].map(channel) == "call"]
+        calls = mine[mine["queue"].map(exclusive)]
         for _, call in calls.iterrows():
             others = mine[(mine.index != call.name) & (mine["start_s"] < call["end_s"] - 1e-7)
                           & (mine["end_s"] - 1e-7 > call["start_s"])]

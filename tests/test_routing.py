@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.routing import Plan
+from sim.arrivals import generate_demand
+from sim.contacts import ANSWERED, WAITING
+from sim.engine import Model
+from sim.routing import Plan, Rules
 from sim.staffing import ErlangC
 from tests.conftest import MIXED, single_queue
 from tests.test_validation import assert_in_ci
@@ -152,3 +155,32 @@ def test_routing_keys_are_checked(tmp_path):
                      "queues.q.classes: shares add up to more than 1, got 1.2",
                      "groups.team.reserve.queue: must be one of the group's skills ['q'], got 'other'"]:
         assert expected in text, text
+
+
+class _Newest(Rules):
+    """A policy that takes the newest waiting contact first (last come, first served)."""
+
+    def choose_contact(self, model, agent, q, now):
+        for line in model.waiting[q].lines:
+            while line:
+                i = line.pop()
+                if model.outcome[i] == WAITING:
+                    return i
+        return None
+
+
+def _answer_order_is_arrival_order(policy) -> bool:
+    sc = sim.load_scenario(single_queue(agents=3, aht=300, load=2.9, days=1))
+    out = Model(sc, generate_demand(sc, 0, 1), policy=policy).run()
+    c = out.contacts
+    waited = (c.outcome == ANSWERED) & (c.wait > 0)
+    answer = c.time[waited] + c.wait[waited]
+    return bool(np.all(np.diff(c.time[waited][np.argsort(answer, kind="stable")]) >= 0))
+
+
+def test_another_policy_plugs_into_the_engine():
+    """The plain path serves a queue's waiting contacts in arrival order; a last-come-first-served policy
+    given to the engine does not."""
+    assert _answer_order_is_arrival_order(None)
+    assert _answer_order_is_arrival_order(Rules())
+    assert not _answer_order_is_arrival_order(_Newest())

@@ -26,7 +26,7 @@ SHOWN = 3                  # windows listed per queue
 
 def warnings(sc: Scenario) -> list[str]:
     """One line per likely mistake, ``key.path: what looks wrong``; empty when nothing does."""
-    return [*_short_durations(sc), *_night_shifts(sc), *_unstaffed(sc), *_team_breaks(sc)]
+    return [*_short_durations(sc), *_night_shifts(sc), *_unstaffed(sc), *_team_breaks(sc), *_reserves(sc)]
 
 
 def _short_durations(sc: Scenario):
@@ -72,8 +72,8 @@ def _on_shift(sc: Scenario) -> dict[str, np.ndarray]:
 def _unstaffed(sc: Scenario):
     on_shift = _on_shift(sc)
     for name, q in sc.queues.items():
-        if channel_of(q).on_resolution or q.arrivals is None:
-            continue                                    # back-office work waits for the next shift
+        if not channel_of(q).patience or q.arrivals is None:
+            continue                                    # items nobody abandons wait for the next shift
         staffed = sum((on_shift[g] for g, group in sc.groups.items() if name in group.skills),
                       np.zeros(sc.n_intervals)) > 0
         curve = rate_curve(sc, name)
@@ -110,6 +110,16 @@ def _team_breaks(sc: Scenario):
             yield (f"groups.{gname}.shifts.{row}.breaks.{j}: all {on:g} agents of {gname} on shift are on a break "
                    f"at {format_time_of_day((middle + sc.start_offset) % DAY)} on "
                    f"{(sc.start + timedelta(seconds=float(middle))).date()}; stagger the breaks")
+
+
+def _reserves(sc: Scenario):
+    """Reserves that keep every agent the group ever has on shift: it would take nothing else."""
+    on_shift = _on_shift(sc)
+    for gname, group in sc.groups.items():
+        most = on_shift[gname].max(initial=0) if group.shifts is not None else group.headcount
+        if group.reserve is not None and group.reserve.agents >= most:
+            yield (f"groups.{gname}.reserve.agents: keeps {group.reserve.agents} idle for {group.reserve.queue}, but "
+                   f"the group never has more than {most:g} on shift, so it takes nothing else")
 
 
 def _active(starts, ends, counts, times: np.ndarray) -> np.ndarray:

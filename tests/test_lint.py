@@ -22,9 +22,18 @@ def lint(change) -> list[str]:
     return warnings(sim.load_scenario(data))
 
 
-@pytest.mark.parametrize("name", ["normal_day", "double11", "double11_refunds", "double11_refunds_l1"])
+@pytest.mark.parametrize("name", ["normal_day", "double11", "double11_refunds", "double11_refunds_l1",
+                                  "tickets_week"])
 def test_the_examples_have_nothing_to_warn_of(name):
     assert warnings(sim.load_scenario(ROOT / "scenarios" / f"{name}.yaml")) == []
+
+
+def test_a_reserve_that_keeps_the_whole_group():
+    def reserve_all(data):
+        data["groups"]["hotline_team"]["reserve"] = {"queue": "hotline", "agents": 50}
+    found = lint(reserve_all)
+    assert any(w.startswith("groups.hotline_team.reserve.agents: keeps 50 idle for hotline, but the group never "
+                            "has more than") for w in found), found
 
 
 def test_a_handle_time_in_seconds_that_was_meant_in_minutes():

@@ -91,7 +91,7 @@ def test_ticket_keys_are_checked_per_channel(tmp_path, capsys):
     path.write_text(yaml.safe_dump(data))
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert f"{path}: queues.tickets.patience: applies to chat and call queues, not to ticket queues" in err
+    assert f"{path}: queues.tickets.patience: applies to chat and call queues, got channel 'ticket'" in err
     assert any(line.startswith(f"{path}: queues.tickets.sla.answer_within: unknown key") for line in err), err
 
 

@@ -5,9 +5,10 @@ misspelt keys and for keys that belong to another channel.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import get_args
+from types import UnionType
+from typing import Annotated, Literal, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sim import distributions
 from sim.channels import CHANNELS, QUEUE_MODELS, offered_by
@@ -47,8 +48,51 @@ def _unknown_key(key: str, loc: tuple) -> str:
     channel, offered = _queue_channel(loc), offered_by(key)
     if channel is not None and len(loc) == 4 and offered:
         where = " and ".join([", ".join(offered[:-1]), offered[-1]] if len(offered) > 1 else offered)
-        return f"applies to {where} queues, not to {channel} queues"
-    return f"unknown key{hint(key, _vocabulary())}"
+        return f"applies to {where} queues, got channel {channel!r}"
+    allowed = _keys_at(loc[:-1])
+    if allowed is None:
+        return f"unknown key{hint(key, _vocabulary())}"
+    close = hint(key, allowed)
+    return f"unknown key{close}" if close else f"unknown key here; this section takes {', '.join(allowed)}"
+
+
+def _keys_at(path: tuple) -> list[str] | None:
+    """The keys the scenario section at ``path`` (as pydantic locates it) takes, or None if unsure."""
+    node: object = Scenario
+    for part in path:
+        node, tagged = _unwrap(node, part)
+        if tagged:                                 # the part was a union's tag (a channel, a 'dist')
+            continue
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            node = node.model_fields[part].annotation if part in node.model_fields else None
+        elif get_origin(node) in (dict, tuple, list):
+            node = get_args(node)[-1] if get_origin(node) is dict else get_args(node)[0]
+        else:
+            return None
+    node, _ = _unwrap(node, None)
+    if not (isinstance(node, type) and issubclass(node, BaseModel)):
+        return None
+    return list(node.model_json_schema()["properties"])      # with keys read before validation ('roster')
+
+
+def _unwrap(node: object, tag: object) -> tuple[object, bool]:
+    """``node`` without ``Annotated`` and ``None`` alternatives, and whether ``tag`` chose it among a union of
+    models (by their ``Literal`` field: a channel, a distribution's ``dist``).
+    """
+    while True:
+        if get_origin(node) is Annotated:
+            node = get_args(node)[0]
+            continue
+        members = [m for m in get_args(node) if m is not type(None)] if get_origin(node) in (Union, UnionType) else []
+        if len(members) == 1:
+            node = members[0]
+        elif members and tag is not None:
+            tagged = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)
+                      and any(tag in get_args(f.annotation) for f in m.model_fields.values()
+                              if get_origin(f.annotation) is Literal)]
+            return (tagged[0], True) if tagged else (None, False)
+        else:
+            return node, False
 
 
 def message(err: dict) -> str:

@@ -27,37 +27,16 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from sim.agents import BREAK, LEAVING, ON, Agent, AgentSchedules, Spans
 from sim.arrivals import Demand
 from sim.attendance import Attendance
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, WAITING, Contacts, append, engine_columns
 from sim.routing import Plan, Policy, Rules, Waiting
-from sim.scenario.model import Scenario, ShiftOccurrence, level_of
+from sim.scenario.model import Scenario, level_of
 
 __all__ = ["ABANDONED", "ANSWERED", "WAITING", "EngineOutput", "Model", "Spans"]
-_OFF, _ON, _BREAK, _LEAVING = 0, 1, 2, 3
 _INF = float("inf")
-
-
-class _Agent:
-    __slots__ = ("id", "group", "state", "load", "exclusive", "bucket", "since", "busy_since",
-                 "duty_since", "shift_end", "break_due", "break_from", "speed")
-
-    def __init__(self, agent_id: int, group: int, shift_end: float, speed: float):
-        self.id, self.group, self.shift_end, self.speed = agent_id, group, shift_end, speed
-        self.state, self.load, self.exclusive, self.bucket = _OFF, 0, False, None
-        self.since = self.duty_since = 0.0
-        self.busy_since: float | None = None     # start of the current busy period; None when idle
-        self.break_due = self.break_from = 0.0
-
-
-@dataclass(frozen=True)
-class Spans:
-    """Time spans (s) of agents: ``agent[k]`` from ``start[k]`` to ``end[k]``."""
-
-    agent: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -84,7 +63,7 @@ class EngineOutput:
     events: int                      # SimPy events scheduled
 
 
-class Model:
+class Model(AgentSchedules):
     """One replication of a scenario over pre-drawn demand and attendance (None: everyone shows up).
 
     ``policy`` replaces the scenario's routing (``sim.routing.Rules``) with another ``sim.routing.Policy``.
@@ -129,7 +108,7 @@ class Model:
         self.spans = {kind: (array("q"), array("d"), array("d"))
                       for kind in ("staffed", "busy", "overtime", "breaks")}
 
-        self.agents: list[_Agent] = []
+        self.agents: list[Agent] = []
         self.agent_shift: list[tuple[float, float]] = []
         for gi, name in enumerate(sc.groups):
             self._schedule_group(gi, name, attendance)
@@ -139,32 +118,7 @@ class Model:
             self._at(k * sc.interval, self._interval_tick, first=True)
         self._admit_arrivals()
 
-    # ------------------------------------------------------------ schedules
-
-    def _schedule_group(self, gi: int, name: str, attendance: Attendance | None) -> None:
-        windows = [(self.sc.clock(w.start), self.sc.clock(w.end)) for w in self.sc.groups[name].mass_absences]
-        for occ in self.sc.shift_occurrences(name):
-            key = (name, occ.row, occ.day)
-            for k in range(occ.count):
-                if attendance is not None and not attendance.present[key][k]:
-                    continue                                    # a no-show
-                away = [] if attendance is None else [
-                    (max(lo, occ.start), min(hi, occ.end) - max(lo, occ.start))
-                    for (lo, hi), gone in zip(windows, attendance.missing[key][k])
-                    if gone and lo < occ.end and hi > occ.start]
-                self._add_agent(gi, occ, sorted([*occ.breaks, *away]))
-
-    def _add_agent(self, gi: int, occ: ShiftOccurrence, breaks) -> None:
-        """An agent working ``occ``; ``breaks`` (start, duration) include mass-absence windows."""
-        agent = _Agent(len(self.agents), gi, occ.end, occ.proficiency)
-        self.agents.append(agent)
-        self.agent_shift.append((occ.start, occ.end))
-        self._at(max(occ.start, 0.0), lambda _e: self._on_duty(agent))
-        for at, duration in breaks:
-            if 0.0 <= at < self.sc.horizon:
-                self._at(at, lambda _e, d=duration: self._break_due(agent, d))
-        if occ.end < self.sc.horizon:
-            self._at(occ.end, lambda _e: self._shift_end(agent))
+    # ------------------------------------------------------------ scheduling
 
     def _at(self, when: float, callback, first: bool = False) -> None:
         """Call ``callback(event)`` at absolute time ``when``, then admit the arrivals due before the next event;
@@ -177,75 +131,6 @@ class Model:
         event._ok, event._value = True, None        # a triggered event, as a Timeout is
         event.callbacks.extend((callback, self._admit_arrivals))
         self.env.schedule(event, simpy.core.URGENT, when - self.env.now)
-
-    def _on_duty(self, agent: _Agent) -> None:
-        agent.state, agent.duty_since = _ON, self.env.now
-        self._pull(agent, self.env.now)
-        self._park(agent, self.env.now)
-
-    def _break_due(self, agent: _Agent, duration: float) -> None:
-        if agent.state != _ON:
-            return
-        agent.break_due, agent.break_from = duration, self.env.now
-        self._unpark(agent)
-        if agent.load == 0:
-            self._leave_floor(agent, self.env.now)
-
-    def _back_from_break(self, agent: _Agent) -> None:
-        if agent.state != _BREAK:
-            return
-        now = self.env.now
-        self._record("breaks", agent, agent.break_from, now)
-        if now >= agent.shift_end:
-            agent.state = _OFF
-            return
-        agent.state, agent.duty_since = _ON, now
-        self._pull(agent, now)
-        self._park(agent, now)
-
-    def _shift_end(self, agent: _Agent) -> None:
-        if agent.state == _BREAK or agent.break_due:     # the break ends with the shift
-            self._record("breaks", agent, agent.break_from, self.env.now)
-            agent.break_due = 0.0
-        if agent.state == _BREAK:
-            agent.state = _OFF
-        elif agent.state == _ON:
-            agent.state = _LEAVING
-            self._unpark(agent)
-            if agent.load == 0:
-                self._leave_floor(agent, self.env.now)
-
-    def _leave_floor(self, agent: _Agent, now: float) -> None:
-        """The agent holds nothing and must stop: end of shift (with overtime) or start of a break."""
-        self._record("staffed", agent, agent.duty_since, now)
-        if agent.state == _LEAVING:
-            if now > agent.shift_end:
-                self._record("overtime", agent, agent.shift_end, now)
-            agent.state = _OFF
-        else:
-            duration, agent.break_due, agent.state = agent.break_due, 0.0, _BREAK
-            self._at(now + duration, lambda _e: self._back_from_break(agent))
-
-    def _record(self, kind: str, agent: _Agent, start: float, end: float) -> None:
-        ids, starts, ends = self.spans[kind]
-        ids.append(agent.id)
-        starts.append(start)
-        ends.append(end)
-
-    # ------------------------------------------------------------ availability buckets
-
-    def _park(self, agent: _Agent, now: float) -> None:
-        """Make the agent findable by arriving contacts if it can take one more."""
-        if (agent.state == _ON and not agent.break_due and not agent.exclusive
-                and agent.load < self.capacity[agent.group]):
-            bucket = self.buckets[agent.group][agent.load]
-            bucket[agent] = None
-            agent.bucket, agent.since = bucket, now
-
-    def _unpark(self, agent: _Agent) -> None:
-        if agent.bucket is not None:
-            del agent.bucket[agent]
-            agent.bucket = None
 
     def _find_agent(self, q: int):
         """The plain case of ``routing.choose_agent``: the eligible agent idle longest (chats: fewest open)."""
@@ -394,7 +279,7 @@ class Model:
                                   "origin": self.origin[i] if self.origin[i] >= 0 else i})
         self._arrive(j, target, now)
 
-    def _start(self, agent: _Agent, i: int, q: int, now: float, wait: float) -> None:
+    def _start(self, agent: Agent, i: int, q: int, now: float, wait: float) -> None:
         group = agent.group
         self.outcome[i] = ANSWERED
         self.wait[i] = wait
@@ -424,7 +309,7 @@ class Model:
         agent.load -= 1
         if self.exclusive[q]:
             agent.exclusive = False
-        if agent.state == _ON and not agent.break_due:
+        if agent.state == ON and not agent.break_due:
             if agent.bucket is not None:
                 self._unpark(agent)
             self._pull(agent, now)            # work taken at once continues the busy period
@@ -433,13 +318,13 @@ class Model:
         if not agent.load:
             self._record("busy", agent, agent.busy_since, now)
             agent.busy_since = None
-            if agent.state != _ON or agent.break_due:
+            if agent.state != ON or agent.break_due:
                 self._leave_floor(agent, now)
         i = self.next_arrival                 # same test as _admit_arrivals, without the call when idle
         if i < self.n_drawn and self.time[i] < self.env.peek():
             self._admit_arrivals()
 
-    def _pull(self, agent: _Agent, now: float) -> None:
+    def _pull(self, agent: Agent, now: float) -> None:
         """Fill the agent's free capacity from its queues in priority order (longest waiting first): the
         plain case of ``_pull_routed``, with one class per queue and no overflow or reserve.
         """
@@ -461,7 +346,7 @@ class Model:
                 waiting.n -= 1
                 self._start(agent, i, q, now, now - time[i])
 
-    def _pull_routed(self, agent: _Agent, now: float) -> None:
+    def _pull_routed(self, agent: Agent, now: float) -> None:
         """Fill the agent's free capacity from its queues in priority order, each contact chosen by
         the policy (``Rules``: classes, overflow) and only where it may take the queue (reserve).
         """
@@ -507,11 +392,11 @@ class Model:
         for agent in self.agents:
             if agent.load:
                 self._record("busy", agent, agent.busy_since, horizon)
-            if agent.state in (_ON, _LEAVING):
+            if agent.state in (ON, LEAVING):
                 self._record("staffed", agent, agent.duty_since, horizon)
-            if agent.state == _LEAVING and horizon > agent.shift_end:
+            if agent.state == LEAVING and horizon > agent.shift_end:
                 self._record("overtime", agent, agent.shift_end, horizon)
-            if agent.state == _BREAK or agent.break_due:
+            if agent.state == BREAK or agent.break_due:
                 self._record("breaks", agent, agent.break_from, horizon)
         spans = {kind: Spans(np.asarray(ids, dtype=np.int64), np.asarray(s), np.asarray(e))
                  for kind, (ids, s, e) in self.spans.items()}

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.agents import Spans
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, WAITING, Contacts
-from sim.engine import EngineOutput, Spans
+from sim.engine import EngineOutput
 from sim.scenario import Scenario
 
 

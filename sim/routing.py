@@ -93,7 +93,7 @@ class Plan:
 
 
 class Policy(Protocol):
-    """What the engine asks when it routes (``model`` is the ``sim.engine.Model``; agents are its ``_Agent``)."""
+    """What the engine asks when it routes (``model`` is the ``sim.engine.Model``; agents are ``sim.agents.Agent``)."""
 
     def choose_agent(self, model, groups: list[int], q: int):
         """The agent of ``groups`` (idle or with a free slot) to take a contact of queue ``q`` now, or None."""

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.engine import Spans
+from sim.agents import Spans
 from sim.metrics import span_seconds
 
 

@@ -11,8 +11,8 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, WithJs
 
 from sim.channels import Queue
 from sim.scenario.parts import Group, Orders, Surge
-from sim.scenario.types import DAY, LocalDateTime, Name, PositiveDuration, Strict, duration, within_horizon_limit
-from sim.units import DURATION_JSON
+from sim.scenario.types import DAY, LocalDateTime, Name, PositiveDuration, Strict, within_horizon_limit
+from sim.units import DURATION_JSON, parse_duration
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Scenario(Strict):
 
     name: Name
     start: LocalDateTime
-    horizon: Annotated[float, BeforeValidator(duration), Field(gt=0), AfterValidator(within_horizon_limit),
+    horizon: Annotated[float, BeforeValidator(parse_duration), Field(gt=0), AfterValidator(within_horizon_limit),
                        WithJsonSchema(DURATION_JSON)]
     interval: PositiveDuration = 900.0
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 0

@@ -27,17 +27,9 @@ ORDERS = "orders"          # the name surges use to target the orders stream
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def duration(value: object) -> float:
-    return parse_duration(value)
-
-
-def _time_of_day(value: object) -> float:
-    return parse_time_of_day(value)
-
-
-Duration = Annotated[float, BeforeValidator(duration), WithJsonSchema(DURATION_JSON)]
-PositiveDuration = Annotated[float, BeforeValidator(duration), Field(gt=0), WithJsonSchema(DURATION_JSON)]
-TimeOfDay = Annotated[float, BeforeValidator(_time_of_day), WithJsonSchema(TIME_OF_DAY_JSON),
+Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(DURATION_JSON)]
+PositiveDuration = Annotated[float, BeforeValidator(parse_duration), Field(gt=0), WithJsonSchema(DURATION_JSON)]
+TimeOfDay = Annotated[float, BeforeValidator(parse_time_of_day), WithJsonSchema(TIME_OF_DAY_JSON),
                       PlainSerializer(lambda seconds: format_time_of_day(seconds), when_used="json")]
 EARLIEST, LATEST = datetime(1900, 1, 1), datetime(2200, 1, 1)   # calendar times a scenario may use
 MAX_HORIZON = 3660 * DAY

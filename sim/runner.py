@@ -129,8 +129,17 @@ def _finished(sc: Scenario, replications: int, seed: int, workers: int, dask: An
                 futures.pop(future)                          # drop each future once read
                 yield from future.result()
         except BaseException:            # interrupted, or the caller stopped reading: stop the workers now
-            for process in list((getattr(pool, "_processes", None) or {}).values()):   # no public way in 3.11
+            processes = list((getattr(pool, "_processes", None) or {}).values())    # no public way in 3.11
+            for process in processes:
                 process.terminate()
+            for process in processes:
+                process.join(timeout=10)
+            # A worker stopped while sending a result leaves half a message in the result pipe, which the
+            # pool's reading thread would wait for forever, and the interpreter's exit with it. Closing this
+            # process's copy of the pipe's write end (the workers held the others) ends that read at EOF.
+            writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+            if writer is not None:
+                writer.close()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()

@@ -16,6 +16,7 @@ from sim.attendance import Attendance
 from sim.scenario.model import ShiftOccurrence
 
 OFF, ON, BREAK, LEAVING = 0, 1, 2, 3        # an agent's state
+SPAN_KINDS = ("staffed", "busy", "overtime", "breaks", "wrap_up")     # the agents' recorded spans
 
 
 class Agent:

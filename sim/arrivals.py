@@ -204,8 +204,15 @@ class LaterDraws:
                 _attributes(self.queues[q], lambda _purpose: self.attempt_streams[q], 1).items()}
 
     def followup(self, q: int) -> dict[str, float]:
-        """The work of an escalated item entering queue ``q``."""
-        return {"work": float(self.queues[q].handle_time.sample(self.followup_streams[q], 1)[0])}
+        """The work and after-contact work of an escalated item entering queue ``q``."""
+        rng = self.followup_streams[q]
+        return {"work": float(self.queues[q].handle_time.sample(rng, 1)[0]),
+                "wrap": float(wrap_up(self.queues[q], rng, 1)[0])}
+
+
+def wrap_up(q: QueueBase, rng: np.random.Generator, n: int) -> np.ndarray:
+    """After-contact work (s) of ``n`` contacts of ``q``: its ``wrap_up`` draws, or zeros (no draw) without."""
+    return np.zeros(n) if q.wrap_up is None else q.wrap_up.sample(rng, n)
 
 
 @dataclass(frozen=True)
@@ -361,7 +368,7 @@ def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, 
             times = times_of.get(name, np.zeros(0))
         n = times.size
         columns = {"time": times, "queue": np.full(n, q_index, dtype=np.int32),
-                   "work": q.handle_time.sample(draw("handle_time"), n),
+                   "work": q.handle_time.sample(draw("handle_time"), n), "wrap": wrap_up(q, draw("wrap_up"), n),
                    **_attributes(q, draw, n), **amounts_and_levels(sc, q, draw, n),
                    "customer_class": customer_classes(q, draw, n)}
         by_bot = bot_resolved(sc, name, times, draw("bot"))

@@ -93,6 +93,7 @@ class QueueBase(Strict):
 
     arrivals: Arrivals | None = None
     handle_time: HandleTime
+    wrap_up: HandleTime | None = None
     escalate_to: dict[Name, Name] = {}
     classes: tuple[CustomerClass, ...] = ()
     overflow: Overflow | None = None

@@ -46,6 +46,7 @@ ATTRIBUTES = (
     Attribute("time",        "float64", NAN,       True,  True,  True,  "arrival time (s from the scenario start)"),
     Attribute("queue",       "int32",   -1,        True,  True,  True,  "queue index (scenario order)"),
     Attribute("work",        "float64", NAN,       True,  True,  False, "handle time at proficiency 1 (s)"),
+    Attribute("wrap",        "float64", 0.0,       True,  True,  True,  "after-contact work that follows (s)"),
     Attribute("patience",    "float64", math.inf,  True,  True,  False, "wait before leaving, or an auto-approving "
                                                                   "deadline (s); inf: never leaves"),
     Attribute("retry",       "bool",    0,         True,  True,  False, "calls again after abandoning or balking"),

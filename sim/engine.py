@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from sim.agents import BREAK, LEAVING, ON, Agent, AgentSchedules, Spans
+from sim.agents import BREAK, LEAVING, ON, SPAN_KINDS, Agent, AgentSchedules, Spans
 from sim.arrivals import Demand
 from sim.attendance import Attendance
 from sim.channels import channel_of
@@ -58,6 +58,7 @@ class EngineOutput:
     agent_shift: np.ndarray          # (n_agents, 2): scheduled shift start and end (s)
     staffed: Spans                   # on duty and not on break (overtime included)
     breaks: Spans                    # from the time a break falls due until the agent is back
+    wrap_up: Spans                   # after-contact work, one span per contact (chats may overlap)
     busy: Spans                      # holding at least one contact
     overtime: Spans                  # past the scheduled shift end, finishing work
     events: int                      # SimPy events scheduled
@@ -79,7 +80,7 @@ class Model(AgentSchedules):
         self.deflected = demand.deflected_time, demand.deflected_queue
         self.later_delay: dict[int, float] = {}     # retry delays of retrials created during the run
         self.env = env = simpy.Environment()
-        self._timeout, self._on_finish = env.timeout, self._finish    # bound once: hot path
+        self._timeout, self._on_finish, self._on_release = env.timeout, self._finish, self._wrapped  # hot path
         # One compact column per run-time attribute (sim.contacts), also bound by name for the hot path.
         self.columns = engine_columns(demand.columns)
         for name, column in self.columns.items():
@@ -106,7 +107,7 @@ class Model(AgentSchedules):
         self.max_queue_len = [[0] * nq for _ in range(sc.n_intervals)]
         self.backlog = [[0] * nq for _ in range(sc.n_intervals)]        # waiting at each interval start
         self.spans = {kind: (array("q"), array("d"), array("d"))
-                      for kind in ("staffed", "busy", "overtime", "breaks")}
+                      for kind in SPAN_KINDS}
 
         self.agents: list[Agent] = []
         self.agent_shift: list[tuple[float, float]] = []
@@ -299,6 +300,7 @@ class Model(AgentSchedules):
         self._timeout(done - self.env.now, (agent, i, q, cut)).callbacks.append(self._on_finish)
 
     def _finish(self, event: simpy.Timeout) -> None:
+        """The contact ends (``end``); its agent follows with its after-contact work, if any, then is free."""
         agent, i, q, cut = event.value
         if cut:
             self.auto[i] = 1
@@ -306,6 +308,22 @@ class Model(AgentSchedules):
             self._escalate(i, q)
         now = self.env.now
         self.end[i] = now
+        wrap = 0.0 if cut else self.wrap[i]
+        if wrap > 0.0:                        # the slot stays taken while the agent wraps up
+            self._record("wrap_up", agent, now, now + wrap)
+            self._timeout(wrap, (agent, q)).callbacks.append(self._on_release)
+            i = self.next_arrival             # admit what arrives before the next event, as after any event
+            if i < self.n_drawn and self.time[i] < self.env.peek():
+                self._admit_arrivals()
+        else:
+            self._release(agent, q, now)
+
+    def _wrapped(self, event: simpy.Timeout) -> None:
+        agent, q = event.value
+        self._release(agent, q, self.env.now)
+
+    def _release(self, agent: Agent, q: int, now: float) -> None:
+        """The agent frees the capacity a contact of queue ``q`` held: it takes more work or leaves."""
         agent.load -= 1
         if self.exclusive[q]:
             agent.exclusive = False
@@ -407,7 +425,7 @@ class Model(AgentSchedules):
             backlog=np.array(self.backlog, dtype=np.int64).reshape(self.last_interval + 1, -1),
             agent_group=np.array([a.group for a in self.agents], dtype=np.int64),
             agent_shift=np.array(self.agent_shift, dtype=float).reshape(-1, 2),
-            staffed=spans["staffed"], busy=spans["busy"], overtime=spans["overtime"], breaks=spans["breaks"],
+            **spans,
             events=next(self.env._eid),        # SimPy numbers every scheduled event
         )
 

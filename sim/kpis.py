@@ -83,8 +83,11 @@ KPIS = (
     _k("staffed_agent_s", "agent-s", "groups", "count", "agent-seconds on duty"),
     _k("busy_agent_s", "agent-s", "groups", "count", "agent-seconds holding at least one contact"),
     _k("occupancy", "share", "groups", "rate", "busy / staffed agent-seconds"),
+    _k("available_agent_s", "agent-s", "groups", "count", "agent-seconds on duty holding nothing"),
     _k("contact_s", "contact-s", "groups", "count", "contact-seconds in service"),
-    _k("slot_utilisation", "share", "groups", "rate", "contact-seconds / (staffed agent-seconds x concurrency)"),
+    _k("wrap_up_s", "contact-s", "groups", "count", "seconds of after-contact work (per slot for chats)"),
+    _k("slot_utilisation", "share", "groups", "rate", "(contact + wrap-up seconds) / (staffed agent-seconds x "
+       "concurrency)"),
     _k("overtime_agent_s", "agent-s", "groups", "count", "agent-seconds past the shift end finishing work"),
     _k("answered", "contacts", "groups", "count", "contacts the group took (by answer time)"),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.agents import Spans
+from sim.agents import SPAN_KINDS, Spans
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, WAITING, Contacts
 from sim.engine import EngineOutput
@@ -185,8 +185,8 @@ def group_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
     """One row per (interval, group): staffing, busy time, occupancy, overtime and contacts answered."""
     c = out.contacts
     ng, n = len(sc.groups), sc.n_intervals
-    staffed, busy, overtime = (span_seconds(spans, out.agent_group, ng, sc.interval, n)
-                               for spans in (out.staffed, out.busy, out.overtime))
+    staffed, busy, overtime, wrap_up = (span_seconds(spans, out.agent_group, ng, sc.interval, n)
+                                        for spans in (out.staffed, out.busy, out.overtime, out.wrap_up))
     answered = c.outcome == ANSWERED
     answer_time = c.time[answered] + c.wait[answered]
     in_service = Spans(c.agent[answered], answer_time, np.nan_to_num(c.end[answered], nan=sc.horizon))
@@ -202,9 +202,11 @@ def group_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
             "agents_on_shift": (staffed / sc.interval).reshape(-1),
             "staffed_agent_s": staffed.reshape(-1),
             "busy_agent_s": busy.reshape(-1),
+            "available_agent_s": (staffed - busy).reshape(-1),
             "occupancy": (busy / staffed).reshape(-1),
             "contact_s": contact.reshape(-1),
-            "slot_utilisation": (contact / slots).reshape(-1),
+            "wrap_up_s": wrap_up.reshape(-1),
+            "slot_utilisation": ((contact + wrap_up) / slots).reshape(-1),
             "overtime_agent_s": overtime.reshape(-1),
             "answered": handled.reshape(-1).astype(np.int64),
         })
@@ -230,6 +232,7 @@ def contact_records(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
         "caller": np.where(c.first_call >= 0, c.first_call, np.arange(c.time.size)),
         "wait_s": c.wait,
         "handle_s": c.end - c.time - c.wait,
+        "wrap_s": c.wrap,
         "end_s": c.end,
         "group": np.array(list(sc.groups) + [""])[c.group],
         "agent": c.agent,
@@ -246,7 +249,7 @@ def _class_names(sc: Scenario, c: Contacts) -> np.ndarray:
 def agent_spans(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per agent span (opt-in output): kind staffed, busy, overtime or breaks, with the shift."""
     rows = []
-    for kind in ("staffed", "busy", "overtime", "breaks"):
+    for kind in SPAN_KINDS:
         spans: Spans = getattr(out, kind)
         rows.append(pd.DataFrame({"agent": spans.agent, "kind": kind,
                                   "start_s": spans.start, "end_s": spans.end}))

@@ -56,6 +56,8 @@ def scenarios(draw):
             queue["deadline"] = draw(st.sampled_from(["30min", "4h", "1d"]))
         if draw(st.booleans()):
             queue["classes"] = [{"name": "vip", "share": draw(st.floats(0, 0.6))}]
+        if draw(st.booleans()):
+            queue["wrap_up"] = draw(handle_times)
         if queue["channel"] == "call" and draw(st.booleans()):
             queue["retrial"] = {"probability": draw(st.floats(0, 0.9)),
                                 "delay": {"dist": "exponential", "mean": draw(st.floats(10, 1800))}}
@@ -144,7 +146,7 @@ def test_engine_invariants(data):
 
     answered = contacts[contacts["outcome"] == "answered"].copy()
     answered["start_s"] = answered["arrival_s"] + answered["wait_s"]
-    answered["end_s"] = answered["end_s"].fillna(np.inf)
+    answered["end_s"] = (answered["end_s"] + answered["wrap_s"]).fillna(np.inf)     # the agent is free after it
     capacity = {g: sc.groups[g].concurrency for g in sc.groups}
     exclusive = {q: channel_of(sc.queues[q]).exclusive for q in sc.queues}
     overflow = {q: spec.overflow for q, spec in sc.queues.items()}

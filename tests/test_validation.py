@@ -135,3 +135,23 @@ def test_confidence_intervals_cover_the_formula():
     half = stats.t.ppf(0.975, 9) * batches.std(axis=1, ddof=1) / np.sqrt(10)
     coverage = np.mean(np.abs(batches.mean(axis=1) - theory) <= half)
     assert 0.90 <= coverage <= 0.99, coverage
+
+
+WRAPPED = [({"dist": "lognormal", "mean": 200, "cv": 0.8}, {"dist": "constant", "value": 100}),
+           ({"dist": "exponential", "mean": 240}, {"dist": "gamma", "mean": 60, "cv": 0.5})]
+
+
+@pytest.mark.parametrize("talk,wrap", WRAPPED)
+def test_wrap_up_holds_the_agent_erlang_b(talk, wrap):
+    """Callers who find every agent busy (talking or wrapping up) leave at once: an M/G/c/c loss system,
+    whose blocking probability is Erlang B of the load lambda * (talk + wrap-up), whatever their
+    distributions (insensitivity). 10 agents, 8 Erlangs of talk and wrap-up together."""
+    from sim.staffing.formulas import erlang_b
+
+    data = single_queue(agents=10, aht=300, load=8.0, days=3, handle=talk, patience=1e9)
+    data["queues"]["q"]["patience"]["balk"] = 1.0
+    data["queues"]["q"]["wrap_up"] = wrap
+    res = sim.simulate(sim.load_scenario(data), replications=30, seed=606)
+    iv = res.intervals[res.intervals["interval_start"] >= res.intervals["interval_start"].min() + WARMUP]
+    g = iv.groupby("replication")[["balked", "offered"]].sum()
+    assert_in_ci(g["balked"] / g["offered"], erlang_b(10, 8.0), "Erlang B with wrap-up")

@@ -16,7 +16,8 @@ from sim.attendance import Attendance
 from sim.scenario.model import ShiftOccurrence
 
 OFF, ON, BREAK, LEAVING = 0, 1, 2, 3        # an agent's state
-SPAN_KINDS = ("staffed", "busy", "overtime", "breaks", "wrap_up")     # the agents' recorded spans
+SPAN_KINDS = ("staffed", "busy", "overtime", "breaks", "shrinkage", "not_ready", "wrap_up")   # recorded spans
+PAUSES = ("breaks", "shrinkage", "not_ready")      # the kinds of time off the floor an agent takes
 
 
 class Agent:
@@ -25,7 +26,7 @@ class Agent:
     """
 
     __slots__ = ("id", "group", "state", "load", "exclusive", "bucket", "since", "busy_since",
-                 "duty_since", "shift_end", "break_due", "break_from", "speed")
+                 "duty_since", "shift_end", "break_due", "break_from", "speed", "pause", "pause_token", "ready")
 
     def __init__(self, agent_id: int, group: int, shift_end: float, speed: float):
         self.id, self.group, self.shift_end, self.speed = agent_id, group, shift_end, speed
@@ -33,6 +34,8 @@ class Agent:
         self.since = self.duty_since = 0.0
         self.busy_since: float | None = None     # start of the current busy period; None when idle
         self.break_due = self.break_from = 0.0
+        self.pause, self.pause_token = "breaks", 0     # the kind of the pause due or taken, and its number
+        self.ready = None       # (stream, mean ready time, mean not-ready time) when the group has not-ready time
 
 
 
@@ -59,51 +62,83 @@ class AgentSchedules:
                 if attendance is not None and not attendance.present[key][k]:
                     continue                                    # a no-show
                 away = [] if attendance is None else [
-                    (max(lo, occ.start), min(hi, occ.end) - max(lo, occ.start))
+                    (max(lo, occ.start), min(hi, occ.end) - max(lo, occ.start), "breaks")
                     for (lo, hi), gone in zip(windows, attendance.missing[key][k])
                     if gone and lo < occ.end and hi > occ.start]
-                self._add_agent(gi, occ, sorted([*occ.breaks, *away]))
+                planned = [(at, duration, "shrinkage") for at, duration, share in occ.shrinkage
+                           if k < round(share * occ.count)]           # the first of the shift take it
+                agent = self._add_agent(gi, occ, sorted([*((at, d, "breaks") for at, d in occ.breaks), *away,
+                                                         *planned]))
+                aux = self.sc.groups[name].not_ready
+                if aux is not None:
+                    agent.ready = (self.later.agent_stream(name, "not_ready", str(occ.row), str(occ.day), str(k)),
+                                   aux.mean * (1 - aux.share) / aux.share, aux.mean)
 
-    def _add_agent(self, gi: int, occ: ShiftOccurrence, breaks) -> None:
-        """An agent working ``occ``; ``breaks`` (start, duration) include mass-absence windows."""
+    def _add_agent(self, gi: int, occ: ShiftOccurrence, pauses) -> Agent:
+        """An agent working ``occ``; ``pauses`` (start, duration, kind): breaks, absences, shrinkage."""
         agent = Agent(len(self.agents), gi, occ.end, occ.proficiency)
         self.agents.append(agent)
         self.agent_shift.append((occ.start, occ.end))
         self._at(max(occ.start, 0.0), lambda _e: self._on_duty(agent))
-        for at, duration in breaks:
+        for at, duration, kind in pauses:
             if 0.0 <= at < self.sc.horizon:
-                self._at(at, lambda _e, d=duration: self._break_due(agent, d))
+                self._at(at, lambda _e, d=duration, k=kind: self._break_due(agent, d, k))
         if occ.end < self.sc.horizon:
             self._at(occ.end, lambda _e: self._shift_end(agent))
+        return agent
 
     def _on_duty(self, agent: Agent) -> None:
         agent.state, agent.duty_since = ON, self.env.now
         self._pull(agent, self.env.now)
         self._park(agent, self.env.now)
+        self._next_not_ready(agent)
 
-    def _break_due(self, agent: Agent, duration: float) -> None:
+    def _next_not_ready(self, agent: Agent) -> None:
+        """Schedule the agent's next not-ready episode, an exponential ready time from now."""
+        if agent.ready is not None:
+            rng, ready, _ = agent.ready
+            token = agent.pause_token
+            self._at(self.env.now + rng.exponential(ready), lambda _e: self._not_ready_due(agent, token))
+
+    def _not_ready_due(self, agent: Agent, token: int) -> None:
+        """A not-ready episode falls due, unless the agent paused meanwhile or has a pause due already."""
+        if agent.pause_token == token and agent.state == ON and not agent.break_due:
+            rng, _, mean = agent.ready
+            self._break_due(agent, rng.exponential(mean), "not_ready")
+
+    def _break_due(self, agent: Agent, duration: float, kind: str = "breaks") -> None:
+        """A pause of ``kind`` falls due: the agent takes no new work and goes once it holds nothing.
+
+        A planned pause (a break, shrinkage) falling due during a not-ready episode ends that episode.
+        """
+        now = self.env.now
+        if agent.state == BREAK and agent.pause == "not_ready" and kind != "not_ready":
+            self._record("not_ready", agent, agent.break_from, now)
+            agent.state, agent.duty_since = ON, now
         if agent.state != ON:
             return
-        agent.break_due, agent.break_from = duration, self.env.now
+        agent.break_due, agent.break_from, agent.pause = duration, now, kind
+        agent.pause_token += 1
         self._unpark(agent)
         if agent.load == 0:
-            self._leave_floor(agent, self.env.now)
+            self._leave_floor(agent, now)
 
-    def _back_from_break(self, agent: Agent) -> None:
-        if agent.state != BREAK:
+    def _back_from_break(self, agent: Agent, token: int) -> None:
+        if agent.state != BREAK or agent.pause_token != token:
             return
         now = self.env.now
-        self._record("breaks", agent, agent.break_from, now)
+        self._record(agent.pause, agent, agent.break_from, now)
         if now >= agent.shift_end:
             agent.state = OFF
             return
         agent.state, agent.duty_since = ON, now
         self._pull(agent, now)
         self._park(agent, now)
+        self._next_not_ready(agent)
 
     def _shift_end(self, agent: Agent) -> None:
-        if agent.state == BREAK or agent.break_due:     # the break ends with the shift
-            self._record("breaks", agent, agent.break_from, self.env.now)
+        if agent.state == BREAK or agent.break_due:     # the pause ends with the shift
+            self._record(agent.pause, agent, agent.break_from, self.env.now)
             agent.break_due = 0.0
         if agent.state == BREAK:
             agent.state = OFF
@@ -122,7 +157,8 @@ class AgentSchedules:
             agent.state = OFF
         else:
             duration, agent.break_due, agent.state = agent.break_due, 0.0, BREAK
-            self._at(now + duration, lambda _e: self._back_from_break(agent))
+            token = agent.pause_token
+            self._at(now + duration, lambda _e: self._back_from_break(agent, token))
 
     def _record(self, kind: str, agent: Agent, start: float, end: float) -> None:
         ids, starts, ends = self.spans[kind]

@@ -197,6 +197,12 @@ class LaterDraws:
     queues: tuple[QueueBase, ...]
     attempt_streams: tuple[np.random.Generator | None, ...]
     followup_streams: tuple[np.random.Generator, ...]
+    seed: int = 0
+    replication: int = 0
+
+    def agent_stream(self, *tags: str) -> np.random.Generator:
+        """The replication's stream for one agent's draws during the run (its not-ready episodes)."""
+        return stream(self.seed, self.replication, *tags)
 
     def retrial(self, q: int) -> dict[str, float]:
         """Patience, retry, retry_delay and balks of a new attempt at queue ``q``."""
@@ -381,7 +387,7 @@ def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, 
     bot_time = np.concatenate([t for t, _ in deflected]) if deflected else np.zeros(0)
     bot_queue = (np.concatenate([np.full(t.size, qi, dtype=np.int32) for t, qi in deflected]) if deflected
                  else np.zeros(0, dtype=np.int32))
-    later = LaterDraws(tuple(sc.queues.values()), tuple(attempt_streams), tuple(followup_streams))
+    later = LaterDraws(tuple(sc.queues.values()), tuple(attempt_streams), tuple(followup_streams), seed, replication)
     if len(parts) == 1:                                   # already in arrival order
         return Demand(parts[0], bot_time, bot_queue, later)
     order = np.argsort(np.concatenate([p["time"] for p in parts]), kind="stable")

@@ -58,6 +58,8 @@ class EngineOutput:
     agent_shift: np.ndarray          # (n_agents, 2): scheduled shift start and end (s)
     staffed: Spans                   # on duty and not on break (overtime included)
     breaks: Spans                    # from the time a break falls due until the agent is back
+    shrinkage: Spans                 # planned time off the phones (meetings, training), as breaks
+    not_ready: Spans                 # not-ready (aux) episodes, as breaks
     wrap_up: Spans                   # after-contact work, one span per contact (chats may overlap)
     busy: Spans                      # holding at least one contact
     overtime: Spans                  # past the scheduled shift end, finishing work
@@ -415,7 +417,7 @@ class Model(AgentSchedules):
             if agent.state == LEAVING and horizon > agent.shift_end:
                 self._record("overtime", agent, agent.shift_end, horizon)
             if agent.state == BREAK or agent.break_due:
-                self._record("breaks", agent, agent.break_from, horizon)
+                self._record(agent.pause, agent, agent.break_from, horizon)
         spans = {kind: Spans(np.asarray(ids, dtype=np.int64), np.asarray(s), np.asarray(e))
                  for kind, (ids, s, e) in self.spans.items()}
         return EngineOutput(

@@ -89,6 +89,8 @@ KPIS = (
     _k("slot_utilisation", "share", "groups", "rate", "(contact + wrap-up seconds) / (staffed agent-seconds x "
        "concurrency)"),
     _k("overtime_agent_s", "agent-s", "groups", "count", "agent-seconds past the shift end finishing work"),
+    _k("not_ready_agent_s", "agent-s", "groups", "count", "agent-seconds in not-ready (aux) episodes"),
+    _k("shrinkage_agent_s", "agent-s", "groups", "count", "agent-seconds in planned shrinkage (meetings...)"),
     _k("answered", "contacts", "groups", "count", "contacts the group took (by answer time)"),
 )
 

@@ -37,6 +37,10 @@ def shifts(draw):
     if draw(st.booleans()):
         at = (start + draw(st.integers(0, length - 1))) % 24
         shift["breaks"] = [{"at": f"{at:02d}:00", "duration": draw(st.sampled_from(["15min", "30min", "1h"]))}]
+    if draw(st.booleans()):
+        at = (start + draw(st.integers(0, length - 1))) % 24
+        shift["shrinkage"] = [{"at": f"{at:02d}:00", "duration": draw(st.sampled_from(["30min", "1h"])),
+                               "share": draw(st.floats(0, 1))}]
     return shift
 
 
@@ -73,6 +77,8 @@ def scenarios(draw):
             start = draw(st.integers(0, 20))
             group["mass_absences"] = [{"start": f"2026-11-10T{start:02d}:00", "end": f"2026-11-10T{start + 3:02d}:00",
                                        "share": draw(st.floats(0, 1))}]
+        if draw(st.booleans()):
+            group["not_ready"] = {"share": draw(st.floats(0.01, 0.5)), "mean": draw(st.floats(30, 1800))}
         if draw(st.booleans()):
             group["headcount"] = draw(st.integers(0, 8))
         else:
@@ -151,7 +157,7 @@ def test_engine_invariants(data):
     exclusive = {q: channel_of(sc.queues[q]).exclusive for q in sc.queues}
     overflow = {q: spec.overflow for q, spec in sc.queues.items()}
     staffed = agents[agents["kind"] == "staffed"]
-    breaks = agents[agents["kind"] == "breaks"]
+    breaks = agents[agents["kind"].isin(["breaks", "shrinkage", "not_ready"])]     # every pause
     for agent, mine in answered.groupby("agent"):
         group = mine["group"].iloc[0]
         assert (mine["group"] == group).all()

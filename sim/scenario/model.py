@@ -17,7 +17,9 @@ from sim.units import DURATION_JSON, parse_duration
 
 @dataclass(frozen=True)
 class ShiftOccurrence:
-    """One shift row on one day, in seconds from the clock origin; ``breaks`` are (start, duration)."""
+    """One shift row on one day, in seconds from the clock origin; ``breaks`` are (start, duration) and
+    ``shrinkage`` (start, duration, share).
+    """
 
     row: int
     day: int
@@ -26,6 +28,7 @@ class ShiftOccurrence:
     breaks: tuple[tuple[float, float], ...]
     count: int
     proficiency: float
+    shrinkage: tuple[tuple[float, float, float], ...] = ()
 
 
 class Scenario(Strict):
@@ -102,7 +105,8 @@ class Scenario(Strict):
                 if end <= 0 or start >= self.horizon:
                     continue
                 breaks = tuple((start + (b.at - shift.start) % DAY, b.duration) for b in shift.breaks)
-                found.append(ShiftOccurrence(row, day, start, end, breaks, shift.count, shift.proficiency))
+                shrinkage = tuple((start + (b.at - shift.start) % DAY, b.duration, b.share) for b in shift.shrinkage)
+                found.append(ShiftOccurrence(row, day, start, end, breaks, shift.count, shift.proficiency, shrinkage))
         return found
 
 

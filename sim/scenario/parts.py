@@ -209,6 +209,23 @@ class Break(Strict):
     duration: PositiveDuration
 
 
+class Shrinkage(Break):
+    """Planned time off the phones (a meeting, training, coaching) for a ``share`` of the shift's agents,
+    at a time of day; like a break, each finishes what it holds first.
+    """
+
+    share: Probability = 1.0
+
+
+class NotReady(Strict):
+    """Not-ready (aux) episodes while on duty: about ``share`` of the on-duty time, in exponential episodes
+    of ``mean`` length; an agent finishes what it holds before going not ready.
+    """
+
+    share: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    mean: PositiveDuration
+
+
 class Shift(Strict):
     """``count`` agents working from ``start`` to ``end`` (an end before the start crosses midnight).
 
@@ -219,6 +236,7 @@ class Shift(Strict):
     end: TimeOfDay
     count: Annotated[int, Field(ge=0)]
     breaks: tuple[Break, ...] = ()
+    shrinkage: tuple[Shrinkage, ...] = ()
     proficiency: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     days: tuple[date | Literal[WEEKDAYS], ...] | None = None
 
@@ -242,10 +260,12 @@ class Shift(Strict):
 
     @model_validator(mode="after")
     def _breaks_inside(self) -> Shift:
-        for b in self.breaks:
-            offset = (b.at - self.start) % DAY
-            if offset + b.duration > self.length:
-                raise ValueError(f"break at {format_time_of_day(b.at)} for {b.duration:g}s does not fit in the shift")
+        for kind, blocks in (("break", self.breaks), ("shrinkage", self.shrinkage)):
+            for b in blocks:
+                offset = (b.at - self.start) % DAY
+                if offset + b.duration > self.length:
+                    raise ValueError(f"{kind} at {format_time_of_day(b.at)} for {b.duration:g}s does not fit in the "
+                                     "shift")
         return self
 
     def runs_on(self, day: date) -> bool:
@@ -328,6 +348,7 @@ class Group(Strict):
     mass_absences: tuple[MassAbsence, ...] = ()
     level: Name | None = None
     reserve: Reserve | None = None
+    not_ready: NotReady | None = None
 
     @model_validator(mode="before")
     @classmethod

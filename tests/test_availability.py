@@ -1,0 +1,80 @@
+"""Agent availability: not-ready (aux) episodes, planned shrinkage, and their place in the group tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from tests.conftest import single_queue
+from tests.test_validation import assert_in_ci
+
+
+def _idle_team(not_ready=None, shifts=None, days=3, volume=0.0) -> dict:
+    data = single_queue(agents=20, aht=300, rate_per_s=volume / 86400, days=days)
+    team = data["groups"]["team"]
+    if not_ready is not None:
+        team["not_ready"] = not_ready
+    if shifts is not None:
+        del team["headcount"]
+        team["shifts"] = shifts
+    return data
+
+
+def test_not_ready_takes_its_share_of_on_duty_time_in_episodes_of_its_mean():
+    """Without traffic the episodes are exogenous on/off periods: the time-average identity says the
+    not-ready share of on-duty time is mean / (mean + mean ready time) = share, and episodes average mean."""
+    res = sim.simulate(sim.load_scenario(_idle_team({"share": 0.2, "mean": "5min"})), replications=20, seed=8,
+                       record_contacts=True)
+    g = res.groups.groupby("replication")[["not_ready_agent_s", "staffed_agent_s"]].sum()
+    assert_in_ci(g["not_ready_agent_s"] / (g["not_ready_agent_s"] + g["staffed_agent_s"]), 0.2, "not-ready share")
+    episodes = res.agents[res.agents["kind"] == "not_ready"]
+    inside = episodes[episodes["end_s"] < res.scenario.horizon]          # whole episodes only
+    per_replication = (inside["end_s"] - inside["start_s"]).groupby(inside["replication"]).mean()
+    assert_in_ci(per_replication, 300.0, "not-ready episode length")
+
+
+def test_not_ready_agents_answer_less_and_callers_wait_more():
+    base = single_queue(agents=10, aht=300, load=8.0, days=2)
+    aux = single_queue(agents=10, aht=300, load=8.0, days=2)
+    aux["groups"]["team"]["not_ready"] = {"share": 0.1, "mean": "5min"}
+    a, b = (sim.simulate(sim.load_scenario(d), replications=5, seed=3) for d in (base, aux))
+    assert b.summary["asa_s"].iloc[0] > 1.5 * a.summary["asa_s"].iloc[0]
+    assert a.groups["not_ready_agent_s"].sum() == 0 < b.groups["not_ready_agent_s"].sum()
+
+
+def test_shrinkage_takes_its_share_of_the_shift_at_its_time():
+    shifts = [{"start": "08:00", "end": "20:00", "count": 4,
+               "shrinkage": [{"at": "10:00", "duration": "1h", "share": 0.5}]}]
+    res = sim.simulate(sim.load_scenario(_idle_team(shifts=shifts)), replications=1, seed=1)
+    hours = res.groups["interval_start"].dt.hour
+    assert (res.groups.loc[hours == 10, "shrinkage_agent_s"] == 2 * 3600).all()
+    assert (res.groups.loc[hours == 10, "agents_on_shift"] == 2).all()
+    assert (res.groups.loc[hours != 10, "shrinkage_agent_s"] == 0).all()
+
+
+def test_a_break_due_during_a_not_ready_episode_starts_on_time():
+    shifts = [{"start": "08:00", "end": "20:00", "count": 20, "breaks": [{"at": "12:00", "duration": "1h"}]}]
+    res = sim.simulate(sim.load_scenario(_idle_team({"share": 0.5, "mean": "20min"}, shifts=shifts)),
+                       replications=2, seed=5, record_contacts=True)
+    breaks = res.agents[res.agents["kind"] == "breaks"]
+    assert len(breaks) == 2 * 3 * 20
+    assert np.allclose(breaks["start_s"] % 86400, 12 * 3600) and np.allclose(breaks["end_s"] % 86400, 13 * 3600)
+
+
+def test_the_same_seed_gives_the_same_not_ready_episodes():
+    data = _idle_team({"share": 0.2, "mean": "5min"}, volume=3000)
+    a, b = (sim.simulate(sim.load_scenario(data), replications=2, seed=4, record_contacts=True) for _ in range(2))
+    assert a.agents.equals(b.agents) and a.groups.equals(b.groups)
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("not_ready", {"share": 1.0, "mean": "5min"}, "groups.team.not_ready.share: input should be less than 1"),
+    ("not_ready", {"share": 0.1}, "groups.team.not_ready.mean: required key is missing"),
+])
+def test_availability_keys_are_checked(key, value, message):
+    data = _idle_team()
+    data["groups"]["team"][key] = value
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.load_scenario(data)
+    assert message in str(caught.value)

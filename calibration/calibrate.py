@@ -16,8 +16,8 @@ import pandas as pd
 import yaml
 
 import sim
-from calibration.fit import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS, QueueFit, fit_queue
-from calibration.logs import Log, read_log
+from calibration.fit import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS, QueueFit, fit_queue, outage_days
+from calibration.logs import CLOCK_TOLERANCE_S, Log, read_log
 from sim.channels import CHANNELS
 from sim.outputs import write_csv
 from sim.scenario import MAX_HORIZON, safe_name
@@ -103,10 +103,14 @@ def _stacked(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 def agents_on_duty(rows: pd.DataFrame, start: pd.Timestamp, n_intervals: int,
                    interval: float) -> dict[tuple[str, ...], np.ndarray]:
-    """Agents on duty per interval, by skill set (queues handled, the busiest first)."""
+    """Agents on duty per interval, by skill set: the queues an agent handled, as a set (in the order of
+    the queues' volumes, the busiest first, whatever each agent's own mix).
+    """
     served = rows[rows["answer_time"].notna() & (rows["agent"] != "")].copy()
     served["end"] = served["answer_time"] + pd.to_timedelta(served["handle_s"], unit="s")
-    skills = {agent: tuple(part["queue"].value_counts().index) for agent, part in served.groupby("agent")}
+    rank = {q: k for k, q in enumerate(rows["queue"].value_counts().index)}
+    skills = {agent: tuple(sorted(set(part["queue"]), key=rank.__getitem__))
+              for agent, part in served.groupby("agent")}
     served["day"] = served["answer_time"].dt.normalize()
     spans = served.groupby(["agent", "day"]).agg(first=("answer_time", "min"), last=("end", "max")).reset_index()
     on_duty: dict[tuple[str, ...], np.ndarray] = {}
@@ -170,11 +174,19 @@ def _group_name(skills: tuple[str, ...], taken: dict) -> str:
 
 
 def calibrate(log: str | Path | Log, interval: float = 900.0, name: str | None = None,
-              mapping: dict[str, str] | None = None, queues: list[str] | None = None) -> Calibration:
-    """Fit every queue of a contact log (a path, or a ``Log`` already read) and build its scenario."""
+              mapping: dict[str, str] | None = None, queues: list[str] | None = None,
+              clock_tolerance: float = CLOCK_TOLERANCE_S) -> Calibration:
+    """Fit every queue of a contact log (a path, or a ``Log`` already read; ``read_log`` says what
+    ``mapping``, ``queues`` and ``clock_tolerance`` do) and build its scenario.
+    """
     if not isinstance(log, Log):
-        log = read_log(log, mapping, queues)
+        log = read_log(log, mapping, queues, clock_tolerance)
     if log.rows.empty:
         raise ValueError(f"{log.path}: no valid rows to fit")
-    fits = {q: fit_queue(log.rows, q, interval) for q in log.rows["queue"].unique()}
+    outages = outage_days(log.rows)
+    if outages:
+        shown = ", ".join(str(d.date()) for d in outages)
+        log.notes.append(f"{log.path}: no records at all on {shown}, while the same weekdays have calls on other "
+                         "dates: taken as outages, left out of daily volumes, weekday factors and day-to-day cv")
+    fits = {q: fit_queue(log.rows, q, interval, outages) for q in log.rows["queue"].unique()}
     return Calibration(log, fits, build_scenario(log, fits, safe_name(name or Path(log.path).stem), interval))

@@ -105,6 +105,17 @@ def daily_counts(arrivals: pd.Series, first_day: pd.Timestamp, days: int) -> pd.
     return arrivals.dt.normalize().value_counts().reindex(index, fill_value=0).sort_index()
 
 
+def outage_days(rows: pd.DataFrame) -> list[pd.Timestamp]:
+    """Days inside the log's span with no record at all, whose weekday has records on most of its other
+    dates: an outage or a lost export, not a day the centre is closed.
+    """
+    days = rows["arrival_time"].dt.normalize()
+    span = pd.date_range(days.min(), days.max(), freq="D")
+    counts = days.value_counts().reindex(span, fill_value=0)
+    open_share = (counts > 0).groupby(counts.index.day_of_week).transform("mean")
+    return [day for day, n in counts.items() if n == 0 and open_share[day] >= 0.5]
+
+
 def volume_and_weekdays(counts: pd.Series) -> tuple[float, tuple[float, ...]]:
     """Average weekday volume and the factor of each weekday (Monday first); factors 1 with under two weeks."""
     if len(counts) < MIN_DAYS_FOR_WEEKDAYS:
@@ -138,6 +149,7 @@ def intraday_profile(arrivals: pd.Series, interval: float) -> tuple[np.ndarray, 
     slot = np.minimum((seconds // interval).astype(int), per_day - 1)
     pooled = np.bincount(slot, minlength=per_day).astype(float)
     smoothed = (np.roll(pooled, 1) + 2 * pooled + np.roll(pooled, -1)) / 4
+    smoothed[pooled == 0] = 0.0                 # hours without a contact stay closed
     by_weekday = pd.DataFrame(0.0, index=range(7), columns=range(per_day))
     for day, part in pd.Series(slot).groupby(arrivals.dt.day_of_week.to_numpy()):
         by_weekday.loc[day] = np.bincount(part.to_numpy(), minlength=per_day) / len(part)
@@ -251,11 +263,11 @@ def fit_retrials(mine: pd.DataFrame, log_end: pd.Timestamp) -> RetrialFit | None
     return RetrialFit(share, float(gap[again].mean()) if again.any() else 0.0, int(considered.sum()))
 
 
-def fit_queue(rows: pd.DataFrame, queue: str, interval: float) -> QueueFit:
+def fit_queue(rows: pd.DataFrame, queue: str, interval: float, outages: list[pd.Timestamp] = ()) -> QueueFit:
     """Every parameter of ``queue`` from its valid log rows (``calibration.logs.Log.rows``).
 
     Volume, profile and overdispersion count first attempts only when the log has caller ids (the
-    scenario adds the retrials itself).
+    scenario adds the retrials itself); ``outages`` (days) are left out of the daily counts.
     """
     mine = rows[rows["queue"] == queue]
     channel = mine["channel"].mode().iloc[0]
@@ -264,7 +276,7 @@ def fit_queue(rows: pd.DataFrame, queue: str, interval: float) -> QueueFit:
     first = mine[~retry]
     first_day = rows["arrival_time"].min().normalize()
     days = int((rows["arrival_time"].max().normalize() - first_day).days) + 1
-    counts = daily_counts(first["arrival_time"], first_day, days)
+    counts = daily_counts(first["arrival_time"], first_day, days).drop(list(outages), errors="ignore")
     volume, weekdays = volume_and_weekdays(counts)
     profile, by_weekday = intraday_profile(first["arrival_time"], interval)
     answered = mine[mine["answer_time"].notna()]

@@ -29,6 +29,7 @@ REQUIRED = ("queue", "channel", "arrival_time")
 TIMES = ("arrival_time", "answer_time", "abandon_time")
 MAX_SPAN = pd.Timedelta(days=366)     # an arrival further than this from the log's median is a bad row
 MAX_WAIT = pd.Timedelta(days=1)       # a wait or a handle time longer than this is a bad row
+CLOCK_TOLERANCE_S = 5.0               # an answer or abandon this close before the arrival is a zero wait
 _OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
@@ -80,11 +81,14 @@ def _separator(path: Path) -> str:
     return max([",", "\t", ";", "|"], key=header.count)
 
 
-def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: list[str] | None = None) -> Log:
+def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: list[str] | None = None,
+             clock_tolerance: float = CLOCK_TOLERANCE_S) -> Log:
     """Read a CSV (or tab-, semicolon- or bar-separated text) or Parquet log, rename its columns by
     ``mapping`` and sort out the bad rows.
 
-    ``queues``: the queue names expected (others are bad rows); by default every name is accepted.
+    ``queues``: the queue names expected (others are bad rows); by default every name is accepted. An
+    answer or abandon at most ``clock_tolerance`` seconds before the arrival (clocks that disagree by a
+    second or two) is read as a zero wait, and counted in the notes.
     """
     path = Path(path)
     try:
@@ -102,7 +106,7 @@ def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: li
     if missing:
         raise LogError(f"{path}: missing column(s) {', '.join(missing)}; got {', '.join(map(str, raw.columns))} "
                        f"(use --map COLUMN=THEIR_COLUMN)")
-    return _checked(str(path), raw, first_line, queues)
+    return _checked(str(path), raw, first_line, queues, clock_tolerance)
 
 
 def _text(raw: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
@@ -174,6 +178,12 @@ def _local_times(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], lis
     return parsed, [f"times carry UTC offsets ({spread}); read as local time at {counts.index[0]}"]
 
 
+def _lines(lines: pd.Series, shown: int = 10) -> str:
+    """The first ``shown`` line numbers, and how many more."""
+    first = ", ".join(map(str, lines.iloc[:shown]))
+    return first + (f", ... ({len(lines) - shown} more)" if len(lines) > shown else "")
+
+
 def _queue_names(names: pd.Series) -> tuple[pd.Series, list[str]]:
     """Queue names a scenario accepts (``sim.scenario.safe_name``), and a note per name changed."""
     renamed, notes = {}, []
@@ -186,7 +196,8 @@ def _queue_names(names: pd.Series) -> tuple[pd.Series, list[str]]:
     return names.replace(renamed), notes
 
 
-def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | None) -> Log:
+def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | None,
+             clock_tolerance: float = CLOCK_TOLERANCE_S) -> Log:
     log = pd.DataFrame({"line": np.arange(len(raw)) + first_line})
     bad: dict[str, np.ndarray] = {}
     texts, empties = {}, {}
@@ -210,8 +221,16 @@ def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | 
     if queues is not None:
         bad["an unknown queue"] = ~log["queue"].isin(queues).to_numpy() & ~bad["an empty queue"]
     bad["both answer_time and abandon_time"] = (answered & abandoned).to_numpy()
-    bad["answer_time before arrival_time"] = (log["answer_time"] < log["arrival_time"]).to_numpy()
-    bad["abandon_time before arrival_time"] = (log["abandon_time"] < log["arrival_time"]).to_numpy()
+    tolerance = pd.Timedelta(seconds=clock_tolerance)
+    for column, event in (("answer_time", "answer"), ("abandon_time", "abandon")):
+        early = log[column] < log["arrival_time"]
+        slight = early & (log[column] >= log["arrival_time"] - tolerance)
+        if slight.any():
+            log.loc[slight, column] = log.loc[slight, "arrival_time"]
+            notes.append(f"{path}: {int(slight.sum())} row(s) with an {event} up to {clock_tolerance:g} s before "
+                         f"arrival_time (clocks a second or two apart) read as a zero wait: line(s) "
+                         f"{_lines(log['line'][slight])}")
+        bad[f"{column} before arrival_time"] = (early & ~slight).to_numpy()
     bad["a negative handle_s"] = (log["handle_s"] < 0).to_numpy()
     bad["a handle_s of more than a day"] = (log["handle_s"] > MAX_WAIT.total_seconds()).to_numpy()
     median = log["arrival_time"].dropna().median() if log["arrival_time"].notna().any() else pd.NaT

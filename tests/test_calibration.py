@@ -360,3 +360,59 @@ def _written(tmp_path, text: str):
     path = tmp_path / "log.csv"
     path.write_text(text)
     return path
+
+
+def test_clocks_a_few_seconds_apart_give_zero_waits_not_bad_rows(tmp_path):
+    """An answer 2 s before the arrival (clocks a second or two apart) is a zero wait, counted in the notes;
+    one 60 s before is still a bad row."""
+    rows = ["queue,channel,arrival_time,answer_time,abandon_time,handle_s,agent",
+            "calls,call,2026-09-07 10:00:02,2026-09-07 10:00:00,,100,ann",
+            "calls,call,2026-09-07 10:05:00,2026-09-07 10:04:00,,100,ann",
+            "calls,call,2026-09-07 10:10:03,,2026-09-07 10:10:01,,"]
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n")
+    log = read_log(path)
+    assert len(log.rows) == 2 and log.bad == {"answer_time before arrival_time": [3]}
+    assert (log.rows["answer_time"].dropna() == log.rows["arrival_time"][log.rows["answer_time"].notna()]).all()
+    assert any("1 row(s) with an answer up to 5 s before arrival_time" in note and "line(s) 2" in note
+               for note in log.notes)
+    assert any("1 row(s) with an abandon up to 5 s" in note for note in log.notes)
+    assert len(read_log(path, clock_tolerance=0).rows) == 0
+
+
+def test_days_without_any_record_are_outages_left_out_of_the_volume(recovered, tmp_path):
+    """Two whole weekdays missing from three weeks: the daily volume and day-to-day cv come from the
+    other days, and the notes say which days were left out."""
+    log, _ = recovered
+    day = pd.to_datetime(log["arrival_time"]).dt.normalize()
+    gap = log[~day.isin([pd.Timestamp("2026-09-15"), pd.Timestamp("2026-09-16")])]
+    path = tmp_path / "gap.csv"
+    gap.to_csv(path, index=False)
+    result = calibrate(path, interval=900)
+    f = result.fits["calls"]
+    assert f.daily_volume == pytest.approx(1500, rel=0.04)
+    assert f.day_to_day_cv < 0.05
+    assert any("2026-09-15, 2026-09-16" in note and "outages" in note for note in result.notes)
+
+
+def test_hours_without_contacts_stay_closed_in_the_profile(recovered, tmp_path):
+    """A centre closed from midnight to 07:00: smoothing the profile does not leak calls into 06:00."""
+    log, _ = recovered
+    hour = pd.to_datetime(log["arrival_time"]).dt.hour
+    path = tmp_path / "closed.csv"
+    log[hour >= 7].to_csv(path, index=False)
+    per_hour = np.asarray(calibrate(path, interval=900).fits["calls"].profile).reshape(24, -1).sum(axis=1)
+    assert (per_hour[:7] == 0).all() and (per_hour[7:] > 0).all()
+
+
+def test_agents_with_the_same_skills_in_another_mix_form_one_group(tmp_path):
+    rows = ["queue,channel,arrival_time,answer_time,abandon_time,handle_s,agent"]
+    for k in range(40):                      # ann mostly takes a, bob mostly b: the same two skills
+        queue = "a" if (k % 4 != 0) == (k < 20) else "b"
+        agent = "ann" if k < 20 else "bob"
+        rows.append(f"{queue},call,2026-09-07 10:{k:02d}:00,2026-09-07 10:{k:02d}:00,,30,{agent}")
+    path = tmp_path / "mix.csv"
+    path.write_text("\n".join(rows) + "\n")
+    groups = calibrate(path, interval=900).scenario["groups"]
+    staffed = [g for g in groups.values() if g.get("headcount") != 0]
+    assert len(staffed) == 1 and set(staffed[0]["skills"]) == {"a", "b"}

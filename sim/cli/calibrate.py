@@ -20,6 +20,9 @@ def arguments(parser) -> None:
                         help="read our COLUMN from their column THEIRS, e.g. arrival_time=created_at")
     parser.add_argument("--interval", default="15min", help="the scenario's interval")
     parser.add_argument("--queues", help="comma-separated queue names expected; others are bad rows")
+    parser.add_argument("--clock-tolerance", default="5s",
+                        help="an answer or abandon up to this long before the arrival is a zero wait (clocks that "
+                             "disagree); longer, a bad row")
     parser.add_argument("--name", help="scenario name (default: the log's file name)")
     parser.add_argument("--backtest", action="store_true",
                         help="simulate the calibrated scenario and compare it with the log, interval by interval")
@@ -43,13 +46,17 @@ def handle(args) -> int:
         raise UserError(f"--interval: {exc}, got {args.interval!r}") from None
     if interval <= 0 or 86400 % interval:
         raise UserError(f"--interval: must divide a day, got {args.interval!r}")
+    try:
+        tolerance = parse_duration(args.clock_tolerance)
+    except ValueError as exc:
+        raise UserError(f"--clock-tolerance: {exc}, got {args.clock_tolerance!r}") from None
     staffing = staffing_log(args.staffing)
     default = Path("results") / f"{args.log.stem}_calibrated.yaml"
     out = choose(args.out, default, args.overwrite, folder=False)
     report_dir = choose(out.with_name(f"{out.stem}_fit"), None, args.overwrite)
     try:
         result = calibrate(args.log, interval=interval, name=args.name, mapping=parse_mapping(args.mapping),
-                           queues=args.queues.split(",") if args.queues else None)
+                           queues=args.queues.split(",") if args.queues else None, clock_tolerance=tolerance)
     except (LogError, ValueError) as exc:
         raise UserError(str(exc)) from None
     show = console()

@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 import sim
+from calibration.exports import ImportProfile
 from calibration.fit import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS, QueueFit, fit_queue, outage_days
 from calibration.logs import CLOCK_TOLERANCE_S, Log, read_log
 from sim.channels import CHANNELS
@@ -175,12 +176,12 @@ def _group_name(skills: tuple[str, ...], taken: dict) -> str:
 
 def calibrate(log: str | Path | Log, interval: float = 900.0, name: str | None = None,
               mapping: dict[str, str] | None = None, queues: list[str] | None = None,
-              clock_tolerance: float = CLOCK_TOLERANCE_S) -> Calibration:
+              clock_tolerance: float = CLOCK_TOLERANCE_S, profile: ImportProfile | None = None) -> Calibration:
     """Fit every queue of a contact log (a path, or a ``Log`` already read; ``read_log`` says what
     ``mapping``, ``queues`` and ``clock_tolerance`` do) and build its scenario.
     """
     if not isinstance(log, Log):
-        log = read_log(log, mapping, queues, clock_tolerance)
+        log = read_log(log, mapping, queues, clock_tolerance, profile)
     if log.rows.empty:
         raise ValueError(f"{log.path}: no valid rows to fit")
     outages = outage_days(log.rows)

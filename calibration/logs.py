@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from calibration.exports import ImportProfile, apply_profile
 from sim.channels import CHANNELS
 from sim.scenario import EARLIEST, LATEST, safe_name
 
@@ -82,22 +83,32 @@ def _separator(path: Path) -> str:
 
 
 def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: list[str] | None = None,
-             clock_tolerance: float = CLOCK_TOLERANCE_S) -> Log:
+             clock_tolerance: float = CLOCK_TOLERANCE_S, profile: ImportProfile | None = None) -> Log:
     """Read a CSV (or tab-, semicolon- or bar-separated text) or Parquet log, rename its columns by
     ``mapping`` and sort out the bad rows.
 
     ``queues``: the queue names expected (others are bad rows); by default every name is accepted. An
     answer or abandon at most ``clock_tolerance`` seconds before the arrival (clocks that disagree by a
-    second or two) is read as a zero wait, and counted in the notes.
+    second or two) is read as a zero wait, and counted in the notes. ``profile`` describes a raw export
+    (``calibration.exports``); the rows it leaves out are listed like bad rows.
     """
     path = Path(path)
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             raw, first_line = pd.read_parquet(path), 1
         else:
-            raw, first_line = pd.read_csv(path, dtype=str, keep_default_na=False, sep=_separator(path)), 2
+            separator = profile.separator if profile is not None and profile.separator else _separator(path)
+            raw, first_line = pd.read_csv(path, dtype=str, keep_default_na=False, sep=separator), 2
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise LogError(f"{path}: cannot read the log: {str(exc).strip() or type(exc).__name__}") from None
+    left_out: dict[str, np.ndarray] = {}
+    if profile is not None and profile.clock_tolerance is not None:
+        clock_tolerance = profile.clock_tolerance
+    if profile is not None:
+        try:
+            raw, left_out = apply_profile(raw, profile, str(path))
+        except ValueError as exc:
+            raise LogError(str(exc)) from None
     mapping = mapping or {}
     replaced = [ours for ours in mapping.values() if ours in raw.columns and ours not in mapping]
     raw = raw.drop(columns=replaced).rename(columns=mapping)     # --map says where ours comes from
@@ -106,7 +117,7 @@ def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: li
     if missing:
         raise LogError(f"{path}: missing column(s) {', '.join(missing)}; got {', '.join(map(str, raw.columns))} "
                        f"(use --map COLUMN=THEIR_COLUMN)")
-    return _checked(str(path), raw, first_line, queues, clock_tolerance)
+    return _checked(str(path), raw, first_line, queues, clock_tolerance, left_out)
 
 
 def _text(raw: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
@@ -197,9 +208,9 @@ def _queue_names(names: pd.Series) -> tuple[pd.Series, list[str]]:
 
 
 def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | None,
-             clock_tolerance: float = CLOCK_TOLERANCE_S) -> Log:
+             clock_tolerance: float = CLOCK_TOLERANCE_S, left_out: dict[str, np.ndarray] | None = None) -> Log:
     log = pd.DataFrame({"line": np.arange(len(raw)) + first_line})
-    bad: dict[str, np.ndarray] = {}
+    bad: dict[str, np.ndarray] = dict(left_out or {})
     texts, empties = {}, {}
     for column in TIMES:
         texts[column], empties[column] = _text(raw, column)

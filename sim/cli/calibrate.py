@@ -20,6 +20,9 @@ def arguments(parser) -> None:
                         help="read our COLUMN from their column THEIRS, e.g. arrival_time=created_at")
     parser.add_argument("--interval", default="15min", help="the scenario's interval")
     parser.add_argument("--queues", help="comma-separated queue names expected; others are bad rows")
+    parser.add_argument("--profile", type=Path, metavar="EXPORT.yaml",
+                        help="an import profile describing a raw export (columns, dates, outcomes, pooled queues; "
+                             "docs/calibration.md) instead of --map")
     parser.add_argument("--clock-tolerance", default="5s",
                         help="an answer or abandon up to this long before the arrival is a zero wait (clocks that "
                              "disagree); longer, a bad row")
@@ -35,6 +38,7 @@ def arguments(parser) -> None:
 
 def handle(args) -> int:
     from calibration import LogError, calibrate
+    from calibration.exports import read_profile
     from calibration.logs import parse_mapping
     from sim.console import calibration_table, console
     from sim.outputs import choose, staged
@@ -55,8 +59,10 @@ def handle(args) -> int:
     out = choose(args.out, default, args.overwrite, folder=False)
     report_dir = choose(out.with_name(f"{out.stem}_fit"), None, args.overwrite)
     try:
+        profile = read_profile(args.profile) if args.profile is not None else None
         result = calibrate(args.log, interval=interval, name=args.name, mapping=parse_mapping(args.mapping),
-                           queues=args.queues.split(",") if args.queues else None, clock_tolerance=tolerance)
+                           queues=args.queues.split(",") if args.queues else None, clock_tolerance=tolerance,
+                           profile=profile)
     except (LogError, ValueError) as exc:
         raise UserError(str(exc)) from None
     show = console()

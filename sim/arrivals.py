@@ -62,9 +62,12 @@ def rate_curve(sc: Scenario, queue: str, day_factors: np.ndarray | None = None) 
     day = slot // per_day
     weekday = np.array([sc.day(d).weekday() for d in range(sc.n_days)])
     factors = np.ones(sc.n_days) if day_factors is None else day_factors
-    shares = np.array([shares_per_interval(arr.profile_on(w), per_day) for w in weekday])   # day x interval
-    base = (arr.daily_volume * shares[day, slot % per_day] / sc.interval
-            * np.asarray(arr.weekday_factors)[weekday[day]] * factors[day])
+    if arr.forecast is not None:                     # the expected contacts of each interval, given
+        base = np.asarray(arr.forecast) / sc.interval * factors[day]
+    else:
+        shares = np.array([shares_per_interval(arr.profile_on(w), per_day) for w in weekday])   # day x interval
+        base = (arr.daily_volume * shares[day, slot % per_day] / sc.interval
+                * np.asarray(arr.weekday_factors)[weekday[day]] * factors[day])
 
     edges = [np.arange(n + 1) * sc.interval]
     surges = [s for s in sc.surges if s.queues is None or queue in s.queues]

@@ -258,3 +258,21 @@ def backtest_table(test) -> Table:
         view.add_row(row["queue"], row["kpi"], f"{row['history_mean']:.3g}", f"{row['mae']:.3g}",
                      f"{row['bias']:+.3g}", f"{row['relative_mae']:.0%}", f"{row['band_coverage']:.0%}")
     return view
+
+
+def holdout_table(test, volumes: str) -> Table:
+    """Per queue and KPI, each model's MAE and bias against the history, and the simulation's band."""
+    view = _table(f"back-test ({'history volumes: the service model alone' if volumes == 'history' else 'forecast'}"
+                  f", {test.replications} replications): forecast − history per interval",
+                  ["queue", "KPI", "history mean", "simulation\nMAE / bias", "last week\nMAE / bias",
+                   "Erlang A\nMAE / bias", "history in\np10-p90"])
+    errors = test.errors.set_index(["queue", "kpi", "model"])
+    for (queue, kpi), part in test.errors.groupby(["queue", "kpi"], sort=False):
+        cells = []
+        for model in ("simulation", "last_week", "erlang_a"):
+            row = errors.loc[(queue, kpi, model)] if (queue, kpi, model) in errors.index else None
+            cells.append("-" if row is None else f"{row['mae']:.3g} / {row['bias']:+.3g}")
+        band = part.loc[part["model"] == "simulation", "in_band"]
+        view.add_row(queue, kpi, f"{part['history_mean'].iloc[0]:.3g}", *cells,
+                     f"{band.iloc[0]:.0%}" if len(band) and band.iloc[0] == band.iloc[0] else "-")
+    return view

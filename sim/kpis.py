@@ -67,6 +67,7 @@ KPIS = (
        history=True),
     _k("mean_wait_s", "s", "queues", "rate", "mean wait of contacts that left the queue", True,
        compared="{:,.1f}"),
+    _k("handle_s", "s", "queues", "rate", "mean handle time of the answered contacts that ended", history=True),
     _k("max_wait_s", "s", "queues", "max", "longest wait"),
     _k("sl_target", "share", "intervals", "level", "the queue's service-level target"),
     _k("max_queue_len", "contacts", "intervals", "max", "most contacts waiting at once"),

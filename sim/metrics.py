@@ -73,6 +73,9 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
     n_within = _per_cell(key, cells, within)
     undecided = _per_cell(key, cells, undecided)
     wait_answered = _per_cell(key, cells, np.where(answered, c.wait, 0.0))
+    handled = answered & ~np.isnan(c.end)
+    handle = _per_cell(key, cells, np.where(handled, c.end - c.time - c.wait, 0.0))
+    n_handled = _per_cell(key, cells, handled)
     wait_left = _per_cell(key, cells, np.where(left, c.wait, 0.0))
     max_wait = np.zeros(cells)
     np.maximum.at(max_wait, key, c.wait)
@@ -97,6 +100,7 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
             "service_level": n_within / (offered - undecided),
             "abandon_rate": n_abandoned / offered,
             "asa_s": wait_answered / n_answered,
+            "handle_s": handle / n_handled,
             "mean_wait_s": wait_left / (n_answered + n_abandoned),
             "max_wait_s": np.where(offered > 0, max_wait, np.nan),
         }

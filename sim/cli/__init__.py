@@ -15,7 +15,7 @@ from importlib import import_module
 
 from sim.cli.common import DEFAULT_SCENARIO, UserError, option_groups
 
-MODULES = ("run", "check", "compare", "sweep", "staffing", "calibrate", "synthetic_log", "schema")
+MODULES = ("run", "check", "compare", "sweep", "staffing", "calibrate", "backtest", "synthetic_log", "schema")
 COMMANDS = {module.NAME: module for module in (import_module(f"sim.cli.{name}") for name in MODULES)}
 __all__ = ["COMMANDS", "UserError", "main"]
 

@@ -42,6 +42,9 @@ def _problems(sc: Scenario):
             continue
         profiles = {f"{path}.profile": spec.profile,
                     **{f"{path}.weekday_profiles.{day}": weights for day, weights in spec.weekday_profiles.items()}}
+        if spec.forecast is not None and len(spec.forecast) != sc.n_intervals:
+            yield (f"{path}.forecast", f"needs one volume per interval of the horizon ({sc.n_intervals}), "
+                   f"got {len(spec.forecast)}")
         for key, weights in profiles.items():
             if len(weights) not in (24, sc.intervals_per_day):
                 yield key, f"needs 24 hourly weights or {sc.intervals_per_day} (one per interval), got {len(weights)}"

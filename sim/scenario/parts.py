@@ -48,13 +48,17 @@ _PROFILE_JSON = {"anyOf": [{"type": "array", "items": {"type": "number", "minimu
                                                              "or a CSV file with a 'weight' column"}]}
 
 class Arrivals(Strict):
-    """How many contacts arrive: mean daily volume shaped by profile, weekday and daily noise."""
+    """How many contacts arrive: mean daily volume shaped by profile, weekday and daily noise; or a
+    ``forecast``: the expected contacts of each interval of the horizon, in order, which replaces the
+    volume's shape (profiles and weekday factors; surges and day-to-day noise still apply).
+    """
 
     daily_volume: NonNegative
     profile: Annotated[tuple[NonNegative, ...], WithJsonSchema(_PROFILE_JSON)] = BUILTIN_PROFILES["flat"]
     weekday_profiles: dict[Literal[WEEKDAYS], Annotated[tuple[NonNegative, ...], WithJsonSchema(_PROFILE_JSON)]] = {}
     weekday_factors: tuple[NonNegative, ...] = (1.0,) * 7
     day_to_day_cv: NonNegative = 0.0
+    forecast: tuple[NonNegative, ...] | None = None
 
     @field_validator("profile", mode="before")
     @classmethod

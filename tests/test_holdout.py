@@ -1,0 +1,68 @@
+"""Out-of-sample back-test: a scenario calibrated on two weeks judged on the third, beside the baselines."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+from calibration import calibrate, read_log, synthetic_log
+from calibration.holdout import holdout
+from calibration.logs import Log
+from sim.cli import main
+from tests.test_calibration import call_centre
+
+COLUMNS = ["queue", "kpi", "model", "n", "history_mean", "forecast_mean", "mae", "bias", "in_band"]
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """Three weeks of a known call centre; a scenario calibrated on the first two; the whole log."""
+    folder = tmp_path_factory.mktemp("holdout")
+    path = folder / "calls.csv"
+    synthetic_log(call_centre(days=21, cv=0.0)).to_csv(path, index=False)
+    log = read_log(path)
+    train = Log(log.path, log.rows[log.rows["arrival_time"] < "2026-09-21"].reset_index(drop=True))
+    scenario = folder / "calls.yaml"
+    scenario.write_text(yaml.safe_dump(calibrate(train, interval=900).scenario))
+    return scenario, path, log
+
+
+def test_the_service_model_of_a_right_scenario_holds_on_the_held_out_week(history):
+    """History volumes: the simulation's bias is small and the history mostly inside its band."""
+    scenario, _, log = history
+    test = holdout(scenario, log, replications=10, seed=3, volumes="history", since=pd.Timestamp("2026-09-21"))
+    assert list(test.errors.columns) == COLUMNS
+    assert set(test.errors["model"]) == {"simulation", "last_week", "erlang_a"}
+    sim_rows = test.errors[test.errors["model"] == "simulation"].set_index("kpi")
+    assert set(sim_rows.index) == {"offered", "answered", "abandon_rate", "asa_s", "service_level", "handle_s"}
+    assert abs(sim_rows.loc["service_level", "bias"]) < 0.05
+    assert abs(sim_rows.loc["abandon_rate", "bias"]) < 0.03
+    assert sim_rows.loc["service_level", "in_band"] > 0.6
+    last_week = test.errors[(test.errors["model"] == "last_week") & (test.errors["kpi"] == "offered")]
+    assert last_week["n"].iloc[0] == sim_rows.loc["offered", "n"]       # the week before feeds last week
+    assert (test.intervals["interval_start"] >= pd.Timestamp("2026-09-21")).all()
+
+
+def test_a_scenario_with_too_few_agents_is_caught(history, tmp_path):
+    """The same history judged against a scenario whose handle times are twice too long: the bias shows."""
+    scenario, _, log = history
+    data = yaml.safe_load(scenario.read_text())
+    data["queues"]["calls"]["handle_time"]["mean"] *= 2
+    slow = tmp_path / "slow.yaml"
+    slow.write_text(yaml.safe_dump(data))
+    test = holdout(slow, log, replications=5, seed=3, volumes="history", since=pd.Timestamp("2026-09-21"))
+    rows = test.errors[test.errors["model"] == "simulation"].set_index("kpi")
+    assert rows.loc["service_level", "bias"] < -0.2 and rows.loc["handle_s", "bias"] > 100
+
+
+def test_backtest_command(history, tmp_path, capsys):
+    scenario, path, _ = history
+    out = tmp_path / "bt"
+    assert main(["backtest", str(scenario), str(path), "--from", "2026-09-21", "-r", "3", "--out", str(out),
+                 "--no-plots"]) == 0
+    errors = pd.read_csv(out / "backtest_errors.csv", encoding="utf-8-sig")
+    assert list(errors.columns) == COLUMNS
+    assert (out / "backtest_intervals.csv").exists()
+    assert "last week" in capsys.readouterr().out
+    assert main(["backtest", str(scenario), str(path), "--from", "yesterday-ish", "--out", str(tmp_path / "x")]) == 2

@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 import sim
+from calibration.availability import EPISODE_S, AvailabilityFit, fit_availability
 from calibration.exports import ImportProfile
 from calibration.fit import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS, QueueFit, fit_queue, outage_days
 from calibration.logs import CLOCK_TOLERANCE_S, Log, read_log
@@ -34,6 +35,18 @@ class Calibration:
     log: Log
     fits: dict[str, QueueFit]
     scenario: dict
+    availability: AvailabilityFit | None = None
+
+    def fit_availability(self, replications: int = 5, workers: int | None = None) -> AvailabilityFit:
+        """Estimate the agents' not-ready share from the log's own waits (``calibration.availability``) and
+        put it in the scenario's groups.
+        """
+        self.availability = fit = fit_availability(self.scenario, self.log, replications, workers=workers)
+        for group in self.scenario["groups"].values():
+            group.pop("not_ready", None)
+            if fit.share > 0:
+                group["not_ready"] = {"share": fit.share, "mean": EPISODE_S}
+        return fit
 
     @property
     def notes(self) -> list[str]:
@@ -41,6 +54,8 @@ class Calibration:
         file).
         """
         out = list(self.log.notes)
+        if self.availability is not None:
+            out.append(self.availability.note())
         for q, f in self.fits.items():
             if f.handle is None:
                 out.append(f"{q}: no answered contact with a positive handle_s; handle time set to an "

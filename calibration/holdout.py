@@ -80,6 +80,8 @@ def project(scenario: str | Path | dict, log: Log, volumes: str = "forecast") ->
     days = int((rows["arrival_time"].max().normalize() - start).days) + 1
     concurrency = {q: max([g.get("concurrency", 1) for g in data["groups"].values() if q in g["skills"]],
                           default=1) for q in data["queues"]}
+    not_ready = {q: next((g["not_ready"] for g in data["groups"].values() if q in g["skills"] and g.get("not_ready")),
+                         None) for q in data["queues"]}         # the agents' availability stays the scenario's
     data.update(start=start.isoformat(), horizon=f"{days}d", surges=[],
                 groups={"history": {"skills": list(data["queues"]), "headcount": 0}})     # replaced below
     base = sim.load_scenario(data, label=f"{scenario} on the days of {log.path}")
@@ -99,6 +101,8 @@ def project(scenario: str | Path | dict, log: Log, volumes: str = "forecast") ->
         chats = [concurrency[q] for q in skills if not CHANNELS[base.queues[q].channel].exclusive]
         groups[f"history_{k + 1}"] = {"skills": list(skills), "concurrency": max(chats, default=1),
                                       **({"shifts": shifts} if shifts else {"headcount": 0})}
+        if not_ready[skills[0]] is not None:
+            groups[f"history_{k + 1}"]["not_ready"] = not_ready[skills[0]]
     for q in base.queues:                            # a queue nobody answered still needs a group
         if not any(q in g["skills"] for g in groups.values()):
             groups[f"history_{q}"] = {"skills": [q], "headcount": 0}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -78,3 +80,34 @@ def test_availability_keys_are_checked(key, value, message):
     with pytest.raises(sim.ScenarioError) as caught:
         sim.load_scenario(data)
     assert message in str(caught.value)
+
+
+def _log_of(share: float | None, tmp_path) -> Path:
+    from calibration import synthetic_log
+    from tests.test_calibration import call_centre
+
+    sc = call_centre(days=7, cv=0.0, agents=7)
+    if share is not None:
+        group = sc.groups["team"].model_copy(update={"not_ready": sim.scenario.parts.NotReady(share=share, mean=300)})
+        sc = sc.model_copy(update={"groups": {"team": group}})
+    path = tmp_path / "log.csv"
+    synthetic_log(sc, seed=2).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("share", [None, 0.25])
+def test_calibration_finds_how_available_the_agents_were(share, tmp_path):
+    """Agents not ready a quarter of the time: seen on duty all day, they answer too fast in the model
+    until the availability is estimated from the log's own waits; agents always ready need almost none."""
+    from calibration import calibrate
+
+    result = calibrate(_log_of(share, tmp_path), interval=900)
+    fit = result.fit_availability(replications=5)
+    assert abs(fit.model_sl - fit.history_sl) < 0.02
+    if share is None:
+        assert fit.share < 0.08
+    else:
+        assert 0.15 < fit.share < 0.35
+    assert all(g.get("not_ready", {}).get("share", 0) == fit.share for g in result.scenario["groups"].values()
+               if g.get("headcount") != 0)

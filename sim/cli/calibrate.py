@@ -27,6 +27,9 @@ def arguments(parser) -> None:
                         help="an answer or abandon up to this long before the arrival is a zero wait (clocks that "
                              "disagree); longer, a bad row")
     parser.add_argument("--name", help="scenario name (default: the log's file name)")
+    parser.add_argument("--availability", action="store_true",
+                        help="estimate how available the agents on duty were (a not-ready share) from the log's own "
+                             "waits, by simulation (about a minute for a month of calls)")
     parser.add_argument("--backtest", action="store_true",
                         help="simulate the calibrated scenario and compare it with the log, interval by interval")
     parser.add_argument("--staffing", type=Path, metavar="STAFF.csv",
@@ -65,6 +68,9 @@ def handle(args) -> int:
                            profile=profile)
     except (LogError, ValueError) as exc:
         raise UserError(str(exc)) from None
+    if args.availability:
+        args.interrupted = "nothing was written: the scenario and its report are written at the end"
+        result.fit_availability(workers=args.workers)
     show = console()
     show.print(calibration_table(result))
     for line in [*result.log.problems(), *result.notes]:

@@ -27,6 +27,8 @@ def arguments(parser) -> None:
                         help="an answer or abandon up to this long before the arrival is a zero wait (clocks that "
                              "disagree); longer, a bad row")
     parser.add_argument("--name", help="scenario name (default: the log's file name)")
+    parser.add_argument("--until", metavar="DATE", help="fit on the contacts arriving before DATE only (keep the "
+                                                        "rest for an out-of-sample back-test)")
     parser.add_argument("--availability", action="store_true",
                         help="estimate how available the agents on duty were (a not-ready share) from the log's own "
                              "waits, by simulation (about a minute for a month of calls)")
@@ -40,9 +42,11 @@ def arguments(parser) -> None:
 
 
 def handle(args) -> int:
+    import pandas as pd
+
     from calibration import LogError, calibrate
     from calibration.exports import read_profile
-    from calibration.logs import parse_mapping
+    from calibration.logs import parse_mapping, read_log
     from sim.console import calibration_table, console
     from sim.outputs import choose, staged
     from sim.units import parse_duration
@@ -63,9 +67,15 @@ def handle(args) -> int:
     report_dir = choose(out.with_name(f"{out.stem}_fit"), None, args.overwrite)
     try:
         profile = read_profile(args.profile) if args.profile is not None else None
-        result = calibrate(args.log, interval=interval, name=args.name, mapping=parse_mapping(args.mapping),
-                           queues=args.queues.split(",") if args.queues else None, clock_tolerance=tolerance,
-                           profile=profile)
+        log = read_log(args.log, parse_mapping(args.mapping), args.queues.split(",") if args.queues else None,
+                       tolerance, profile)
+        if args.until:
+            until = pd.to_datetime(args.until, errors="coerce")
+            if pd.isna(until):
+                raise UserError(f"--until: expected a date such as 1999-01-22, got {args.until!r}")
+            log.rows = log.rows[log.rows["arrival_time"] < until].reset_index(drop=True)
+            log.notes.append(f"{args.log}: fitted on the contacts arriving before {args.until} only")
+        result = calibrate(log, interval=interval, name=args.name)
     except (LogError, ValueError) as exc:
         raise UserError(str(exc)) from None
     if args.availability:

@@ -171,6 +171,7 @@ def test_the_back_test_of_a_generated_history_meets_its_bounds(recovered):
     assert errors["band_coverage"].between(0.7, 0.9).all(), errors["band_coverage"]
 
 
+@pytest.mark.slow
 def test_a_wrong_staffing_fails_the_back_test(recovered, tmp_path):
     """The true staffing log (6 agents) passes; half of it shows as a large bias and a poor coverage."""
     sc = call_centre(days=21, cv=0.0, retrial=0.3)

@@ -46,6 +46,7 @@ def test_sweep_table_and_a_failing_variant(tmp_path):
     assert (tmp_path / "sweep_sl.png").stat().st_size > 0
 
 
+@pytest.mark.slow                  # starts and kills a process
 def test_killed_sweep_resumes_to_the_same_table(tmp_path):
     args = [sys.executable, "run.py", "sweep", str(SCENARIO), *sum((["--set", a] for a in AXES), []),
             "-r", "2", "--workers", "1"]

@@ -156,7 +156,7 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
                 "handle_time": f.handle.spec() if f.handle else {"dist": "exponential", "mean": PLACEHOLDER_HANDLE_S},
                 "sla": {"answer_within": CHANNELS[f.channel].usual_answer_within, "target": 0.8}}
         if f.patience.mean is not None:
-            spec["patience"] = {"dist": "exponential", "mean": round(f.patience.mean, 3)}
+            spec["patience"] = f.patience.spec()
         if f.retrial is not None and f.retrial.probability > 0:
             spec["retrial"] = {"probability": round(f.retrial.probability, 4),
                                "delay": {"dist": "exponential", "mean": round(f.retrial.delay, 3)}}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from sim.channels import CHANNELS, keys_of
 
@@ -27,6 +27,7 @@ RETRIAL_WINDOW_S = 6 * 3600.0  # a caller's next contact within this after aband
 MIN_RETRIAL_CALLERS = 10       # abandoned contacts of known callers needed to estimate retrials
 MAX_RETRIAL_PROBABILITY = 0.95  # a share estimated at 1 (every caller called back) is kept below certainty
 MIN_PATIENCE_S = 0.1            # customers who all leave at once still get a patience a scenario takes
+MAX_PATIENCE_CV = 20.0          # the largest cv a scenario takes
 MIN_CV = 0.001                 # handle times varying less than this are constant
 MAX_CV = 20.0                  # the most variation a scenario's distribution takes
 
@@ -54,11 +55,13 @@ class HandleFit:
 
 @dataclass
 class PatienceFit:
-    """Exponential patience by maximum likelihood from censored waits, and the Kaplan-Meier survival curve.
+    """Patience by maximum likelihood from censored waits, and the Kaplan-Meier survival curve.
 
-    ``mean`` = total waiting time of every contact / abandonments (None without abandonments);
-    ``naive_mean``, the mean wait of those who abandoned, is biased low: it ignores the patience of
-    those an agent answered first.
+    ``exponential_mean`` = total waiting time of every contact / abandonments (None without
+    abandonments); a lognormal is fitted too (censored MLE), and ``dist`` (``exponential`` or
+    ``lognormal``), ``mean`` and ``cv`` are those of the family with the lower AIC (``aic``, by family).
+    ``naive_mean``, the mean wait of those who abandoned, is biased low: it ignores the patience of those
+    an agent answered first.
     """
 
     mean: float | None
@@ -66,6 +69,18 @@ class PatienceFit:
     total_wait: float
     naive_mean: float
     km: pd.DataFrame
+    dist: str = "exponential"
+    cv: float = 1.0
+    exponential_mean: float | None = None
+    aic: dict[str, float] | None = None
+
+    def spec(self) -> dict | None:
+        """The scenario's ``patience`` (None without abandonments)."""
+        if self.mean is None:
+            return None
+        if self.dist == "lognormal":
+            return {"dist": "lognormal", "mean": round(self.mean, 3), "cv": round(self.cv, 4)}
+        return {"dist": "exponential", "mean": round(self.mean, 3)}
 
 
 @dataclass
@@ -206,8 +221,41 @@ def fit_patience(waits_abandoned: np.ndarray, waits_answered: np.ndarray) -> Pat
     if n == 0:
         return PatienceFit(None, 0, total, float("nan"), pd.DataFrame({"wait_s": [], "survival": []}))
     km = stats.ecdf(stats.CensoredData(uncensored=waits_abandoned, right=waits_answered)).sf
-    return PatienceFit(max(total / n, MIN_PATIENCE_S), n, total, float(waits_abandoned.mean()),
-                       pd.DataFrame({"wait_s": km.quantiles, "survival": km.probabilities}))
+    curve = pd.DataFrame({"wait_s": km.quantiles, "survival": km.probabilities})
+    rate = n / max(total, 1e-9)
+    exp_mean = max(total / n, MIN_PATIENCE_S)
+    observed = np.maximum(waits_abandoned, 0.5)       # a wait of 0 has no density: half a second
+    aic = {"exponential": 2 - 2 * (n * np.log(rate) - rate * total)}
+    lognormal = _censored_lognormal(observed, waits_answered[waits_answered > 0])
+    if lognormal is not None:
+        mu, sigma, loglik = lognormal
+        aic["lognormal"] = 4 - 2 * loglik
+    if lognormal is not None and aic["lognormal"] < aic["exponential"]:
+        mean = float(np.exp(mu + sigma**2 / 2))
+        cv = float(np.sqrt(np.expm1(sigma**2)))
+        if MIN_PATIENCE_S <= mean and cv <= MAX_PATIENCE_CV:
+            return PatienceFit(mean, n, total, float(waits_abandoned.mean()), curve, "lognormal", cv, exp_mean, aic)
+    return PatienceFit(exp_mean, n, total, float(waits_abandoned.mean()), curve, "exponential", 1.0, exp_mean, aic)
+
+
+def _censored_lognormal(observed: np.ndarray, censored: np.ndarray) -> tuple[float, float, float] | None:
+    """Maximum-likelihood (mu, sigma) of log-patience from observed and right-censored waits, with the
+    log-likelihood; None if the fit fails.
+    """
+    logs_observed, logs_censored = np.log(observed), np.log(censored)
+
+    def negative(params: np.ndarray) -> float:
+        mu, log_sigma = params
+        sigma = np.exp(log_sigma)
+        z_observed, z_censored = (logs_observed - mu) / sigma, (logs_censored - mu) / sigma
+        return -(np.sum(stats.norm.logpdf(z_observed) - log_sigma - logs_observed)
+                 + np.sum(stats.norm.logsf(z_censored)))
+
+    start = np.array([np.log(np.mean(observed)) + 1.0, 0.0])
+    result = optimize.minimize(negative, start, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-6})
+    if not result.success or not np.isfinite(result.fun):
+        return None
+    return float(result.x[0]), float(np.exp(result.x[1])), float(-result.fun)
 
 
 def chat_concurrency(rows: pd.DataFrame) -> int:

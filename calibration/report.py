@@ -13,7 +13,7 @@ from sim.report import save_figure
 
 def fit_plots(calibration, directory: Path) -> list[Path]:
     """Per queue, ``fit_<queue>.png``: intraday profile, handle-time histogram with the fitted densities,
-    and Kaplan-Meier patience with the fitted exponential.
+    and Kaplan-Meier patience with the fitted exponential (and lognormal, when AIC chose it).
     """
     paths = []
     for queue, f in calibration.fits.items():
@@ -47,8 +47,14 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
             patience.step(f.patience.km["wait_s"], f.patience.km["survival"], where="post", label="Kaplan-Meier")
             if f.patience.mean is not None:
                 grid = np.linspace(0, f.patience.km["wait_s"].max(), 200)
-                patience.plot(grid, np.exp(-grid / f.patience.mean), ls="--",
-                              label=f"exponential, mean {f.patience.mean:.0f} s (MLE)")
+                patience.plot(grid, np.exp(-grid / f.patience.exponential_mean), ls="--",
+                              label=f"exponential, mean {f.patience.exponential_mean:.0f} s (MLE)")
+                if f.patience.dist == "lognormal":
+                    sigma = np.sqrt(np.log1p(f.patience.cv ** 2))
+                    mu = np.log(f.patience.mean) - sigma ** 2 / 2
+                    survival = stats.norm.sf((np.log(np.maximum(grid, 1e-9)) - mu) / sigma)
+                    patience.plot(grid, survival, ls="-.", label=f"lognormal, mean {f.patience.mean:.0f} s, "
+                                                                  f"cv {f.patience.cv:.2f} (MLE, chosen by AIC)")
             patience.set_ylim(0, 1.02)
         patience.set_xlabel("wait (s)")
         patience.set_ylabel("P(patience > wait)")

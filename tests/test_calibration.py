@@ -48,6 +48,7 @@ def test_volume_handle_time_and_patience_are_recovered(recovered):
     abandoned = (log["abandon_time"].notna()).mean()
     assert 0.25 < abandoned < 0.35                                  # the issue's 30% censoring
     assert f.patience.mean == pytest.approx(120, rel=0.10)
+    assert f.patience.dist == "exponential"                  # AIC keeps the true family
 
 
 def test_retrials_are_found_from_repeated_callers(recovered):
@@ -417,3 +418,16 @@ def test_agents_with_the_same_skills_in_another_mix_form_one_group(tmp_path):
     groups = calibrate(path, interval=900).scenario["groups"]
     staffed = [g for g in groups.values() if g.get("headcount") != 0]
     assert len(staffed) == 1 and set(staffed[0]["skills"]) == {"a", "b"}
+
+
+def test_a_heavy_tailed_patience_is_fitted_as_lognormal(tmp_path):
+    """Some callers leave early, many wait long (lognormal, cv 2): the censored lognormal fit beats the
+    exponential on AIC and recovers the mean; an exponential truth keeps the exponential."""
+    data = call_centre(days=14, cv=0.0).model_dump(mode="json", exclude_none=True)
+    data["queues"]["calls"]["patience"] = {"dist": "lognormal", "mean": 240, "cv": 2.0}
+    path = tmp_path / "heavy.csv"
+    synthetic_log(sim.load_scenario(data)).to_csv(path, index=False)
+    f = calibrate(path, interval=900).fits["calls"].patience
+    assert f.dist == "lognormal" and f.aic["lognormal"] < f.aic["exponential"]
+    assert f.mean == pytest.approx(240, rel=0.2) and f.cv == pytest.approx(2.0, rel=0.3)
+    assert f.spec()["dist"] == "lognormal"

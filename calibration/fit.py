@@ -21,6 +21,7 @@ from sim.channels import CHANNELS, keys_of
 
 DAY = 86400.0
 MIN_DAYS_FOR_WEEKDAYS = 14     # below this the weekday factors stay 1 (two of each weekday at least)
+LEVEL_HALF_LIFE_DAYS = 7.0     # the daily volume weights each day by half every this many days back
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROUNDING_S = 0.01              # exports round times; overlaps shorter than this are not counted
 RETRIAL_WINDOW_S = 6 * 3600.0  # a caller's next contact within this after abandoning is a retrial
@@ -132,12 +133,27 @@ def outage_days(rows: pd.DataFrame) -> list[pd.Timestamp]:
 
 
 def volume_and_weekdays(counts: pd.Series) -> tuple[float, tuple[float, ...]]:
-    """Average weekday volume and the factor of each weekday (Monday first); factors 1 with under two weeks."""
+    """The current level of the daily volume and the factor of each weekday (Monday first; 1 with under two
+    weeks).
+
+    Factors come from the whole log (each weekday's mean over the average weekday's); the level is the
+    average of the days' counts divided by their weekday factors, each day weighted by half every
+    ``LEVEL_HALF_LIFE_DAYS`` back from the log's last day, so a volume that rises or falls over the
+    log is forecast at its recent level rather than its average.
+    """
     if len(counts) < MIN_DAYS_FOR_WEEKDAYS:
-        return float(counts.mean()), (1.0,) * 7
-    by_weekday = counts.groupby(counts.index.day_of_week).mean().reindex(range(7))
-    volume = float(by_weekday.mean())
-    return volume, tuple(round(float(f), 4) for f in by_weekday / volume)
+        factors = np.ones(7)
+    else:
+        by_weekday = counts.groupby(counts.index.day_of_week).mean().reindex(range(7))
+        factors = (by_weekday / by_weekday.mean()).to_numpy()
+    if counts.empty:
+        return 0.0, tuple(float(f) for f in factors)
+    expected = factors[counts.index.day_of_week]
+    open_days = expected > 0
+    age = (counts.index[-1] - counts.index[open_days]).days.to_numpy()
+    weights = 0.5 ** (age / LEVEL_HALF_LIFE_DAYS)
+    level = float(np.sum(weights * counts.to_numpy()[open_days] / expected[open_days]) / weights.sum())
+    return level, tuple(round(float(f), 4) for f in factors)
 
 
 def gamma_cv(counts: pd.Series) -> float:

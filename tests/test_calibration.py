@@ -431,3 +431,15 @@ def test_a_heavy_tailed_patience_is_fitted_as_lognormal(tmp_path):
     assert f.dist == "lognormal" and f.aic["lognormal"] < f.aic["exponential"]
     assert f.mean == pytest.approx(240, rel=0.2) and f.cv == pytest.approx(2.0, rel=0.3)
     assert f.spec()["dist"] == "lognormal"
+
+
+def test_the_daily_volume_is_the_recent_level_of_a_falling_volume():
+    """Counts falling by a fifth a week: the level is near the last week's, not the three weeks' average."""
+    from calibration.fit import volume_and_weekdays
+
+    days = pd.date_range("2026-09-07", periods=21, freq="D")
+    counts = pd.Series(1000.0 * 0.8 ** (np.arange(21) / 7), index=days)
+    level, factors = volume_and_weekdays(counts)
+    assert factors == pytest.approx((1.0,) * 7, abs=0.15)
+    assert counts.iloc[-7:].mean() * 0.9 < level < counts.iloc[-7:].mean() * 1.1
+    assert level < counts.mean() * 0.95

@@ -21,7 +21,7 @@ from sim.channels import CHANNELS, keys_of
 
 DAY = 86400.0
 MIN_DAYS_FOR_WEEKDAYS = 14     # below this the weekday factors stay 1 (two of each weekday at least)
-LEVEL_HALF_LIFE_DAYS = 7.0     # the daily volume weights each day by half every this many days back
+LEVEL_HALF_LIFE_DAYS = 3.5     # the daily volume weights each day by half every this many days back
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROUNDING_S = 0.01              # exports round times; overlaps shorter than this are not counted
 RETRIAL_WINDOW_S = 6 * 3600.0  # a caller's next contact within this after abandoning is a retrial

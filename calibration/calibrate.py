@@ -26,6 +26,7 @@ from sim.scenario import MAX_HORIZON, safe_name
 from sim.staffing.roster import requirement_shifts
 
 PLACEHOLDER_HANDLE_S = 300.0   # handle time written when a queue has no answered contacts
+OFF_DUTY_GAP_S = 1800.0        # an agent idle longer than this between contacts was off duty
 
 
 @dataclass
@@ -121,14 +122,21 @@ def agents_on_duty(rows: pd.DataFrame, start: pd.Timestamp, n_intervals: int,
                    interval: float) -> dict[tuple[str, ...], np.ndarray]:
     """Agents on duty per interval, by skill set: the queues an agent handled, as a set (in the order of
     the queues' volumes, the busiest first, whatever each agent's own mix).
+
+    An agent is on duty from an answer to the end of its next contacts, through idle gaps up to
+    ``OFF_DUTY_GAP_S``; a longer gap without a contact is time off (a break, a split shift, the end of the
+    day), even while calls waited.
     """
     served = rows[rows["answer_time"].notna() & (rows["agent"] != "")].copy()
     served["end"] = served["answer_time"] + pd.to_timedelta(served["handle_s"], unit="s")
     rank = {q: k for k, q in enumerate(rows["queue"].value_counts().index)}
     skills = {agent: tuple(sorted(set(part["queue"]), key=rank.__getitem__))
               for agent, part in served.groupby("agent")}
-    served["day"] = served["answer_time"].dt.normalize()
-    spans = served.groupby(["agent", "day"]).agg(first=("answer_time", "min"), last=("end", "max")).reset_index()
+    served = served.sort_values(["agent", "answer_time"])
+    latest = served.groupby("agent")["end"].cummax().groupby(served["agent"]).shift()
+    gap = (served["answer_time"] - latest).dt.total_seconds()
+    served["span"] = (gap.isna() | (gap > OFF_DUTY_GAP_S)).cumsum()
+    spans = served.groupby(["agent", "span"]).agg(first=("answer_time", "min"), last=("end", "max")).reset_index()
     on_duty: dict[tuple[str, ...], np.ndarray] = {}
     for _, span in spans.iterrows():
         lo = int(np.floor((span["first"] - start).total_seconds() / interval))

@@ -129,7 +129,8 @@ def holdout(scenario: str | Path | dict, log: Log, replications: int = 20, seed:
                         value_name="history")
     both = long.merge(stats.rename(columns={"mean": "simulation"}), on=["interval_start", "queue", "kpi"],
                       how="left")
-    both = both.merge(_last_week(pd.concat([before, long])), on=["interval_start", "queue", "kpi"], how="left")
+    known = long if before is None else pd.concat([before, long])
+    both = both.merge(_last_week(known), on=["interval_start", "queue", "kpi"], how="left")
     both = both.merge(_erlang_a(sc), on=["interval_start", "queue", "kpi"], how="left")
     agents = _agents(sc)
     both = both.merge(agents, on=["interval_start", "queue"], how="left")
@@ -142,13 +143,13 @@ def holdout(scenario: str | Path | dict, log: Log, replications: int = 20, seed:
     return HoldOut(both.reset_index(drop=True), errors, replications)
 
 
-def _earlier_weeks(rows: pd.DataFrame, sc: sim.Scenario) -> pd.DataFrame:
+def _earlier_weeks(rows: pd.DataFrame, sc: sim.Scenario) -> pd.DataFrame | None:
     """The history's KPIs in the week before the judged days (for ``last_week``), in long form."""
     week = pd.Timedelta(days=7)
     start = pd.Timestamp(sc.start) - week
     earlier = rows[(rows["arrival_time"] >= start) & (rows["arrival_time"] < pd.Timestamp(sc.start))]
     if earlier.empty:
-        return pd.DataFrame(columns=["interval_start", "queue", "kpi", "history"])
+        return None
     shifted = sc.model_copy(update={"start": sc.start - week.to_pytimedelta(), "horizon": 7 * 86400.0})
     return history_intervals(earlier, shifted).melt(id_vars=["interval_start", "queue"], value_vars=list(KPIS),
                                                     var_name="kpi", value_name="history")

@@ -66,3 +66,11 @@ def test_backtest_command(history, tmp_path, capsys):
     assert (out / "backtest_intervals.csv").exists()
     assert "last week" in capsys.readouterr().out
     assert main(["backtest", str(scenario), str(path), "--from", "yesterday-ish", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_an_in_sample_back_test_needs_no_earlier_week(history):
+    """Judging the whole log: no week before it, so last week covers only the days after the first week."""
+    scenario, _, log = history
+    test = holdout(scenario, log, replications=3, seed=1, volumes="history")
+    rows = test.errors.set_index(["kpi", "model"])
+    assert rows.loc[("offered", "last_week"), "n"] < rows.loc[("offered", "simulation"), "n"]

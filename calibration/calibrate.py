@@ -58,6 +58,11 @@ class Calibration:
         if self.availability is not None:
             out.append(self.availability.note())
         for q, f in self.fits.items():
+            if f.outliers:
+                shown = ", ".join(map(str, f.outliers[:10])) + (f", ... ({len(f.outliers) - 10} more)"
+                                                                 if len(f.outliers) > 10 else "")
+                out.append(f"{q}: {len(f.outliers)} wait(s) over an hour and ten times the queue's 99th percentile "
+                           f"left out of the patience fit (stuck records?): line(s) {shown}")
             if f.handle is None:
                 out.append(f"{q}: no answered contact with a positive handle_s; handle time set to an "
                            f"exponential of {PLACEHOLDER_HANDLE_S:g} s, to be replaced")

@@ -29,6 +29,7 @@ MIN_RETRIAL_CALLERS = 10       # abandoned contacts of known callers needed to e
 MAX_RETRIAL_PROBABILITY = 0.95  # a share estimated at 1 (every caller called back) is kept below certainty
 MIN_PATIENCE_S = 0.1            # customers who all leave at once still get a patience a scenario takes
 MAX_PATIENCE_CV = 20.0          # the largest cv a scenario takes
+OUTLIER_FACTOR = 10.0           # a wait over this many times the queue's 99th percentile (and an hour) is an outlier
 MIN_CV = 0.001                 # handle times varying less than this are constant
 MAX_CV = 20.0                  # the most variation a scenario's distribution takes
 
@@ -113,6 +114,7 @@ class QueueFit:
     concurrency: int
     retrials: int = 0
     retrial: RetrialFit | None = None
+    outliers: tuple[int, ...] = ()          # lines of waits left out of the patience fit (``wait_outliers``)
 
 
 def daily_counts(arrivals: pd.Series, first_day: pd.Timestamp, days: int) -> pd.Series:
@@ -327,6 +329,17 @@ def fit_retrials(mine: pd.DataFrame, log_end: pd.Timestamp) -> RetrialFit | None
     return RetrialFit(share, float(gap[again].mean()) if again.any() else 0.0, int(considered.sum()))
 
 
+def wait_outliers(waits: pd.Series) -> pd.Series:
+    """Waits implausibly far out (a stuck record): longer than an hour and than ``OUTLIER_FACTOR`` times
+    the queue's 99th percentile. They are left out of the patience fit, and listed.
+    """
+    known = waits.dropna()
+    if known.empty:
+        return pd.Series(False, index=waits.index)
+    limit = max(3600.0, OUTLIER_FACTOR * float(np.quantile(known, 0.99)))
+    return (waits > limit).fillna(False)
+
+
 def fit_queue(rows: pd.DataFrame, queue: str, interval: float, outages: list[pd.Timestamp] = ()) -> QueueFit:
     """Every parameter of ``queue`` from its valid log rows (``calibration.logs.Log.rows``).
 
@@ -345,11 +358,15 @@ def fit_queue(rows: pd.DataFrame, queue: str, interval: float, outages: list[pd.
     profile, by_weekday = intraday_profile(first["arrival_time"], interval)
     answered = mine[mine["answer_time"].notna()]
     abandoned = mine[mine["abandon_time"].notna()]
-    waits_answered = (answered["answer_time"] - answered["arrival_time"]).dt.total_seconds().to_numpy()
-    waits_abandoned = (abandoned["abandon_time"] - abandoned["arrival_time"]).dt.total_seconds().to_numpy()
+    left = mine["answer_time"].fillna(mine["abandon_time"])
+    outlier = wait_outliers((left - mine["arrival_time"]).dt.total_seconds())
+    waits_answered = (answered["answer_time"] - answered["arrival_time"]).dt.total_seconds()[~outlier].dropna()
+    waits_abandoned = (abandoned["abandon_time"] - abandoned["arrival_time"]).dt.total_seconds()[~outlier].dropna()
+    waits_answered, waits_abandoned = waits_answered.to_numpy(), waits_abandoned.to_numpy()
     return QueueFit(queue, channel, len(mine), counts, volume, weekdays, gamma_cv(counts), profile, by_weekday,
                     weekday_profiles(first["arrival_time"], interval, days),
                     fit_handle_time(answered["handle_s"].to_numpy(dtype=float)),
                     fit_patience(waits_abandoned, waits_answered),
                     1 if CHANNELS[channel].exclusive else chat_concurrency(answered), int(retry.sum()),
-                    fit_retrials(mine, rows["arrival_time"].max()) if calls_again else None)
+                    fit_retrials(mine, rows["arrival_time"].max()) if calls_again else None,
+                    tuple(mine.loc[outlier, "line"].astype(int)))

@@ -443,3 +443,17 @@ def test_the_daily_volume_is_the_recent_level_of_a_falling_volume():
     assert factors == pytest.approx((1.0,) * 7, abs=0.15)
     assert counts.iloc[-7:].mean() * 0.9 < level < counts.iloc[-7:].mean() * 1.1
     assert level < counts.mean() * 0.95
+
+
+def test_a_stuck_ten_hour_wait_does_not_move_the_patience(recovered, tmp_path):
+    log, result = recovered
+    stuck = log.copy()
+    row = stuck.index[stuck["abandon_time"].notna()][0]
+    stuck.loc[row, "abandon_time"] = (pd.to_datetime(stuck.loc[row, "arrival_time"])
+                                      + pd.Timedelta(hours=10)).isoformat(sep=" ")
+    path = tmp_path / "stuck.csv"
+    stuck.to_csv(path, index=False)
+    again = calibrate(path, interval=900)
+    assert again.fits["calls"].patience.mean == pytest.approx(result.fits["calls"].patience.mean, rel=0.01)
+    assert again.fits["calls"].outliers == (row + 2,)
+    assert any("left out of the patience fit" in note and f"line(s) {row + 2}" in note for note in again.notes)

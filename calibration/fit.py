@@ -21,6 +21,8 @@ from sim.channels import CHANNELS, keys_of
 
 DAY = 86400.0
 MIN_DAYS_FOR_WEEKDAYS = 14     # below this the weekday factors stay 1 (two of each weekday at least)
+SPIKE_S = 10.0                 # handle times under this are a spike of their own (hang-ups, transfers)...
+MIN_SPIKE_SHARE = 0.02         # ...when at least this share of the answered contacts
 LEVEL_HALF_LIFE_DAYS = 3.5     # the daily volume weights each day by half every this many days back
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROUNDING_S = 0.01              # exports round times; overlaps shorter than this are not counted
@@ -45,9 +47,16 @@ class HandleFit:
     cv: float
     table: pd.DataFrame
     values: np.ndarray
+    spike: tuple[float, float] | None = None      # (share, mean s) of the very short contacts, if a spike
+    body: HandleFit | None = None                  # the family fitted to the rest, with a spike
 
     def spec(self) -> dict:
         """The scenario's handle-time entry."""
+        if self.spike is not None:
+            share, mean = self.spike
+            return {"dist": "mixture", "parts": [
+                {"share": round(share, 4), "of": {"dist": "exponential", "mean": round(mean, 3)}},
+                {"share": round(1 - round(share, 4), 4), "of": self.body.spec()}]}
         if self.dist == "constant":
             return {"dist": "constant", "value": round(self.mean, 3)}
         if self.dist == "exponential":
@@ -206,11 +215,25 @@ def weekday_profiles(arrivals: pd.Series, interval: float, days: int) -> dict[st
 def fit_handle_time(values: np.ndarray) -> HandleFit | None:
     """Lognormal, gamma and exponential by maximum likelihood (location 0); the lowest AIC wins.
 
-    Values that (almost) never vary give a constant; None without two positive values.
+    Values that (almost) never vary give a constant; None without two positive values. A spike of very
+    short contacts (at least ``MIN_SPIKE_SHARE`` under ``SPIKE_S``: hang-ups, transfers) would decide the
+    family on its own, so the family is then chosen and fitted on the rest (the body) and the spike is a
+    part of its own (exponential), the two a ``mixture``.
     """
     x = values[(values > 0) & np.isfinite(values)]
     if x.size < 2:
         return None
+    short = x < SPIKE_S
+    if short.mean() >= MIN_SPIKE_SHARE and short.sum() >= 20 and (~short).sum() >= 20:
+        body = fit_handle_time(x[~short])
+        share, spike_mean = float(short.mean()), float(x[short].mean())
+        mean = share * spike_mean + (1 - share) * body.mean
+        second = share * 2 * spike_mean**2 + (1 - share) * body.mean**2 * (1 + body.cv**2)
+        table = pd.concat([body.table.assign(part="body"),
+                           pd.DataFrame([{"dist": "exponential", "mean": spike_mean, "cv": 1.0, "part":
+                                          f"spike under {SPIKE_S:g} s ({share:.1%})"}])], ignore_index=True)
+        return HandleFit(f"{body.dist} + {share:.0%} short", mean, float(np.sqrt(second - mean**2) / mean), table, x,
+                         (share, spike_mean), body)
     if x.std() < MIN_CV * x.mean():
         table = pd.DataFrame([{"dist": "constant", "mean": float(x.mean()), "cv": 0.0, "log_likelihood": np.nan,
                                "aic": np.nan, "ks": np.nan}])

@@ -10,7 +10,7 @@ import math
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from sim.units import DURATION_JSON, parse_duration
 
@@ -114,6 +114,47 @@ class Empirical(_Distribution):
         return rng.choice(np.asarray(self.values), n)
 
 
+class MixturePart(BaseModel):
+    """A ``share`` of the contacts whose values follow ``of``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    of: Annotated[Exponential | LogNormal | Gamma | Constant | Empirical, Field(discriminator="dist")]
+
+
+class Mixture(_Distribution):
+    """Several populations in one queue, e.g. a spike of very short contacts beside the body: each
+    contact's value comes from one part, chosen by the parts' shares (which add up to 1).
+    """
+
+    dist: Literal["mixture"]
+    parts: Annotated[tuple[MixturePart, ...], Field(min_length=2)]
+
+    @model_validator(mode="after")
+    def _shares_add_up(self) -> Mixture:
+        total = sum(p.share for p in self.parts)
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"the parts' shares must add up to 1, got {total:g}")
+        return self
+
+    @property
+    def mean(self) -> float:
+        return float(sum(p.share * p.of.mean for p in self.parts))
+
+    @property
+    def cv(self) -> float:
+        second = sum(p.share * p.of.mean ** 2 * (1 + p.of.cv ** 2) for p in self.parts)
+        return float(math.sqrt(max(second - self.mean ** 2, 0.0)) / self.mean)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        which = rng.choice(len(self.parts), n, p=[p.share for p in self.parts])
+        out = np.empty(n)
+        for k, part in enumerate(self.parts):
+            chosen = which == k
+            out[chosen] = part.of.sample(rng, int(chosen.sum()))
+        return out
+
+
 class _Balking(BaseModel):
     balk: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
     """Probability that a customer who finds no agent free leaves at once (on top of the patience)."""
@@ -142,7 +183,7 @@ Amount = Annotated[
     Exponential | LogNormal | Gamma | Constant | Empirical | OrderValueShare, Field(discriminator="dist")
 ]
 HandleTime = Annotated[
-    Exponential | LogNormal | Gamma | Constant | Empirical, Field(discriminator="dist")
+    Exponential | LogNormal | Gamma | Constant | Empirical | Mixture, Field(discriminator="dist")
 ]
 Delay = HandleTime
 Patience = Annotated[ExponentialPatience | LogNormalPatience | ConstantPatience, Field(discriminator="dist")]

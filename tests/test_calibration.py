@@ -457,3 +457,26 @@ def test_a_stuck_ten_hour_wait_does_not_move_the_patience(recovered, tmp_path):
     assert again.fits["calls"].patience.mean == pytest.approx(result.fits["calls"].patience.mean, rel=0.01)
     assert again.fits["calls"].outliers == (row + 2,)
     assert any("left out of the patience fit" in note and f"line(s) {row + 2}" in note for note in again.notes)
+
+
+def test_a_spike_of_very_short_calls_does_not_choose_the_family():
+    """5% of calls hung up within seconds beside a lognormal body: the body is fitted as lognormal, the
+    spike as a part of its own, and the 99th percentile comes back."""
+    from calibration.fit import fit_handle_time
+
+    rng = np.random.default_rng(4)
+    body = rng.lognormal(np.log(200) - 0.5 * np.log1p(0.8**2), np.sqrt(np.log1p(0.8**2)), 19000)
+    values = np.concatenate([body, rng.uniform(1, 9, 1000)])
+    fit = fit_handle_time(values)
+    assert fit.spike is not None and fit.spike[0] == pytest.approx(0.05 + np.mean(body < 10) * 0.95, abs=0.01)
+    assert fit.body.dist == "lognormal" and fit.body.mean == pytest.approx(200, rel=0.05)
+    spec = fit.spec()
+    drawn = sim.load_scenario(single_queue_with(spec)).queues["q"].handle_time.sample(np.random.default_rng(1),
+                                                                                      200000)
+    assert np.quantile(drawn, 0.99) == pytest.approx(np.quantile(values, 0.99), rel=0.08)
+    assert fit_handle_time(body).spike is None or fit_handle_time(body).spike[0] < 0.02
+
+
+def single_queue_with(handle: dict) -> dict:
+    from tests.conftest import single_queue
+    return single_queue(agents=5, aht=200, load=2.0, handle=handle)

@@ -24,7 +24,8 @@ def _vocabulary() -> set[str]:
     models = [parts.Arrivals, parts.ServiceLevel, parts.Retrial, parts.Bot, parts.FromOrders, parts.Orders,
               parts.LevelRule, parts.Remedy, parts.Surge, parts.Break, parts.Shift, parts.MassAbsence, parts.Group,
               Scenario, *QUEUE_MODELS, distributions.ExponentialPatience, distributions.LogNormal,
-              distributions.Gamma, distributions.Constant, distributions.Empirical]
+              distributions.Gamma, distributions.Constant, distributions.Empirical, distributions.Mixture,
+              distributions.MixturePart]
     return {name for m in models for name in m.model_fields} | {"roster"}
 
 

@@ -163,13 +163,9 @@ def _last_week(long: pd.DataFrame) -> pd.DataFrame:
 def _agents(sc: sim.Scenario) -> pd.DataFrame:
     """Agents on duty per interval and queue (of the groups serving it), from the roster."""
     starts = pd.date_range(sc.start, periods=sc.n_intervals, freq=pd.Timedelta(seconds=sc.interval))
-    on = {q: np.zeros(sc.n_intervals) for q in sc.queues}
-    for name, group in sc.groups.items():
-        for occ in sc.shift_occurrences(name):
-            first = int(max(occ.start, 0) // sc.interval)
-            stop = int(min(occ.end, sc.horizon) // sc.interval)
-            for q in group.skills:
-                on[q][first:stop] += occ.count
+    scheduled = sc.scheduled_agents()
+    on = {q: sum((scheduled[g] for g, group in sc.groups.items() if q in group.skills), np.zeros(sc.n_intervals))
+          for q in sc.queues}
     return pd.concat([pd.DataFrame({"interval_start": starts, "queue": q, "agents": n}) for q, n in on.items()])
 
 

@@ -54,23 +54,8 @@ def _night_shifts(sc: Scenario):
                        f"for {shift.length / 3600:g} h; swap start and end if you meant {end}-{start}")
 
 
-def _on_shift(sc: Scenario) -> dict[str, np.ndarray]:
-    """Agents of each group scheduled per interval (breaks and absences left aside): the most at any moment."""
-    n = sc.n_intervals
-    counts = {}
-    for gname in sc.groups:
-        steps = np.zeros(n + 1)
-        for occ in sc.shift_occurrences(gname):
-            first = int(np.clip(np.floor(max(occ.start, 0.0) / sc.interval), 0, n))
-            stop = int(np.clip(np.ceil(min(occ.end, sc.horizon) / sc.interval), 0, n))
-            steps[first] += occ.count
-            steps[stop] -= occ.count
-        counts[gname] = np.cumsum(steps[:n])
-    return counts
-
-
 def _unstaffed(sc: Scenario):
-    on_shift = _on_shift(sc)
+    on_shift = sc.scheduled_agents()
     for name, q in sc.queues.items():
         if not channel_of(q).patience or q.arrivals is None:
             continue                                    # items nobody abandons wait for the next shift
@@ -114,7 +99,7 @@ def _team_breaks(sc: Scenario):
 
 def _reserves(sc: Scenario):
     """Reserves that keep every agent the group ever has on shift: it would take nothing else."""
-    on_shift = _on_shift(sc)
+    on_shift = sc.scheduled_agents()
     for gname, group in sc.groups.items():
         most = on_shift[gname].max(initial=0) if group.shifts is not None else group.headcount
         if group.reserve is not None and group.reserve.agents >= most:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, WithJsonSchema
 
 from sim.channels import Queue
@@ -86,6 +87,22 @@ class Scenario(Strict):
     def clock(self, when: datetime) -> float:
         """Seconds from ``start`` to ``when``."""
         return (when - self.start).total_seconds()
+
+    def scheduled_agents(self) -> dict[str, np.ndarray]:
+        """Agents of each group scheduled in each interval (breaks and absences left aside): the most at any
+        moment of the interval.
+        """
+        n = self.n_intervals
+        counts = {}
+        for name in self.groups:
+            steps = np.zeros(n + 1)
+            for occ in self.shift_occurrences(name):
+                first = int(np.clip(np.floor(max(occ.start, 0.0) / self.interval), 0, n))
+                stop = int(np.clip(np.ceil(min(occ.end, self.horizon) / self.interval), 0, n))
+                steps[first] += occ.count
+                steps[stop] -= occ.count
+            counts[name] = np.cumsum(steps[:n])
+        return counts
 
     def shift_occurrences(self, group: str) -> list[ShiftOccurrence]:
         """Every shift of ``group`` that overlaps the horizon, in roster order then by day.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,7 @@ class BackTest:
     intervals: pd.DataFrame
     errors: pd.DataFrame
     replications: int
+    simulated: ClassVar[str] = "mean"           # the column of ``intervals`` holding the simulated mean
 
     def save(self, directory: str | Path, plots: bool = True) -> Path:
         out = Path(directory)

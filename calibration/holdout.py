@@ -20,18 +20,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 import sim
-from calibration.backtest import KPIS, history_intervals, with_staffing
+from calibration.backtest import KPIS, BackTest, history_intervals, with_staffing
 from calibration.calibrate import agents_on_duty
 from calibration.fit import retrial_flags
 from calibration.logs import Log
 from sim.channels import CHANNELS
 from sim.files import read_yaml
-from sim.outputs import write_csv
 from sim.staffing.formulas import ErlangA
 from sim.staffing.roster import requirement_shifts
 
@@ -39,32 +39,13 @@ MODELS = ("simulation", "last_week", "erlang_a")
 
 
 @dataclass
-class HoldOut:
+class HoldOut(BackTest):
     """``intervals``: per (interval_start, queue, kpi) the ``history``, each model's forecast (columns named
     by model), the simulation's ``p10``/``p90`` and ``agents`` on duty; ``errors``: per (queue, kpi, model)
-    ``n, history_mean, forecast_mean, mae, bias, in_band``.
+    ``n, history_mean, forecast_mean, mae, bias, in_band``. Saved as ``BackTest`` is.
     """
 
-    intervals: pd.DataFrame
-    errors: pd.DataFrame
-    replications: int
-
-    def save(self, directory: str | Path, plots: bool = True) -> Path:
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        write_csv(self.errors, out / "backtest_errors.csv")
-        write_csv(self.intervals, out / "backtest_intervals.csv")
-        if plots:
-            from calibration.report import backtest_plots
-            shown = self.intervals.rename(columns={"simulation": "mean"})
-            backtest_plots(_Shown(shown, self.replications), out)
-        return out
-
-
-@dataclass
-class _Shown:
-    intervals: pd.DataFrame
-    replications: int
+    simulated: ClassVar[str] = "simulation"
 
 
 def project(scenario: str | Path | dict, log: Log, volumes: str = "forecast") -> sim.Scenario:

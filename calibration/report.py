@@ -85,7 +85,7 @@ def backtest_plots(backtest, directory: Path) -> list[Path]:
             rows = part[part["kpi"] == kpi]
             ax.fill_between(rows["interval_start"], rows["p10"], rows["p90"], alpha=0.3, step="post",
                             label=f"simulated p10-p90 ({backtest.replications} replications)")
-            ax.plot(rows["interval_start"], rows["mean"], lw=1, label="simulated mean")
+            ax.plot(rows["interval_start"], rows[backtest.simulated], lw=1, label="simulated mean")
             ax.plot(rows["interval_start"], rows["history"], lw=0.9, color="black", label="history")
             ax.set_ylabel(kpi)
             ax.legend(fontsize=7, loc="upper left")

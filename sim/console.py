@@ -88,50 +88,46 @@ def _table(title: str, columns: list[str]) -> Table:
     return table
 
 
+def _wait(channel, seconds: float) -> str:
+    return channel.wait(seconds) if seconds == seconds else "-"
+
+
+# The summary's tables by what a channel's service level reads: (which channels, subtitle, the columns
+# after the four every table has, and their cells). A table's first four columns: queue, volume, what
+# counts as served, service level and target.
+_SUMMARIES = (
+    (lambda ch: ch.patience and not ch.on_resolution, None,
+     ["offered", "answered", "service level", "target", "intervals\n≥ target", "abandoned", "ASA"],
+     lambda row, ch: [f"{row['intervals_meeting_sl']:.0%}", f"{row['abandon_rate']:.1%}", _wait(ch, row["asa_s"])]),
+    (lambda ch: not ch.patience and not ch.on_resolution,
+     "items with a reply deadline: service level = replied in time",
+     ["items", "replied", "service level", "target", "intervals\n≥ target", "late", "mean first\nreply"],
+     lambda row, ch: [f"{row['intervals_meeting_sl']:.0%}", f"{row['late']:,.0f}", _wait(ch, row["asa_s"])]),
+    (lambda ch: ch.on_resolution, "back-office queues: service level = resolved in time",
+     ["items", "resolved", "service level", "target", "mean\nresolution", "auto-\napproved",
+      "value auto-\napproved"],
+     lambda row, ch: [_wait(ch, row["resolution_mean_s"]), f"{row['auto_approved']:,.0f}",
+                      f"{row['auto_approved_value']:,.0f}"]),
+)
+
+
 def summary_tables(res) -> list[Table]:
     """The run's summary: a table for contacts customers wait for (chats, calls), one for items judged on
-    resolution (refunds), one for items judged on a first-reply deadline (tickets), each if any.
+    a first-reply deadline (tickets), one for items judged on resolution (refunds), each if any.
     """
     sc, rows = res.scenario, res.summary
     title = f"{sc.name}: {res.replications} replication(s), seed {res.seed}; ± is the 95% CI"
-    back = rows["channel"].map(lambda c: CHANNELS[c].on_resolution)
-    waited = rows["channel"].map(lambda c: CHANNELS[c].patience)
     tables = []
-    front_rows = rows[waited & ~back]
-    if not front_rows.empty:
-        table = _table(title, ["queue", "offered", "answered", "service level", "target", "intervals\n≥ target",
-                               "abandoned", "ASA"])
-        for _, row in front_rows.iterrows():
-            channel = CHANNELS[row["channel"]]
-            table.add_row(row["queue"], f"{row['offered']:,.0f}", f"{row['answered']:,.0f}",
+    for chosen, subtitle, columns, cells in _SUMMARIES:
+        mine = rows[rows["channel"].map(lambda c, chosen=chosen: bool(chosen(CHANNELS[c])))]
+        if mine.empty:
+            continue
+        table = _table(title if not tables or subtitle is None else subtitle, ["queue", *columns])
+        served = CHANNELS[mine["channel"].iloc[0]].served_column
+        for _, row in mine.iterrows():
+            table.add_row(row["queue"], f"{row['offered']:,.0f}", f"{row[served]:,.0f}",
                           _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['sl_target']:.0%}",
-                          f"{row['intervals_meeting_sl']:.0%}", f"{row['abandon_rate']:.1%}",
-                          channel.wait(row["asa_s"]) if row["asa_s"] == row["asa_s"] else "-")
-        tables.append(table)
-    reply_rows = rows[~waited & ~back]
-    if not reply_rows.empty:
-        table = _table(title if not tables else "items with a reply deadline: service level = replied in time",
-                       ["queue", "items", "replied", "service level", "target", "intervals\n≥ target", "late",
-                        "mean first\nreply"])
-        for _, row in reply_rows.iterrows():
-            channel = CHANNELS[row["channel"]]
-            table.add_row(row["queue"], f"{row['offered']:,.0f}", f"{row['answered']:,.0f}",
-                          _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['sl_target']:.0%}",
-                          f"{row['intervals_meeting_sl']:.0%}", f"{row['late']:,.0f}",
-                          channel.wait(row["asa_s"]) if row["asa_s"] == row["asa_s"] else "-")
-        tables.append(table)
-    back_rows = rows[back]
-    if not back_rows.empty:
-        table = _table(title if not tables else "back-office queues: service level = resolved in time",
-                       ["queue", "items", "resolved", "service level", "target", "mean\nresolution",
-                        "auto-\napproved", "value auto-\napproved"])
-        for _, row in back_rows.iterrows():
-            channel = CHANNELS[row["channel"]]
-            resolution = row["resolution_mean_s"]
-            table.add_row(row["queue"], f"{row['offered']:,.0f}", f"{row['resolved']:,.0f}",
-                          _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['sl_target']:.0%}",
-                          channel.wait(resolution) if resolution == resolution else "-",
-                          f"{row['auto_approved']:,.0f}", f"{row['auto_approved_value']:,.0f}")
+                          *cells(row, CHANNELS[row["channel"]]))
         tables.append(table)
     return tables
 

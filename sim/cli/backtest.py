@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.cli.common import UserError, dask, said_where, whole
+from sim.cli.common import UserError, dask, date_option, read_contact_log, said_where, whole
 
 NAME = "backtest"
 HELP = "judge a scenario on a history, interval by interval, against last week and Erlang A"
-GROUPS = ("runs",)
+GROUPS = ("runs", "logs")
 
 
 def arguments(parser) -> None:
@@ -22,11 +22,6 @@ def arguments(parser) -> None:
     parser.add_argument("--all-intervals", action="store_true", help="also judge intervals nobody was on duty")
     parser.add_argument("--staffing", type=Path, metavar="STAFF.csv",
                         help="staffing log (interval_start, queue, agents) instead of the agents the history shows")
-    parser.add_argument("--profile", type=Path, metavar="EXPORT.yaml", help="import profile of the history")
-    parser.add_argument("--map", dest="mapping", action="append", default=[], metavar="COLUMN=THEIRS",
-                        help="read our COLUMN from their column THEIRS")
-    parser.add_argument("--clock-tolerance", default="5s",
-                        help="an answer or abandon up to this long before the arrival is a zero wait")
     parser.add_argument("-r", "--replications", type=whole(2), default=20, help="replications")
     parser.add_argument("--out", type=Path, help="output folder (default: results/backtest_<scenario>)")
     parser.add_argument("--overwrite", action="store_true", help="replace what --out already holds")
@@ -34,35 +29,22 @@ def arguments(parser) -> None:
 
 
 def handle(args) -> int:
-    import pandas as pd
-
-    from calibration import LogError, read_log
-    from calibration.exports import read_profile
     from calibration.holdout import holdout
-    from calibration.logs import parse_mapping
     from sim.cli.calibrate import staffing_log
     from sim.console import console, holdout_table
     from sim.outputs import choose, staged
-    from sim.units import parse_duration
 
-    try:
-        tolerance = parse_duration(args.clock_tolerance)
-    except ValueError as exc:
-        raise UserError(f"--clock-tolerance: {exc}, got {args.clock_tolerance!r}") from None
-    since = pd.to_datetime(args.since, errors="coerce") if args.since else None
-    if args.since and pd.isna(since):
-        raise UserError(f"--from: expected a date such as 1999-01-22, got {args.since!r}")
+    since = date_option(args.since, "--from")
     staffing = staffing_log(args.staffing)
     default = Path("results") / f"backtest_{args.scenario.stem}"
     out = choose(args.out, default, args.overwrite)
+    log = read_contact_log(args, args.history)
     try:
-        profile = read_profile(args.profile) if args.profile is not None else None
-        log = read_log(args.history, parse_mapping(args.mapping), clock_tolerance=tolerance, profile=profile)
         args.interrupted = "nothing was written: the back-test is written once it is done"
         test = holdout(args.scenario, log, replications=args.replications, seed=args.seed, staffing=staffing,
                        volumes=args.volumes, all_intervals=args.all_intervals, since=since, workers=args.workers,
                        dask=dask(args.dask))
-    except (LogError, ValueError) as exc:
+    except ValueError as exc:
         raise UserError(str(exc)) from None
     with staged(out) as (tmp,):
         test.save(tmp, plots=not args.no_plots)

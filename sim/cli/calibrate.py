@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.cli.common import UserError, dask, said_where, whole
+from sim.cli.common import UserError, dask, date_option, read_contact_log, said_where, whole
 
 NAME = "calibrate"
 HELP = "fit a scenario to a contact log (docs/calibration.md)"
-GROUPS = ("runs",)
+GROUPS = ("runs", "logs")
 
 
 def arguments(parser) -> None:
@@ -16,16 +16,8 @@ def arguments(parser) -> None:
     parser.add_argument("--out", type=Path, help="scenario to write (default: results/<log name>_calibrated.yaml); "
                                                  "the fit report goes beside it in <name>_fit/")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing scenario and fit report")
-    parser.add_argument("--map", dest="mapping", action="append", default=[], metavar="COLUMN=THEIRS",
-                        help="read our COLUMN from their column THEIRS, e.g. arrival_time=created_at")
     parser.add_argument("--interval", default="15min", help="the scenario's interval")
     parser.add_argument("--queues", help="comma-separated queue names expected; others are bad rows")
-    parser.add_argument("--profile", type=Path, metavar="EXPORT.yaml",
-                        help="an import profile describing a raw export (columns, dates, outcomes, pooled queues; "
-                             "docs/calibration.md) instead of --map")
-    parser.add_argument("--clock-tolerance", default="5s",
-                        help="an answer or abandon up to this long before the arrival is a zero wait (clocks that "
-                             "disagree); longer, a bad row")
     parser.add_argument("--name", help="scenario name (default: the log's file name)")
     parser.add_argument("--until", metavar="DATE", help="fit on the contacts arriving before DATE only (keep the "
                                                         "rest for an out-of-sample back-test)")
@@ -42,11 +34,7 @@ def arguments(parser) -> None:
 
 
 def handle(args) -> int:
-    import pandas as pd
-
-    from calibration import LogError, calibrate
-    from calibration.exports import read_profile
-    from calibration.logs import parse_mapping, read_log
+    from calibration import calibrate
     from sim.console import calibration_table, console
     from sim.outputs import choose, staged
     from sim.units import parse_duration
@@ -57,26 +45,18 @@ def handle(args) -> int:
         raise UserError(f"--interval: {exc}, got {args.interval!r}") from None
     if interval <= 0 or 86400 % interval:
         raise UserError(f"--interval: must divide a day, got {args.interval!r}")
-    try:
-        tolerance = parse_duration(args.clock_tolerance)
-    except ValueError as exc:
-        raise UserError(f"--clock-tolerance: {exc}, got {args.clock_tolerance!r}") from None
+    until = date_option(args.until, "--until")
     staffing = staffing_log(args.staffing)
     default = Path("results") / f"{args.log.stem}_calibrated.yaml"
     out = choose(args.out, default, args.overwrite, folder=False)
     report_dir = choose(out.with_name(f"{out.stem}_fit"), None, args.overwrite)
+    log = read_contact_log(args, args.log, args.queues.split(",") if args.queues else None)
+    if until is not None:
+        log.rows = log.rows[log.rows["arrival_time"] < until].reset_index(drop=True)
+        log.notes.append(f"{args.log}: fitted on the contacts arriving before {args.until} only")
     try:
-        profile = read_profile(args.profile) if args.profile is not None else None
-        log = read_log(args.log, parse_mapping(args.mapping), args.queues.split(",") if args.queues else None,
-                       tolerance, profile)
-        if args.until:
-            until = pd.to_datetime(args.until, errors="coerce")
-            if pd.isna(until):
-                raise UserError(f"--until: expected a date such as 1999-01-22, got {args.until!r}")
-            log.rows = log.rows[log.rows["arrival_time"] < until].reset_index(drop=True)
-            log.notes.append(f"{args.log}: fitted on the contacts arriving before {args.until} only")
         result = calibrate(log, interval=interval, name=args.name)
-    except (LogError, ValueError) as exc:
+    except ValueError as exc:
         raise UserError(str(exc)) from None
     if args.availability:
         args.interrupted = "nothing was written: the scenario and its report are written at the end"

@@ -68,7 +68,46 @@ def option_groups() -> dict[str, argparse.ArgumentParser]:
     outputs.add_argument("--overwrite", action="store_true", help="replace what --out already holds")
     outputs.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     outputs.add_argument("--excel", action="store_true", help="also write the main tables as an .xlsx workbook")
-    return {"overrides": overrides, "replications": replications, "runs": runs, "outputs": outputs}
+    logs = argparse.ArgumentParser(add_help=False)
+    logs.add_argument("--map", dest="mapping", action="append", default=[], metavar="COLUMN=THEIRS",
+                      help="read our COLUMN from their column THEIRS, e.g. arrival_time=created_at")
+    logs.add_argument("--profile", type=Path, metavar="EXPORT.yaml",
+                      help="an import profile describing a raw export (columns, dates, outcomes, pooled queues; "
+                           "docs/calibration.md) instead of --map")
+    logs.add_argument("--clock-tolerance", default="5s",
+                      help="an answer or abandon up to this long before the arrival is a zero wait (clocks that "
+                           "disagree); longer, a bad row")
+    return {"overrides": overrides, "replications": replications, "runs": runs, "outputs": outputs, "logs": logs}
+
+
+def read_contact_log(args, path: Path, queues: list[str] | None = None):
+    """The contact log at ``path`` read with the ``logs`` options (--map, --profile, --clock-tolerance)."""
+    from calibration import LogError, read_log
+    from calibration.exports import read_profile
+    from calibration.logs import parse_mapping
+    from sim.units import parse_duration
+
+    try:
+        tolerance = parse_duration(args.clock_tolerance)
+    except ValueError as exc:
+        raise UserError(f"--clock-tolerance: {exc}, got {args.clock_tolerance!r}") from None
+    try:
+        profile = read_profile(args.profile) if args.profile is not None else None
+        return read_log(path, parse_mapping(args.mapping), queues, tolerance, profile)
+    except (LogError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def date_option(text: str | None, flag: str):
+    """A date given on the command line (None when not given)."""
+    import pandas as pd
+
+    if text is None:
+        return None
+    when = pd.to_datetime(text, errors="coerce")
+    if pd.isna(when):
+        raise UserError(f"{flag}: expected a date such as 1999-01-22, got {text!r}")
+    return when
 
 
 def scenario_path(name: str) -> Path:

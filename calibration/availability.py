@@ -20,6 +20,7 @@ import numpy as np
 import sim
 from calibration.backtest import history_intervals
 from calibration.logs import Log
+from sim.scenario.parts import NotReady
 from sim.statistics import ci95_halfwidth
 
 EPISODE_S = 300.0          # mean not-ready episode (s): logs do not show it; 5 minutes, a common aux length
@@ -55,7 +56,7 @@ def _service_level(res: sim.Results) -> tuple[float, float]:
 def fit_availability(scenario: dict, log: Log, replications: int = 5, seed: int = 1,
                      workers: int | None = None) -> AvailabilityFit:
     """The not-ready share that makes ``scenario`` (plain data) reproduce ``log``'s service level."""
-    from calibration.holdout import project
+    from calibration.holdout import project  # here: the hold-out builds on calibrate, which imports this
 
     base = project(scenario, log, volumes="history")
     history = history_intervals(log.rows, base)
@@ -63,9 +64,9 @@ def fit_availability(scenario: dict, log: Log, replications: int = 5, seed: int 
     target = float(np.average(judged["service_level"], weights=judged["offered"])) if len(judged) else np.nan
 
     def model(share: float) -> tuple[float, float]:
-        groups = {name: {"share": share, "mean": EPISODE_S} if share > 0 else None for name in base.groups}
-        sc = base.model_copy(update={"groups": {name: g.model_copy(update={"not_ready": _not_ready(groups[name])})
-                                                for name, g in base.groups.items()}})
+        not_ready = NotReady(share=share, mean=EPISODE_S) if share > 0 else None
+        groups = {name: g.model_copy(update={"not_ready": not_ready}) for name, g in base.groups.items()}
+        sc = base.model_copy(update={"groups": groups})
         return _service_level(sim.simulate(sc, replications=replications, seed=seed, workers=workers))
 
     tried = []
@@ -86,9 +87,3 @@ def fit_availability(scenario: dict, log: Log, replications: int = 5, seed: int 
         if abs(level - target) <= abs(best[1] - target):
             best = (middle, level, half)
     return AvailabilityFit(round(best[0], 3), target, best[1], best[2], tuple(tried))
-
-
-def _not_ready(spec: dict | None):
-    from sim.scenario.parts import NotReady
-
-    return None if spec is None else NotReady(**spec)

@@ -75,13 +75,9 @@ class Channel:
         """Whether an item still open at its deadline is resolved by the platform (and leaves)."""
         return self.at_deadline == "auto_approved"
 
-    def threshold(self, queue) -> float:
-        """Seconds of the queue's service-level threshold."""
-        return queue.sl_threshold()
-
     def sl_label(self, queue) -> str:
         """'answered within 20s', 'first response within 30s', 'resolved within 1d'."""
-        return f"{self.served} within {format_duration(self.threshold(queue))}"
+        return f"{self.served} within {format_duration(queue.sl_threshold())}"
 
     def wait(self, seconds: float) -> str:
         """A wait in the channel's unit, e.g. '12.3 s' or '4.2 h'."""

@@ -314,9 +314,7 @@ class Model(AgentSchedules):
         if wrap > 0.0:                        # the slot stays taken while the agent wraps up
             self._record("wrap_up", agent, now, now + wrap)
             self._timeout(wrap, (agent, q)).callbacks.append(self._on_release)
-            i = self.next_arrival             # admit what arrives before the next event, as after any event
-            if i < self.n_drawn and self.time[i] < self.env.peek():
-                self._admit_arrivals()
+            self._admit_arrivals()            # what arrives before the next event, as after any event
         else:
             self._release(agent, q, now)
 

@@ -26,7 +26,8 @@ class Agent:
     """
 
     __slots__ = ("id", "group", "state", "load", "exclusive", "bucket", "since", "busy_since",
-                 "duty_since", "shift_end", "break_due", "break_from", "speed", "pause", "pause_token", "ready")
+                 "duty_since", "shift_end", "break_due", "break_from", "speed", "pause", "pause_token", "ready",
+                 "defers")
 
     def __init__(self, agent_id: int, group: int, shift_end: float, speed: float):
         self.id, self.group, self.shift_end, self.speed = agent_id, group, shift_end, speed
@@ -35,7 +36,9 @@ class Agent:
         self.busy_since: float | None = None     # start of the current busy period; None when idle
         self.break_due = self.break_from = 0.0
         self.pause, self.pause_token = "breaks", 0     # the kind of the pause due or taken, and its number
-        self.ready = None       # (stream, mean ready time, mean not-ready time) when the group has not-ready time
+        self.ready = None       # (stream, rates by hour (1/s) or None, mean not-ready time (s), probabilities
+        #                         after a contact by hour or None) when the group has not-ready time
+        self.defers = False     # a not-ready episode due waits while contacts wait for it (NotReady.when "idle")
 
 
 
@@ -72,7 +75,8 @@ class AgentSchedules:
                 aux = self.sc.groups[name].not_ready
                 if aux is not None:
                     agent.ready = (self.later.agent_stream(name, "not_ready", str(occ.row), str(occ.day), str(k)),
-                                   aux.mean * (1 - aux.share) / aux.share, aux.mean)
+                                   aux.hourly_rates(), aux.mean, aux.hourly_after_contact())
+                    agent.defers = aux.when == "idle"
 
     def _add_agent(self, gi: int, occ: ShiftOccurrence, pauses) -> Agent:
         """An agent working ``occ``; ``pauses`` (start, duration, kind): breaks, absences, shrinkage."""
@@ -94,17 +98,53 @@ class AgentSchedules:
         self._next_not_ready(agent)
 
     def _next_not_ready(self, agent: Agent) -> None:
-        """Schedule the agent's next not-ready episode, an exponential ready time from now."""
-        if agent.ready is not None:
-            rng, ready, _ = agent.ready
+        """Schedule the agent's next not-ready episode: a ready time from now, exponential at each hour's rate."""
+        if agent.ready is not None and agent.ready[1] is not None:
+            rng, rates, _, _ = agent.ready
             token = agent.pause_token
-            self._at(self.env.now + rng.exponential(ready), lambda _e: self._not_ready_due(agent, token))
+            due = self._after_ready(self.env.now, rng.standard_exponential(), rates, agent.shift_end)
+            if due is not None:
+                self._at(due, lambda _e: self._not_ready_due(agent, token))
+
+    def _after_ready(self, now: float, effort: float, rates: np.ndarray, until: float) -> float | None:
+        """When a ready time of standard-exponential ``effort`` ends, the rate (1/s) changing by the hour of
+        the day (inversion of the cumulative rate); None if not before ``until``.
+        """
+        offset = self._time_of_day_at_0()
+        t = now
+        while t < until:
+            hour_end = (np.floor((offset + t) / 3600.0) + 1.0) * 3600.0 - offset
+            rate = rates[int((offset + t) // 3600.0) % 24]
+            if effort <= rate * (hour_end - t):
+                return t + effort / rate
+            effort -= rate * (hour_end - t)
+            t = hour_end
+        return None
+
+    def _time_of_day_at_0(self) -> float:
+        """Seconds from midnight to the scenario's start."""
+        start = self.sc.start
+        return start.hour * 3600.0 + start.minute * 60.0 + start.second
 
     def _not_ready_due(self, agent: Agent, token: int) -> None:
         """A not-ready episode falls due, unless the agent paused meanwhile or has a pause due already."""
         if agent.pause_token == token and agent.state == ON and not agent.break_due:
-            rng, _, mean = agent.ready
+            rng, _, mean, _ = agent.ready
             self._break_due(agent, rng.exponential(mean), "not_ready")
+
+    def _after_contact(self, agent: Agent, now: float) -> None:
+        """With ``NotReady.after_contact``, the agent that finished a contact goes not ready with the hour's
+        probability (with ``when: idle``, once no contact waits for it).
+        """
+        rng, _, mean, chances = agent.ready
+        if rng.random() < chances[int((self._time_of_day_at_0() + now) // 3600.0) % 24]:
+            self._pause_due(agent, rng.exponential(mean), "not_ready")
+
+    def _may_pull(self, agent: Agent) -> bool:
+        """Whether the agent takes waiting work now: on duty with no pause due, or with a not-ready
+        episode due that it defers while contacts wait.
+        """
+        return agent.state == ON and (not agent.break_due or (agent.defers and agent.pause == "not_ready"))
 
     def _break_due(self, agent: Agent, duration: float, kind: str = "breaks") -> None:
         """A pause of ``kind`` falls due: the agent takes no new work and goes once it holds nothing.
@@ -117,11 +157,17 @@ class AgentSchedules:
             agent.state, agent.duty_since = ON, now
         if agent.state != ON:
             return
-        agent.break_due, agent.break_from, agent.pause = duration, now, kind
-        agent.pause_token += 1
-        self._unpark(agent)
+        self._pause_due(agent, duration, kind)
         if agent.load == 0:
             self._leave_floor(agent, now)
+
+    def _pause_due(self, agent: Agent, duration: float, kind: str) -> None:
+        """The agent takes no new work (but what it defers for, ``_may_pull``) until it goes on a pause of
+        ``kind`` lasting ``duration`` (s), once it holds nothing.
+        """
+        agent.break_due, agent.break_from, agent.pause = duration, self.env.now, kind
+        agent.pause_token += 1
+        self._unpark(agent)
 
     def _back_from_break(self, agent: Agent, token: int) -> None:
         if agent.state != BREAK or agent.pause_token != token:
@@ -137,10 +183,9 @@ class AgentSchedules:
         self._next_not_ready(agent)
 
     def _shift_end(self, agent: Agent) -> None:
-        if agent.state == BREAK or agent.break_due:     # the pause ends with the shift
+        agent.break_due = 0.0                           # a pause not yet started is not taken
+        if agent.state == BREAK:                        # the pause ends with the shift
             self._record(agent.pause, agent, agent.break_from, self.env.now)
-            agent.break_due = 0.0
-        if agent.state == BREAK:
             agent.state = OFF
         elif agent.state == ON:
             agent.state = LEAVING
@@ -155,8 +200,8 @@ class AgentSchedules:
             if now > agent.shift_end:
                 self._record("overtime", agent, agent.shift_end, now)
             agent.state = OFF
-        else:
-            duration, agent.break_due, agent.state = agent.break_due, 0.0, BREAK
+        else:                                 # the pause's span starts now, when the agent leaves the floor
+            duration, agent.break_due, agent.state, agent.break_from = agent.break_due, 0.0, BREAK, now
             token = agent.pause_token
             self._at(now + duration, lambda _e: self._back_from_break(agent, token))
 

@@ -162,6 +162,8 @@ def poisson_arrivals_many(curves: list[RateCurve], rngs: list[np.random.Generato
     standard deviations), so its times do not depend on the other items. The rare item that needs more
     draws starts again from the same generator state with twice as many.
     """
+    if not curves:
+        return []
     means = np.array([c.expected() for c in curves])
     rooms = (means + ROOM_SDS * np.sqrt(means) + 16).astype(np.int64)
     states = [rng.bit_generator.state for rng in rngs]
@@ -306,13 +308,19 @@ def arrival_times(sc: Scenario, replications: list[int], seed: int) -> list[dict
     from its own streams only, so they are the same whichever replications are generated with it.
     """
     names = ([ORDERS] if sc.orders is not None else []) + [
-        name for name, q in sc.queues.items() if q.from_orders is None and q.arrivals is not None]
+        name for name, q in sc.queues.items()
+        if q.from_orders is None and q.arrivals is not None and q.arrivals.replay is None]
     items = [(r, name) for r in replications for name in names]
     times = poisson_arrivals_many([rate_curve(sc, name, daily_factors(sc, name, r, seed)) for r, name in items],
                                   [stream(seed, r, name, "arrivals") for r, name in items])
     per_replication: dict[int, dict[str, np.ndarray]] = {r: {} for r in replications}
     for (r, name), t in zip(items, times):
         per_replication[r][name] = t
+    for name, q in sc.queues.items():                   # a history replayed: the same times in every replication
+        if q.arrivals is not None and q.arrivals.replay is not None:
+            replayed = np.sort(np.asarray(q.arrivals.replay, dtype=float))
+            for r in replications:
+                per_replication[r][name] = replayed[replayed < sc.horizon]
     return [per_replication[r] for r in replications]
 
 

@@ -327,7 +327,9 @@ class Model(AgentSchedules):
         agent.load -= 1
         if self.exclusive[q]:
             agent.exclusive = False
-        if agent.state == ON and not agent.break_due:
+        if agent.ready is not None and agent.ready[3] is not None and agent.state == ON and not agent.break_due:
+            self._after_contact(agent, now)
+        if self._may_pull(agent):
             if agent.bucket is not None:
                 self._unpark(agent)
             self._pull(agent, now)            # work taken at once continues the busy period
@@ -414,7 +416,7 @@ class Model(AgentSchedules):
                 self._record("staffed", agent, agent.duty_since, horizon)
             if agent.state == LEAVING and horizon > agent.shift_end:
                 self._record("overtime", agent, agent.shift_end, horizon)
-            if agent.state == BREAK or agent.break_due:
+            if agent.state == BREAK:
                 self._record(agent.pause, agent, agent.break_from, horizon)
         spans = {kind: Spans(np.asarray(ids, dtype=np.int64), np.asarray(s), np.asarray(e))
                  for kind, (ids, s, e) in self.spans.items()}

@@ -70,7 +70,7 @@ def test_break_waits_for_the_current_contact_and_lasts_its_duration():
     spans = res.agents
     breaks = spans[spans["kind"] == "breaks"]
     staffed = spans[spans["kind"] == "staffed"].sort_values("start_s")
-    assert breaks[["start_s", "end_s"]].values.tolist() == [[10.5 * 3600, 11.5 * 3600]]
+    assert breaks[["start_s", "end_s"]].values.tolist() == [[11 * 3600, 11.5 * 3600]]
     assert staffed[["start_s", "end_s"]].values.tolist() == [[8 * 3600, 11 * 3600], [11.5 * 3600, 16.5 * 3600]]
     started = (res.contacts["arrival_s"] + res.contacts["wait_s"])[res.contacts["outcome"] == "answered"]
     assert not ((started > 10.5 * 3600) & (started < 11.5 * 3600)).any()

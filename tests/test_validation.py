@@ -155,3 +155,19 @@ def test_wrap_up_holds_the_agent_erlang_b(talk, wrap):
     iv = res.intervals[res.intervals["interval_start"] >= res.intervals["interval_start"].min() + WARMUP]
     g = iv.groupby("replication")[["balked", "offered"]].sum()
     assert_in_ci(g["balked"] / g["offered"], erlang_b(10, 8.0), "Erlang B with wrap-up")
+
+
+def test_pauses_after_contacts_hold_the_agent_erlang_b():
+    """``not_ready.after_contact`` with ``when: due``: after each call the agent is away with probability
+    0.4 for an exponential 5 minutes, so a call holds its agent for talk plus that pause. Callers who find
+    every agent busy or away leave at once: Erlang B of lambda * (talk + 0.4 * 300 s), by insensitivity.
+    10 agents, 8 Erlangs of talk and pauses together."""
+    from sim.staffing.formulas import erlang_b
+
+    data = single_queue(agents=10, aht=180, load=8.0 * 180 / 300, days=3, patience=1e9)
+    data["queues"]["q"]["patience"]["balk"] = 1.0
+    data["groups"]["team"]["not_ready"] = {"after_contact": 0.4, "mean": 300}
+    res = sim.simulate(sim.load_scenario(data), replications=30, seed=707)
+    iv = res.intervals[res.intervals["interval_start"] >= res.intervals["interval_start"].min() + WARMUP]
+    g = iv.groupby("replication")[["balked", "offered"]].sum()
+    assert_in_ci(g["balked"] / g["offered"], erlang_b(10, 8.0), "Erlang B with pauses after contacts")

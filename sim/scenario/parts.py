@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     BeforeValidator,
     ConfigDict,
@@ -50,7 +51,9 @@ _PROFILE_JSON = {"anyOf": [{"type": "array", "items": {"type": "number", "minimu
 class Arrivals(Strict):
     """How many contacts arrive: mean daily volume shaped by profile, weekday and daily noise; or a
     ``forecast``: the expected contacts of each interval of the horizon, in order, which replaces the
-    volume's shape (profiles and weekday factors; surges and day-to-day noise still apply).
+    volume's shape (profiles and weekday factors; surges and day-to-day noise still apply); or a ``replay``:
+    the arrival times (s from the start) of a history, which arrive as they are in every replication
+    (nothing else applies to them; the back-test's ``--volumes history``).
     """
 
     daily_volume: NonNegative
@@ -59,6 +62,7 @@ class Arrivals(Strict):
     weekday_factors: tuple[NonNegative, ...] = (1.0,) * 7
     day_to_day_cv: NonNegative = 0.0
     forecast: tuple[NonNegative, ...] | None = None
+    replay: tuple[NonNegative, ...] | None = None
 
     @field_validator("profile", mode="before")
     @classmethod
@@ -221,13 +225,63 @@ class Shrinkage(Break):
     share: Probability = 1.0
 
 
+def _by_hour(value: object, what: str) -> object:
+    """One value, or 24 (one per hour of the day from 00:00), each below 1 and above 0 (at least 0 when 24)."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 24 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1
+                                       for v in value):
+            raise ValueError(f"expected 24 {what}, one per hour of the day, each at least 0 and less than 1, "
+                             f"got {list(value)!r}")
+        return tuple(float(v) for v in value)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < 1:
+        raise ValueError(f"input should be greater than 0 and less than 1 (or 24 {what}, one per hour), got {value!r}")
+    return float(value)
+
+
 class NotReady(Strict):
-    """Not-ready (aux) episodes while on duty: about ``share`` of the on-duty time, in exponential episodes
-    of ``mean`` length; an agent finishes what it holds before going not ready.
+    """Not-ready (aux) episodes while on duty, in exponential episodes of ``mean`` length, either
+    ``share``: about that share of the on-duty time, or ``after_contact``: after a contact, the agent goes
+    not ready with that probability (so the time taken grows with the work done). Each is one value or 24,
+    one per hour of the day from 00:00. An agent finishes what it holds before going not ready. ``when``:
+    ``due``, the agent goes when the episode falls due; ``idle``, only once no contact waits for it
+    (agents keep answering while customers queue).
     """
 
-    share: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    share: float | tuple[float, ...] | None = None
+    after_contact: float | tuple[float, ...] | None = None
     mean: PositiveDuration
+    when: Literal["due", "idle"] = "due"
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _share(cls, value: object) -> object:
+        return None if value is None else _by_hour(value, "shares")
+
+    @field_validator("after_contact", mode="before")
+    @classmethod
+    def _after_contact(cls, value: object) -> object:
+        return None if value is None else _by_hour(value, "probabilities")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> NotReady:
+        if (self.share is None) == (self.after_contact is None):
+            raise ValueError("give either share (of on-duty time) or after_contact (probability after a contact)")
+        return self
+
+    def hourly_rates(self) -> np.ndarray | None:
+        """Rate (1/s) at which a ready agent starts an episode, by hour of the day: share / ((1 - share) mean);
+        None with ``after_contact``.
+        """
+        if self.share is None:
+            return None
+        share = np.broadcast_to(np.asarray(self.share, dtype=float), 24)
+        return share / ((1.0 - share) * self.mean)
+
+    def hourly_after_contact(self) -> np.ndarray | None:
+        """The probability of an episode after a contact, by hour of the day (None with ``share``)."""
+        if self.after_contact is None:
+            return None
+        return np.broadcast_to(np.asarray(self.after_contact, dtype=float), 24).copy()
 
 
 class Shift(Strict):

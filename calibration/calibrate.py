@@ -16,9 +16,16 @@ import pandas as pd
 import yaml
 
 import sim
-from calibration.availability import EPISODE_S, AvailabilityFit, fit_availability
+from calibration.availability import AvailabilityFit, fit_availability
 from calibration.exports import ImportProfile
-from calibration.fit import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS, QueueFit, fit_queue, outage_days
+from calibration.fit import (
+    FORECAST_DAYS,
+    MAX_RETRIAL_PROBABILITY,
+    MIN_RETRIAL_CALLERS,
+    QueueFit,
+    fit_queue,
+    outage_days,
+)
 from calibration.logs import CLOCK_TOLERANCE_S, Log, read_log
 from sim.channels import CHANNELS
 from sim.outputs import write_csv
@@ -26,7 +33,8 @@ from sim.scenario import MAX_HORIZON, safe_name
 from sim.staffing.roster import requirement_shifts
 
 PLACEHOLDER_HANDLE_S = 300.0   # handle time written when a queue has no answered contacts
-OFF_DUTY_GAP_S = 1800.0        # an agent idle longer than this between contacts was off duty
+OFF_DUTY_GAP_S = 1800.0        # an agent idle longer than this between contacts while contacts waited was off duty
+MAX_IDLE_S = 3 * 3600.0        # ...and longer than this, whatever waited
 
 
 @dataclass
@@ -45,8 +53,8 @@ class Calibration:
         self.availability = fit = fit_availability(self.scenario, self.log, replications, workers=workers)
         for group in self.scenario["groups"].values():
             group.pop("not_ready", None)
-            if fit.share > 0:
-                group["not_ready"] = {"share": fit.share, "mean": EPISODE_S}
+            if fit.spec() is not None:
+                group["not_ready"] = fit.spec()
         return fit
 
     @property
@@ -63,6 +71,12 @@ class Calibration:
                                                                  if len(f.outliers) > 10 else "")
                 out.append(f"{q}: {len(f.outliers)} wait(s) over an hour and ten times the queue's 99th percentile "
                            f"left out of the patience fit (stuck records?): line(s) {shown}")
+            if f.trend:
+                weekly = (1 + f.trend) ** 7 - 1
+                way = "falls" if weekly < 0 else "rises"
+                out.append(f"{q}: the daily volume {way} by {abs(weekly):.0%} a week over the log (recent weeks "
+                           f"weighted most; significant); its daily volume is the forecast for the {FORECAST_DAYS} "
+                           "days after the log")
             if f.handle is None:
                 out.append(f"{q}: no answered contact with a positive handle_s; handle time set to an "
                            f"exponential of {PLACEHOLDER_HANDLE_S:g} s, to be replaced")
@@ -83,13 +97,15 @@ class Calibration:
         """One row per queue: the fitted values."""
         return pd.DataFrame([{
             "queue": f.queue, "channel": f.channel, "contacts": f.contacts, "days": len(f.daily_counts),
-            "daily_volume": f.daily_volume, "day_to_day_cv": f.day_to_day_cv,
+            "daily_volume": f.daily_volume, "trend_per_week": (1 + f.trend) ** 7 - 1, "day_to_day_cv": f.day_to_day_cv,
             "handle_dist": f.handle.dist if f.handle else "", "handle_mean_s": f.handle.mean if f.handle else np.nan,
             "handle_cv": f.handle.cv if f.handle else np.nan, "patience_mean_s": f.patience.mean,
             "naive_patience_mean_s": f.patience.naive_mean, "abandoned": f.patience.abandoned,
             "concurrency": f.concurrency, "retrials": f.retrials,
             "retrial_probability": f.retrial.probability if f.retrial else np.nan,
-            "retrial_delay_s": f.retrial.delay if f.retrial else np.nan} for f in self.fits.values()])
+            "retrial_delay_s": f.retrial.delay if f.retrial else np.nan,
+            "wrap_up_mean_s": f.wrap_up.mean if f.wrap_up else np.nan,
+            "wrap_up_gaps": len(f.wrap_up.gaps) if f.wrap_up else 0} for f in self.fits.values()])
 
     def save(self, scenario_path: str | Path, report_dir: str | Path | None = None, plots: bool = True) -> Path:
         """Write the scenario YAML and, in ``report_dir`` (default: beside it, ``<name>_fit/``), the fit report."""
@@ -112,6 +128,8 @@ class Calibration:
         write_csv(pd.DataFrame([{"problem": kind, "rows": len(lines), "lines": " ".join(map(str, lines))}
                                 for kind, lines in self.log.bad.items()], columns=["problem", "rows", "lines"]),
                   report / "bad_rows.csv")
+        if self.availability is not None:
+            write_csv(self.availability.table, report / "availability.csv")
         if plots:
             from calibration import report as plots_module
             plots_module.fit_plots(self, report)
@@ -129,8 +147,9 @@ def agents_on_duty(rows: pd.DataFrame, start: pd.Timestamp, n_intervals: int,
     the queues' volumes, the busiest first, whatever each agent's own mix).
 
     An agent is on duty from an answer to the end of its next contacts, through idle gaps up to
-    ``OFF_DUTY_GAP_S``; a longer gap without a contact is time off (a break, a split shift, the end of the
-    day), even while calls waited.
+    ``OFF_DUTY_GAP_S``, and through longer gaps up to ``MAX_IDLE_S`` while no contact of its queues waited
+    (a quiet hour: nobody needed it); a longer gap while contacts waited, or any gap over ``MAX_IDLE_S``, is
+    time off (a break, a split shift, the end of the day).
     """
     served = rows[rows["answer_time"].notna() & (rows["agent"] != "")].copy()
     served["end"] = served["answer_time"] + pd.to_timedelta(served["handle_s"], unit="s")
@@ -140,7 +159,9 @@ def agents_on_duty(rows: pd.DataFrame, start: pd.Timestamp, n_intervals: int,
     served = served.sort_values(["agent", "answer_time"])
     latest = served.groupby("agent")["end"].cummax().groupby(served["agent"]).shift()
     gap = (served["answer_time"] - latest).dt.total_seconds()
-    served["span"] = (gap.isna() | (gap > OFF_DUTY_GAP_S)).cumsum()
+    waited = _waited(rows, served["agent"].map(skills), latest, served["answer_time"])
+    away = (gap > MAX_IDLE_S) | ((gap > OFF_DUTY_GAP_S) & waited)
+    served["span"] = (gap.isna() | away).cumsum()
     spans = served.groupby(["agent", "span"]).agg(first=("answer_time", "min"), last=("end", "max")).reset_index()
     on_duty: dict[tuple[str, ...], np.ndarray] = {}
     for _, span in spans.iterrows():
@@ -149,6 +170,31 @@ def agents_on_duty(rows: pd.DataFrame, start: pd.Timestamp, n_intervals: int,
         counts = on_duty.setdefault(skills[span["agent"]], np.zeros(n_intervals, dtype=int))
         counts[max(lo, 0):min(hi, n_intervals)] += 1
     return on_duty
+
+
+def _waited(rows: pd.DataFrame, skills: pd.Series, since: pd.Series, until: pd.Series) -> np.ndarray:
+    """For each gap (``since``, ``until``) of an agent with ``skills``: whether a contact of one of those
+    queues was waiting at some moment of it.
+    """
+    left = rows["answer_time"].fillna(rows["abandon_time"])
+    queued = rows[left > rows["arrival_time"]]
+    found = np.zeros(len(skills), dtype=bool)
+    lo, hi = since.to_numpy(), until.to_numpy()
+    for q, part in queued.groupby("queue"):
+        starts, ends = _merged(part["arrival_time"].to_numpy(), left[part.index].to_numpy())
+        before = np.searchsorted(starts, hi, side="left")       # waits starting before the gap ends...
+        overlaps = (before > 0) & (ends[np.maximum(before - 1, 0)] > lo)   # ...the last of which ends inside it
+        found |= skills.map(lambda s, q=q: q in s).to_numpy(dtype=bool) & overlaps
+    return found
+
+
+def _merged(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The union of intervals (start, end) as sorted, disjoint intervals."""
+    order = np.argsort(starts, kind="stable")
+    starts, ends = starts[order], np.maximum.accumulate(ends[order])
+    new = np.concatenate([[True], starts[1:] > ends[:-1]])
+    last = np.concatenate([np.flatnonzero(new)[1:] - 1, [len(starts) - 1]])
+    return starts[new], ends[last]
 
 
 def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: float) -> dict:
@@ -170,6 +216,8 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
                 "sla": {"answer_within": CHANNELS[f.channel].usual_answer_within, "target": 0.8}}
         if f.patience.mean is not None:
             spec["patience"] = f.patience.spec()
+        if f.wrap_up is not None:
+            spec["wrap_up"] = f.wrap_up.spec()
         if f.retrial is not None and f.retrial.probability > 0:
             spec["retrial"] = {"probability": round(f.retrial.probability, 4),
                                "delay": {"dist": "exponential", "mean": round(f.retrial.delay, 3)}}

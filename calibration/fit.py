@@ -5,8 +5,9 @@ per weekday when the weekdays' shapes differ significantly),
 day-to-day overdispersion (gamma cv by the method of moments), the handle-time distribution
 (lognormal, gamma and exponential by maximum likelihood, the lowest AIC chosen), patience from censored
 waits (exponential MLE = abandonments / total waiting time, with a Kaplan-Meier curve as a
-non-parametric check), for chats the concurrency agents reach, and for calls with caller ids the share of
-callers who call again after abandoning, and how soon. Times are in seconds.
+non-parametric check), for chats the concurrency agents reach, for calls with caller ids the share of
+callers who call again after abandoning, and how soon, and for calls with agent ids the after-call work
+(``fit_wrap_up``). Times are in seconds.
 """
 
 from __future__ import annotations
@@ -23,15 +24,21 @@ DAY = 86400.0
 MIN_DAYS_FOR_WEEKDAYS = 14     # below this the weekday factors stay 1 (two of each weekday at least)
 SPIKE_S = 10.0                 # handle times under this are a spike of their own (hang-ups, transfers)...
 MIN_SPIKE_SHARE = 0.02         # ...when at least this share of the answered contacts
-LEVEL_HALF_LIFE_DAYS = 3.5     # the daily volume weights each day by half every this many days back
+LEVEL_HALF_LIFE_DAYS = 7.0     # the daily volume weights each day by half every this many days back
+TREND_T = 2.0                  # a trend in the daily volume is used when this many standard errors from 0
+FORECAST_DAYS = 7              # with a trend, the daily volume is the forecast for this many days after the log
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROUNDING_S = 0.01              # exports round times; overlaps shorter than this are not counted
 RETRIAL_WINDOW_S = 6 * 3600.0  # a caller's next contact within this after abandoning is a retrial
+RETRIAL_BIN_S = 300.0          # unrecognised retrials are expected per bin of this length (first_attempts)
 MIN_RETRIAL_CALLERS = 10       # abandoned contacts of known callers needed to estimate retrials
 MAX_RETRIAL_PROBABILITY = 0.95  # a share estimated at 1 (every caller called back) is kept below certainty
 MIN_PATIENCE_S = 0.1            # customers who all leave at once still get a patience a scenario takes
 MAX_PATIENCE_CV = 20.0          # the largest cv a scenario takes
 OUTLIER_FACTOR = 10.0           # a wait over this many times the queue's 99th percentile (and an hour) is an outlier
+WRAP_UP_MAX_S = 60.0           # a longer gap while callers waited is not-ready time, not after-call work
+MIN_WRAP_UP_GAPS = 30          # gaps needed to estimate the after-call work
+WRAP_UP_QUANTILES = 20         # the after-call work is written as this many quantiles of the gaps
 MIN_CV = 0.001                 # handle times varying less than this are constant
 MAX_CV = 20.0                  # the most variation a scenario's distribution takes
 
@@ -107,6 +114,22 @@ class RetrialFit:
 
 
 @dataclass
+class WrapUpFit:
+    """After-call work: ``gaps`` (s) from a call's end to its agent's next answer while calls waited for it."""
+
+    gaps: np.ndarray
+
+    @property
+    def mean(self) -> float:
+        return float(self.gaps.mean())
+
+    def spec(self) -> dict:
+        """The scenario's ``wrap_up``: resampling the gaps' quantiles (at least half a second)."""
+        levels = (np.arange(WRAP_UP_QUANTILES) + 0.5) / WRAP_UP_QUANTILES
+        return {"dist": "empirical", "values": [round(max(float(v), 0.5), 2) for v in np.quantile(self.gaps, levels)]}
+
+
+@dataclass
 class QueueFit:
     queue: str
     channel: str
@@ -124,12 +147,18 @@ class QueueFit:
     retrials: int = 0
     retrial: RetrialFit | None = None
     outliers: tuple[int, ...] = ()          # lines of waits left out of the patience fit (``wait_outliers``)
+    wrap_up: WrapUpFit | None = None
+    trend: float = 0.0                      # growth of the daily volume per day (0: none significant)
 
 
-def daily_counts(arrivals: pd.Series, first_day: pd.Timestamp, days: int) -> pd.Series:
-    """Contacts per calendar day over ``days`` days from ``first_day`` (zeros included)."""
+def daily_counts(arrivals: pd.Series, first_day: pd.Timestamp, days: int,
+                 weights: np.ndarray | None = None) -> pd.Series:
+    """Contacts per calendar day over ``days`` days from ``first_day`` (zeros included); each contact
+    counts its weight when ``weights`` are given (``first_attempts``).
+    """
     index = pd.date_range(first_day, periods=days, freq="D")
-    return arrivals.dt.normalize().value_counts().reindex(index, fill_value=0).sort_index()
+    counted = pd.Series(1.0 if weights is None else weights, index=arrivals.index)
+    return counted.groupby(arrivals.dt.normalize()).sum().reindex(index, fill_value=0.0).sort_index()
 
 
 def outage_days(rows: pd.DataFrame) -> list[pd.Timestamp]:
@@ -143,28 +172,64 @@ def outage_days(rows: pd.DataFrame) -> list[pd.Timestamp]:
     return [day for day, n in counts.items() if n == 0 and open_share[day] >= 0.5]
 
 
-def volume_and_weekdays(counts: pd.Series) -> tuple[float, tuple[float, ...]]:
-    """The current level of the daily volume and the factor of each weekday (Monday first; 1 with under two
-    weeks).
+def volume_and_weekdays(counts: pd.Series) -> tuple[float, tuple[float, ...], float]:
+    """The daily volume to forecast, the factor of each weekday (Monday first, averaging 1; all 1 with under
+    two weeks) and the trend (growth per day, 0 when not significant).
 
-    Factors come from the whole log (each weekday's mean over the average weekday's); the level is the
-    average of the days' counts divided by their weekday factors, each day weighted by half every
-    ``LEVEL_HALF_LIFE_DAYS`` back from the log's last day, so a volume that rises or falls over the
-    log is forecast at its recent level rather than its average.
+    The logarithms of the days' counts are fitted by a straight line in time plus a step per weekday
+    (weighted least squares, each day weighted by half every ``LEVEL_HALF_LIFE_DAYS`` back from the log's
+    last day). When the line's slope is at least ``TREND_T`` standard errors from 0 (with two weeks or
+    more), the volume rises or falls: the weekday factors are the fitted steps and the daily volume is the
+    fit's mean over the ``FORECAST_DAYS`` days after the log. Otherwise the factors are each weekday's mean
+    count over the average weekday's, and the daily volume is the days' counts over their factors,
+    averaged with the same weights: the current level.
     """
+    weekday = counts.index.day_of_week.to_numpy()
     if len(counts) < MIN_DAYS_FOR_WEEKDAYS:
         factors = np.ones(7)
     else:
-        by_weekday = counts.groupby(counts.index.day_of_week).mean().reindex(range(7))
+        by_weekday = counts.groupby(weekday).mean().reindex(range(7))
         factors = (by_weekday / by_weekday.mean()).to_numpy()
     if counts.empty:
-        return 0.0, tuple(float(f) for f in factors)
-    expected = factors[counts.index.day_of_week]
+        return 0.0, tuple(round(float(f), 4) for f in factors), 0.0
+    expected = factors[weekday]
     open_days = expected > 0
-    age = (counts.index[-1] - counts.index[open_days]).days.to_numpy()
+    age = (counts.index[-1] - counts.index).days.to_numpy().astype(float)
     weights = 0.5 ** (age / LEVEL_HALF_LIFE_DAYS)
-    level = float(np.sum(weights * counts.to_numpy()[open_days] / expected[open_days]) / weights.sum())
-    return level, tuple(round(float(f), 4) for f in factors)
+    level = float(np.sum((weights * counts.to_numpy() / np.where(open_days, expected, 1.0))[open_days])
+                  / weights[open_days].sum())
+    trend = _trend(counts[open_days], weights[open_days]) if len(counts) >= MIN_DAYS_FOR_WEEKDAYS else None
+    if trend is None:
+        return level, tuple(round(float(f), 4) for f in factors), 0.0
+    intercept, slope, steps = trend
+    found = np.zeros(7)
+    found[list(steps)] = np.exp(list(steps.values()))
+    scale = found.mean()
+    ahead = np.arange(1, FORECAST_DAYS + 1)
+    volume = float(np.exp(intercept) * scale * np.mean(np.exp(slope * ahead)))
+    return volume, tuple(round(float(f), 4) for f in found / scale), float(np.expm1(slope))
+
+
+def _trend(counts: pd.Series, weights: np.ndarray) -> tuple[float, float, dict[int, float]] | None:
+    """Weighted least squares of log counts on days since the last day and one step per weekday: the
+    intercept (the first weekday's, at the last day), the slope per day and each weekday's step from the
+    first one; None when the slope is within ``TREND_T`` standard errors of 0.
+    """
+    weekday = counts.index.day_of_week.to_numpy()
+    present = sorted(set(weekday))
+    x = np.column_stack([np.ones(len(counts)), -(counts.index[-1] - counts.index).days.to_numpy().astype(float),
+                         *[(weekday == d).astype(float) for d in present[1:]]])
+    if len(counts) <= x.shape[1] + 1:
+        return None
+    y = np.log(np.maximum(counts.to_numpy(dtype=float), 0.5))
+    w = weights / weights.mean()
+    normal = x.T @ (w[:, None] * x)
+    beta = np.linalg.solve(normal, x.T @ (w * y))
+    residual = y - x @ beta
+    variance = np.sum(w * residual ** 2) / (len(y) - x.shape[1]) * np.linalg.inv(normal)[1, 1]
+    if not variance > 0 or abs(beta[1]) < TREND_T * np.sqrt(variance):
+        return None
+    return float(beta[0]), float(beta[1]), {present[0]: 0.0, **{d: float(b) for d, b in zip(present[1:], beta[2:])}}
 
 
 def gamma_cv(counts: pd.Series) -> float:
@@ -352,6 +417,65 @@ def fit_retrials(mine: pd.DataFrame, log_end: pd.Timestamp) -> RetrialFit | None
     return RetrialFit(share, float(gap[again].mean()) if again.any() else 0.0, int(considered.sum()))
 
 
+def first_attempts(mine: pd.DataFrame, retrial: RetrialFit) -> np.ndarray:
+    """How much each contact counts as a first attempt: 0 for a known caller's retrial
+    (``retrial_flags``), 1 for a known caller's first attempt, and for a contact without a caller id one
+    less the chance that it is a retrial nobody could recognise: the retrials expected in its
+    ``RETRIAL_BIN_S`` bin from the earlier abandonments without an id (each comes back with the
+    ``retrial`` probability after an exponential delay of its mean), over the contacts without an id there.
+
+    The scenario adds retrials itself at that probability of every abandonment, so the contacts without an
+    id must not bring their own retrials in as first attempts as well; they cluster after busy hours.
+    """
+    known = (mine["caller"] != "").to_numpy()
+    weights = np.where(retrial_flags(mine), 0.0, 1.0)
+    if not (~known).any():
+        return weights
+    unknown = mine[~known]
+    start = mine["arrival_time"].min()
+    slot = lambda times: ((times - start).dt.total_seconds() // RETRIAL_BIN_S).astype(int).to_numpy()  # noqa: E731
+    arrivals = slot(unknown["arrival_time"])
+    abandoned = slot(unknown["abandon_time"].dropna())
+    bins = int(max(arrivals.max(), abandoned.max(initial=0))) + 1
+    lags = np.arange(1, int(RETRIAL_WINDOW_S // RETRIAL_BIN_S) + 1)
+    back = np.exp(-(lags - 1) * RETRIAL_BIN_S / max(retrial.delay, 1.0))
+    comeback = retrial.probability * (back - np.exp(-lags * RETRIAL_BIN_S / max(retrial.delay, 1.0)))
+    expected = np.convolve(np.bincount(abandoned, minlength=bins), np.concatenate([[0.0], comeback]))[:bins]
+    calls = np.bincount(arrivals, minlength=bins)
+    weights[~known] = 1.0 - np.minimum(expected[arrivals] / calls[arrivals], 1.0)
+    return weights
+
+
+def fit_wrap_up(rows: pd.DataFrame, queue: str) -> WrapUpFit | None:
+    """The after-call work of ``queue``'s agents, which a log does not show: for each answered call of
+    ``queue``, the time from its end to the same agent's next answer, kept when a contact of a queue that
+    agent handles was waiting at that end (so the agent had work and did not take it at once) and when at
+    most ``WRAP_UP_MAX_S`` (longer: a pause, which the not-ready shares take); None with fewer than
+    ``MIN_WRAP_UP_GAPS`` such gaps.
+    """
+    served = rows[rows["answer_time"].notna() & (rows["agent"] != "")].sort_values(["agent", "answer_time"])
+    if served.empty:
+        return None
+    end = served["answer_time"] + pd.to_timedelta(served["handle_s"], unit="s")
+    gap = (served.groupby("agent")["answer_time"].shift(-1) - end).dt.total_seconds()
+    mine = (served["queue"] == queue).to_numpy() & gap.notna().to_numpy()
+    skills = served.groupby("agent")["queue"].agg(lambda q: frozenset(q))
+    waiting = np.zeros(len(served), dtype=bool)
+    left = rows["answer_time"].fillna(rows["abandon_time"])
+    for q in rows["queue"].unique():
+        of_q = (rows["queue"] == q) & left.notna()          # a contact never answered nor abandoned: unknown
+        arrived = np.sort(rows.loc[of_q, "arrival_time"].to_numpy())
+        gone = np.sort(left[of_q].to_numpy())
+        at = end.to_numpy()
+        count = np.searchsorted(arrived, at, "right") - np.searchsorted(gone, at, "right")
+        serves = served["agent"].map(lambda a, q=q: q in skills[a]).to_numpy(dtype=bool)
+        waiting |= serves & (count > 0)
+    kept = mine & waiting & (gap.to_numpy() <= WRAP_UP_MAX_S)
+    if kept.sum() < MIN_WRAP_UP_GAPS:
+        return None
+    return WrapUpFit(np.maximum(gap.to_numpy()[kept], 0.0))
+
+
 def wait_outliers(waits: pd.Series) -> pd.Series:
     """Waits implausibly far out (a stuck record): longer than an hour and than ``OUTLIER_FACTOR`` times
     the queue's 99th percentile. They are left out of the patience fit, and listed.
@@ -373,11 +497,13 @@ def fit_queue(rows: pd.DataFrame, queue: str, interval: float, outages: list[pd.
     channel = mine["channel"].mode().iloc[0]
     calls_again = "retrial" in keys_of(channel)
     retry = retrial_flags(mine) if calls_again else np.zeros(len(mine), dtype=bool)
+    retrial = fit_retrials(mine, rows["arrival_time"].max()) if calls_again else None
+    weights = first_attempts(mine, retrial) if retrial is not None else (~retry).astype(float)
     first = mine[~retry]
     first_day = rows["arrival_time"].min().normalize()
     days = int((rows["arrival_time"].max().normalize() - first_day).days) + 1
-    counts = daily_counts(first["arrival_time"], first_day, days).drop(list(outages), errors="ignore")
-    volume, weekdays = volume_and_weekdays(counts)
+    counts = daily_counts(mine["arrival_time"], first_day, days, weights).drop(list(outages), errors="ignore")
+    volume, weekdays, trend = volume_and_weekdays(counts)
     profile, by_weekday = intraday_profile(first["arrival_time"], interval)
     answered = mine[mine["answer_time"].notna()]
     abandoned = mine[mine["abandon_time"].notna()]
@@ -386,10 +512,10 @@ def fit_queue(rows: pd.DataFrame, queue: str, interval: float, outages: list[pd.
     waits_answered = (answered["answer_time"] - answered["arrival_time"]).dt.total_seconds()[~outlier].dropna()
     waits_abandoned = (abandoned["abandon_time"] - abandoned["arrival_time"]).dt.total_seconds()[~outlier].dropna()
     waits_answered, waits_abandoned = waits_answered.to_numpy(), waits_abandoned.to_numpy()
+    wrap_up = fit_wrap_up(rows, queue) if CHANNELS[channel].exclusive else None
     return QueueFit(queue, channel, len(mine), counts, volume, weekdays, gamma_cv(counts), profile, by_weekday,
                     weekday_profiles(first["arrival_time"], interval, days),
                     fit_handle_time(answered["handle_s"].to_numpy(dtype=float)),
                     fit_patience(waits_abandoned, waits_answered),
-                    1 if CHANNELS[channel].exclusive else chat_concurrency(answered), int(retry.sum()),
-                    fit_retrials(mine, rows["arrival_time"].max()) if calls_again else None,
-                    tuple(mine.loc[outlier, "line"].astype(int)))
+                    1 if CHANNELS[channel].exclusive else chat_concurrency(answered), int(retry.sum()), retrial,
+                    tuple(mine.loc[outlier, "line"].astype(int)), wrap_up, trend)

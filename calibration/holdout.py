@@ -28,7 +28,7 @@ import pandas as pd
 import sim
 from calibration.backtest import KPIS, BackTest, history_intervals, with_staffing
 from calibration.calibrate import agents_on_duty
-from calibration.fit import retrial_flags
+from calibration.fit import RetrialFit, first_attempts
 from calibration.logs import Log
 from sim.channels import CHANNELS
 from sim.files import read_yaml
@@ -51,9 +51,12 @@ class HoldOut(BackTest):
 def project(scenario: str | Path | dict, log: Log, volumes: str = "forecast") -> sim.Scenario:
     """The scenario on the history's days (whole days from its first to its last arrival), its groups
     replaced by the agents the history shows on duty, by skill set; with ``volumes="history"`` each
-    queue's ``arrivals.forecast`` is the history's first attempts per interval.
+    queue's arrivals replay the history's first attempts (``arrivals.replay``; ``forecast``: their count
+    per interval, for the Erlang A baseline).
     """
     data = dict(read_yaml(Path(scenario))) if not isinstance(scenario, dict) else dict(scenario)
+    name = data.get("name", "the scenario") if isinstance(scenario, dict) else scenario
+    label = f"{name} on the days of {log.path}"
     rows = log.rows[log.rows["queue"].isin(list(data["queues"]))]
     if rows.empty:
         raise ValueError(f"{log.path}: no contact of the scenario's queues ({', '.join(data['queues'])})")
@@ -65,15 +68,19 @@ def project(scenario: str | Path | dict, log: Log, volumes: str = "forecast") ->
                          None) for q in data["queues"]}         # the agents' availability stays the scenario's
     data.update(start=start.isoformat(), horizon=f"{days}d", surges=[],
                 groups={"history": {"skills": list(data["queues"]), "headcount": 0}})     # replaced below
-    base = sim.load_scenario(data, label=f"{scenario} on the days of {log.path}")
+    base = sim.load_scenario(data, label=label)
     if volumes == "history":
         queues = {}
         for name, queue in data["queues"].items():
             mine = rows[rows["queue"] == name]
-            first = mine[~retrial_flags(mine)] if base.queues[name].retrial is not None else mine
-            slot = ((first["arrival_time"] - start).dt.total_seconds() // base.interval).astype(int)
-            counts = np.bincount(slot, minlength=base.n_intervals)[:base.n_intervals]
-            arrivals = {**queue.get("arrivals", {}), "forecast": counts.astype(float).tolist(), "day_to_day_cv": 0}
+            retrial = base.queues[name].retrial
+            weights = (first_attempts(mine, RetrialFit(retrial.probability, retrial.delay.mean, 0))
+                       if retrial is not None else np.ones(len(mine)))
+            seconds = (mine["arrival_time"] - start).dt.total_seconds().to_numpy()
+            slot = (seconds // base.interval).astype(int)
+            counts = np.bincount(slot, weights, minlength=base.n_intervals)[:base.n_intervals]
+            arrivals = {**queue.get("arrivals", {}), "forecast": np.round(counts, 3).tolist(), "day_to_day_cv": 0,
+                        "replay": _kept(seconds, weights).tolist()}
             queues[name] = {**queue, "arrivals": arrivals} if "arrivals" in queue else queue
         data["queues"] = queues
     groups = {}
@@ -88,7 +95,18 @@ def project(scenario: str | Path | dict, log: Log, volumes: str = "forecast") ->
         if not any(q in g["skills"] for g in groups.values()):
             groups[f"history_{q}"] = {"skills": [q], "headcount": 0}
     data["groups"] = groups
-    return sim.load_scenario(data, label=f"{scenario} on the days of {log.path}")
+    return sim.load_scenario(data, label=label)
+
+
+def _kept(seconds: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The arrival times (s) a replay keeps of contacts counting ``weights`` each as first attempts
+    (``calibration.fit.first_attempts``): in time order, a contact is kept where the running total of the
+    weights passes a whole number, so that a weight of 1 is always kept, 0 never, and 0.9 nine times in ten.
+    """
+    order = np.argsort(seconds, kind="stable")
+    total = np.cumsum(weights[order]) + 0.5
+    kept = np.floor(total) > np.floor(np.concatenate([[0.5], total[:-1]]))
+    return seconds[order][kept]
 
 
 def holdout(scenario: str | Path | dict, log: Log, replications: int = 20, seed: int | None = None,
@@ -113,7 +131,7 @@ def holdout(scenario: str | Path | dict, log: Log, replications: int = 20, seed:
     known = long if before is None else pd.concat([before, long])
     both = both.merge(_last_week(known), on=["interval_start", "queue", "kpi"], how="left")
     both = both.merge(_erlang_a(sc), on=["interval_start", "queue", "kpi"], how="left")
-    agents = _agents(sc)
+    agents = on_duty(sc)
     both = both.merge(agents, on=["interval_start", "queue"], how="left")
     if not all_intervals:
         both = both[both["agents"] > 0]
@@ -141,7 +159,7 @@ def _last_week(long: pd.DataFrame) -> pd.DataFrame:
     return earlier.rename(columns={"history": "last_week"})
 
 
-def _agents(sc: sim.Scenario) -> pd.DataFrame:
+def on_duty(sc: sim.Scenario) -> pd.DataFrame:
     """Agents on duty per interval and queue (of the groups serving it), from the roster."""
     starts = pd.date_range(sc.start, periods=sc.n_intervals, freq=pd.Timedelta(seconds=sc.interval))
     scheduled = sc.scheduled_agents()
@@ -154,7 +172,7 @@ def _erlang_a(sc: sim.Scenario) -> pd.DataFrame:
     """Stationary Erlang A per interval: offered, answered, abandon_rate, asa_s, service_level, handle_s."""
     from sim.arrivals import rate_curve
 
-    agents = _agents(sc)
+    agents = on_duty(sc)
     rows = []
     for q, spec in sc.queues.items():
         if spec.arrivals is None or not CHANNELS[spec.channel].erlang:

@@ -62,7 +62,36 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
         if len(f.patience.km):
             patience.legend(fontsize=8)
         paths.append(save_figure(fig, directory / f"fit_{queue}.png", dpi=100))
+    if calibration.availability is not None:
+        paths.append(availability_plot(calibration.availability, directory / "availability.png"))
     return paths
+
+
+def availability_plot(fit, path: Path) -> Path:
+    """``availability.png``: by hour of the day, the log's service level and the model's with the not-ready
+    time found (95% CIs), and the probabilities found with their uncertainty.
+    """
+    t = fit.table
+    fig, (level, share) = plt.subplots(1, 2, figsize=(13, 3.8))
+    level.errorbar(t["hour"] - 0.1, t["history_sl"], t["history_sl_ci95"], fmt="o", color="black", ms=4,
+                   label="log (95% CI)")
+    level.errorbar(t["hour"] + 0.1, t["model_sl"], t["model_sl_ci95"], fmt="s", color="C1", ms=4,
+                   label="model with the shares found (95% CI)")
+    level.set_xlabel("hour of day")
+    level.set_ylabel("service level")
+    level.set_ylim(0, 1.02)
+    level.set_title("service level by hour: log and model", fontsize=10)
+    level.legend(fontsize=8)
+    share.bar(t["hour"], t["after_contact"], yerr=np.nan_to_num(t["after_contact_ci95"]), color="C0", alpha=0.7,
+              capsize=2, label="P(not ready after a contact) found (± 95% CI; pale: too few contacts, the mean)")
+    for hour in t.loc[t["after_contact_ci95"].isna(), "hour"]:
+        share.patches[int(hour)].set_alpha(0.25)
+    share.plot(t["hour"], t["not_ready_share"], "k.-", lw=1, label="share of on-duty time not ready (model)")
+    share.set_xlabel("hour of day")
+    share.set_ylim(0, 1)
+    share.set_title("not-ready time found", fontsize=10)
+    share.legend(fontsize=7)
+    return save_figure(fig, path, dpi=100)
 
 
 def _density(dist: str, mean: float, cv: float, x: np.ndarray) -> np.ndarray:

@@ -70,9 +70,54 @@ def test_the_same_seed_gives_the_same_not_ready_episodes():
     assert a.agents.equals(b.agents) and a.groups.equals(b.groups)
 
 
+def test_hourly_shares_put_the_episodes_in_their_hours():
+    """Not ready half the time from 10:00 to 12:00 only: every episode starts in those hours, and there the
+    not-ready share of on-duty time is the hour's share (the on/off identity, as above)."""
+    shares = [0.5 if hour in (10, 11) else 0.0 for hour in range(24)]
+    res = sim.simulate(sim.load_scenario(_idle_team({"share": shares, "mean": "2min"})), replications=10, seed=6,
+                       record_contacts=True)
+    episodes = res.agents[res.agents["kind"] == "not_ready"]
+    assert len(episodes) > 0 and set((episodes["start_s"] % 86400 // 3600).astype(int)) == {10, 11}
+    hours = res.groups["interval_start"].dt.hour
+    inside = res.groups[(hours == 11)].groupby("replication")[["not_ready_agent_s", "staffed_agent_s"]].sum()
+    assert_in_ci(inside["not_ready_agent_s"] / inside.sum(axis=1), 0.5, "not-ready share 11:00-12:00")
+
+
+@pytest.mark.parametrize("not_ready", [{"share": 0.3, "mean": "2min", "when": "idle"},
+                                       {"after_contact": 0.3, "mean": "2min", "when": "idle"}])
+def test_agents_never_go_not_ready_while_a_contact_waits_for_them(not_ready):
+    """``when: idle``: an episode that falls due while callers queue starts once none does."""
+    data = single_queue(agents=4, aht=120, load=3.6, days=1)
+    data["groups"]["team"]["not_ready"] = not_ready
+    res = sim.simulate(sim.load_scenario(data), replications=2, seed=7, record_contacts=True)
+    for r, contacts in res.contacts.groupby("replication"):
+        starts = res.agents[(res.agents["kind"] == "not_ready") & (res.agents["replication"] == r)]["start_s"]
+        waited = contacts[contacts["wait_s"] > 0]
+        came, left = waited["arrival_s"].to_numpy(), (waited["arrival_s"] + waited["wait_s"]).to_numpy()
+        waiting = ((came[None, :] < starts.to_numpy()[:, None] - 1e-9)
+                   & (left[None, :] > starts.to_numpy()[:, None] + 1e-9)).any(axis=1)
+        assert len(starts) > 50 and not waiting.any()
+
+
+def test_pauses_after_contacts_grow_with_the_work():
+    """``after_contact``: the time not ready per contact handled is the probability times the mean episode,
+    at a light load and at twice it, so the time not ready grows with the work."""
+    for load in (2.0, 4.0):
+        data = single_queue(agents=10, aht=120, load=load, days=1)
+        data["groups"]["team"]["not_ready"] = {"after_contact": 0.2, "mean": "2min"}
+        res = sim.simulate(sim.load_scenario(data), replications=3, seed=9)
+        per_contact = res.groups["not_ready_agent_s"].sum() / res.totals["answered"].sum()
+        assert per_contact == pytest.approx(0.2 * 120, rel=0.1)
+
+
 @pytest.mark.parametrize("key,value,message", [
-    ("not_ready", {"share": 1.0, "mean": "5min"}, "groups.team.not_ready.share: input should be less than 1"),
+    ("not_ready", {"share": 1.0, "mean": "5min"},
+     "groups.team.not_ready.share: input should be greater than 0 and less than 1"),
     ("not_ready", {"share": 0.1}, "groups.team.not_ready.mean: required key is missing"),
+    ("not_ready", {"share": [0.1] * 23, "mean": 60}, "expected 24 shares, one per hour of the day"),
+    ("not_ready", {"mean": 60}, "give either share (of on-duty time) or after_contact"),
+    ("not_ready", {"share": 0.1, "after_contact": 0.1, "mean": 60}, "give either share"),
+    ("not_ready", {"after_contact": 0.1, "mean": 60, "when": "later"}, "groups.team.not_ready.when"),
 ])
 def test_availability_keys_are_checked(key, value, message):
     data = _idle_team()
@@ -82,32 +127,35 @@ def test_availability_keys_are_checked(key, value, message):
     assert message in str(caught.value)
 
 
-def _log_of(share: float | None, tmp_path) -> Path:
+def _log_of(chance: float | None, tmp_path) -> Path:
     from calibration import synthetic_log
     from tests.test_calibration import call_centre
 
     sc = call_centre(days=7, cv=0.0, agents=7)
-    if share is not None:
-        group = sc.groups["team"].model_copy(update={"not_ready": sim.scenario.parts.NotReady(share=share, mean=300)})
-        sc = sc.model_copy(update={"groups": {"team": group}})
+    if chance is not None:
+        aux = sim.scenario.parts.NotReady(after_contact=chance, mean=300, when="idle")
+        sc = sc.model_copy(update={"groups": {"team": sc.groups["team"].model_copy(update={"not_ready": aux})}})
     path = tmp_path / "log.csv"
     synthetic_log(sc, seed=2).to_csv(path, index=False)
     return path
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("share", [None, 0.25])
-def test_calibration_finds_how_available_the_agents_were(share, tmp_path):
-    """Agents not ready a quarter of the time: seen on duty all day, they answer too fast in the model
+@pytest.mark.parametrize("chance", [None, 0.3])
+def test_calibration_finds_how_available_the_agents_were(chance, tmp_path):
+    """Agents not ready after three contacts in ten: seen on duty all day, they answer too fast in the model
     until the availability is estimated from the log's own waits; agents always ready need almost none."""
     from calibration import calibrate
+    from calibration.availability import MIN_CONTACTS
 
-    result = calibrate(_log_of(share, tmp_path), interval=900)
+    result = calibrate(_log_of(chance, tmp_path), interval=900)
     fit = result.fit_availability(replications=5)
-    assert abs(fit.model_sl - fit.history_sl) < 0.02
-    if share is None:
-        assert fit.share < 0.08
+    busy = fit.table[fit.table["contacts"] >= MIN_CONTACTS]
+    pooled = lambda column: np.average(busy[column], weights=busy["contacts"])   # noqa: E731
+    assert abs(pooled("model_sl") - pooled("history_sl")) < 0.02
+    if chance is None:
+        assert pooled("after_contact") < 0.1
     else:
-        assert 0.15 < fit.share < 0.35
-    assert all(g.get("not_ready", {}).get("share", 0) == fit.share for g in result.scenario["groups"].values()
-               if g.get("headcount") != 0)
+        assert 0.2 < pooled("after_contact") < 0.4
+    spec = fit.spec()
+    assert all(g.get("not_ready") == spec for g in result.scenario["groups"].values() if g.get("headcount") != 0)

@@ -433,16 +433,32 @@ def test_a_heavy_tailed_patience_is_fitted_as_lognormal(tmp_path):
     assert f.spec()["dist"] == "lognormal"
 
 
-def test_the_daily_volume_is_the_recent_level_of_a_falling_volume():
-    """Counts falling by a fifth a week: the level is near the last week's, not the three weeks' average."""
+def test_a_falling_volume_is_forecast_for_the_week_after_the_log():
+    """Poisson counts falling by a fifth a week: the trend is found (within 3 points a week) and the daily
+    volume is the coming week's mean (within 5%), well below the last week's."""
     from calibration.fit import volume_and_weekdays
 
     days = pd.date_range("2026-09-07", periods=21, freq="D")
-    counts = pd.Series(1000.0 * 0.8 ** (np.arange(21) / 7), index=days)
-    level, factors = volume_and_weekdays(counts)
+    truth = 1000.0 * 0.8 ** (np.arange(21) / 7)
+    counts = pd.Series(np.random.default_rng(3).poisson(truth).astype(float), index=days)
+    level, factors, trend = volume_and_weekdays(counts)
     assert factors == pytest.approx((1.0,) * 7, abs=0.15)
-    assert counts.iloc[-7:].mean() * 0.9 < level < counts.iloc[-7:].mean() * 1.1
-    assert level < counts.mean() * 0.95
+    assert (1 + trend) ** 7 == pytest.approx(0.8, abs=0.03)
+    coming = np.mean(1000.0 * 0.8 ** (np.arange(21, 28) / 7))
+    assert level == pytest.approx(coming, rel=0.05)
+    assert level < counts.iloc[-7:].mean() * 0.9
+
+
+def test_a_steady_volume_has_no_trend():
+    """Steady Poisson counts: no trend in at least 17 of 20 logs (the test is at 5%), and the daily volume
+    is the mean within 3%."""
+    from calibration.fit import volume_and_weekdays
+
+    days = pd.date_range("2026-09-07", periods=21, freq="D")
+    found = [volume_and_weekdays(pd.Series(np.random.default_rng(seed).poisson(1000.0, 21).astype(float),
+                                           index=days)) for seed in range(20)]
+    assert sum(trend == 0 for _, _, trend in found) >= 17
+    assert all(level == pytest.approx(1000, rel=0.03) for level, _, trend in found if trend == 0)
 
 
 def test_a_stuck_ten_hour_wait_does_not_move_the_patience(recovered, tmp_path):
@@ -480,3 +496,50 @@ def test_a_spike_of_very_short_calls_does_not_choose_the_family():
 def single_queue_with(handle: dict) -> dict:
     from tests.conftest import single_queue
     return single_queue(agents=5, aht=200, load=2.0, handle=handle)
+
+
+def test_retrials_of_callers_without_an_id_are_not_counted_as_first_attempts(recovered, tmp_path):
+    """Half the callers without an id: their retrials cannot be recognised, so they are expected from the
+    abandonments without an id (retrial probability and delay), and the first attempts stay at the truth."""
+    log, _ = recovered
+    hidden = log.copy()
+    hidden.loc[hidden["caller"].str[1:].astype(int) % 2 == 0, "caller"] = ""      # half of the callers
+    path = tmp_path / "half.csv"
+    hidden.to_csv(path, index=False)
+    f = calibrate(path, interval=900).fits["calls"]
+    assert f.retrial.probability == pytest.approx(0.3, abs=0.04)
+    assert f.daily_volume == pytest.approx(1500, rel=0.03)
+    everything = hidden.groupby(pd.to_datetime(hidden["arrival_time"]).dt.normalize()).size().mean()
+    assert everything > 1500 * 1.05                     # counting every call would overstate it
+
+
+def test_after_call_work_is_read_from_the_gaps_while_callers_waited(tmp_path):
+    """Agents wrapping up 30 s after every call: the gap from a call's end to the agent's next answer while
+    callers waited is the wrap-up, which calibration writes as the queue's ``wrap_up``."""
+    data = call_centre(days=3, cv=0.0).model_dump(mode="json", exclude_none=True)
+    data["queues"]["calls"]["wrap_up"] = {"dist": "constant", "value": 30}
+    path = tmp_path / "wrapped.csv"
+    synthetic_log(sim.load_scenario(data)).to_csv(path, index=False)
+    result = calibrate(path, interval=900)
+    gaps = result.fits["calls"].wrap_up.gaps
+    assert len(gaps) > 1000 and np.median(gaps) == pytest.approx(30, abs=0.5)
+    assert result.scenario["queues"]["calls"]["wrap_up"]["dist"] == "empirical"
+
+
+def test_an_agent_idle_in_a_quiet_hour_stays_on_duty():
+    """A gap of two hours without a caller waiting is a quiet hour, not time off; the same gap while
+    callers waited is time off; a gap over three hours is time off whatever waited."""
+    from calibration.calibrate import agents_on_duty
+
+    t = pd.Timestamp("2026-09-07")
+    rows = pd.DataFrame({
+        "queue": "q", "agent": ["a", "a", "b", "b", "", "c", "c"],
+        "arrival_time": [t + pd.Timedelta(hours=h) for h in (8, 10, 8, 10, 9, 8, 12)],
+        "answer_time": [t + pd.Timedelta(hours=h) for h in (8, 10, 8, 10, 9.5, 8, 12)],
+        "abandon_time": pd.NaT, "handle_s": 60.0})
+    quiet = agents_on_duty(rows[rows["agent"].isin(["a", ""]) & (rows.index != 4)], t, 96, 900)[("q",)]
+    assert quiet[32:41].min() == 1                             # 08:00-10:15 on duty
+    busy = agents_on_duty(rows[rows["agent"].isin(["b", ""])], t, 96, 900)[("q",)]
+    assert busy[34:40].max() == 0                              # the 09:00 caller waited half an hour meanwhile
+    long = agents_on_duty(rows[rows["agent"] == "c"], t, 96, 900)[("q",)]
+    assert long[34:46].max() == 0

@@ -74,3 +74,29 @@ def test_an_in_sample_back_test_needs_no_earlier_week(history):
     test = holdout(scenario, log, replications=3, seed=1, volumes="history")
     rows = test.errors.set_index(["kpi", "model"])
     assert rows.loc[("offered", "last_week"), "n"] < rows.loc[("offered", "simulation"), "n"]
+
+
+def test_history_volumes_replay_the_first_attempts_as_they_came(history):
+    """``--volumes history``: each replication gets the history's own arrivals (no Poisson noise on top of
+    the history's), so every replication offers exactly the history's contacts, interval by interval."""
+    import sim
+    from calibration.holdout import project
+
+    scenario, _, log = history
+    week = Log(log.path, log.rows[log.rows["arrival_time"] >= "2026-09-21"].reset_index(drop=True))
+    sc = project(scenario, week, volumes="history")
+    res = sim.simulate(sc, replications=2, seed=4)
+    offered = res.intervals.pivot_table(index="interval_start", columns="replication", values="offered")
+    slot = ((week.rows["arrival_time"] - pd.Timestamp(sc.start)).dt.total_seconds() // sc.interval).astype(int)
+    counts = slot.value_counts().reindex(range(sc.n_intervals), fill_value=0).to_numpy()
+    assert (offered[0].to_numpy() == counts).all() and (offered[1].to_numpy() == counts).all()
+
+
+def test_backtest_until_judges_the_days_before(history, tmp_path):
+    scenario, path, _ = history
+    out = tmp_path / "in"
+    assert main(["backtest", str(scenario), str(path), "--until", "2026-09-14", "-r", "2", "--out", str(out),
+                 "--no-plots", "--volumes", "history"]) == 0
+    intervals = pd.read_csv(out / "backtest_intervals.csv", encoding="utf-8-sig", parse_dates=["interval_start"])
+    assert intervals["interval_start"].max() < pd.Timestamp("2026-09-14")
+    assert main(["backtest", str(scenario), str(path), "--from", "2026-09-14", "--until", "2026-09-10"]) == 2

@@ -16,6 +16,8 @@ def arguments(parser) -> None:
     parser.add_argument("history", type=Path, help="contact log of the period to judge (CSV, Parquet or an export)")
     parser.add_argument("--from", dest="since", metavar="DATE",
                         help="judge the days from DATE on; earlier days of the history feed only last_week")
+    parser.add_argument("--until", metavar="DATE",
+                        help="judge the days before DATE only (the training period of a calibration, say)")
     parser.add_argument("--volumes", choices=("forecast", "history"), default="forecast",
                         help="forecast: the scenario's volumes; history: each interval's arrivals from the "
                              "history, to judge the service model apart from the volume forecast")
@@ -35,10 +37,15 @@ def handle(args) -> int:
     from sim.outputs import choose, staged
 
     since = date_option(args.since, "--from")
+    until = date_option(args.until, "--until")
+    if since is not None and until is not None and until <= since:
+        raise UserError(f"--until {args.until} must come after --from {args.since}")
     staffing = staffing_log(args.staffing)
     default = Path("results") / f"backtest_{args.scenario.stem}"
     out = choose(args.out, default, args.overwrite)
     log = read_contact_log(args, args.history)
+    if until is not None:
+        log.rows = log.rows[log.rows["arrival_time"] < until].reset_index(drop=True)
     try:
         args.interrupted = "nothing was written: the back-test is written once it is done"
         test = holdout(args.scenario, log, replications=args.replications, seed=args.seed, staffing=staffing,

@@ -130,6 +130,7 @@ class Calibration:
                   report / "bad_rows.csv")
         if self.availability is not None:
             write_csv(self.availability.table, report / "availability.csv")
+            write_csv(self.availability.days, report / "availability_days.csv")
         if plots:
             from calibration import report as plots_module
             plots_module.fit_plots(self, report)

@@ -69,14 +69,15 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
 
 def availability_plot(fit, path: Path) -> Path:
     """``availability.png``: by hour of the day, the log's service level and the model's with the not-ready
-    time found (95% CIs), and the probabilities found with their uncertainty.
+    time found (95% CIs), and the probabilities found with their uncertainty; by day, the log's service
+    level in the model's band.
     """
     t = fit.table
-    fig, (level, share) = plt.subplots(1, 2, figsize=(13, 3.8))
+    fig, (level, share, days) = plt.subplots(1, 3, figsize=(18, 3.8))
     level.errorbar(t["hour"] - 0.1, t["history_sl"], t["history_sl_ci95"], fmt="o", color="black", ms=4,
                    label="log (95% CI)")
     level.errorbar(t["hour"] + 0.1, t["model_sl"], t["model_sl_ci95"], fmt="s", color="C1", ms=4,
-                   label="model with the shares found (95% CI)")
+                   label="model with the not-ready time found (95% CI)")
     level.set_xlabel("hour of day")
     level.set_ylabel("service level")
     level.set_ylim(0, 1.02)
@@ -91,6 +92,16 @@ def availability_plot(fit, path: Path) -> Path:
     share.set_ylim(0, 1)
     share.set_title("not-ready time found", fontsize=10)
     share.legend(fontsize=7)
+    d = fit.days
+    days.fill_between(d["day"], d["model_sl"] - 1.28 * d["model_sl_sd"], d["model_sl"] + 1.28 * d["model_sl_sd"],
+                      alpha=0.3, color="C1", label="model p10-p90")
+    days.plot(d["day"], d["model_sl"], color="C1", lw=1, label="model mean")
+    days.plot(d["day"], d["history_sl"], "ko-", ms=3, lw=0.8, label="log")
+    days.set_ylim(0, 1.02)
+    days.set_ylabel("service level")
+    days.set_title(f"by day (day-to-day cv of not-ready time {fit.day_to_day_cv:.2f})", fontsize=10)
+    days.tick_params(axis="x", labelrotation=45, labelsize=7)
+    days.legend(fontsize=7)
     return save_figure(fig, path, dpi=100)
 
 

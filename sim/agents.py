@@ -14,10 +14,29 @@ import numpy as np
 
 from sim.attendance import Attendance
 from sim.scenario.model import ShiftOccurrence
+from sim.scenario.parts import MAX_NOT_READY
 
 OFF, ON, BREAK, LEAVING = 0, 1, 2, 3        # an agent's state
 SPAN_KINDS = ("staffed", "busy", "overtime", "breaks", "shrinkage", "not_ready", "wrap_up")   # recorded spans
 PAUSES = ("breaks", "shrinkage", "not_ready")      # the kinds of time off the floor an agent takes
+
+
+@dataclass(frozen=True)
+class NotReadyDraws:
+    """An agent's not-ready episodes: its ``stream``, the share (or, ``after_contact``, the probability)
+    of each hour of the day, the mean episode (s) and the group's factor per day (``NotReady``).
+    """
+
+    stream: np.random.Generator
+    by_hour: np.ndarray
+    mean: float
+    after_contact: bool
+    days: np.ndarray
+
+    def value(self, day_and_hour: tuple[int, int]) -> float:
+        """The share or probability at that day (from the start's) and hour, under the day's factor."""
+        day, hour = day_and_hour
+        return min(self.by_hour[hour] * self.days[day], MAX_NOT_READY)
 
 
 class Agent:
@@ -36,8 +55,7 @@ class Agent:
         self.busy_since: float | None = None     # start of the current busy period; None when idle
         self.break_due = self.break_from = 0.0
         self.pause, self.pause_token = "breaks", 0     # the kind of the pause due or taken, and its number
-        self.ready = None       # (stream, rates by hour (1/s) or None, mean not-ready time (s), probabilities
-        #                         after a contact by hour or None) when the group has not-ready time
+        self.ready: NotReadyDraws | None = None      # when the group has not-ready time
         self.defers = False     # a not-ready episode due waits while contacts wait for it (NotReady.when "idle")
 
 
@@ -74,9 +92,22 @@ class AgentSchedules:
                                                          *planned]))
                 aux = self.sc.groups[name].not_ready
                 if aux is not None:
-                    agent.ready = (self.later.agent_stream(name, "not_ready", str(occ.row), str(occ.day), str(k)),
-                                   aux.hourly_rates(), aux.mean, aux.hourly_after_contact())
+                    agent.ready = NotReadyDraws(
+                        self.later.agent_stream(name, "not_ready", str(occ.row), str(occ.day), str(k)),
+                        aux.by_hour(), aux.mean, aux.after_contact is not None, self._not_ready_days(name))
                     agent.defers = aux.when == "idle"
+
+    def _not_ready_days(self, group: str) -> np.ndarray:
+        """The group's not-ready factor per calendar day from the start's (gamma of mean 1 and the group's
+        ``day_to_day_cv``; all 1 if 0), from the group's own stream, drawn once per replication.
+        """
+        if group not in self.aux_days:
+            cv = self.sc.groups[group].not_ready.day_to_day_cv
+            days = self.sc.n_days + 2                       # shifts that cross the last midnight
+            shape = 1.0 / cv ** 2 if cv > 0 else 0.0
+            self.aux_days[group] = (self.later.agent_stream(group, "not_ready_days").gamma(shape, 1.0 / shape, days)
+                                    if cv > 0 else np.ones(days))
+        return self.aux_days[group]
 
     def _add_agent(self, gi: int, occ: ShiftOccurrence, pauses) -> Agent:
         """An agent working ``occ``; ``pauses`` (start, duration, kind): breaks, absences, shrinkage."""
@@ -99,46 +130,45 @@ class AgentSchedules:
 
     def _next_not_ready(self, agent: Agent) -> None:
         """Schedule the agent's next not-ready episode: a ready time from now, exponential at each hour's rate."""
-        if agent.ready is not None and agent.ready[1] is not None:
-            rng, rates, _, _ = agent.ready
+        if agent.ready is not None and not agent.ready.after_contact:
             token = agent.pause_token
-            due = self._after_ready(self.env.now, rng.standard_exponential(), rates, agent.shift_end)
+            due = self._after_ready(self.env.now, agent.ready.stream.standard_exponential(), agent.ready,
+                                    agent.shift_end)
             if due is not None:
                 self._at(due, lambda _e: self._not_ready_due(agent, token))
 
-    def _after_ready(self, now: float, effort: float, rates: np.ndarray, until: float) -> float | None:
-        """When a ready time of standard-exponential ``effort`` ends, the rate (1/s) changing by the hour of
-        the day (inversion of the cumulative rate); None if not before ``until``.
+    def _after_ready(self, now: float, effort: float, ready: NotReadyDraws, until: float) -> float | None:
+        """When a ready time of standard-exponential ``effort`` ends, the rate share / ((1 - share) mean)
+        changing with the hour (inversion of the cumulative rate); None if not before ``until``.
         """
-        offset = self._time_of_day_at_0()
         t = now
         while t < until:
-            hour_end = (np.floor((offset + t) / 3600.0) + 1.0) * 3600.0 - offset
-            rate = rates[int((offset + t) // 3600.0) % 24]
+            hour_end = (np.floor((self.time_of_day_at_0 + t) / 3600.0) + 1.0) * 3600.0 - self.time_of_day_at_0
+            share = ready.value(self._day_and_hour(t))
+            rate = share / ((1.0 - share) * ready.mean)
             if effort <= rate * (hour_end - t):
                 return t + effort / rate
             effort -= rate * (hour_end - t)
             t = hour_end
         return None
 
-    def _time_of_day_at_0(self) -> float:
-        """Seconds from midnight to the scenario's start."""
-        start = self.sc.start
-        return start.hour * 3600.0 + start.minute * 60.0 + start.second
+    def _day_and_hour(self, t: float) -> tuple[int, int]:
+        """The calendar day (from the start's) and the hour of the day at time ``t`` (s)."""
+        since_midnight = self.time_of_day_at_0 + t
+        return int(since_midnight // 86400.0), int(since_midnight % 86400.0 // 3600.0)
 
     def _not_ready_due(self, agent: Agent, token: int) -> None:
         """A not-ready episode falls due, unless the agent paused meanwhile or has a pause due already."""
         if agent.pause_token == token and agent.state == ON and not agent.break_due:
-            rng, _, mean, _ = agent.ready
-            self._break_due(agent, rng.exponential(mean), "not_ready")
+            self._break_due(agent, agent.ready.stream.exponential(agent.ready.mean), "not_ready")
 
     def _after_contact(self, agent: Agent, now: float) -> None:
         """With ``NotReady.after_contact``, the agent that finished a contact goes not ready with the hour's
         probability (with ``when: idle``, once no contact waits for it).
         """
-        rng, _, mean, chances = agent.ready
-        if rng.random() < chances[int((self._time_of_day_at_0() + now) // 3600.0) % 24]:
-            self._pause_due(agent, rng.exponential(mean), "not_ready")
+        ready = agent.ready
+        if ready.stream.random() < ready.value(self._day_and_hour(now)):
+            self._pause_due(agent, ready.stream.exponential(ready.mean), "not_ready")
 
     def _may_pull(self, agent: Agent) -> bool:
         """Whether the agent takes waiting work now: on duty with no pause due, or with a not-ready

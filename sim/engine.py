@@ -81,6 +81,8 @@ class Model(AgentSchedules):
         self.drawn_amount, self.drawn_delay = demand.amount, demand.retry_delay
         self.deflected = demand.deflected_time, demand.deflected_queue
         self.later_delay: dict[int, float] = {}     # retry delays of retrials created during the run
+        self.aux_days: dict[str, np.ndarray] = {}    # each group's not-ready factor per day (sim.agents)
+        self.time_of_day_at_0 = sc.start.hour * 3600.0 + sc.start.minute * 60.0 + sc.start.second   # s after 00:00
         self.env = env = simpy.Environment()
         self._timeout, self._on_finish, self._on_release = env.timeout, self._finish, self._wrapped  # hot path
         # One compact column per run-time attribute (sim.contacts), also bound by name for the hot path.
@@ -327,7 +329,7 @@ class Model(AgentSchedules):
         agent.load -= 1
         if self.exclusive[q]:
             agent.exclusive = False
-        if agent.ready is not None and agent.ready[3] is not None and agent.state == ON and not agent.break_due:
+        if agent.ready is not None and agent.ready.after_contact and agent.state == ON and not agent.break_due:
             self._after_contact(agent, now)
         if self._may_pull(agent):
             if agent.bucket is not None:

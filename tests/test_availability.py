@@ -110,6 +110,21 @@ def test_pauses_after_contacts_grow_with_the_work():
         assert per_contact == pytest.approx(0.2 * 120, rel=0.1)
 
 
+def test_not_ready_varies_from_day_to_day_around_the_same_mean():
+    """``day_to_day_cv``: each day's probability is multiplied by a gamma factor of mean 1, the same for the
+    whole group: the days' not-ready shares scatter far more than without, around about the same mean."""
+    data = single_queue(agents=10, aht=120, load=6, days=10)
+    shares = []
+    for cv in (0.0, 0.5):
+        data["groups"]["team"]["not_ready"] = {"after_contact": 0.3, "mean": 120, "day_to_day_cv": cv}
+        res = sim.simulate(sim.load_scenario(data), replications=4, seed=3)
+        days = res.groups.assign(day=res.groups["interval_start"].dt.date).groupby(["replication", "day"])[
+            ["not_ready_agent_s", "staffed_agent_s"]].sum()
+        shares.append(days["not_ready_agent_s"] / days.sum(axis=1))
+    assert shares[1].std() > 4 * shares[0].std()
+    assert shares[1].mean() == pytest.approx(shares[0].mean(), rel=0.15)
+
+
 @pytest.mark.parametrize("key,value,message", [
     ("not_ready", {"share": 1.0, "mean": "5min"},
      "groups.team.not_ready.share: input should be greater than 0 and less than 1"),
@@ -159,3 +174,22 @@ def test_calibration_finds_how_available_the_agents_were(chance, tmp_path):
         assert 0.2 < pooled("after_contact") < 0.4
     spec = fit.spec()
     assert all(g.get("not_ready") == spec for g in result.scenario["groups"].values() if g.get("headcount") != 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cv", [0.0, 0.5])
+def test_calibration_finds_how_much_availability_varies_from_day_to_day(cv, tmp_path):
+    """Two weeks whose agents' pauses vary from day to day with cv 0.5 (the same probability 0.3 on
+    average): the log's days scatter more than the model's, and calibration finds the cv (0.62 when
+    measured); steady days give none."""
+    from calibration import calibrate, synthetic_log
+    from tests.test_calibration import call_centre
+
+    sc = call_centre(days=14, cv=0.0, agents=7)
+    aux = sim.scenario.parts.NotReady(after_contact=0.3, mean=300, when="idle", day_to_day_cv=cv)
+    sc = sc.model_copy(update={"groups": {"team": sc.groups["team"].model_copy(update={"not_ready": aux})}})
+    path = tmp_path / "log.csv"
+    synthetic_log(sc, seed=2).to_csv(path, index=False)
+    fit = calibrate(path, interval=900).fit_availability(replications=5)
+    assert (fit.day_to_day_cv < 0.25) if cv == 0 else (0.25 < fit.day_to_day_cv < 0.9)
+    assert set(fit.days.columns) == {"day", "history_sl", "model_sl", "model_sl_sd"} and len(fit.days) == 14

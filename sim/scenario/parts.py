@@ -225,6 +225,9 @@ class Shrinkage(Break):
     share: Probability = 1.0
 
 
+MAX_NOT_READY = 0.99        # the most a day's not-ready share or probability becomes under its day factor
+
+
 def _by_hour(value: object, what: str) -> object:
     """One value, or 24 (one per hour of the day from 00:00), each below 1 and above 0 (at least 0 when 24)."""
     if isinstance(value, (list, tuple)):
@@ -244,13 +247,16 @@ class NotReady(Strict):
     not ready with that probability (so the time taken grows with the work done). Each is one value or 24,
     one per hour of the day from 00:00. An agent finishes what it holds before going not ready. ``when``:
     ``due``, the agent goes when the episode falls due; ``idle``, only once no contact waits for it
-    (agents keep answering while customers queue).
+    (agents keep answering while customers queue). ``day_to_day_cv``: each day the share or probability is
+    multiplied by a gamma factor of mean 1 and this cv, the same for every agent of the group (a day with
+    an incident, a day everyone is keen), at most ``MAX_NOT_READY``.
     """
 
     share: float | tuple[float, ...] | None = None
     after_contact: float | tuple[float, ...] | None = None
     mean: PositiveDuration
     when: Literal["due", "idle"] = "due"
+    day_to_day_cv: NonNegative = 0.0
 
     @field_validator("share", mode="before")
     @classmethod
@@ -268,20 +274,10 @@ class NotReady(Strict):
             raise ValueError("give either share (of on-duty time) or after_contact (probability after a contact)")
         return self
 
-    def hourly_rates(self) -> np.ndarray | None:
-        """Rate (1/s) at which a ready agent starts an episode, by hour of the day: share / ((1 - share) mean);
-        None with ``after_contact``.
-        """
-        if self.share is None:
-            return None
-        share = np.broadcast_to(np.asarray(self.share, dtype=float), 24)
-        return share / ((1.0 - share) * self.mean)
-
-    def hourly_after_contact(self) -> np.ndarray | None:
-        """The probability of an episode after a contact, by hour of the day (None with ``share``)."""
-        if self.after_contact is None:
-            return None
-        return np.broadcast_to(np.asarray(self.after_contact, dtype=float), 24).copy()
+    def by_hour(self) -> np.ndarray:
+        """The share (or with ``after_contact`` the probability) of each hour of the day, from 00:00."""
+        value = self.share if self.share is not None else self.after_contact
+        return np.broadcast_to(np.asarray(value, dtype=float), 24).copy()
 
 
 class Shift(Strict):

@@ -72,7 +72,8 @@ class Spans:
 class AgentSchedules:
     """The agents' side of ``sim.engine.Model``: shifts, breaks and absences, and the availability buckets
     arriving contacts find agents in. The model provides ``sc``, ``env``, ``_at`` (schedule a callback),
-    ``_pull`` (take waiting work) and the state these methods keep (``agents``, ``buckets``, ``spans``).
+    ``_pull`` (take waiting work), ``time_of_day_at_0`` (s from midnight to the start) and the state these
+    methods keep (``agents``, ``buckets``, ``spans``, ``aux_days``).
     """
 
     def _schedule_group(self, gi: int, name: str, attendance: Attendance | None) -> None:
@@ -104,9 +105,8 @@ class AgentSchedules:
         if group not in self.aux_days:
             cv = self.sc.groups[group].not_ready.day_to_day_cv
             days = self.sc.n_days + 2                       # shifts that cross the last midnight
-            shape = 1.0 / cv ** 2 if cv > 0 else 0.0
-            self.aux_days[group] = (self.later.agent_stream(group, "not_ready_days").gamma(shape, 1.0 / shape, days)
-                                    if cv > 0 else np.ones(days))
+            self.aux_days[group] = np.ones(days) if cv == 0 else self.later.agent_stream(
+                group, "not_ready_days").gamma(1.0 / cv ** 2, cv ** 2, days)
         return self.aux_days[group]
 
     def _add_agent(self, gi: int, occ: ShiftOccurrence, pauses) -> Agent:

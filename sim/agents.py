@@ -170,12 +170,6 @@ class AgentSchedules:
         if ready.stream.random() < ready.value(self._day_and_hour(now)):
             self._pause_due(agent, ready.stream.exponential(ready.mean), "not_ready")
 
-    def _may_pull(self, agent: Agent) -> bool:
-        """Whether the agent takes waiting work now: on duty with no pause due, or with a not-ready
-        episode due that it defers while contacts wait.
-        """
-        return agent.state == ON and (not agent.break_due or (agent.defers and agent.pause == "not_ready"))
-
     def _break_due(self, agent: Agent, duration: float, kind: str = "breaks") -> None:
         """A pause of ``kind`` falls due: the agent takes no new work and goes once it holds nothing.
 
@@ -192,7 +186,7 @@ class AgentSchedules:
             self._leave_floor(agent, now)
 
     def _pause_due(self, agent: Agent, duration: float, kind: str) -> None:
-        """The agent takes no new work (but what it defers for, ``_may_pull``) until it goes on a pause of
+        """The agent takes no new work (but what waits for it, if it defers the pause) until it goes on a pause of
         ``kind`` lasting ``duration`` (s), once it holds nothing.
         """
         agent.break_due, agent.break_from, agent.pause = duration, self.env.now, kind

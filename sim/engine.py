@@ -331,7 +331,8 @@ class Model(AgentSchedules):
             agent.exclusive = False
         if agent.ready is not None and agent.ready.after_contact and agent.state == ON and not agent.break_due:
             self._after_contact(agent, now)
-        if self._may_pull(agent):
+        # On duty with no pause due, or with a not-ready episode due that it defers while contacts wait.
+        if agent.state == ON and (not agent.break_due or (agent.defers and agent.pause == "not_ready")):
             if agent.bucket is not None:
                 self._unpark(agent)
             self._pull(agent, now)            # work taken at once continues the busy period

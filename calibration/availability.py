@@ -109,12 +109,14 @@ def _by_day(table: pd.DataFrame) -> pd.Series:
     return _pooled(table, table["interval_start"].dt.normalize())
 
 
+def _judged(res: sim.Results, judged: pd.DataFrame) -> pd.DataFrame:
+    """The simulated intervals of the ``judged`` (interval_start, queue) pairs that have a service level."""
+    return res.intervals.merge(judged, on=["interval_start", "queue"]).dropna(subset=["service_level"])
+
+
 def _per_replication(res: sim.Results, judged: pd.DataFrame, by) -> pd.DataFrame:
-    """``by`` (``_by_hour``, ``_by_day``) of each replication (rows) over the ``judged`` (interval_start,
-    queue) pairs.
-    """
-    table = res.intervals.merge(judged, on=["interval_start", "queue"]).dropna(subset=["service_level"])
-    return pd.DataFrame([by(part) for _, part in table.groupby("replication")])
+    """``by`` (``_by_hour``, ``_by_day``) of each replication (rows) over the ``judged`` pairs."""
+    return pd.DataFrame([by(part) for _, part in _judged(res, judged).groupby("replication")])
 
 
 def _ci95(level: pd.DataFrame) -> np.ndarray:
@@ -204,8 +206,8 @@ def _day_to_day(history: pd.DataFrame, judged: pd.DataFrame, res: sim.Results, m
 
 def _overall(res: sim.Results, judged: pd.DataFrame) -> float:
     """The pooled service level over the ``judged`` intervals and every replication."""
-    table = res.intervals.merge(judged, on=["interval_start", "queue"]).dropna(subset=["service_level"])
-    return float((table["service_level"] * table["offered"]).sum() / table["offered"].sum())
+    table = _judged(res, judged)
+    return float(_pooled(table, np.zeros(len(table))).iloc[0])
 
 
 def _not_ready_share(res: sim.Results) -> np.ndarray:

@@ -46,7 +46,7 @@ class Agent:
 
     __slots__ = ("id", "group", "state", "load", "exclusive", "bucket", "since", "busy_since",
                  "duty_since", "shift_end", "break_due", "break_from", "speed", "pause", "pause_token", "ready",
-                 "defers")
+                 "defers", "replies", "writing")
 
     def __init__(self, agent_id: int, group: int, shift_end: float, speed: float):
         self.id, self.group, self.shift_end, self.speed = agent_id, group, shift_end, speed
@@ -57,6 +57,8 @@ class Agent:
         self.pause, self.pause_token = "breaks", 0     # the kind of the pause due or taken, and its number
         self.ready: NotReadyDraws | None = None      # when the group has not-ready time
         self.defers = False     # a not-ready episode due waits while contacts wait for it (NotReady.when "idle")
+        self.replies = None     # conversations whose customer awaits this agent's reply, in order (a deque)
+        self.writing = False    # writing a reply now (sim.conversations)
 
 
 

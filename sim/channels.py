@@ -18,6 +18,7 @@ from sim.distributions import Amount, HandleTime, Patience
 from sim.scenario.parts import (
     Arrivals,
     Bot,
+    Conversation,
     CustomerClass,
     FromOrders,
     LevelRule,
@@ -139,6 +140,7 @@ with warnings.catch_warnings():
         sla: ServiceLevel = ServiceLevel()
         bot: Bot | None = None
         remedy: Remedy | None = None
+        conversation: Conversation | None = None
 
     class CallQueue(QueueBase):
         """Calls: one per agent; callers may balk, abandon and call again (``retrial``)."""

@@ -32,6 +32,7 @@ from sim.arrivals import Demand
 from sim.attendance import Attendance
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, WAITING, Contacts, append, engine_columns
+from sim.conversations import Conversations, Messages
 from sim.routing import Plan, Policy, Rules, Waiting
 from sim.scenario.model import Scenario, level_of
 
@@ -57,16 +58,17 @@ class EngineOutput:
     agent_group: np.ndarray
     agent_shift: np.ndarray          # (n_agents, 2): scheduled shift start and end (s)
     staffed: Spans                   # on duty and not on break (overtime included)
-    breaks: Spans                    # from the time a break falls due until the agent is back
+    breaks: Spans                    # from the time the agent leaves the floor for a break until it is back
     shrinkage: Spans                 # planned time off the phones (meetings, training), as breaks
     not_ready: Spans                 # not-ready (aux) episodes, as breaks
     wrap_up: Spans                   # after-contact work, one span per contact (chats may overlap)
     busy: Spans                      # holding at least one contact
     overtime: Spans                  # past the scheduled shift end, finishing work
     events: int                      # SimPy events scheduled
+    messages: Messages | None = None  # customers' messages of conversation chats (None: no such queue)
 
 
-class Model(AgentSchedules):
+class Model(AgentSchedules, Conversations):
     """One replication of a scenario over pre-drawn demand and attendance (None: everyone shows up).
 
     ``policy`` replaces the scenario's routing (``sim.routing.Rules``) with another ``sim.routing.Policy``.
@@ -97,6 +99,7 @@ class Model(AgentSchedules):
         self.escalate_to = [{sc.levels.index(lv): queue_names.index(target) for lv, target in q.escalate_to.items()}
                             for q in sc.queues.values()]
         self.capacity = [g.concurrency for g in sc.groups.values()]
+        self._set_up_conversations()
         self.plan = plan = Plan.of(sc)
         self.skills, self.proficiency, self.eligible = plan.pulls, plan.proficiency, plan.eligible
         self.overflow_after = plan.overflow_after
@@ -295,6 +298,9 @@ class Model(AgentSchedules):
         agent.load += 1
         if self.exclusive[q]:
             agent.exclusive = True
+        if self.conversation[q] is not None:
+            self._converse(agent, i, q, now)                # rounds of messages and replies (sim.conversations)
+            return
         done = now + self.work[i] / (self.proficiency[group][q] * agent.speed)   # absolute: ``now`` may lead env.now
         cut = False
         if self.auto_approves[q]:
@@ -432,5 +438,6 @@ class Model(AgentSchedules):
             agent_shift=np.array(self.agent_shift, dtype=float).reshape(-1, 2),
             **spans,
             events=next(self.env._eid),        # SimPy numbers every scheduled event
+            messages=self.messages() if self.talk_streams else None,
         )
 

@@ -280,6 +280,23 @@ class NotReady(Strict):
         return np.broadcast_to(np.asarray(value, dtype=float), 24).copy()
 
 
+class Conversation(Strict):
+    """A chat as a conversation (``sim.conversations``): ``rounds`` of customer message and agent reply
+    (a distribution, rounded to a whole number, at least 1); the agent's ``reply`` work (s, at proficiency
+    1), one reply at a time across its open conversations, times ``slowdown`` by the conversations it has
+    open (1, 2, ...; the last repeats); the customer's ``gap`` (s) before its next message;
+    ``message_patience`` (s): a customer whose reply takes longer leaves without a word, and the
+    conversation holds its slot until ``idle_timeout`` after that reply.
+    """
+
+    rounds: Delay
+    reply: Delay
+    gap: Delay
+    slowdown: tuple[Annotated[float, Field(ge=1, allow_inf_nan=False)], ...] = ()
+    message_patience: Delay | None = None
+    idle_timeout: PositiveDuration = 600.0
+
+
 class Shift(Strict):
     """``count`` agents working from ``start`` to ``end`` (an end before the start crosses midnight).
 

@@ -1,0 +1,142 @@
+"""Chats as conversations (``ChatQueue.conversation``): the message-level side of ``sim.engine.Model``.
+
+Once a chat's first message is taken, the conversation runs in rounds: the customer's message waits at
+the agent for a reply; the agent writes one reply at a time across all its open conversations, first come
+first served, each taking the queue's ``reply`` work (s, at proficiency 1) times the ``slowdown`` of the
+conversations it has open; after a reply the customer answers after a ``gap`` (the agent is free for the
+others meanwhile), until the conversation's ``rounds`` are done, when it ends (and its wrap-up follows).
+A customer whose reply takes longer than its ``message_patience`` has left without a word: the
+conversation holds its slot until ``idle_timeout`` after that reply. Two events a round: a reply
+written, the customer's next message.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+_INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Messages:
+    """The customers' messages of a replication: ``contact`` (index into its contacts), ``sent`` and
+    ``replied`` (s from the start; NaN: no reply by the horizon) and ``silent`` (the customer had left,
+    unseen, before this reply came).
+    """
+
+    contact: np.ndarray
+    sent: np.ndarray
+    replied: np.ndarray
+    silent: np.ndarray
+
+    @property
+    def response(self) -> np.ndarray:
+        """Each message's response time (s): from sent to replied."""
+        return self.replied - self.sent
+
+
+class _Talk:
+    """One open conversation: its agent and queue, rounds left, its current message, when that message is
+    before the agent (s; a first message admitted ahead of the clock is not before the agent earlier) and
+    its patience (s).
+    """
+
+    __slots__ = ("agent", "q", "rounds_left", "message", "ready", "patience")
+
+    def __init__(self, agent, q: int, rounds: int):
+        self.agent, self.q, self.rounds_left, self.message, self.ready, self.patience = agent, q, rounds, -1, 0.0, _INF
+
+
+class _Ended:
+    """What ``Model._finish`` reads from the event of a contact's end, for a conversation that ends."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class Conversations:
+    """The conversations' side of ``sim.engine.Model``. The model provides ``sc``, ``env``, ``time``,
+    ``proficiency``, ``later`` (streams), ``_at`` (schedule a callback) and ``_finish`` (a contact ends).
+    """
+
+    def _set_up_conversations(self) -> None:
+        self.conversation = [getattr(q, "conversation", None) for q in self.sc.queues.values()]
+        self.talk_streams = {q: self.later.agent_stream(name, "conversation")
+                             for q, (name, spec) in enumerate(zip(self.sc.queues, self.conversation))
+                             if spec is not None}
+        self.talks: dict[int, _Talk] = {}
+        self.sent_by, self.sent_at, self.replied_at, self.silent = array("q"), array("d"), array("d"), array("B")
+
+    def _converse(self, agent, i: int, q: int, now: float) -> None:
+        """Contact ``i``'s first message is taken by ``agent`` at ``now``: its conversation begins."""
+        spec = self.conversation[q]
+        rounds = max(1, int(round(float(spec.rounds.sample(self.talk_streams[q], 1)[0]))))
+        talk = self.talks[i] = _Talk(agent, q, rounds)
+        if agent.replies is None:
+            agent.replies = deque()
+        self._message(talk, i, self.time[i], now, first=True)
+
+    def _message(self, talk: _Talk, i: int, sent: float, now: float, first: bool = False) -> None:
+        """The customer of conversation ``i`` sent a message at ``sent``, before the agent from ``now``; the
+        agent replies in turn.
+        """
+        spec = self.conversation[talk.q]
+        talk.message, talk.ready = len(self.sent_at), now
+        self.sent_by.append(i)
+        self.sent_at.append(sent)
+        self.replied_at.append(np.nan)
+        self.silent.append(0)
+        talk.patience = (_INF if first or spec.message_patience is None
+                         else float(spec.message_patience.sample(self.talk_streams[talk.q], 1)[0]))
+        agent = talk.agent
+        agent.replies.append(i)
+        if not agent.writing:
+            self._write(agent, now)
+
+    def _write(self, agent, now: float) -> None:
+        """The agent writes its next reply, from ``now`` or once that message is before it."""
+        i = agent.replies.popleft()
+        talk = self.talks[i]
+        now = max(now, talk.ready)
+        spec = self.conversation[talk.q]
+        slowdown = spec.slowdown[min(agent.load, len(spec.slowdown)) - 1] if spec.slowdown else 1.0
+        work = (float(spec.reply.sample(self.talk_streams[talk.q], 1)[0]) * slowdown
+                / (self.proficiency[agent.group][talk.q] * agent.speed))
+        agent.writing = True
+        self._at(now + work, lambda _e: self._replied(agent, i))
+
+    def _replied(self, agent, i: int) -> None:
+        """The agent sent its reply in conversation ``i``; the customer answers after a gap, or has left."""
+        now = self.env.now
+        talk = self.talks[i]
+        spec = self.conversation[talk.q]
+        self.replied_at[talk.message] = now
+        if now - self.sent_at[talk.message] > talk.patience:        # gone, unseen: the platform closes it later
+            self.silent[talk.message] = 1
+            self._at(now + spec.idle_timeout, lambda _e: self._close(i))
+        else:
+            talk.rounds_left -= 1
+            if talk.rounds_left == 0:
+                self._close(i)
+            else:
+                sent = now + float(spec.gap.sample(self.talk_streams[talk.q], 1)[0])
+                self._at(sent, lambda _e: self._message(talk, i, sent, sent))
+        agent.writing = False
+        if agent.replies:
+            self._write(agent, now)
+
+    def _close(self, i: int) -> None:
+        """Conversation ``i`` ends now: its slot is freed as a chat's end frees it (after any wrap-up)."""
+        talk = self.talks.pop(i)
+        self._finish(_Ended((talk.agent, i, talk.q, False)))
+
+    def messages(self) -> Messages:
+        """The messages of the run, as arrays."""
+        return Messages(np.frombuffer(self.sent_by, dtype=np.int64), np.frombuffer(self.sent_at),
+                        np.frombuffer(self.replied_at), np.frombuffer(self.silent, dtype=np.uint8).astype(bool))

@@ -1,0 +1,127 @@
+"""Chats as conversations (``sim.conversations``): against queueing theory, and what the rounds do."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.arrivals import generate_demand
+from sim.engine import Model
+from sim.staffing import ErlangC
+from tests.conftest import single_queue
+from tests.test_validation import assert_in_ci, per_replication
+
+
+def _chats(agents: int, concurrency: int, load: float, days: int, **conversation) -> dict:
+    data = single_queue(channel="chat", agents=agents, concurrency=concurrency, aht=300, load=load, days=days,
+                        answer_within=30)
+    data["queues"]["q"]["conversation"] = conversation
+    return data
+
+
+def _const(value: float) -> dict:
+    return {"dist": "constant", "value": value}
+
+
+def _exp(mean: float) -> dict:
+    return {"dist": "exponential", "mean": mean}
+
+
+@pytest.mark.slow
+def test_one_round_at_concurrency_one_is_erlang_c():
+    """One round (the first message and its reply) at one chat per agent: an M/M/10 queue whose service is
+    the reply, so the first message's wait is Erlang C's."""
+    data = _chats(10, 1, 8.0, 4, rounds=_const(1), reply=_exp(300), gap=_exp(60))
+    est = per_replication(sim.simulate(sim.load_scenario(data), replications=30, seed=11))
+    theory = ErlangC(rate=8.0 / 300, aht=300, agents=10)
+    assert_in_ci(est["prob_wait"], theory.prob_wait, "P(wait), one round")
+    assert_in_ci(est["mean_wait"], theory.mean_wait, "mean wait, one round")
+
+
+@pytest.mark.slow
+def test_instant_replies_are_the_slot_model():
+    """Replies taking no time: a conversation of two rounds holds its slot for one customer gap
+    (exponential, 300 s), so 5 agents with 3 slots each are M/M/15 (the slot model of plain chats)."""
+    data = _chats(5, 3, 12.75, 5, rounds=_const(2), reply=_const(0.001), gap=_exp(300))
+    est = per_replication(sim.simulate(sim.load_scenario(data), replications=30, seed=12))
+    theory = ErlangC(rate=12.75 / 300, aht=300, agents=15)
+    assert_in_ci(est["prob_wait"], theory.prob_wait, "P(wait), instant replies")
+    assert_in_ci(est["mean_wait"], theory.mean_wait, "mean wait, instant replies")
+
+
+def machine_repairman(k: int, reply: float, gap: float) -> float:
+    """Mean response time of M/M/1//k (k customers thinking ``gap`` on average, one server of mean
+    ``reply``): R = k / X - gap with throughput X = (1 - p0) / reply."""
+    ratio = reply / gap
+    p0 = 1.0 / sum(math.factorial(k) / math.factorial(k - n) * ratio ** n for n in range(k + 1))
+    return k / ((1.0 - p0) / reply) - gap
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", [2, 5])
+def test_a_saturated_agent_is_the_machine_repairman(k):
+    """One agent holding k conversations that never end writes one reply at a time: its customers see the
+    response time of the machine-repairman queue M/M/1//k, exactly."""
+    data = _chats(1, k, 50.0, 1, rounds=_const(1e9), reply=_exp(30), gap=_exp(60))
+    sc = sim.load_scenario(data)
+    means = []
+    for r in range(20):
+        m = Model(sc, generate_demand(sc, r, 13)).run().messages
+        later = (m.sent > 3600) & ~np.isnan(m.replied)             # after an hour: all k slots long taken
+        means.append(float(np.mean(m.response[later])))
+    assert_in_ci(pd.Series(means), machine_repairman(k, 30.0, 60.0), f"response time, M/M/1//{k}")
+
+
+def test_rounds_make_messages_and_each_gets_a_reply_in_turn():
+    """Four rounds: four messages per conversation, replies in the order the agent got them, every
+    conversation ending after its last reply; two events per round at most."""
+    data = _chats(3, 3, 2.0, 1, rounds=_const(4), reply=_exp(20), gap=_exp(60))
+    sc = sim.load_scenario(data)
+    out = Model(sc, generate_demand(sc, 0, 3)).run()
+    m, c = out.messages, out.contacts
+    done = ~np.isnan(c.end)
+    per_contact = np.bincount(m.contact, minlength=c.time.size)
+    assert (per_contact[done] == 4).all()
+    assert (m.replied[~np.isnan(m.replied)] >= m.sent[~np.isnan(m.replied)]).all()
+    last = pd.DataFrame({"contact": m.contact, "replied": m.replied}).groupby("contact")["replied"].max()
+    np.testing.assert_allclose(c.end[last.index[done[last.index]]], last[done[last.index]].to_numpy())
+    assert out.events / done.sum() <= 2 * 4 + 1
+
+
+def test_customers_who_wait_too_long_for_a_reply_leave_silently():
+    """A message patience far below the reply time: every later message is a silent abandonment, and the
+    conversation holds its slot until the idle timeout after that reply."""
+    data = _chats(2, 2, 1.0, 1, rounds=_const(5), reply=_const(30), gap=_const(10),
+                  message_patience=_const(1), idle_timeout="2min")
+    sc = sim.load_scenario(data)
+    out = Model(sc, generate_demand(sc, 0, 4)).run()
+    m, c = out.messages, out.contacts
+    first = pd.Series(m.sent).groupby(m.contact).transform("min").to_numpy() == m.sent
+    assert not m.silent[first].any() and m.silent[~first & ~np.isnan(m.replied)].all()
+    ended = ~np.isnan(c.end)
+    replied = pd.Series(m.replied).groupby(m.contact).max()
+    np.testing.assert_allclose(c.end[ended], replied[np.flatnonzero(ended)].to_numpy() + 120)
+
+
+def test_replies_slow_down_with_the_conversations_open():
+    """``slowdown``: reply work grows with the agent's open conversations (here twice as long with two
+    open, ...), so responses are much longer than with the same work at any load."""
+    plain = _chats(4, 4, 6.0, 1, rounds=_const(3), reply=_exp(20), gap=_exp(60))
+    slowed = _chats(4, 4, 6.0, 1, rounds=_const(3), reply=_exp(20), gap=_exp(60), slowdown=[1.0, 2.0, 3.0, 4.0])
+    response = []
+    for data in (plain, slowed):
+        sc = sim.load_scenario(data)
+        response.append(np.nanmean(Model(sc, generate_demand(sc, 0, 5)).run().messages.response))
+    assert response[1] > 1.5 * response[0]
+
+
+def test_a_conversation_belongs_to_chats():
+    data = single_queue(channel="call", agents=2, aht=300, load=1.0, days=1)
+    data["queues"]["q"]["conversation"] = {"rounds": _const(2), "reply": _exp(20), "gap": _exp(60)}
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.load_scenario(data)
+    assert "queues.q.conversation: applies to chat queues" in str(caught.value)

@@ -12,6 +12,7 @@ import pandas as pd
 from sim.agents import SPAN_KINDS, Spans
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, WAITING, Contacts
+from sim.conversations import Messages
 from sim.engine import EngineOutput
 from sim.scenario import Scenario
 
@@ -37,8 +38,42 @@ def final_end(c: Contacts) -> np.ndarray:
     return ends
 
 
-def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: int) -> dict:
-    """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1); ``ends`` is ``final_end(c)``.
+def _conversations(sc: Scenario, c: Contacts, messages: Messages | None, key: np.ndarray, cells: int) -> dict:
+    """Per-message KPIs of conversation chats, each conversation in its contact's cell (NaN elsewhere).
+
+    A message counts once replied; its response runs from sent (a first message: the chat's arrival) to
+    the reply; it is replied within the queue's threshold (``sl_threshold``) or not.
+    """
+    n = c.time.size
+    if messages is None or messages.contact.size == 0:
+        return {name: np.full(cells, np.nan) for name in ("messages", "replied_within", "silent_abandoned",
+                                                           "first_response_s", "response_s")}
+    replied = ~np.isnan(messages.replied)
+    threshold = np.array([q.sl_threshold() for q in sc.queues.values()])[c.queue[messages.contact]]
+    first = np.zeros(messages.contact.size, dtype=bool)
+    first[np.unique(messages.contact, return_index=True)[1]] = True          # messages are in sending order
+    per = {
+        "messages": np.bincount(messages.contact, replied, minlength=n),
+        "replied_within": np.bincount(messages.contact, replied & (messages.response <= threshold), minlength=n),
+        "silent": np.bincount(messages.contact, messages.silent, minlength=n) > 0,
+        "response": np.bincount(messages.contact, np.where(replied, messages.response, 0.0), minlength=n),
+        "first": np.bincount(messages.contact[first & replied], messages.response[first & replied], minlength=n),
+        "has_first": np.bincount(messages.contact[first & replied], minlength=n) > 0,
+    }
+    talked = np.zeros(cells, dtype=bool)
+    talked[key[np.unique(messages.contact)]] = True
+    with np.errstate(invalid="ignore", divide="ignore"):
+        counts = {name: np.where(talked, _per_cell(key, cells, per[name]), np.nan)
+                  for name in ("messages", "replied_within", "silent", "response", "first", "has_first")}
+        return {"messages": counts["messages"], "replied_within": counts["replied_within"],
+                "silent_abandoned": counts["silent"], "first_response_s": counts["first"] / counts["has_first"],
+                "response_s": counts["response"] / counts["messages"]}
+
+
+def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: int,
+               messages: Messages | None = None) -> dict:
+    """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1); ``ends`` is ``final_end(c)``;
+    ``messages``: the run's conversation messages (``_conversations``).
 
     ``c`` may come from the engine or from a log (the back-test judges history by the same rules).
     """
@@ -103,6 +138,7 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
             "handle_s": handle / n_handled,
             "mean_wait_s": wait_left / (n_answered + n_abandoned),
             "max_wait_s": np.where(offered > 0, max_wait, np.nan),
+            **_conversations(sc, c, messages, key, cells),
         }
 
 
@@ -111,7 +147,7 @@ def queue_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
     c = out.contacts
     nq, n = len(sc.queues), sc.n_intervals
     k = np.minimum((c.time // sc.interval).astype(np.int64), n - 1)
-    kpis = queue_kpis(sc, c, final_end(c), k * nq + c.queue, n * nq)
+    kpis = queue_kpis(sc, c, final_end(c), k * nq + c.queue, n * nq, out.messages)
     bot_k = np.minimum((out.deflected_time // sc.interval).astype(np.int64), n - 1)
     kpis["deflected"] = np.bincount(bot_k * nq + out.deflected_queue, minlength=n * nq)
     return pd.DataFrame({
@@ -130,7 +166,7 @@ def queue_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFr
     """One row per queue with the KPIs over the whole horizon."""
     c = out.contacts
     ends = final_end(c)
-    kpis = queue_kpis(sc, c, ends, c.queue.astype(np.int64), len(sc.queues))
+    kpis = queue_kpis(sc, c, ends, c.queue.astype(np.int64), len(sc.queues), out.messages)
     kpis["deflected"] = np.bincount(out.deflected_queue, minlength=len(sc.queues))
     # Resolution time: arrival to the customer's final resolution, escalations included.
     span = ends - c.time
@@ -148,7 +184,7 @@ def class_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFr
     c = out.contacts
     names = [(q, name) for q, spec in sc.queues.items() for name in spec.class_names]
     first = np.cumsum([0] + [len(spec.class_names) for spec in sc.queues.values()])[:-1]
-    kpis = queue_kpis(sc, c, final_end(c), first[c.queue] + c.customer_class, len(names))
+    kpis = queue_kpis(sc, c, final_end(c), first[c.queue] + c.customer_class, len(names), out.messages)
     return pd.DataFrame({"replication": replication, "queue": [q for q, _ in names],
                          "customer_class": [name for _, name in names], **kpis})
 

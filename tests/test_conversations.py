@@ -125,3 +125,18 @@ def test_a_conversation_belongs_to_chats():
     with pytest.raises(sim.ScenarioError) as caught:
         sim.load_scenario(data)
     assert "queues.q.conversation: applies to chat queues" in str(caught.value)
+
+
+def test_the_tables_count_messages_and_response_times():
+    """Per-message KPIs: four messages a conversation, the first response the queue wait plus the first
+    reply, no silent abandonment without a message patience; a plain chat queue has none of them."""
+    data = _chats(4, 3, 6.0, 2, rounds=_const(4), reply=_const(20), gap=_exp(60))
+    data["queues"]["plain"] = single_queue(channel="chat", load=2.0, days=2)["queues"]["q"]
+    data["groups"]["team"]["skills"] = ["q", "plain"]
+    res = sim.simulate(sim.load_scenario(data), replications=2, seed=6)
+    t = res.totals.set_index(["replication", "queue"])
+    talk = t.xs("q", level="queue")
+    assert ((talk["messages"] / talk["answered"]).between(3.9, 4.0)).all()
+    assert (talk["first_response_s"] >= talk["asa_s"] + 20 - 1e-9).all()
+    assert (talk["replied_within"] <= talk["messages"]).all() and (talk["silent_abandoned"] == 0).all()
+    assert t.xs("plain", level="queue")[["messages", "first_response_s", "response_s"]].isna().all().all()

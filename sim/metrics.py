@@ -38,36 +38,43 @@ def final_end(c: Contacts) -> np.ndarray:
     return ends
 
 
-def _conversations(sc: Scenario, c: Contacts, messages: Messages | None, key: np.ndarray, cells: int) -> dict:
-    """Per-message KPIs of conversation chats, each conversation in its contact's cell (NaN elsewhere).
+CONVERSATION_KPIS = ("messages", "replied_within", "silent_abandoned", "first_response_s", "response_s")
 
-    A message counts once replied; its response runs from sent (a first message: the chat's arrival) to
-    the reply; it is replied within the queue's threshold (``sl_threshold``) or not.
+
+def per_conversation(sc: Scenario, c: Contacts, messages: Messages) -> dict[str, np.ndarray]:
+    """Per contact, from the messages of conversation chats: ``messages`` replied, ``replied_within`` the
+    queue's threshold (``sl_threshold``), ``silent`` (the customer left unseen), ``response`` (their
+    response times added up) and ``first_response`` (arrival to the first reply; NaN: none yet). A
+    message's response runs from sent (a first message: the chat's arrival) to the reply.
     """
     n = c.time.size
-    if messages is None or messages.contact.size == 0:
-        return {name: np.full(cells, np.nan) for name in ("messages", "replied_within", "silent_abandoned",
-                                                           "first_response_s", "response_s")}
     replied = ~np.isnan(messages.replied)
     threshold = np.array([q.sl_threshold() for q in sc.queues.values()])[c.queue[messages.contact]]
     first = np.zeros(messages.contact.size, dtype=bool)
     first[np.unique(messages.contact, return_index=True)[1]] = True          # messages are in sending order
-    per = {
-        "messages": np.bincount(messages.contact, replied, minlength=n),
-        "replied_within": np.bincount(messages.contact, replied & (messages.response <= threshold), minlength=n),
-        "silent": np.bincount(messages.contact, messages.silent, minlength=n) > 0,
-        "response": np.bincount(messages.contact, np.where(replied, messages.response, 0.0), minlength=n),
-        "first": np.bincount(messages.contact[first & replied], messages.response[first & replied], minlength=n),
-        "has_first": np.bincount(messages.contact[first & replied], minlength=n) > 0,
-    }
-    talked = np.zeros(cells, dtype=bool)
-    talked[key[np.unique(messages.contact)]] = True
+    first_response = np.full(n, np.nan)
+    first_response[messages.contact[first & replied]] = messages.response[first & replied]
+    return {"messages": np.bincount(messages.contact, replied, minlength=n),
+            "replied_within": np.bincount(messages.contact, replied & (messages.response <= threshold), minlength=n),
+            "silent": np.bincount(messages.contact, messages.silent, minlength=n) > 0,
+            "response": np.bincount(messages.contact, np.where(replied, messages.response, 0.0), minlength=n),
+            "first_response": first_response}
+
+
+def _conversations(per: dict[str, np.ndarray] | None, talking: np.ndarray, key: np.ndarray, cells: int) -> dict:
+    """The conversation KPIs of each cell (``per_conversation`` added up; NaN in cells without one)."""
+    if per is None:
+        return {name: np.full(cells, np.nan) for name in CONVERSATION_KPIS}
+    talked = _per_cell(key, cells, talking) > 0
+    has_first = ~np.isnan(per["first_response"])
+    sums = {name: np.where(talked, _per_cell(key, cells, values), np.nan) for name, values in (
+        ("messages", per["messages"]), ("replied_within", per["replied_within"]), ("silent", per["silent"]),
+        ("response", per["response"]), ("first", np.where(has_first, per["first_response"], 0.0)),
+        ("has_first", has_first))}
     with np.errstate(invalid="ignore", divide="ignore"):
-        counts = {name: np.where(talked, _per_cell(key, cells, per[name]), np.nan)
-                  for name in ("messages", "replied_within", "silent", "response", "first", "has_first")}
-        return {"messages": counts["messages"], "replied_within": counts["replied_within"],
-                "silent_abandoned": counts["silent"], "first_response_s": counts["first"] / counts["has_first"],
-                "response_s": counts["response"] / counts["messages"]}
+        return {"messages": sums["messages"], "replied_within": sums["replied_within"],
+                "silent_abandoned": sums["silent"], "first_response_s": sums["first"] / sums["has_first"],
+                "response_s": sums["response"] / sums["messages"]}
 
 
 def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: int,
@@ -91,6 +98,13 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
     wait_within = c.wait <= threshold
     within = answered & wait_within
     undecided = waiting & wait_within
+    talking = np.array([getattr(q, "conversation", None) is not None for q in queues])[c.queue]
+    per = per_conversation(sc, c, messages) if messages is not None and talking.any() else None
+    if per is not None:       # a conversation's first response is its first reply, not the slot it got
+        first_within = per["first_response"] <= threshold
+        no_reply_yet = np.isnan(per["first_response"]) & (sc.horizon - c.time <= threshold)
+        within = np.where(talking, answered & first_within, within)
+        undecided = np.where(talking, undecided | (answered & no_reply_yet), undecided)
     if on_resolution.any():
         followup_auto = np.zeros(c.auto.size, dtype=bool)
         followups = np.flatnonzero(c.origin >= 0)
@@ -138,7 +152,7 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
             "handle_s": handle / n_handled,
             "mean_wait_s": wait_left / (n_answered + n_abandoned),
             "max_wait_s": np.where(offered > 0, max_wait, np.nan),
-            **_conversations(sc, c, messages, key, cells),
+            **_conversations(per, talking, key, cells),
         }
 
 

@@ -140,3 +140,12 @@ def test_the_tables_count_messages_and_response_times():
     assert (talk["first_response_s"] >= talk["asa_s"] + 20 - 1e-9).all()
     assert (talk["replied_within"] <= talk["messages"]).all() and (talk["silent_abandoned"] == 0).all()
     assert t.xs("plain", level="queue")[["messages", "first_response_s", "response_s"]].isna().all().all()
+
+
+def test_the_service_level_of_a_conversation_counts_its_first_reply():
+    """At a light load every chat gets a slot at once, but a first reply takes 40 s: none is within 30 s."""
+    quick = _chats(4, 3, 1.0, 1, rounds=_const(2), reply=_const(10), gap=_exp(60))
+    slow = _chats(4, 3, 1.0, 1, rounds=_const(2), reply=_const(40), gap=_exp(60))
+    levels = [sim.simulate(sim.load_scenario(d), replications=1, seed=2).totals["service_level"].iloc[0]
+              for d in (quick, slow)]
+    assert levels[0] > 0.95 and levels[1] == 0.0

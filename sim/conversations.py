@@ -51,6 +51,24 @@ class _Talk:
         self.agent, self.q, self.rounds_left, self.message, self.ready, self.patience = agent, q, rounds, -1, 0.0, _INF
 
 
+class _Draws:
+    """Values of one distribution from one stream, drawn ``BATCH`` at a time (one NumPy call, not one per
+    value), handed out in order.
+    """
+
+    BATCH = 1024
+    __slots__ = ("dist", "rng", "values", "next")
+
+    def __init__(self, dist, rng: np.random.Generator):
+        self.dist, self.rng, self.values, self.next = dist, rng, [], 0
+
+    def __call__(self) -> float:
+        if self.next == len(self.values):
+            self.values, self.next = self.dist.sample(self.rng, self.BATCH).tolist(), 0
+        self.next += 1
+        return self.values[self.next - 1]
+
+
 class _Ended:
     """What ``Model._finish`` reads from the event of a contact's end, for a conversation that ends."""
 
@@ -67,16 +85,16 @@ class Conversations:
 
     def _set_up_conversations(self) -> None:
         self.conversation = [getattr(q, "conversation", None) for q in self.sc.queues.values()]
-        self.talk_streams = {q: self.later.agent_stream(name, "conversation")
-                             for q, (name, spec) in enumerate(zip(self.sc.queues, self.conversation))
-                             if spec is not None}
+        self.talk_draws = {                 # each queue's rounds, replies, gaps and patience: a stream each
+            q: {kind: _Draws(getattr(spec, kind), self.later.agent_stream(name, "conversation", kind))
+                for kind in ("rounds", "reply", "gap", "message_patience") if getattr(spec, kind) is not None}
+            for q, (name, spec) in enumerate(zip(self.sc.queues, self.conversation)) if spec is not None}
         self.talks: dict[int, _Talk] = {}
         self.sent_by, self.sent_at, self.replied_at, self.silent = array("q"), array("d"), array("d"), array("B")
 
     def _converse(self, agent, i: int, q: int, now: float) -> None:
         """Contact ``i``'s first message is taken by ``agent`` at ``now``: its conversation begins."""
-        spec = self.conversation[q]
-        rounds = max(1, int(round(float(spec.rounds.sample(self.talk_streams[q], 1)[0]))))
+        rounds = max(1, int(round(self.talk_draws[q]["rounds"]())))
         talk = self.talks[i] = _Talk(agent, q, rounds)
         if agent.replies is None:
             agent.replies = deque()
@@ -86,14 +104,13 @@ class Conversations:
         """The customer of conversation ``i`` sent a message at ``sent``, before the agent from ``now``; the
         agent replies in turn.
         """
-        spec = self.conversation[talk.q]
         talk.message, talk.ready = len(self.sent_at), now
         self.sent_by.append(i)
         self.sent_at.append(sent)
         self.replied_at.append(np.nan)
         self.silent.append(0)
-        talk.patience = (_INF if first or spec.message_patience is None
-                         else float(spec.message_patience.sample(self.talk_streams[talk.q], 1)[0]))
+        patience = self.talk_draws[talk.q].get("message_patience")
+        talk.patience = _INF if first or patience is None else patience()
         agent = talk.agent
         agent.replies.append(i)
         if not agent.writing:
@@ -106,8 +123,7 @@ class Conversations:
         now = max(now, talk.ready)
         spec = self.conversation[talk.q]
         slowdown = spec.slowdown[min(agent.load, len(spec.slowdown)) - 1] if spec.slowdown else 1.0
-        work = (float(spec.reply.sample(self.talk_streams[talk.q], 1)[0]) * slowdown
-                / (self.proficiency[agent.group][talk.q] * agent.speed))
+        work = self.talk_draws[talk.q]["reply"]() * slowdown / (self.proficiency[agent.group][talk.q] * agent.speed)
         agent.writing = True
         self._at(now + work, lambda _e: self._replied(agent, i))
 
@@ -125,7 +141,7 @@ class Conversations:
             if talk.rounds_left == 0:
                 self._close(i)
             else:
-                sent = now + float(spec.gap.sample(self.talk_streams[talk.q], 1)[0])
+                sent = now + self.talk_draws[talk.q]["gap"]()
                 self._at(sent, lambda _e: self._message(talk, i, sent, sent))
         agent.writing = False
         if agent.replies:

@@ -438,6 +438,6 @@ class Model(AgentSchedules, Conversations):
             agent_shift=np.array(self.agent_shift, dtype=float).reshape(-1, 2),
             **spans,
             events=next(self.env._eid),        # SimPy numbers every scheduled event
-            messages=self.messages() if self.talk_streams else None,
+            messages=self.messages() if self.talk_draws else None,
         )
 

@@ -38,14 +38,18 @@ def final_end(c: Contacts) -> np.ndarray:
     return ends
 
 
-CONVERSATION_KPIS = ("messages", "replied_within", "silent_abandoned", "first_response_s", "response_s")
+CONVERSATION_KPIS = ("messages", "replied_within", "silent_abandoned", "first_response_s", "response_s",
+                     "orders", "orders_lost", "gmv", "gmv_lost")
 
 
 def per_conversation(sc: Scenario, c: Contacts, messages: Messages) -> dict[str, np.ndarray]:
     """Per contact, from the messages of conversation chats: ``messages`` replied, ``replied_within`` the
     queue's threshold (``sl_threshold``), ``silent`` (the customer left unseen), ``response`` (their
     response times added up) and ``first_response`` (arrival to the first reply; NaN: none yet). A
-    message's response runs from sent (a first message: the chat's arrival) to the reply.
+    message's response runs from sent (a first message: the chat's arrival) to the reply. With a
+    ``conversion``, for each conversation decided by the horizon (left, or replied to): expected
+    ``orders`` (the probability at its first response; 0 if the customer left), ``orders_lost`` (the
+    probability at an immediate first response, less that) and the ``value`` of an order.
     """
     n = c.time.size
     replied = ~np.isnan(messages.replied)
@@ -54,11 +58,21 @@ def per_conversation(sc: Scenario, c: Contacts, messages: Messages) -> dict[str,
     first[np.unique(messages.contact, return_index=True)[1]] = True          # messages are in sending order
     first_response = np.full(n, np.nan)
     first_response[messages.contact[first & replied]] = messages.response[first & replied]
+    silent = np.bincount(messages.contact, messages.silent, minlength=n) > 0
+    orders, lost, value = np.zeros(n), np.zeros(n), np.zeros(n)
+    for q, spec in enumerate(sc.queues.values()):
+        conversion = getattr(spec, "conversation", None) and spec.conversation.conversion
+        if not conversion:
+            continue
+        mine = (c.queue == q) & (c.outcome != WAITING) & ~((c.outcome == ANSWERED) & np.isnan(first_response))
+        best = float(conversion.probability(np.zeros(1))[0])      # had the first reply come at once
+        won = np.where(silent | (c.outcome != ANSWERED), 0.0, conversion.probability(np.nan_to_num(first_response)))
+        orders[mine], lost[mine], value[mine] = won[mine], best - won[mine], conversion.order_value
     return {"messages": np.bincount(messages.contact, replied, minlength=n),
             "replied_within": np.bincount(messages.contact, replied & (messages.response <= threshold), minlength=n),
-            "silent": np.bincount(messages.contact, messages.silent, minlength=n) > 0,
+            "silent": silent,
             "response": np.bincount(messages.contact, np.where(replied, messages.response, 0.0), minlength=n),
-            "first_response": first_response}
+            "first_response": first_response, "orders": orders, "orders_lost": lost, "value": value}
 
 
 def _conversations(per: dict[str, np.ndarray] | None, talking: np.ndarray, key: np.ndarray, cells: int) -> dict:
@@ -70,11 +84,15 @@ def _conversations(per: dict[str, np.ndarray] | None, talking: np.ndarray, key: 
     sums = {name: np.where(talked, _per_cell(key, cells, values), np.nan) for name, values in (
         ("messages", per["messages"]), ("replied_within", per["replied_within"]), ("silent", per["silent"]),
         ("response", per["response"]), ("first", np.where(has_first, per["first_response"], 0.0)),
-        ("has_first", has_first))}
+        ("has_first", has_first), ("orders", per["orders"]), ("orders_lost", per["orders_lost"]),
+        ("gmv", per["orders"] * per["value"]), ("gmv_lost", per["orders_lost"] * per["value"]))}
+    converting = _per_cell(key, cells, per["value"] > 0) > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         return {"messages": sums["messages"], "replied_within": sums["replied_within"],
                 "silent_abandoned": sums["silent"], "first_response_s": sums["first"] / sums["has_first"],
-                "response_s": sums["response"] / sums["messages"]}
+                "response_s": sums["response"] / sums["messages"],
+                **{name: np.where(converting, sums[name], np.nan)
+                   for name in ("orders", "orders_lost", "gmv", "gmv_lost")}}
 
 
 def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: int,

@@ -149,3 +149,26 @@ def test_the_service_level_of_a_conversation_counts_its_first_reply():
     levels = [sim.simulate(sim.load_scenario(d), replications=1, seed=2).totals["service_level"].iloc[0]
               for d in (quick, slow)]
     assert levels[0] > 0.95 and levels[1] == 0.0
+
+
+def test_conversion_counts_the_orders_a_first_response_wins_and_loses():
+    """Conversion falling from 0.4 at once to 0.1 at 60 s: with a constant 30 s first response (agents
+    to spare, one chat each: nobody waits, nobody leaves) every conversation is worth 0.25 orders and
+    loses 0.15, at 200 an order (the last few, not yet replied to at the horizon, are not counted)."""
+    data = _chats(20, 1, 1.0, 1, rounds=_const(2), reply=_const(30), gap=_exp(60),
+                  conversion={"by_first_response": {0: 0.4, "1min": 0.1}, "order_value": 200})
+    t = sim.simulate(sim.load_scenario(data), replications=1, seed=3).totals.iloc[0]
+    assert t["queued"] == 0 and t["answered"] > 250
+    assert t["orders"] == pytest.approx(0.25 * t["answered"], abs=0.25 * 2)
+    assert t["orders_lost"] == pytest.approx(0.15 * t["answered"], abs=0.15 * 2)
+    assert t["gmv"] == pytest.approx(200 * t["orders"]) and t["gmv_lost"] == pytest.approx(200 * t["orders_lost"])
+
+
+def test_customers_who_leave_order_nothing():
+    """Too few agents, impatient customers: those who leave lose the shop what an instant reply would win."""
+    data = _chats(1, 1, 3.0, 1, rounds=_const(2), reply=_const(30), gap=_exp(60),
+                  conversion={"by_first_response": {0: 0.5, 600: 0.5}, "order_value": 100})
+    data["queues"]["q"]["patience"] = {"dist": "exponential", "mean": 60}
+    t = sim.simulate(sim.load_scenario(data), replications=1, seed=3).totals.iloc[0]
+    assert t["abandoned"] > 50
+    assert t["orders_lost"] == pytest.approx(0.5 * t["abandoned"], abs=0.6)

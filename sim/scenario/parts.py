@@ -280,13 +280,37 @@ class NotReady(Strict):
         return np.broadcast_to(np.asarray(value, dtype=float), 24).copy()
 
 
+class Conversion(Strict):
+    """Pre-sales conversion (询单转化率): the probability that a conversation ends in an order, by its first
+    response time (s: probability, at least two points; straight lines between them, flat beyond), and
+    the average ``order_value`` (currency). A customer who leaves, before a reply or unseen later, orders
+    nothing.
+    """
+
+    by_first_response: dict[Duration, Probability]
+    order_value: NonNegative
+
+    @field_validator("by_first_response")
+    @classmethod
+    def _two_points(cls, value: dict) -> dict:
+        if len(value) < 2 or min(value) < 0:
+            raise ValueError(f"needs at least two first response times (s, at least 0) with their probability, "
+                             f"got {value!r}")
+        return dict(sorted(value.items()))
+
+    def probability(self, first_response: np.ndarray) -> np.ndarray:
+        """The probability of an order after each first response time (s)."""
+        times = np.array(list(self.by_first_response))
+        return np.interp(first_response, times, np.array(list(self.by_first_response.values())))
+
+
 class Conversation(Strict):
     """A chat as a conversation (``sim.conversations``): ``rounds`` of customer message and agent reply
     (a distribution, rounded to a whole number, at least 1); the agent's ``reply`` work (s, at proficiency
     1), one reply at a time across its open conversations, times ``slowdown`` by the conversations it has
     open (1, 2, ...; the last repeats); the customer's ``gap`` (s) before its next message;
     ``message_patience`` (s): a customer whose reply takes longer leaves without a word, and the
-    conversation holds its slot until ``idle_timeout`` after that reply.
+    conversation holds its slot until ``idle_timeout`` after that reply; ``conversion``: orders won.
     """
 
     rounds: Delay
@@ -295,6 +319,7 @@ class Conversation(Strict):
     slowdown: tuple[Annotated[float, Field(ge=1, allow_inf_nan=False)], ...] = ()
     message_patience: Delay | None = None
     idle_timeout: PositiveDuration = 600.0
+    conversion: Conversion | None = None
 
 
 class Shift(Strict):

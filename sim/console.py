@@ -132,6 +132,26 @@ def summary_tables(res) -> list[Table]:
     return tables
 
 
+def conversation_table(res) -> Table | None:
+    """Chats as conversations (``conversation``): messages, response times, silent departures and, with a
+    conversion, the orders and sales won and lost; None without such a queue.
+    """
+    rows = res.summary[res.summary["messages"].notna()]
+    if rows.empty:
+        return None
+    table = _table("chats as conversations: service level above = first reply within the threshold",
+                   ["queue", "messages\nper chat", "first\nresponse", "mean\nresponse", "replied in\nthreshold",
+                    "left\nunseen", "orders", "sales lost"])
+    for _, row in rows.iterrows():
+        table.add_row(row["queue"], f"{row['messages'] / row['answered']:.1f}",
+                      _pm(row["first_response_s"], row["first_response_s_ci95"], "{:,.1f} s"),
+                      _pm(row["response_s"], row["response_s_ci95"], "{:,.1f} s"),
+                      f"{row['replied_within'] / row['messages']:.1%}", f"{row['silent_abandoned']:,.0f}",
+                      "-" if row["orders"] != row["orders"] else f"{row['orders']:,.0f}",
+                      "-" if row["gmv_lost"] != row["gmv_lost"] else f"¥{row['gmv_lost']:,.0f}")
+    return table
+
+
 def class_table(res) -> Table | None:
     """Customer classes of each queue (highest priority first), or None when no queue has classes."""
     rows = res.class_summary

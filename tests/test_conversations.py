@@ -172,3 +172,17 @@ def test_customers_who_leave_order_nothing():
     t = sim.simulate(sim.load_scenario(data), replications=1, seed=3).totals.iloc[0]
     assert t["abandoned"] > 50
     assert t["orders_lost"] == pytest.approx(0.5 * t["abandoned"], abs=0.6)
+
+
+def test_a_run_shows_the_conversations_table(tmp_path, capsys):
+    import yaml
+
+    from sim.cli import main
+
+    data = _chats(3, 3, 2.0, 1, rounds=_const(3), reply=_exp(20), gap=_exp(60),
+                  conversion={"by_first_response": {0: 0.3, "2min": 0.1}, "order_value": 150})
+    path = tmp_path / "talk.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["run", str(path), "-r", "2", "--out", str(tmp_path / "out"), "--no-plots"]) == 0
+    shown = capsys.readouterr().out
+    assert "chats as conversations" in shown and "¥" in shown

@@ -17,7 +17,16 @@ def arguments(parser) -> None:
 
 
 def handle(args) -> int:
-    from sim.console import Progress, class_table, console, groups_table, summary_notes, summary_tables, worst_table
+    from sim.console import (
+        Progress,
+        class_table,
+        console,
+        conversation_table,
+        groups_table,
+        summary_notes,
+        summary_tables,
+        worst_table,
+    )
     from sim.outputs import choose, staged
     from sim.runner import simulate
 
@@ -32,7 +41,8 @@ def handle(args) -> int:
         res.command = args.argv
         res.save(tmp, plots=not args.no_plots, excel=args.excel)
     show = console()
-    for table in [*summary_tables(res), class_table(res), groups_table(res), worst_table(res)]:
+    for table in [*summary_tables(res), conversation_table(res), class_table(res), groups_table(res),
+                  worst_table(res)]:
         if table is not None:
             show.print(table)
     for line in summary_notes(res):

@@ -17,7 +17,8 @@ from sim.scenario.model import ShiftOccurrence
 from sim.scenario.parts import MAX_NOT_READY
 
 OFF, ON, BREAK, LEAVING = 0, 1, 2, 3        # an agent's state
-SPAN_KINDS = ("staffed", "busy", "overtime", "breaks", "shrinkage", "not_ready", "wrap_up")   # recorded spans
+SPAN_KINDS = ("staffed", "busy", "overtime", "breaks", "shrinkage", "not_ready", "wrap_up",     # recorded spans
+              "writing")
 PAUSES = ("breaks", "shrinkage", "not_ready")      # the kinds of time off the floor an agent takes
 
 

@@ -80,7 +80,8 @@ class _Ended:
 
 class Conversations:
     """The conversations' side of ``sim.engine.Model``. The model provides ``sc``, ``env``, ``time``,
-    ``proficiency``, ``later`` (streams), ``_at`` (schedule a callback) and ``_finish`` (a contact ends).
+    ``proficiency``, ``later`` (streams), ``_at`` (schedule a callback), ``_record`` (an agent's span) and
+    ``_finish`` (a contact ends).
     """
 
     def _set_up_conversations(self) -> None:
@@ -125,6 +126,7 @@ class Conversations:
         slowdown = spec.slowdown[min(agent.load, len(spec.slowdown)) - 1] if spec.slowdown else 1.0
         work = self.talk_draws[talk.q]["reply"]() * slowdown / (self.proficiency[agent.group][talk.q] * agent.speed)
         agent.writing = True
+        self._record("writing", agent, now, now + work)
         self._at(now + work, lambda _e: self._replied(agent, i))
 
     def _replied(self, agent, i: int) -> None:

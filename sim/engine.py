@@ -62,6 +62,7 @@ class EngineOutput:
     shrinkage: Spans                 # planned time off the phones (meetings, training), as breaks
     not_ready: Spans                 # not-ready (aux) episodes, as breaks
     wrap_up: Spans                   # after-contact work, one span per contact (chats may overlap)
+    writing: Spans                   # conversation chats: writing a reply, one span per reply
     busy: Spans                      # holding at least one contact
     overtime: Spans                  # past the scheduled shift end, finishing work
     events: int                      # SimPy events scheduled

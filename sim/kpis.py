@@ -105,6 +105,8 @@ KPIS = (
     _k("overtime_agent_s", "agent-s", "groups", "count", "agent-seconds past the shift end finishing work"),
     _k("not_ready_agent_s", "agent-s", "groups", "count", "agent-seconds in not-ready (aux) episodes"),
     _k("shrinkage_agent_s", "agent-s", "groups", "count", "agent-seconds in planned shrinkage (meetings...)"),
+    _k("writing_agent_s", "agent-s", "groups", "count", "agent-seconds writing replies (conversation chats)"),
+    _k("reply_occupancy", "share", "groups", "rate", "writing / staffed agent-seconds"),
     _k("answered", "contacts", "groups", "count", "contacts the group took (by answer time)"),
 )
 

@@ -257,9 +257,9 @@ def group_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
     """One row per (interval, group): staffing, busy time, occupancy, overtime and contacts answered."""
     c = out.contacts
     ng, n = len(sc.groups), sc.n_intervals
-    staffed, busy, overtime, wrap_up, not_ready, shrinkage = (
+    staffed, busy, overtime, wrap_up, not_ready, shrinkage, writing = (
         span_seconds(spans, out.agent_group, ng, sc.interval, n)
-        for spans in (out.staffed, out.busy, out.overtime, out.wrap_up, out.not_ready, out.shrinkage))
+        for spans in (out.staffed, out.busy, out.overtime, out.wrap_up, out.not_ready, out.shrinkage, out.writing))
     answered = c.outcome == ANSWERED
     answer_time = c.time[answered] + c.wait[answered]
     in_service = Spans(c.agent[answered], answer_time, np.nan_to_num(c.end[answered], nan=sc.horizon))
@@ -283,6 +283,8 @@ def group_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
             "overtime_agent_s": overtime.reshape(-1),
             "not_ready_agent_s": not_ready.reshape(-1),
             "shrinkage_agent_s": shrinkage.reshape(-1),
+            "writing_agent_s": writing.reshape(-1),
+            "reply_occupancy": (writing / staffed).reshape(-1),
             "answered": handled.reshape(-1).astype(np.int64),
         })
 

@@ -140,6 +140,9 @@ def test_the_tables_count_messages_and_response_times():
     assert (talk["first_response_s"] >= talk["asa_s"] + 20 - 1e-9).all()
     assert (talk["replied_within"] <= talk["messages"]).all() and (talk["silent_abandoned"] == 0).all()
     assert t.xs("plain", level="queue")[["messages", "first_response_s", "response_s"]].isna().all().all()
+    writing = res.groups.groupby("replication")["writing_agent_s"].sum()          # 20 s a reply
+    assert writing.to_numpy() == pytest.approx(20 * talk["messages"].to_numpy(), rel=0.01)
+    assert (res.groups["reply_occupancy"].dropna() <= 1).all()
 
 
 def test_the_service_level_of_a_conversation_counts_its_first_reply():

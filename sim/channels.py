@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.distributions import Amount, HandleTime, Patience
 from sim.scenario.parts import (
@@ -115,6 +115,15 @@ class QueueBase(Strict):
         return [*(c.name for c in self.classes), "others"]
 
 
+class ChatServiceLevel(ServiceLevel):
+    """A chat's service level: on its first response (for a conversation chat, its first reply), or with
+    ``on: every_message`` (conversation chats) a conversation counts when every message of it was replied
+    to within ``answer_within``: the platforms' rule that any customer message is answered in time.
+    """
+
+    on: Literal["first_response", "every_message"] = "first_response"
+
+
 class TicketServiceLevel(Strict):
     """Target share of tickets first replied to within the queue's ``deadline``."""
 
@@ -137,10 +146,17 @@ with warnings.catch_warnings():
             left_column="abandoned", wait_unit=1.0, wait_unit_name="s", usual_answer_within=30.0)
         channel: Literal["chat"]
         patience: Patience | None = None
-        sla: ServiceLevel = ServiceLevel()
+        sla: ChatServiceLevel = ChatServiceLevel()
         bot: Bot | None = None
         remedy: Remedy | None = None
         conversation: Conversation | None = None
+
+        @model_validator(mode="after")
+        def _every_message_needs_messages(self) -> ChatQueue:
+            if self.sla.on == "every_message" and self.conversation is None:
+                raise ValueError("sla.on: every_message judges the messages of a conversation; give the queue a "
+                                 "conversation block, or use first_response")
+            return self
 
     class CallQueue(QueueBase):
         """Calls: one per agent; callers may balk, abandon and call again (``retrial``)."""

@@ -46,7 +46,8 @@ def per_conversation(sc: Scenario, c: Contacts, messages: Messages) -> dict[str,
     """Per contact, from the messages of conversation chats: ``messages`` replied, ``replied_within`` the
     queue's threshold (``sl_threshold``), ``silent`` (the customer left unseen), ``response`` (their
     response times added up) and ``first_response`` (arrival to the first reply; NaN: none yet). A
-    message's response runs from sent (a first message: the chat's arrival) to the reply. With a
+    message's response runs from sent (a first message: the chat's arrival) to the reply; ``late``: the
+    messages replied to after the threshold, or unreplied and older than it at the horizon. With a
     ``conversion``, for each conversation decided by the horizon (left, or replied to): expected
     ``orders`` (the probability at its first response; 0 if the customer left), ``orders_lost`` (the
     probability at an immediate first response, less that) and the ``value`` of an order.
@@ -58,6 +59,7 @@ def per_conversation(sc: Scenario, c: Contacts, messages: Messages) -> dict[str,
     first[np.unique(messages.contact, return_index=True)[1]] = True          # messages are in sending order
     first_response = np.full(n, np.nan)
     first_response[messages.contact[first & replied]] = messages.response[first & replied]
+    late = np.where(replied, messages.response > threshold, sc.horizon - messages.sent > threshold)
     silent = np.bincount(messages.contact, messages.silent, minlength=n) > 0
     orders, lost, value = np.zeros(n), np.zeros(n), np.zeros(n)
     for q, spec in enumerate(sc.queues.values()):
@@ -72,7 +74,8 @@ def per_conversation(sc: Scenario, c: Contacts, messages: Messages) -> dict[str,
             "replied_within": np.bincount(messages.contact, replied & (messages.response <= threshold), minlength=n),
             "silent": silent,
             "response": np.bincount(messages.contact, np.where(replied, messages.response, 0.0), minlength=n),
-            "first_response": first_response, "orders": orders, "orders_lost": lost, "value": value}
+            "first_response": first_response, "late": np.bincount(messages.contact, late, minlength=n),
+            "orders": orders, "orders_lost": lost, "value": value}
 
 
 def _conversations(per: dict[str, np.ndarray] | None, talking: np.ndarray, key: np.ndarray, cells: int) -> dict:
@@ -123,6 +126,10 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
         no_reply_yet = np.isnan(per["first_response"]) & (sc.horizon - c.time <= threshold)
         within = np.where(talking, answered & first_within, within)
         undecided = np.where(talking, undecided | (answered & no_reply_yet), undecided)
+        every = np.array([getattr(q.sla, "on", "") == "every_message" for q in queues])[c.queue]
+        in_time, still_open = per["late"] == 0, np.isnan(c.end)       # every message so far replied in time
+        within = np.where(every, answered & ~still_open & in_time, within)
+        undecided = np.where(every, (waiting & wait_within) | (answered & still_open & in_time), undecided)
     if on_resolution.any():
         followup_auto = np.zeros(c.auto.size, dtype=bool)
         followups = np.flatnonzero(c.origin >= 0)

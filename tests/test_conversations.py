@@ -189,3 +189,22 @@ def test_a_run_shows_the_conversations_table(tmp_path, capsys):
     assert main(["run", str(path), "-r", "2", "--out", str(tmp_path / "out"), "--no-plots"]) == 0
     shown = capsys.readouterr().out
     assert "chats as conversations" in shown and "¥" in shown
+
+
+def test_a_service_level_on_every_message_asks_more_than_on_the_first():
+    """``sla.on: every_message``: a conversation counts only when every reply came within the threshold,
+    so it is never above the first-response level; quick replies at a light load meet both."""
+    levels = {}
+    for on in ("first_response", "every_message"):
+        data = _chats(4, 3, 6.0, 1, rounds=_const(4), reply=_exp(20), gap=_exp(60))
+        data["queues"]["q"]["sla"]["on"] = on
+        levels[on] = sim.simulate(sim.load_scenario(data), replications=2, seed=8).summary["service_level"].iloc[0]
+    assert levels["every_message"] < levels["first_response"] - 0.05
+    quick = _chats(6, 3, 1.0, 1, rounds=_const(4), reply=_const(10), gap=_exp(60))
+    quick["queues"]["q"]["sla"]["on"] = "every_message"
+    assert sim.simulate(sim.load_scenario(quick), replications=1, seed=8).summary["service_level"].iloc[0] > 0.95
+    plain = single_queue(channel="chat", load=1.0, days=1)
+    plain["queues"]["q"]["sla"]["on"] = "every_message"
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.load_scenario(plain)
+    assert "sla.on: every_message judges the messages of a conversation" in str(caught.value)

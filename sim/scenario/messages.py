@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from sim import distributions
-from sim.channels import CHANNELS, QUEUE_MODELS, offered_by
+from sim.channels import CHANNELS, QUEUE_MODELS, ChatServiceLevel, offered_by
 from sim.distributions import Amount, Delay, HandleTime, Patience
 from sim.files import show
 from sim.scenario import parts
@@ -23,6 +23,7 @@ def _vocabulary() -> set[str]:
     """Every key a scenario file may use (for 'did you mean' hints)."""
     models = [parts.Arrivals, parts.ServiceLevel, parts.Retrial, parts.Bot, parts.FromOrders, parts.Orders,
               parts.LevelRule, parts.Remedy, parts.Surge, parts.Break, parts.Shift, parts.MassAbsence, parts.Group,
+              parts.NotReady, parts.Conversation, parts.Conversion, ChatServiceLevel,
               Scenario, *QUEUE_MODELS, distributions.ExponentialPatience, distributions.LogNormal,
               distributions.Gamma, distributions.Constant, distributions.Empirical, distributions.Mixture,
               distributions.MixturePart]

@@ -88,6 +88,7 @@ KPIS = (
     _k("resolution_mean_s", "s", "totals", "rate", "mean time from arrival to final resolution", True,
        compared="{:,.0f}"),
     _k("resolution_p90_s", "s", "totals", "rate", "90th percentile of that time", True),
+    _k("first_response_p90_s", "s", "totals", "rate", "90th percentile of the conversations' first response", True),
     _k("escalation_rate", "share", "totals", "rate", "escalated / answered", True, compared="{:.1%}"),
     _k("first_contact_resolution", "share", "totals", "rate", "resolved_first_contact / resolved", True),
     _k("intervals_meeting_sl", "share", "summary", "rate", "share of (replication, interval) pairs with "
@@ -102,6 +103,7 @@ KPIS = (
     _k("wrap_up_s", "contact-s", "groups", "count", "seconds of after-contact work (per slot for chats)"),
     _k("slot_utilisation", "share", "groups", "rate", "(contact + wrap-up seconds) / (staffed agent-seconds x "
        "concurrency)"),
+    _k("open_contacts", "contacts", "groups", "rate", "contact-seconds / staffed agent-seconds: contacts held at once"),
     _k("overtime_agent_s", "agent-s", "groups", "count", "agent-seconds past the shift end finishing work"),
     _k("not_ready_agent_s", "agent-s", "groups", "count", "agent-seconds in not-ready (aux) episodes"),
     _k("shrinkage_agent_s", "agent-s", "groups", "count", "agent-seconds in planned shrinkage (meetings...)"),

@@ -212,6 +212,11 @@ def queue_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFr
     resolution = [span[(c.queue == q) & ~np.isnan(span)] for q in range(len(sc.queues))]
     kpis["resolution_mean_s"] = [r.mean() if r.size else np.nan for r in resolution]
     kpis["resolution_p90_s"] = [np.quantile(r, 0.9) if r.size else np.nan for r in resolution]
+    talking = [getattr(q, "conversation", None) is not None for q in sc.queues.values()]
+    first = per_conversation(sc, c, out.messages)["first_response"] if out.messages is not None else None
+    kpis["first_response_p90_s"] = [
+        np.nanquantile(first[c.queue == q], 0.9) if talks and np.isfinite(first[c.queue == q]).any() else np.nan
+        for q, talks in enumerate(talking)]
     with np.errstate(invalid="ignore", divide="ignore"):
         kpis["escalation_rate"] = kpis["escalated"] / kpis["answered"]
         kpis["first_contact_resolution"] = kpis["resolved_first_contact"] / kpis["resolved"]
@@ -287,6 +292,7 @@ def group_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
             "contact_s": contact.reshape(-1),
             "wrap_up_s": wrap_up.reshape(-1),
             "slot_utilisation": ((contact + wrap_up) / slots).reshape(-1),
+            "open_contacts": (contact / staffed).reshape(-1),
             "overtime_agent_s": overtime.reshape(-1),
             "not_ready_agent_s": not_ready.reshape(-1),
             "shrinkage_agent_s": shrinkage.reshape(-1),

@@ -143,6 +143,9 @@ def test_the_tables_count_messages_and_response_times():
     writing = res.groups.groupby("replication")["writing_agent_s"].sum()          # 20 s a reply
     assert writing.to_numpy() == pytest.approx(20 * talk["messages"].to_numpy(), rel=0.01)
     assert (res.groups["reply_occupancy"].dropna() <= 1).all()
+    p90 = talk["first_response_p90_s"]
+    assert (p90 >= talk["first_response_s"]).all() and (p90 >= 20).all()
+    assert (res.groups["open_contacts"].dropna() <= 3).all() and res.groups["open_contacts"].max() > 0.5
 
 
 def test_the_service_level_of_a_conversation_counts_its_first_reply():

@@ -36,3 +36,32 @@ def synthetic_log(sc: sim.Scenario, seed: int | None = None) -> pd.DataFrame:
         "agent": np.where(answered, c["group"] + "-" + c["agent"].astype(str), ""),
         "caller": "c" + c["caller"].astype(str).to_numpy(),
     }).sort_values("arrival_time", kind="stable").reset_index(drop=True)
+
+
+def synthetic_message_log(sc: sim.Scenario, seed: int | None = None) -> pd.DataFrame:
+    """One replication of ``sc``'s conversation chats (``conversation``) as a message log: one row per
+    message, in time order: ``conversation`` (an id), ``queue``, ``sender`` (``customer`` or ``agent``),
+    ``time`` and ``agent`` (the conversation's). Messages not yet replied to at the horizon have no agent
+    row; chats never taken have none at all.
+    """
+    from sim.arrivals import generate_demand
+    from sim.attendance import draw_attendance
+    from sim.engine import Model
+
+    seed = sc.seed if seed is None else seed
+    out = Model(sc, generate_demand(sc, 0, seed), draw_attendance(sc, 0, seed)).run()
+    m, c = out.messages, out.contacts
+    if m is None:
+        raise ValueError(f"{sc.name}: no chat queue is a conversation (give one a conversation block)")
+    start = pd.Timestamp(sc.start)
+    groups = np.array(list(sc.groups))
+    agent = groups[c.group[m.contact]] + "-" + c.agent[m.contact].astype(str)
+    replied = ~np.isnan(m.replied)
+    rows = pd.DataFrame({
+        "conversation": np.concatenate([m.contact, m.contact[replied]]),
+        "queue": np.array(list(sc.queues))[c.queue[np.concatenate([m.contact, m.contact[replied]])]],
+        "sender": np.repeat(["customer", "agent"], [m.contact.size, int(replied.sum())]),
+        "time": (start + pd.to_timedelta(np.concatenate([m.sent, m.replied[replied]]), unit="s")).round("ms"),
+        "agent": np.concatenate([agent, agent[replied]]),
+    })
+    return rows.sort_values(["time", "sender"], kind="stable").reset_index(drop=True)

@@ -211,3 +211,18 @@ def test_a_service_level_on_every_message_asks_more_than_on_the_first():
     with pytest.raises(sim.ScenarioError) as caught:
         sim.load_scenario(plain)
     assert "sla.on: every_message judges the messages of a conversation" in str(caught.value)
+
+
+def test_a_message_log_alternates_customer_and_agent():
+    """The message-level synthetic log: per conversation, customer and agent messages alternate, the
+    customer first, and a finished conversation has its rounds of each."""
+    from calibration import synthetic_message_log
+
+    sc = sim.load_scenario(_chats(3, 3, 2.0, 1, rounds=_const(3), reply=_exp(20), gap=_exp(60)))
+    log = synthetic_message_log(sc, seed=4)
+    assert list(log.columns) == ["conversation", "queue", "sender", "time", "agent"]
+    senders = log.groupby("conversation")["sender"].agg(list)
+    assert all(s[::2] == ["customer"] * len(s[::2]) and s[1::2] == ["agent"] * len(s[1::2]) for s in senders)
+    assert (senders.map(len) == 6).mean() > 0.95
+    with pytest.raises(ValueError, match="no chat queue is a conversation"):
+        synthetic_message_log(sim.load_scenario(single_queue(channel="chat", load=1.0, days=1)))

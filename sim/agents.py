@@ -136,7 +136,7 @@ class AgentSchedules:
         if agent.ready is not None and not agent.ready.after_contact:
             token = agent.pause_token
             due = self._after_ready(self.env.now, agent.ready.stream.standard_exponential(), agent.ready,
-                                    agent.shift_end)
+                                    min(agent.shift_end, self.sc.horizon))
             if due is not None:
                 self._at(due, lambda _e: self._not_ready_due(agent, token))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,8 @@ from sim.engine import Model
 from sim.staffing import ErlangC
 from tests.conftest import single_queue
 from tests.test_validation import assert_in_ci, per_replication
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _chats(agents: int, concurrency: int, load: float, days: int, **conversation) -> dict:
@@ -226,3 +229,19 @@ def test_a_message_log_alternates_customer_and_agent():
     assert (senders.map(len) == 6).mean() > 0.95
     with pytest.raises(ValueError, match="no chat queue is a conversation"):
         synthetic_message_log(sim.load_scenario(single_queue(channel="chat", load=1.0, days=1)))
+
+
+def test_synthetic_log_writes_messages(tmp_path, capsys):
+    import yaml
+
+    from sim.cli import main
+
+    path, out = tmp_path / "talk.yaml", tmp_path / "messages.csv"
+    path.write_text(yaml.safe_dump(_chats(3, 3, 2.0, 1, rounds=_const(3), reply=_exp(20), gap=_exp(60))))
+    assert main(["synthetic-log", str(path), "--messages", "--out", str(out)]) == 0
+    log = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(log.columns) == ["conversation", "queue", "sender", "time", "agent"] and len(log) > 100
+    assert main(["synthetic-log", str(ROOT / "scenarios" / "normal_day.yaml"), "--messages",
+                 "--out", str(tmp_path / "none.csv")]) == 2
+    assert "no chat queue is a conversation" in capsys.readouterr().err
+    assert not (tmp_path / "none.csv").exists()

@@ -139,6 +139,34 @@ def sweep_plot(table, parameters: list[str], path: Path, targets: dict[str, floa
     return save_figure(fig, path)
 
 
+def conversation_sweep_plot(table, parameters: list[str], path: Path) -> Path | None:
+    """Per conversation chat queue (a row each), against the first swept parameter: the mean first
+    response and mean response time (left) and, with a conversion, the sales lost, else the abandonment
+    rate (right); means over the other parameters. None without a conversation queue.
+    """
+    ok = table[(table["status"] == "ok") & table["first_response_s"].notna()] if "first_response_s" in table else []
+    if len(ok) == 0 or not parameters:
+        return None
+    x = parameters[0]
+    queues = list(dict.fromkeys(ok["queue"]))
+    fig, axes = plt.subplots(len(queues), 2, figsize=(12, 3.2 * len(queues)), squeeze=False)
+    for (left, right), queue in zip(axes, queues):
+        rows = ok[ok["queue"] == queue].groupby(x, sort=True)[
+            ["first_response_s", "response_s", "gmv_lost", "abandon_rate"]].mean()
+        left.plot(rows.index, rows["first_response_s"], marker="o", lw=1.2, label="first response")
+        left.plot(rows.index, rows["response_s"], marker="s", lw=1.2, label="mean response (every message)")
+        left.set_ylabel("s")
+        left.set_title(f"{queue}: response times", fontsize=10)
+        left.legend(fontsize=7)
+        lost = rows["gmv_lost"].notna().any()
+        right.plot(rows.index, rows["gmv_lost"] if lost else rows["abandon_rate"], marker="o", lw=1.2,
+                   color="crimson")
+        right.set_title(f"{queue}: {'sales lost to waiting' if lost else 'abandonment rate'}", fontsize=10)
+        for ax in (left, right):
+            ax.set_xlabel(short_path(x), fontsize=8)
+    return save_figure(fig, path)
+
+
 def staffing_plots(report, directory: Path) -> list[Path]:
     """Per staffed queue: each formula's required agents (top) and the service level they attain (bottom);
     with the simulation-based requirement, its curve per group too.

@@ -142,7 +142,8 @@ def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications:
           max_memory: float | None = None) -> pd.DataFrame:
     """Simulate every variant of ``source`` (a path or a dict) and return the tidy table (also written).
 
-    Writes ``sweep.csv``, ``sweep.parquet`` and (``plots``) ``sweep_sl.png`` to ``out``; finished variants
+    Writes ``sweep.csv``, ``sweep.parquet`` and (``plots``) ``sweep_sl.png`` (and with conversation chats
+    ``sweep_conversations.png``) to ``out``; finished variants
     are kept in ``out/variants/`` as they complete. ``progress(done, total)`` follows the variants.
     """
     if not variants:
@@ -173,4 +174,5 @@ def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications:
         from sim import report
         targets = {q: spec.sla.target for q, spec in load_scenario(source).queues.items()}
         report.sweep_plot(table, list(variants[0]), out / "sweep_sl.png", targets)
+        report.conversation_sweep_plot(table, list(variants[0]), out / "sweep_conversations.png")
     return table

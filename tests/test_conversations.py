@@ -245,3 +245,12 @@ def test_synthetic_log_writes_messages(tmp_path, capsys):
                  "--out", str(tmp_path / "none.csv")]) == 2
     assert "no chat queue is a conversation" in capsys.readouterr().err
     assert not (tmp_path / "none.csv").exists()
+
+
+def test_a_sweep_draws_the_conversations(tmp_path):
+    from sim.sweep import sweep
+
+    data = _chats(3, 3, 2.0, 1, rounds=_const(3), reply=_exp(20), gap=_exp(60))
+    table = sweep(data, [{"groups.team.concurrency": 2}, {"groups.team.concurrency": 3}], tmp_path, replications=2,
+                  workers=1)
+    assert table["first_response_s"].notna().all() and (tmp_path / "sweep_conversations.png").stat().st_size > 0

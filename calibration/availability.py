@@ -3,7 +3,7 @@
 A log shows when agents answered, not when they were ready: between contacts an agent may have been in
 after-call work, in a meeting or away. Seeing each agent on duty from its first answer to its last contact
 overstates the agents available, and the model answers too fast. The after-call work is read from the log
-itself (``calibration.fit.fit_wrap_up``); the rest, the not-ready (aux) time, is estimated so that the
+itself (``calibration.duty.fit_wrap_up``); the rest, the not-ready (aux) time, is estimated so that the
 model reproduces the log's own waits: the scenario, staffed as the log was and fed the log's own arrivals
 per interval (``calibration.holdout.project`` with ``volumes="history"``), is simulated with not-ready
 episodes of ``EPISODE_S`` on average that an agent takes after a contact with a probability per hour of

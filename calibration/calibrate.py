@@ -17,6 +17,7 @@ import yaml
 
 import sim
 from calibration.availability import AvailabilityFit, fit_availability
+from calibration.duty import agents_on_duty
 from calibration.exports import ImportProfile
 from calibration.fit import (
     FORECAST_DAYS,
@@ -33,8 +34,6 @@ from sim.scenario import MAX_HORIZON, safe_name
 from sim.staffing.roster import requirement_shifts
 
 PLACEHOLDER_HANDLE_S = 300.0   # handle time written when a queue has no answered contacts
-OFF_DUTY_GAP_S = 1800.0        # an agent idle longer than this between contacts while contacts waited was off duty
-MAX_IDLE_S = 3 * 3600.0        # ...and longer than this, whatever waited
 
 
 @dataclass
@@ -140,62 +139,6 @@ class Calibration:
 def _stacked(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     """The parts one under the other; with the given columns and no rows when there are none."""
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-
-
-def agents_on_duty(rows: pd.DataFrame, start: pd.Timestamp, n_intervals: int,
-                   interval: float) -> dict[tuple[str, ...], np.ndarray]:
-    """Agents on duty per interval, by skill set: the queues an agent handled, as a set (in the order of
-    the queues' volumes, the busiest first, whatever each agent's own mix).
-
-    An agent is on duty from an answer to the end of its next contacts, through idle gaps up to
-    ``OFF_DUTY_GAP_S``, and through longer gaps up to ``MAX_IDLE_S`` while no contact of its queues waited
-    (a quiet hour: nobody needed it); a longer gap while contacts waited, or any gap over ``MAX_IDLE_S``, is
-    time off (a break, a split shift, the end of the day).
-    """
-    served = rows[rows["answer_time"].notna() & (rows["agent"] != "")].copy()
-    served["end"] = served["answer_time"] + pd.to_timedelta(served["handle_s"], unit="s")
-    rank = {q: k for k, q in enumerate(rows["queue"].value_counts().index)}
-    skills = {agent: tuple(sorted(set(part["queue"]), key=rank.__getitem__))
-              for agent, part in served.groupby("agent")}
-    served = served.sort_values(["agent", "answer_time"])
-    latest = served.groupby("agent")["end"].cummax().groupby(served["agent"]).shift()
-    gap = (served["answer_time"] - latest).dt.total_seconds()
-    waited = _waited(rows, served["agent"].map(skills), latest, served["answer_time"])
-    away = (gap > MAX_IDLE_S) | ((gap > OFF_DUTY_GAP_S) & waited)
-    served["span"] = (gap.isna() | away).cumsum()
-    spans = served.groupby(["agent", "span"]).agg(first=("answer_time", "min"), last=("end", "max")).reset_index()
-    on_duty: dict[tuple[str, ...], np.ndarray] = {}
-    for _, span in spans.iterrows():
-        lo = int(np.floor((span["first"] - start).total_seconds() / interval))
-        hi = int(np.ceil((span["last"] - start).total_seconds() / interval))
-        counts = on_duty.setdefault(skills[span["agent"]], np.zeros(n_intervals, dtype=int))
-        counts[max(lo, 0):min(hi, n_intervals)] += 1
-    return on_duty
-
-
-def _waited(rows: pd.DataFrame, skills: pd.Series, since: pd.Series, until: pd.Series) -> np.ndarray:
-    """For each gap (``since``, ``until``) of an agent with ``skills``: whether a contact of one of those
-    queues was waiting at some moment of it.
-    """
-    left = rows["answer_time"].fillna(rows["abandon_time"])
-    queued = rows[left > rows["arrival_time"]]
-    found = np.zeros(len(skills), dtype=bool)
-    lo, hi = since.to_numpy(), until.to_numpy()
-    for q, part in queued.groupby("queue"):
-        starts, ends = _merged(part["arrival_time"].to_numpy(), left[part.index].to_numpy())
-        before = np.searchsorted(starts, hi, side="left")       # waits starting before the gap ends...
-        overlaps = (before > 0) & (ends[np.maximum(before - 1, 0)] > lo)   # ...the last of which ends inside it
-        found |= skills.map(lambda s, q=q: q in s).to_numpy(dtype=bool) & overlaps
-    return found
-
-
-def _merged(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The union of intervals (start, end) as sorted, disjoint intervals."""
-    order = np.argsort(starts, kind="stable")
-    starts, ends = starts[order], np.maximum.accumulate(ends[order])
-    new = np.concatenate([[True], starts[1:] > ends[:-1]])
-    last = np.concatenate([np.flatnonzero(new)[1:] - 1, [len(starts) - 1]])
-    return starts[new], ends[last]
 
 
 def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: float) -> dict:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from calibration.duty import WrapUpFit, fit_wrap_up
 from sim.channels import CHANNELS, keys_of
 
 DAY = 86400.0
@@ -36,9 +37,6 @@ MAX_RETRIAL_PROBABILITY = 0.95  # a share estimated at 1 (every caller called ba
 MIN_PATIENCE_S = 0.1            # customers who all leave at once still get a patience a scenario takes
 MAX_PATIENCE_CV = 20.0          # the largest cv a scenario takes
 OUTLIER_FACTOR = 10.0           # a wait over this many times the queue's 99th percentile (and an hour) is an outlier
-WRAP_UP_MAX_S = 60.0           # a longer gap while callers waited is not-ready time, not after-call work
-MIN_WRAP_UP_GAPS = 30          # gaps needed to estimate the after-call work
-WRAP_UP_QUANTILES = 20         # the after-call work is written as this many quantiles of the gaps
 MIN_CV = 0.001                 # handle times varying less than this are constant
 MAX_CV = 20.0                  # the most variation a scenario's distribution takes
 
@@ -111,22 +109,6 @@ class RetrialFit:
     probability: float
     delay: float
     abandoned: int
-
-
-@dataclass
-class WrapUpFit:
-    """After-call work: ``gaps`` (s) from a call's end to its agent's next answer while calls waited for it."""
-
-    gaps: np.ndarray
-
-    @property
-    def mean(self) -> float:
-        return float(self.gaps.mean())
-
-    def spec(self) -> dict:
-        """The scenario's ``wrap_up``: resampling the gaps' quantiles (at least half a second)."""
-        levels = (np.arange(WRAP_UP_QUANTILES) + 0.5) / WRAP_UP_QUANTILES
-        return {"dist": "empirical", "values": [round(max(float(v), 0.5), 2) for v in np.quantile(self.gaps, levels)]}
 
 
 @dataclass
@@ -444,36 +426,6 @@ def first_attempts(mine: pd.DataFrame, retrial: RetrialFit) -> np.ndarray:
     calls = np.bincount(arrivals, minlength=bins)
     weights[~known] = 1.0 - np.minimum(expected[arrivals] / calls[arrivals], 1.0)
     return weights
-
-
-def fit_wrap_up(rows: pd.DataFrame, queue: str) -> WrapUpFit | None:
-    """The after-call work of ``queue``'s agents, which a log does not show: for each answered call of
-    ``queue``, the time from its end to the same agent's next answer, kept when a contact of a queue that
-    agent handles was waiting at that end (so the agent had work and did not take it at once) and when at
-    most ``WRAP_UP_MAX_S`` (longer: a pause, which the not-ready shares take); None with fewer than
-    ``MIN_WRAP_UP_GAPS`` such gaps.
-    """
-    served = rows[rows["answer_time"].notna() & (rows["agent"] != "")].sort_values(["agent", "answer_time"])
-    if served.empty:
-        return None
-    end = served["answer_time"] + pd.to_timedelta(served["handle_s"], unit="s")
-    gap = (served.groupby("agent")["answer_time"].shift(-1) - end).dt.total_seconds()
-    mine = (served["queue"] == queue).to_numpy() & gap.notna().to_numpy()
-    skills = served.groupby("agent")["queue"].agg(lambda q: frozenset(q))
-    waiting = np.zeros(len(served), dtype=bool)
-    left = rows["answer_time"].fillna(rows["abandon_time"])
-    for q in rows["queue"].unique():
-        of_q = (rows["queue"] == q) & left.notna()          # a contact never answered nor abandoned: unknown
-        arrived = np.sort(rows.loc[of_q, "arrival_time"].to_numpy())
-        gone = np.sort(left[of_q].to_numpy())
-        at = end.to_numpy()
-        count = np.searchsorted(arrived, at, "right") - np.searchsorted(gone, at, "right")
-        serves = served["agent"].map(lambda a, q=q: q in skills[a]).to_numpy(dtype=bool)
-        waiting |= serves & (count > 0)
-    kept = mine & waiting & (gap.to_numpy() <= WRAP_UP_MAX_S)
-    if kept.sum() < MIN_WRAP_UP_GAPS:
-        return None
-    return WrapUpFit(np.maximum(gap.to_numpy()[kept], 0.0))
 
 
 def wait_outliers(waits: pd.Series) -> pd.Series:

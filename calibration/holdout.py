@@ -27,7 +27,7 @@ import pandas as pd
 
 import sim
 from calibration.backtest import KPIS, BackTest, history_intervals, with_staffing
-from calibration.calibrate import agents_on_duty
+from calibration.duty import agents_on_duty
 from calibration.fit import RetrialFit, first_attempts
 from calibration.logs import Log
 from sim.channels import CHANNELS

@@ -529,7 +529,7 @@ def test_after_call_work_is_read_from_the_gaps_while_callers_waited(tmp_path):
 def test_an_agent_idle_in_a_quiet_hour_stays_on_duty():
     """A gap of two hours without a caller waiting is a quiet hour, not time off; the same gap while
     callers waited is time off; a gap over three hours is time off whatever waited."""
-    from calibration.calibrate import agents_on_duty
+    from calibration.duty import agents_on_duty
 
     t = pd.Timestamp("2026-09-07")
     rows = pd.DataFrame({

@@ -21,13 +21,12 @@ from calibration.duty import agents_on_duty
 from calibration.exports import ImportProfile
 from calibration.fit import (
     FORECAST_DAYS,
-    MAX_RETRIAL_PROBABILITY,
-    MIN_RETRIAL_CALLERS,
     QueueFit,
     fit_queue,
     outage_days,
 )
 from calibration.logs import CLOCK_TOLERANCE_S, Log, read_log
+from calibration.retrials import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS
 from sim.channels import CHANNELS
 from sim.outputs import write_csv
 from sim.scenario import MAX_HORIZON, safe_name
@@ -46,7 +45,7 @@ class Calibration:
     availability: AvailabilityFit | None = None
 
     def fit_availability(self, replications: int = 5, workers: int | None = None) -> AvailabilityFit:
-        """Estimate the agents' not-ready share from the log's own waits (``calibration.availability``) and
+        """Estimate the agents' not-ready time from the log's own waits (``calibration.availability``) and
         put it in the scenario's groups.
         """
         self.availability = fit = fit_availability(self.scenario, self.log, replications, workers=workers)

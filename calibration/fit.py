@@ -6,8 +6,8 @@ day-to-day overdispersion (gamma cv by the method of moments), the handle-time d
 (lognormal, gamma and exponential by maximum likelihood, the lowest AIC chosen), patience from censored
 waits (exponential MLE = abandonments / total waiting time, with a Kaplan-Meier curve as a
 non-parametric check), for chats the concurrency agents reach, for calls with caller ids the share of
-callers who call again after abandoning, and how soon, and for calls with agent ids the after-call work
-(``fit_wrap_up``). Times are in seconds.
+callers who call again after abandoning, and how soon (``calibration.retrials``), and for calls with
+agent ids the after-call work (``calibration.duty``). Times are in seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from calibration.duty import WrapUpFit, fit_wrap_up
+from calibration.retrials import RetrialFit, first_attempts, fit_retrials, retrial_flags
 from sim.channels import CHANNELS, keys_of
 
 DAY = 86400.0
@@ -30,10 +31,6 @@ TREND_T = 2.0                  # a trend in the daily volume is used when this m
 FORECAST_DAYS = 7              # with a trend, the daily volume is the forecast for this many days after the log
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROUNDING_S = 0.01              # exports round times; overlaps shorter than this are not counted
-RETRIAL_WINDOW_S = 6 * 3600.0  # a caller's next contact within this after abandoning is a retrial
-RETRIAL_BIN_S = 300.0          # unrecognised retrials are expected per bin of this length (first_attempts)
-MIN_RETRIAL_CALLERS = 10       # abandoned contacts of known callers needed to estimate retrials
-MAX_RETRIAL_PROBABILITY = 0.95  # a share estimated at 1 (every caller called back) is kept below certainty
 MIN_PATIENCE_S = 0.1            # customers who all leave at once still get a patience a scenario takes
 MAX_PATIENCE_CV = 20.0          # the largest cv a scenario takes
 OUTLIER_FACTOR = 10.0           # a wait over this many times the queue's 99th percentile (and an hour) is an outlier
@@ -97,18 +94,6 @@ class PatienceFit:
         if self.dist == "lognormal":
             return {"dist": "lognormal", "mean": round(self.mean, 3), "cv": round(self.cv, 4)}
         return {"dist": "exponential", "mean": round(self.mean, 3)}
-
-
-@dataclass
-class RetrialFit:
-    """Callers who abandoned and called again within ``RETRIAL_WINDOW_S``: their ``probability`` (over
-    the ``abandoned`` contacts that ended at least that long before the log does) and the mean ``delay``
-    (s) from abandoning to calling again.
-    """
-
-    probability: float
-    delay: float
-    abandoned: int
 
 
 @dataclass
@@ -364,68 +349,6 @@ def chat_concurrency(rows: pd.DataFrame) -> int:
         order = np.lexsort((steps, times))                # at a tie, a chat ends before the next starts
         most.append(int(np.max(np.cumsum(steps[order]))))
     return max(1, int(np.ceil(np.percentile(most, 90))))
-
-
-def _by_caller(mine: pd.DataFrame) -> pd.DataFrame:
-    """The contacts with a caller id, each caller's in arrival order."""
-    return mine[mine["caller"] != ""].sort_values(["caller", "arrival_time"], kind="stable")
-
-
-def retrial_flags(mine: pd.DataFrame) -> np.ndarray:
-    """True for contacts whose caller's previous contact abandoned at most ``RETRIAL_WINDOW_S`` earlier."""
-    known = _by_caller(mine)
-    previous = known.groupby("caller")["abandon_time"].shift()
-    gap = (known["arrival_time"] - previous).dt.total_seconds()
-    flags = pd.Series(False, index=mine.index)
-    flags[known.index] = (gap <= RETRIAL_WINDOW_S).to_numpy()
-    return flags.to_numpy()
-
-
-def fit_retrials(mine: pd.DataFrame, log_end: pd.Timestamp) -> RetrialFit | None:
-    """Retrial probability (at most ``MAX_RETRIAL_PROBABILITY``) and mean delay of a queue whose log has
-    caller ids; None with fewer than ``MIN_RETRIAL_CALLERS`` abandoned contacts of known callers.
-    """
-    known = _by_caller(mine)
-    if known.empty:
-        return None
-    following = known.groupby("caller")["arrival_time"].shift(-1)
-    gap = (following - known["abandon_time"]).dt.total_seconds()
-    window = pd.Timedelta(seconds=RETRIAL_WINDOW_S)
-    considered = known["abandon_time"].notna() & (known["abandon_time"] + window <= log_end)
-    again = considered & (gap <= RETRIAL_WINDOW_S)
-    if considered.sum() < MIN_RETRIAL_CALLERS:
-        return None
-    share = min(float(again.sum() / considered.sum()), MAX_RETRIAL_PROBABILITY)
-    return RetrialFit(share, float(gap[again].mean()) if again.any() else 0.0, int(considered.sum()))
-
-
-def first_attempts(mine: pd.DataFrame, retrial: RetrialFit) -> np.ndarray:
-    """How much each contact counts as a first attempt: 0 for a known caller's retrial
-    (``retrial_flags``), 1 for a known caller's first attempt, and for a contact without a caller id one
-    less the chance that it is a retrial nobody could recognise: the retrials expected in its
-    ``RETRIAL_BIN_S`` bin from the earlier abandonments without an id (each comes back with the
-    ``retrial`` probability after an exponential delay of its mean), over the contacts without an id there.
-
-    The scenario adds retrials itself at that probability of every abandonment, so the contacts without an
-    id must not bring their own retrials in as first attempts as well; they cluster after busy hours.
-    """
-    known = (mine["caller"] != "").to_numpy()
-    weights = np.where(retrial_flags(mine), 0.0, 1.0)
-    if not (~known).any():
-        return weights
-    unknown = mine[~known]
-    start = mine["arrival_time"].min()
-    slot = lambda times: ((times - start).dt.total_seconds() // RETRIAL_BIN_S).astype(int).to_numpy()  # noqa: E731
-    arrivals = slot(unknown["arrival_time"])
-    abandoned = slot(unknown["abandon_time"].dropna())
-    bins = int(max(arrivals.max(), abandoned.max(initial=0))) + 1
-    lags = np.arange(1, int(RETRIAL_WINDOW_S // RETRIAL_BIN_S) + 1)
-    back = np.exp(-(lags - 1) * RETRIAL_BIN_S / max(retrial.delay, 1.0))
-    comeback = retrial.probability * (back - np.exp(-lags * RETRIAL_BIN_S / max(retrial.delay, 1.0)))
-    expected = np.convolve(np.bincount(abandoned, minlength=bins), np.concatenate([[0.0], comeback]))[:bins]
-    calls = np.bincount(arrivals, minlength=bins)
-    weights[~known] = 1.0 - np.minimum(expected[arrivals] / calls[arrivals], 1.0)
-    return weights
 
 
 def wait_outliers(waits: pd.Series) -> pd.Series:

@@ -28,8 +28,8 @@ import pandas as pd
 import sim
 from calibration.backtest import KPIS, BackTest, history_intervals, with_staffing
 from calibration.duty import agents_on_duty
-from calibration.fit import RetrialFit, first_attempts
 from calibration.logs import Log
+from calibration.retrials import RetrialFit, first_attempts
 from sim.channels import CHANNELS
 from sim.files import read_yaml
 from sim.staffing.formulas import ErlangA
@@ -100,7 +100,7 @@ def project(scenario: str | Path | dict, log: Log, volumes: str = "forecast") ->
 
 def _kept(seconds: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The arrival times (s) a replay keeps of contacts counting ``weights`` each as first attempts
-    (``calibration.fit.first_attempts``): in time order, a contact is kept where the running total of the
+    (``calibration.retrials.first_attempts``): in time order, a contact is kept where the running total of the
     weights passes a whole number, so that a weight of 1 is always kept, 0 never, and 0.9 nine times in ten.
     """
     order = np.argsort(seconds, kind="stable")

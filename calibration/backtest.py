@@ -1,8 +1,10 @@
 """Back-test: the calibrated scenario, simulated with the historical staffing, against the history.
 
 Per interval and queue, the history's KPIs marked ``history`` in ``sim.kpis`` (offered, answered,
-abandonment rate, ASA, service level), computed by the simulator's own code from the log's contacts,
-beside the simulation's mean and p10-p90 band over replications.
+abandonment rate, ASA, service level; with a chat message log read as the contacts, the conversation
+measures too: messages, first and average response), computed by the simulator's own code from the log's
+contacts, beside the simulation's mean and p10-p90 band over replications. Such a log shows a chat's first
+reply, not when it got its slot: ASA and handle time are not compared for its conversation queues.
 Per queue and KPI: mean absolute error, bias (simulated − history), relative MAE, and the share of
 intervals whose history falls inside the simulated p10-p90 band (about 80% when the model is right:
 the history is one more draw from the same process).
@@ -18,18 +20,21 @@ import numpy as np
 import pandas as pd
 
 import sim
+from calibration.conversations import rounds_of
 from sim import kpis, metrics
 from sim.contacts import ABANDONED, ANSWERED, WAITING, Contacts
+from sim.conversations import Messages
 from sim.outputs import write_csv
 from sim.staffing.roster import staffed_scenario
 
 KPIS = tuple(kpis.history())
 
 
-def history_intervals(rows: pd.DataFrame, sc: sim.Scenario) -> pd.DataFrame:
+def history_intervals(rows: pd.DataFrame, sc: sim.Scenario, messages: pd.DataFrame | None = None) -> pd.DataFrame:
     """The log's KPIs per (interval_start, queue), every interval of ``sc``'s horizon, computed by the
     simulator's own definitions (``sim.metrics.queue_kpis``) from the log's contacts: a contact answered
-    or abandoned after the horizon is still waiting at it, as in a simulation.
+    or abandoned after the horizon is still waiting at it, as in a simulation. ``messages``: the message
+    log the contacts were read from (their ``conversation`` column), for the conversation measures.
     """
     start = pd.Timestamp(sc.start)
     arrival = (rows["arrival_time"] - start).dt.total_seconds().to_numpy()
@@ -45,9 +50,25 @@ def history_intervals(rows: pd.DataFrame, sc: sim.Scenario) -> pd.DataFrame:
     contacts = Contacts.of(len(rows), time=arrival, queue=queue, outcome=outcome, wait=wait, end=end)
     nq, n = len(sc.queues), sc.n_intervals
     slot = np.minimum((arrival // sc.interval).astype(np.int64), n - 1)
-    table = metrics.queue_kpis(sc, contacts, metrics.final_end(contacts), slot * nq + queue, n * nq)
+    said = _messages(rows, messages, start, sc.horizon) if messages is not None else None
+    table = metrics.queue_kpis(sc, contacts, metrics.final_end(contacts), slot * nq + queue, n * nq, said)
     return pd.DataFrame({"interval_start": np.repeat(metrics.interval_starts(sc), nq),
                          "queue": np.tile(list(sc.queues), n), **{kpi: table[kpi] for kpi in KPIS}})
+
+
+def _messages(rows: pd.DataFrame, messages: pd.DataFrame, start: pd.Timestamp, horizon: float) -> Messages:
+    """The rounds of the message log as the engine's ``Messages`` of the contacts ``rows`` (by position):
+    sent and replied in s from ``start`` (a reply after the ``horizon``: none yet). Silent abandonment is
+    not in a log.
+    """
+    rounds, _ = rounds_of(messages)
+    position = pd.Series(np.arange(len(rows)), index=rows["conversation"].to_numpy())
+    rounds = rounds[rounds["conversation"].isin(position.index)]
+    sent = (rounds["sent"] - start).dt.total_seconds().to_numpy()
+    replied = (rounds["replied"] - start).dt.total_seconds().to_numpy()
+    keep = sent < horizon
+    return Messages(position.reindex(rounds["conversation"]).to_numpy()[keep], sent[keep],
+                    np.where(replied < horizon, replied, np.nan)[keep], np.zeros(int(keep.sum()), dtype=bool))
 
 
 def read_staffing(path: str | Path) -> pd.DataFrame:
@@ -110,12 +131,17 @@ def backtest(calibration, replications: int = 20, seed: int | None = None,
     sc = sim.load_scenario(calibration.scenario)
     if staffing is not None:
         sc = with_staffing(sc, staffing)
-    history = history_intervals(calibration.log.rows, sc).melt(
+    derived = calibration.conversations and not calibration.separate_messages
+    messages = calibration.messages.rows if derived else None
+    history = history_intervals(calibration.log.rows, sc, messages).melt(
         id_vars=["interval_start", "queue"], value_vars=list(KPIS), var_name="kpi", value_name="history")
     stats = sim.simulate(sc, replications=replications, seed=seed, workers=workers, dask=dask,
                          max_memory=max_memory).interval_stats
     both = history.merge(stats[stats["kpi"].isin(KPIS)][["interval_start", "queue", "kpi", "mean", "p10", "p90"]],
                          on=["interval_start", "queue", "kpi"], how="left")
+    if derived:                                # the log's "answer" is the first reply: not a slot's wait
+        unlike = both["queue"].isin(list(calibration.conversations)) & both["kpi"].isin(["asa_s", "handle_s"])
+        both = both[~unlike].reset_index(drop=True)
     both["error"] = both["mean"] - both["history"]
     rows = []
     for (queue, kpi), part in both.dropna(subset=["history", "mean"]).groupby(["queue", "kpi"], sort=False):

@@ -8,7 +8,7 @@ and chats 80% within 30 s, to be edited.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,13 @@ import yaml
 
 import sim
 from calibration.availability import AvailabilityFit, fit_availability
+from calibration.conversations import (
+    IDLE_TIMEOUT_S,
+    MIN_REPLIES,
+    ConversationFit,
+    contact_rows,
+    fit_conversations,
+)
 from calibration.duty import agents_on_duty
 from calibration.exports import ImportProfile
 from calibration.fit import (
@@ -37,12 +44,16 @@ PLACEHOLDER_HANDLE_S = 300.0   # handle time written when a queue has no answere
 
 @dataclass
 class Calibration:
-    """A log's fits (``fits``, by queue), the ``scenario`` built from them (plain data) and the log itself."""
+    """A log's fits (``fits``, by queue), the ``scenario`` built from them (plain data) and the log itself;
+    with a message log, its chat queues' ``conversations``.
+    """
 
     log: Log
     fits: dict[str, QueueFit]
     scenario: dict
     availability: AvailabilityFit | None = None
+    messages: Log | None = None
+    conversations: dict[str, ConversationFit] = field(default_factory=dict)
 
     def fit_availability(self, replications: int = 5, workers: int | None = None) -> AvailabilityFit:
         """Estimate the agents' not-ready time from the log's own waits (``calibration.availability``) and
@@ -61,6 +72,22 @@ class Calibration:
         file).
         """
         out = list(self.log.notes)
+        if self.separate_messages:
+            out += self.messages.notes
+        for q, f in self.conversations.items():
+            if q not in self.scenario["queues"]:
+                out.append(f"{q}: in the message log but not in the contact log; its conversations are not used")
+                continue
+            if not f.replies_clean:
+                out.append(f"{q}: fewer than {MIN_REPLIES} replies to messages that came while their agent had "
+                           "nothing else to answer; the reply work is every later round's response (an upper bound)")
+            if f.patience_mean is None:
+                out.append(f"{q}: conversations do not end more often after slow replies (likelihood-ratio "
+                           f"{f.patience_lr:.1f}); no silent abandonment")
+        if any(f.patience_mean is not None for f in self.conversations.values()):
+            timeout = next(iter(self.conversations.values())).idle_timeout
+            out.append(f"conversations: a chat whose customer left unseen holds its slot {timeout:g} s (the platform's "
+                       "idle timeout is not in a message log: --idle-timeout)")
         if self.availability is not None:
             out.append(self.availability.note())
         for q, f in self.fits.items():
@@ -105,6 +132,19 @@ class Calibration:
             "wrap_up_mean_s": f.wrap_up.mean if f.wrap_up else np.nan,
             "wrap_up_gaps": len(f.wrap_up.gaps) if f.wrap_up else 0} for f in self.fits.values()])
 
+    @property
+    def separate_messages(self) -> bool:
+        """A message log was given beside the contact log (not read as the contacts)."""
+        return self.messages is not None and self.messages.path != self.log.path
+
+    def problems(self) -> list[str]:
+        """The bad rows of the log(s), one line per kind."""
+        return self.log.problems() + (self.messages.problems() if self.separate_messages else [])
+
+    def conversation_table(self) -> pd.DataFrame:
+        """One row per conversation queue: what the message log shows, and the fitted values."""
+        return pd.DataFrame([f.measured() for f in self.conversations.values()])
+
     def save(self, scenario_path: str | Path, report_dir: str | Path | None = None, plots: bool = True) -> Path:
         """Write the scenario YAML and, in ``report_dir`` (default: beside it, ``<name>_fit/``), the fit report."""
         scenario_path = Path(scenario_path)
@@ -123,9 +163,17 @@ class Calibration:
                   report / "handle_time_fits.csv")
         write_csv(_stacked([f.patience.km.assign(queue=q) for q, f in self.fits.items()],
                            ["wait_s", "survival", "queue"]), report / "patience_kaplan_meier.csv")
-        write_csv(pd.DataFrame([{"problem": kind, "rows": len(lines), "lines": " ".join(map(str, lines))}
-                                for kind, lines in self.log.bad.items()], columns=["problem", "rows", "lines"]),
-                  report / "bad_rows.csv")
+        for log, file in ((self.log, "bad_rows.csv"), (self.messages if self.separate_messages else None,
+                                                        "message_bad_rows.csv")):
+            if log is not None:
+                write_csv(pd.DataFrame([{"problem": kind, "rows": len(lines), "lines": " ".join(map(str, lines))}
+                                        for kind, lines in log.bad.items()], columns=["problem", "rows", "lines"]),
+                          report / file)
+        if self.conversations:
+            write_csv(self.conversation_table(), report / "conversations.csv")
+            write_csv(_stacked([f.slowdown_table.assign(queue=q) for q, f in self.conversations.items()],
+                               ["open", "replies", "mean_s", "ratio", "ratio_se", "queue"]),
+                      report / "conversation_slowdown.csv")
         if self.availability is not None:
             write_csv(self.availability.table, report / "availability.csv")
             write_csv(self.availability.days, report / "availability_days.csv")
@@ -140,8 +188,12 @@ def _stacked(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
-def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: float) -> dict:
-    """The calibrated scenario as plain data (loadable by ``sim.load_scenario``)."""
+def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: float,
+                   conversations: dict[str, ConversationFit] | None = None) -> dict:
+    """The calibrated scenario as plain data (loadable by ``sim.load_scenario``); chat queues with a fit in
+    ``conversations`` are conversations.
+    """
+    conversations = conversations or {}
     start = log.rows["arrival_time"].min().normalize()
     days = int((log.rows["arrival_time"].max().normalize() - start).days) + 1
     if days * 86400 > MAX_HORIZON:
@@ -161,6 +213,8 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
             spec["patience"] = f.patience.spec()
         if f.wrap_up is not None:
             spec["wrap_up"] = f.wrap_up.spec()
+        if q in conversations and f.channel == "chat":
+            spec["conversation"] = conversations[q].spec()
         if f.retrial is not None and f.retrial.probability > 0:
             spec["retrial"] = {"probability": round(f.retrial.probability, 4),
                                "delay": {"dist": "exponential", "mean": round(f.retrial.delay, 3)}}
@@ -193,13 +247,24 @@ def _group_name(skills: tuple[str, ...], taken: dict) -> str:
     return name
 
 
-def calibrate(log: str | Path | Log, interval: float = 900.0, name: str | None = None,
+def calibrate(log: str | Path | Log | None, interval: float = 900.0, name: str | None = None,
               mapping: dict[str, str] | None = None, queues: list[str] | None = None,
-              clock_tolerance: float = CLOCK_TOLERANCE_S, profile: ImportProfile | None = None) -> Calibration:
+              clock_tolerance: float = CLOCK_TOLERANCE_S, profile: ImportProfile | None = None,
+              messages: Log | None = None, idle_timeout: float = IDLE_TIMEOUT_S) -> Calibration:
     """Fit every queue of a contact log (a path, or a ``Log`` already read; ``read_log`` says what
-    ``mapping``, ``queues`` and ``clock_tolerance`` do) and build its scenario.
+    ``mapping``, ``queues`` and ``clock_tolerance`` do) and build its scenario. With a message log
+    (``calibration.message_logs``), its chat queues are conversations fitted to it (``idle_timeout``: the
+    platform's, in s); without a contact log, the contacts are the message log's conversations
+    (``calibration.conversations.contact_rows``).
     """
-    if not isinstance(log, Log):
+    if log is None:
+        if messages is None:
+            raise ValueError("give a contact log, a message log or both")
+        log = Log(messages.path, contact_rows(messages.rows), messages.bad, messages.notes + [
+            f"{messages.path}: contacts read from the messages: a chat arrives with its first customer message, is "
+            "answered at the first reply and handled until its last message; one nobody answered left at its last "
+            "customer message (its patience is a lower bound)"])
+    elif not isinstance(log, Log):
         log = read_log(log, mapping, queues, clock_tolerance, profile)
     if log.rows.empty:
         raise ValueError(f"{log.path}: no valid rows to fit")
@@ -209,4 +274,6 @@ def calibrate(log: str | Path | Log, interval: float = 900.0, name: str | None =
         log.notes.append(f"{log.path}: no records at all on {shown}, while the same weekdays have calls on other "
                          "dates: taken as outages, left out of daily volumes, weekday factors and day-to-day cv")
     fits = {q: fit_queue(log.rows, q, interval, outages) for q in log.rows["queue"].unique()}
-    return Calibration(log, fits, build_scenario(log, fits, safe_name(name or Path(log.path).stem), interval))
+    conversations = fit_conversations(messages.rows, idle_timeout) if messages is not None else {}
+    scenario = build_scenario(log, fits, safe_name(name or Path(log.path).stem), interval, conversations)
+    return Calibration(log, fits, scenario, messages=messages, conversations=conversations)

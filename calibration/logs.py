@@ -63,19 +63,33 @@ class Log:
         return out
 
 
-def parse_mapping(pairs: list[str]) -> dict[str, str]:
-    """``OURS=THEIRS`` pairs (e.g. ``arrival_time=created_at``) as a rename from their columns to ours."""
+def parse_mapping(pairs: list[str], columns: tuple[str, ...] = COLUMNS) -> dict[str, str]:
+    """``OURS=THEIRS`` pairs (e.g. ``arrival_time=created_at``) as a rename from their columns to ours, one
+    of ``columns``.
+    """
     mapping = {}
     for pair in pairs:
         ours, _, theirs = pair.partition("=")
-        if ours not in COLUMNS or not theirs:
-            raise LogError(f"--map: expected COLUMN=THEIR_COLUMN with COLUMN one of {', '.join(COLUMNS)}, "
+        if ours not in columns or not theirs:
+            raise LogError(f"--map: expected COLUMN=THEIR_COLUMN with COLUMN one of {', '.join(columns)}, "
                            f"got {pair!r}")
         mapping[theirs] = ours
     return mapping
 
 
-def _separator(path: Path) -> str:
+def read_table(path: Path, separator: str | None = None) -> tuple[pd.DataFrame, int]:
+    """A Parquet file, or a text file of fields split by ``separator`` (default: guessed from its header)
+    as text, and the line number of its first row.
+    """
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path), 1
+        return pd.read_csv(path, dtype=str, keep_default_na=False, sep=separator or separator_of(path)), 2
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise LogError(f"{path}: cannot read the log: {str(exc).strip() or type(exc).__name__}") from None
+
+
+def separator_of(path: Path) -> str:
     """The field separator of a delimited text log: whichever of , tab ; | its header line holds most of."""
     with open(path, encoding="utf-8-sig", errors="replace") as f:
         header = f.readline(65536)
@@ -93,14 +107,7 @@ def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: li
     (``calibration.exports``); the rows it leaves out are listed like bad rows.
     """
     path = Path(path)
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            raw, first_line = pd.read_parquet(path), 1
-        else:
-            separator = profile.separator if profile is not None and profile.separator else _separator(path)
-            raw, first_line = pd.read_csv(path, dtype=str, keep_default_na=False, sep=separator), 2
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise LogError(f"{path}: cannot read the log: {str(exc).strip() or type(exc).__name__}") from None
+    raw, first_line = read_table(path, profile.separator if profile is not None else None)
     left_out: dict[str, np.ndarray] = {}
     if profile is not None and profile.clock_tolerance is not None:
         clock_tolerance = profile.clock_tolerance
@@ -109,18 +116,24 @@ def read_log(path: str | Path, mapping: dict[str, str] | None = None, queues: li
             raw, left_out = apply_profile(raw, profile, str(path))
         except ValueError as exc:
             raise LogError(str(exc)) from None
+    raw = renamed(raw, mapping, REQUIRED, path)
+    return _checked(str(path), raw, first_line, queues, clock_tolerance, left_out)
+
+
+def renamed(raw: pd.DataFrame, mapping: dict[str, str] | None, required: tuple[str, ...], path: Path) -> pd.DataFrame:
+    """The columns renamed by ``mapping`` (their name: ours); a ``LogError`` if a ``required`` one is missing."""
     mapping = mapping or {}
     replaced = [ours for ours in mapping.values() if ours in raw.columns and ours not in mapping]
     raw = raw.drop(columns=replaced).rename(columns=mapping)     # --map says where ours comes from
     raw = raw.loc[:, ~raw.columns.duplicated()]
-    missing = [c for c in REQUIRED if c not in raw.columns]
+    missing = [c for c in required if c not in raw.columns]
     if missing:
         raise LogError(f"{path}: missing column(s) {', '.join(missing)}; got {', '.join(map(str, raw.columns))} "
                        f"(use --map COLUMN=THEIR_COLUMN)")
-    return _checked(str(path), raw, first_line, queues, clock_tolerance, left_out)
+    return raw
 
 
-def _text(raw: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
+def text_column(raw: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
     """A column as stripped text ('' where absent) and where it is empty."""
     text = raw[column].astype(str).str.strip() if column in raw.columns else pd.Series("", index=raw.index)
     return text, text.isin(["", "nan", "NaN", "NaT", "None", "<NA>"])
@@ -166,7 +179,7 @@ def _naive(text: object) -> pd.Timestamp:
     return time
 
 
-def _local_times(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], list[str]]:
+def local_times(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], list[str]]:
     """Each column's times as naive local date-times (NaT where unreadable) and a note on time zones.
 
     Times with a UTC offset are converted to the most common offset's local time; times without one are
@@ -189,13 +202,13 @@ def _local_times(texts: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], lis
     return parsed, [f"times carry UTC offsets ({spread}); read as local time at {counts.index[0]}"]
 
 
-def _lines(lines: pd.Series, shown: int = 10) -> str:
+def first_lines(lines: pd.Series, shown: int = 10) -> str:
     """The first ``shown`` line numbers, and how many more."""
     first = ", ".join(map(str, lines.iloc[:shown]))
     return first + (f", ... ({len(lines) - shown} more)" if len(lines) > shown else "")
 
 
-def _queue_names(names: pd.Series) -> tuple[pd.Series, list[str]]:
+def queue_names(names: pd.Series) -> tuple[pd.Series, list[str]]:
     """Queue names a scenario accepts (``sim.scenario.safe_name``), and a note per name changed."""
     renamed, notes = {}, []
     for name in names.unique():
@@ -213,17 +226,17 @@ def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | 
     bad: dict[str, np.ndarray] = dict(left_out or {})
     texts, empties = {}, {}
     for column in TIMES:
-        texts[column], empties[column] = _text(raw, column)
-    times, notes = _local_times({c: t.where(~empties[c]) for c, t in texts.items()})
+        texts[column], empties[column] = text_column(raw, column)
+    times, notes = local_times({c: t.where(~empties[c]) for c, t in texts.items()})
     for column in TIMES:
         bad[f"an unreadable {column}"] = (~empties[column] & times[column].isna()).to_numpy()
         log[column] = times[column].to_numpy()
-    text, empty = _text(raw, "handle_s")
+    text, empty = text_column(raw, "handle_s")
     handle = pd.to_numeric(text.where(~empty), errors="coerce")
     bad["an unreadable handle_s"] = (~empty & handle.isna()).to_numpy()
     log["handle_s"] = handle.to_numpy()
     for column in ("queue", "channel", "agent", "caller"):
-        log[column] = _text(raw, column)[0].to_numpy()
+        log[column] = text_column(raw, column)[0].to_numpy()
     log["channel"] = log["channel"].str.lower()
     answered, abandoned = log["answer_time"].notna(), log["abandon_time"].notna()
     bad["no arrival_time"] = log["arrival_time"].isna().to_numpy() & ~bad["an unreadable arrival_time"]
@@ -240,7 +253,7 @@ def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | 
             log.loc[slight, column] = log.loc[slight, "arrival_time"]
             notes.append(f"{path}: {int(slight.sum())} row(s) with an {event} up to {clock_tolerance:g} s before "
                          f"arrival_time (clocks a second or two apart) read as a zero wait: line(s) "
-                         f"{_lines(log['line'][slight])}")
+                         f"{first_lines(log['line'][slight])}")
         bad[f"{column} before arrival_time"] = (early & ~slight).to_numpy()
     bad["a negative handle_s"] = (log["handle_s"] < 0).to_numpy()
     bad["a handle_s of more than a day"] = (log["handle_s"] > MAX_WAIT.total_seconds()).to_numpy()
@@ -258,6 +271,6 @@ def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | 
         any_bad |= flags
     lines = log["line"].to_numpy()
     rows = log[~any_bad].reset_index(drop=True)
-    rows["queue"], renamed = _queue_names(rows["queue"])
+    rows["queue"], renamed = queue_names(rows["queue"])
     return Log(path, rows, {kind: lines[flags].tolist() for kind, flags in bad.items() if flags.any()},
                notes + renamed)

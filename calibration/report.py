@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import ticker
 from scipy import stats
 
 from sim.report import save_figure
@@ -64,7 +65,58 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
         paths.append(save_figure(fig, directory / f"fit_{queue}.png", dpi=100))
     if calibration.availability is not None:
         paths.append(availability_plot(calibration.availability, directory / "availability.png"))
+    for queue, f in calibration.conversations.items():
+        paths.append(conversation_plot(f, directory / f"conversations_{queue}.png"))
     return paths
+
+
+def conversation_plot(f, path: Path) -> Path:
+    """``conversations_<queue>.png``: how often a conversation ends after a reply, by how long the reply
+    took, in the log (95% CIs) and as fitted (silent abandonment shows as a rise); the rounds seen and the
+    natural ones; the reply work by conversations open (95% CIs) with the slowdown fitted.
+    """
+    fig, (ending, rounds, work) = plt.subplots(1, 3, figsize=(16, 3.8))
+    e = f.ending
+    if len(e):
+        bins = np.unique(np.quantile(e["response_s"], np.linspace(0, 1, 11)))
+        e = e.assign(bin=np.clip(np.searchsorted(bins, e["response_s"], side="right") - 1, 0, max(len(bins) - 2, 0)))
+        by = e.groupby("bin").agg(r=("response_s", "median"), ended=("ended", "mean"), n=("ended", "size"),
+                                  fitted=("predicted", "mean"))
+        ending.errorbar(by["r"], by["ended"], 1.96 * np.sqrt(by["ended"] * (1 - by["ended"]) / by["n"]), fmt="o",
+                        color="black", ms=4, label="log (deciles of response time, 95% CI)")
+        fitted = (f"fitted: message patience {f.patience_mean:.0f} s" if f.patience_mean is not None
+                  else "fitted: no silent abandonment")
+        ending.plot(by["r"], by["fitted"], "C1.-", label=fitted)
+        ending.set_xscale("log")
+        ending.xaxis.set_major_formatter(ticker.ScalarFormatter())
+        ending.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ending.legend(fontsize=8)
+    ending.set_xlabel("response time (s, rounds after the first)")
+    ending.set_ylabel("P(the conversation ends here)")
+    ending.set_title(f"{f.queue}: endings after slow replies", fontsize=10)
+    seen = np.bincount(f.rounds)[1:] / max(f.rounds.size, 1)
+    rounds.bar(np.arange(1, seen.size + 1), seen, color="lightgrey", label="seen in the log")
+    rounds.plot(np.arange(1, f.natural_rounds.size + 1), f.natural_rounds, "C0.-",
+                label="natural (had nobody left), in the scenario")
+    rounds.set_xlabel("rounds per conversation")
+    rounds.set_ylabel("share of conversations")
+    rounds.set_title("rounds", fontsize=10)
+    rounds.legend(fontsize=8)
+    t = f.slowdown_table
+    if len(t):
+        ci = 1.96 * t["ratio_se"] * t["mean_s"].iloc[0]
+        work.errorbar(t["open"], t["mean_s"], ci, fmt="o", color="black", ms=4,
+                      label="replies nothing else delayed (95% CI)")
+        factors = np.array(f.slowdown or (1.0,))
+        base = f.reply.mean if f.reply else np.nan
+        work.plot(t["open"], base * factors[np.minimum(t["open"], factors.size) - 1], "C1.-",
+                  label="fitted reply work x slowdown")
+        work.set_xticks(t["open"])
+        work.legend(fontsize=8)
+    work.set_xlabel("conversations the agent had open")
+    work.set_ylabel("reply work (s)")
+    work.set_title("reply work and multitasking", fontsize=10)
+    return save_figure(fig, path, dpi=100)
 
 
 def availability_plot(fit, path: Path) -> Path:
@@ -118,8 +170,9 @@ def _density(dist: str, mean: float, cv: float, x: np.ndarray) -> np.ndarray:
 def backtest_plots(backtest, directory: Path) -> list[Path]:
     """Per queue, ``backtest_<queue>.png``: history against the simulated mean and p10-p90 band."""
     paths = []
-    shown = ("offered", "service_level", "abandon_rate")
     for queue, part in backtest.intervals.groupby("queue", sort=False):
+        shown = ("offered", "service_level", "abandon_rate") + (
+            ("first_response_s",) if part.loc[part["kpi"] == "first_response_s", "history"].notna().any() else ())
         fig, axes = plt.subplots(len(shown), 1, figsize=(12, 2.6 * len(shown)), sharex=True)
         for ax, kpi in zip(axes, shown):
             rows = part[part["kpi"] == kpi]

@@ -41,12 +41,13 @@ def synthetic_log(sc: sim.Scenario, seed: int | None = None) -> pd.DataFrame:
 def synthetic_message_log(sc: sim.Scenario, seed: int | None = None) -> pd.DataFrame:
     """One replication of ``sc``'s conversation chats (``conversation``) as a message log: one row per
     message, in time order: ``conversation`` (an id), ``queue``, ``sender`` (``customer`` or ``agent``),
-    ``time`` and ``agent`` (the conversation's). Messages not yet replied to at the horizon have no agent
-    row; chats never taken have none at all.
+    ``time`` and ``agent`` (the conversation's; empty for a chat nobody took). A chat whose customer left
+    before it was taken shows its first message only; messages not replied to by the horizon have no
+    agent row.
     """
     from sim.arrivals import generate_demand
     from sim.attendance import draw_attendance
-    from sim.engine import Model
+    from sim.engine import ABANDONED, Model
 
     seed = sc.seed if seed is None else seed
     out = Model(sc, generate_demand(sc, 0, seed), draw_attendance(sc, 0, seed)).run()
@@ -54,14 +55,18 @@ def synthetic_message_log(sc: sim.Scenario, seed: int | None = None) -> pd.DataF
     if m is None:
         raise ValueError(f"{sc.name}: no chat queue is a conversation (give one a conversation block)")
     start = pd.Timestamp(sc.start)
-    groups = np.array(list(sc.groups))
+    groups, queues = np.array(list(sc.groups)), np.array(list(sc.queues))
+    talking = np.array([getattr(q, "conversation", None) is not None for q in sc.queues.values()])
+    left = np.flatnonzero((c.outcome == ABANDONED) & talking[c.queue])
     agent = groups[c.group[m.contact]] + "-" + c.agent[m.contact].astype(str)
     replied = ~np.isnan(m.replied)
+    contact = np.concatenate([m.contact, m.contact[replied], left])
     rows = pd.DataFrame({
-        "conversation": np.concatenate([m.contact, m.contact[replied]]),
-        "queue": np.array(list(sc.queues))[c.queue[np.concatenate([m.contact, m.contact[replied]])]],
-        "sender": np.repeat(["customer", "agent"], [m.contact.size, int(replied.sum())]),
-        "time": (start + pd.to_timedelta(np.concatenate([m.sent, m.replied[replied]]), unit="s")).round("ms"),
-        "agent": np.concatenate([agent, agent[replied]]),
+        "conversation": contact,
+        "queue": queues[c.queue[contact]],
+        "sender": np.repeat(["customer", "agent", "customer"], [m.contact.size, int(replied.sum()), left.size]),
+        "time": (start + pd.to_timedelta(np.concatenate([m.sent, m.replied[replied], c.time[left]]), unit="s")
+                 ).round("ms"),
+        "agent": np.concatenate([agent, agent[replied], np.full(left.size, "")]),
     })
     return rows.sort_values(["time", "sender"], kind="stable").reset_index(drop=True)

@@ -267,6 +267,23 @@ def calibration_table(result) -> Table:
     return view
 
 
+def conversation_fit_table(result) -> Table:
+    """Per chat queue of a message log: what the log shows and the conversation model fitted to it."""
+    view = _table(f"{result.messages.path}: conversations", [
+        "queue", "conversations", "first response\nmean / p90", "response\nmean", "rounds seen\n/ natural",
+        "reply work", "customer gap", "slowdown", "silent abandons\n(patience)"])
+    for _, row in result.conversation_table().iterrows():
+        slowdown = result.conversations[row["queue"]].slowdown
+        silent = ("none" if pd.isna(row["message_patience_mean_s"]) else
+                  f"{row['silent_abandon_share']:.1%} ({row['message_patience_mean_s']:.0f} s)")
+        view.add_row(row["queue"], f"{row['conversations']:,}",
+                     f"{row['first_response_mean_s']:.0f} / {row['first_response_p90_s']:.0f} s",
+                     f"{row['response_mean_s']:.0f} s", f"{row['rounds_mean']:.2f} / {row['natural_rounds_mean']:.2f}",
+                     f"{row['reply_mean_s']:.1f} s" + ("" if row["reply_from_clean_replies"] else " (upper bound)"),
+                     f"{row['gap_mean_s']:.0f} s", " ".join(f"{f:.2f}" for f in slowdown) or "none", silent)
+    return view
+
+
 def backtest_table(test) -> Table:
     view = _table(f"back-test: simulated ({test.replications} replications) − history, per interval",
                   ["queue", "KPI", "history mean", "MAE", "bias", "relative MAE", "history in p10-p90"])

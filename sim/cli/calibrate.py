@@ -1,10 +1,12 @@
-"""``calibrate``: fit a scenario to a contact log, with a fit report and, optionally, a back-test."""
+"""``calibrate``: fit a scenario to a contact log (or a chat message log, or both), with a fit report and,
+optionally, a back-test.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sim.cli.common import UserError, dask, date_option, read_contact_log, said_where, whole
+from sim.cli.common import UserError, dask, date_option, read_contact_log, read_messages, said_where, whole
 
 NAME = "calibrate"
 HELP = "fit a scenario to a contact log (docs/calibration.md)"
@@ -12,9 +14,16 @@ GROUPS = ("runs", "logs")
 
 
 def arguments(parser) -> None:
-    parser.add_argument("log", type=Path, help="CSV or Parquet, one row per contact")
+    parser.add_argument("log", type=Path, nargs="?", help="CSV or Parquet, one row per contact (may be left out "
+                                                          "with --messages: the contacts are its conversations)")
+    parser.add_argument("--messages", type=Path, metavar="MESSAGES.csv",
+                        help="a chat message log (one row per message, docs/calibration.md): its chat queues become "
+                             "conversations fitted to it")
     parser.add_argument("--out", type=Path, help="scenario to write (default: results/<log name>_calibrated.yaml); "
                                                  "the fit report goes beside it in <name>_fit/")
+    parser.add_argument("--idle-timeout", default="10min",
+                        help="with --messages: how long the platform keeps a chat open after its customer went "
+                             "silent (not in a message log)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing scenario and fit report")
     parser.add_argument("--interval", default="15min", help="the scenario's interval")
     parser.add_argument("--queues", help="comma-separated queue names expected; others are bad rows")
@@ -35,7 +44,7 @@ def arguments(parser) -> None:
 
 def handle(args) -> int:
     from calibration import calibrate
-    from sim.console import calibration_table, console
+    from sim.console import calibration_table, console, conversation_fit_table
     from sim.outputs import choose, staged
     from sim.units import parse_duration
 
@@ -45,17 +54,33 @@ def handle(args) -> int:
         raise UserError(f"--interval: {exc}, got {args.interval!r}") from None
     if interval <= 0 or 86400 % interval:
         raise UserError(f"--interval: must divide a day, got {args.interval!r}")
+    try:
+        idle_timeout = parse_duration(args.idle_timeout)
+    except ValueError as exc:
+        raise UserError(f"--idle-timeout: {exc}, got {args.idle_timeout!r}") from None
+    if idle_timeout <= 0:
+        raise UserError(f"--idle-timeout: must be positive, got {args.idle_timeout!r}")
+    if args.log is None and args.messages is None:
+        raise UserError("give a contact log, or a message log with --messages, or both")
     until = date_option(args.until, "--until")
     staffing = staffing_log(args.staffing)
-    default = Path("results") / f"{args.log.stem}_calibrated.yaml"
+    first = args.log or args.messages
+    default = Path("results") / f"{first.stem}_calibrated.yaml"
     out = choose(args.out, default, args.overwrite, folder=False)
     report_dir = choose(out.with_name(f"{out.stem}_fit"), None, args.overwrite)
-    log = read_contact_log(args, args.log, args.queues.split(",") if args.queues else None)
+    queues = args.queues.split(",") if args.queues else None
+    log = read_contact_log(args, args.log, queues) if args.log is not None else None
+    messages = read_messages(args, args.messages, queues) if args.messages is not None else None
     if until is not None:
-        log.rows = log.rows[log.rows["arrival_time"] < until].reset_index(drop=True)
-        log.notes.append(f"{args.log}: fitted on the contacts arriving before {args.until} only")
+        if log is not None:
+            log.rows = log.rows[log.rows["arrival_time"] < until].reset_index(drop=True)
+            log.notes.append(f"{args.log}: fitted on the contacts arriving before {args.until} only")
+        if messages is not None:
+            early = messages.rows.groupby("conversation")["time"].transform("min") < until
+            messages.rows = messages.rows[early].reset_index(drop=True)
+            messages.notes.append(f"{args.messages}: fitted on the conversations begun before {args.until} only")
     try:
-        result = calibrate(log, interval=interval, name=args.name)
+        result = calibrate(log, interval=interval, name=args.name, messages=messages, idle_timeout=idle_timeout)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if args.availability:
@@ -63,7 +88,9 @@ def handle(args) -> int:
         result.fit_availability(workers=args.workers)
     show = console()
     show.print(calibration_table(result))
-    for line in [*result.log.problems(), *result.notes]:
+    if result.conversations:
+        show.print(conversation_fit_table(result))
+    for line in [*result.problems(), *result.notes]:
         show.print(line, style="yellow", markup=False)
     test = None
     if args.backtest or staffing is not None:

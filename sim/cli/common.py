@@ -80,11 +80,23 @@ def option_groups() -> dict[str, argparse.ArgumentParser]:
     return {"overrides": overrides, "replications": replications, "runs": runs, "outputs": outputs, "logs": logs}
 
 
+def _mapping(args, columns: tuple[str, ...]) -> dict[str, str]:
+    """The --map pairs naming one of ``columns`` (of a contact or a message log), as a rename."""
+    from calibration.logs import COLUMNS, LogError, parse_mapping
+    from calibration.message_logs import MESSAGE_COLUMNS
+
+    try:
+        every = parse_mapping(args.mapping, tuple(dict.fromkeys(COLUMNS + MESSAGE_COLUMNS)))
+    except LogError as exc:
+        raise UserError(str(exc)) from None
+    return {theirs: ours for theirs, ours in every.items() if ours in columns}
+
+
 def read_contact_log(args, path: Path, queues: list[str] | None = None):
     """The contact log at ``path`` read with the ``logs`` options (--map, --profile, --clock-tolerance)."""
     from calibration import LogError, read_log
     from calibration.exports import read_profile
-    from calibration.logs import parse_mapping
+    from calibration.logs import COLUMNS
     from sim.units import parse_duration
 
     try:
@@ -93,7 +105,18 @@ def read_contact_log(args, path: Path, queues: list[str] | None = None):
         raise UserError(f"--clock-tolerance: {exc}, got {args.clock_tolerance!r}") from None
     try:
         profile = read_profile(args.profile) if args.profile is not None else None
-        return read_log(path, parse_mapping(args.mapping), queues, tolerance, profile)
+        return read_log(path, _mapping(args, COLUMNS), queues, tolerance, profile)
+    except (LogError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def read_messages(args, path: Path, queues: list[str] | None = None):
+    """The message log at ``path`` read with --map (``calibration.message_logs``)."""
+    from calibration.logs import LogError
+    from calibration.message_logs import MESSAGE_COLUMNS, read_message_log
+
+    try:
+        return read_message_log(path, _mapping(args, MESSAGE_COLUMNS), queues)
     except (LogError, ValueError) as exc:
         raise UserError(str(exc)) from None
 

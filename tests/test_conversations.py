@@ -11,7 +11,7 @@ import pytest
 
 import sim
 from sim.arrivals import generate_demand
-from sim.engine import Model
+from sim.engine import ANSWERED, Model
 from sim.staffing import ErlangC
 from tests.conftest import single_queue
 from tests.test_validation import assert_in_ci, per_replication
@@ -77,6 +77,36 @@ def test_a_saturated_agent_is_the_machine_repairman(k):
         later = (m.sent > 3600) & ~np.isnan(m.replied)             # after an hour: all k slots long taken
         means.append(float(np.mean(m.response[later])))
     assert_in_ci(pd.Series(means), machine_repairman(k, 30.0, 60.0), f"response time, M/M/1//{k}")
+
+
+def test_open_conversations_obey_littles_law():
+    """Little's law per agent: the conversations agents hold, sampled from the engine's own state every
+    10 s, equal the conversation throughput times the mean time a conversation holds its slot (answer
+    to close, silent ones held to the idle timeout), from the contact records; over replications."""
+    data = _chats(5, 3, 10.0, 1, rounds={"dist": "gamma", "mean": 4, "cv": 0.6}, reply=_exp(20), gap=_exp(40),
+                  slowdown=[1.0, 1.1, 1.25], message_patience=_exp(120), idle_timeout="3min")
+    sc = sim.load_scenario(data)
+    start, end = 3600.0, sc.horizon - 3600.0
+    held, little = [], []
+    for r in range(12):
+        model = Model(sc, generate_demand(sc, r, 21))
+        samples = []
+
+        def sample(_event, model=model, samples=samples):      # scheduled as the engine's own events are
+            samples.append(sum(agent.load for agent in model.agents))
+            if model.env.now + 10.0 < end:
+                model._at(model.env.now + 10.0, sample)
+
+        model._at(start, sample)
+        c = model.run().contacts
+        answered = (c.outcome == ANSWERED) & ~np.isnan(c.end)
+        taken, closed = c.time + c.wait, c.end
+        inside = answered & (taken >= start) & (taken < end)
+        held.append(np.mean(samples))
+        little.append(inside.sum() / (end - start) * np.mean(closed[inside] - taken[inside]))
+    difference = pd.Series(held) - pd.Series(little)
+    assert_in_ci(difference, 0.0, "held conversations - throughput x holding time")
+    assert np.mean(held) > 5                                # the agents were well loaded
 
 
 def test_rounds_make_messages_and_each_gets_a_reply_in_turn():

@@ -47,7 +47,7 @@ class Agent:
 
     __slots__ = ("id", "group", "state", "load", "exclusive", "bucket", "since", "busy_since",
                  "duty_since", "shift_end", "break_due", "break_from", "speed", "pause", "pause_token", "ready",
-                 "defers", "replies", "writing")
+                 "defers", "replies", "firsts", "writing")
 
     def __init__(self, agent_id: int, group: int, shift_end: float, speed: float):
         self.id, self.group, self.shift_end, self.speed = agent_id, group, shift_end, speed
@@ -59,6 +59,7 @@ class Agent:
         self.ready: NotReadyDraws | None = None      # when the group has not-ready time
         self.defers = False     # a not-ready episode due waits while contacts wait for it (NotReady.when "idle")
         self.replies = None     # conversations whose customer awaits this agent's reply, in order (a deque)
+        self.firsts = None      # with reply_order new_first: new conversations awaiting their first reply
         self.writing = False    # writing a reply now (sim.conversations)
 
 

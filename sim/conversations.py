@@ -2,7 +2,8 @@
 
 Once a chat's first message is taken, the conversation runs in rounds: the customer's message waits at
 the agent for a reply; the agent writes one reply at a time across all its open conversations, first come
-first served, each taking the queue's ``reply`` work (s, at proficiency 1) times the ``slowdown`` of the
+first served (or, with ``reply_order: new_first``, new conversations' first messages first), each taking
+the queue's ``reply`` work (s, at proficiency 1) times the ``slowdown`` of the
 conversations it has open; after a reply the customer answers after a ``gap`` (the agent is free for the
 others meanwhile), until the conversation's ``rounds`` are done, when it ends (and its wrap-up follows).
 A customer whose reply takes longer than its ``message_patience`` has left without a word: the
@@ -86,6 +87,7 @@ class Conversations:
 
     def _set_up_conversations(self) -> None:
         self.conversation = [getattr(q, "conversation", None) for q in self.sc.queues.values()]
+        self.new_first = [spec is not None and spec.reply_order == "new_first" for spec in self.conversation]
         self.talk_draws = {                 # each queue's rounds, replies, gaps and patience: a stream each
             q: {kind: _Draws(getattr(spec, kind), self.later.agent_stream(name, "conversation", kind))
                 for kind in ("rounds", "reply", "gap", "message_patience") if getattr(spec, kind) is not None}
@@ -98,7 +100,7 @@ class Conversations:
         rounds = max(1, int(round(self.talk_draws[q]["rounds"]())))
         talk = self.talks[i] = _Talk(agent, q, rounds)
         if agent.replies is None:
-            agent.replies = deque()
+            agent.replies, agent.firsts = deque(), deque()
         self._message(talk, i, self.time[i], now, first=True)
 
     def _message(self, talk: _Talk, i: int, sent: float, now: float, first: bool = False) -> None:
@@ -113,13 +115,13 @@ class Conversations:
         patience = self.talk_draws[talk.q].get("message_patience")
         talk.patience = _INF if first or patience is None else patience()
         agent = talk.agent
-        agent.replies.append(i)
+        (agent.firsts if first and self.new_first[talk.q] else agent.replies).append(i)
         if not agent.writing:
             self._write(agent, now)
 
     def _write(self, agent, now: float) -> None:
         """The agent writes its next reply, from ``now`` or once that message is before it."""
-        i = agent.replies.popleft()
+        i = agent.firsts.popleft() if agent.firsts else agent.replies.popleft()
         talk = self.talks[i]
         now = max(now, talk.ready)
         spec = self.conversation[talk.q]
@@ -146,7 +148,7 @@ class Conversations:
                 sent = now + self.talk_draws[talk.q]["gap"]()
                 self._at(sent, lambda _e: self._message(talk, i, sent, sent))
         agent.writing = False
-        if agent.replies:
+        if agent.replies or agent.firsts:
             self._write(agent, now)
 
     def _close(self, i: int) -> None:

@@ -310,7 +310,10 @@ class Conversation(Strict):
     1), one reply at a time across its open conversations, times ``slowdown`` by the conversations it has
     open (1, 2, ...; the last repeats); the customer's ``gap`` (s) before its next message;
     ``message_patience`` (s): a customer whose reply takes longer leaves without a word, and the
-    conversation holds its slot until ``idle_timeout`` after that reply; ``conversion``: orders won.
+    conversation holds its slot until ``idle_timeout`` after that reply; ``reply_order``: the order an
+    agent writes the replies waiting for it, ``arrival`` (first come, first served) or ``new_first`` (a
+    new conversation's first message before the others: platforms judge the first response);
+    ``conversion``: orders won.
     """
 
     rounds: Delay
@@ -319,6 +322,7 @@ class Conversation(Strict):
     slowdown: tuple[Annotated[float, Field(ge=1, allow_inf_nan=False)], ...] = ()
     message_patience: Delay | None = None
     idle_timeout: PositiveDuration = 600.0
+    reply_order: Literal["arrival", "new_first"] = "arrival"
     conversion: Conversion | None = None
 
 

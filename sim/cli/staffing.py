@@ -58,6 +58,12 @@ def handle(args) -> int:
     queues = covered_queues(sc)
     if not queues:
         raise UserError(f"{args.scenario}: no chat or call queue with its own arrivals to staff")
+    if "simulation" in chosen:
+        from sim.staffing.iterative import unattainable
+
+        problems = unattainable(sc)
+        if problems:
+            raise UserError(f"{args.scenario}: --formula simulation: " + "; ".join(problems))
     daily = per_agent_day(args.per_agent_day, queues)
     default = Path("results") / f"staffing_{sc.name}"
     out = choose(args.out, default, args.overwrite)
@@ -76,8 +82,8 @@ def handle(args) -> int:
     totals = report.summary.groupby("formula", sort=False)["formula_agent_hours"].first()
     show.print("agent-hours, all staff: " + ", ".join(f"{f} {h:,.0f}" for f, h in totals.items()), markup=False)
     if report.simulated is not None and not report.simulated.converged:
-        show.print("simulation: the search stopped at its iteration limit; the requirement is the last staffing "
-                   "that met everywhere", style="yellow", markup=False)
+        show.print(f"simulation: the search stopped {report.simulated.stopped}; the requirement is the last "
+                   "staffing that met everywhere (or the last tried if none did)", style="yellow", markup=False)
     worst = report.worst()
     if worst:
         show.print("worst intervals (mean over replications):")

@@ -20,6 +20,11 @@ target itself rather than on a delay probability:
   again. Repeat until no interval can give up an agent; the last staffing that met everywhere is the
   requirement.
 
+**What no staffing can do.** A conversation chat's first reply takes its own writing time: when that
+alone misses the threshold more often than the target allows (``attainable_level``), the search refuses
+at once, saying so. And it stops when ``STALL_ITERATIONS`` rounds of added agents have not cut the
+intervals missing (``stopped`` says so).
+
 **Sharing between groups.** Each chat or call queue with its own arrivals has one *primary* group, the
 first group (in scenario order) serving it; only primary groups are adjusted, and a group is adjusted
 when any of its primary queues misses. Secondary skills keep working as the scenario routes them, so
@@ -39,10 +44,49 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.routing import Plan
 from sim.runner import simulate
 from sim.scenario import Scenario
 from sim.staffing.requirements import covered_queues, erlang_service_level, queue_demand, requirements
 from sim.staffing.roster import staffed_groups
+
+CEILING_DRAWS = 100_000     # draws estimating the service level no staffing can exceed
+STALL_ITERATIONS = 8        # the search stops when adding agents has not cut the intervals missing for this long
+
+
+def attainable_level(sc: Scenario, queue: str) -> float:
+    """The highest service level any staffing can give ``queue``: 1, unless the queue is a conversation
+    chat whose own reply work can miss the threshold; then the share of conversations whose first reply
+    (with ``sla.on: every_message``, every reply) takes no longer than the threshold to write, at one open
+    conversation and the fastest proficiency serving it (``CEILING_DRAWS`` draws, a generator of its own).
+    """
+    spec = sc.queues[queue]
+    talk = getattr(spec, "conversation", None)
+    if talk is None:
+        return 1.0
+    qi = list(sc.queues).index(queue)
+    speed = max((p[qi] for p in Plan.of(sc).proficiency if qi in p), default=1.0)
+    slowdown = talk.slowdown[0] if talk.slowdown else 1.0
+    rng = np.random.default_rng(0)
+    within = float(np.mean(talk.reply.sample(rng, CEILING_DRAWS) * slowdown / speed <= spec.sl_threshold()))
+    if spec.sla.on == "every_message":
+        rounds = np.maximum(1, np.round(talk.rounds.sample(rng, CEILING_DRAWS)))
+        return float(np.mean(within ** rounds))
+    return within
+
+
+def unattainable(sc: Scenario) -> list[str]:
+    """One line per staffed queue whose target no staffing can meet (``attainable_level``)."""
+    out = []
+    for q in covered_queues(sc):
+        ceiling, spec = attainable_level(sc, q), sc.queues[q]
+        if spec.sla.target > ceiling:
+            which = "every reply" if spec.sla.on == "every_message" else "the first reply"
+            out.append(f"{q}: a target of {spec.sla.target:.0%} within {spec.sl_threshold():g} s cannot be met by any "
+                       f"staffing: writing {which} alone takes longer in {1 - ceiling:.1%} of conversations (at one "
+                       f"open chat and the fastest proficiency), so no staffing gives more than {ceiling:.1%}; lower "
+                       "sla.target, lengthen sla.answer_within or shorten the reply work")
+    return out
 
 
 def primary_groups(sc: Scenario) -> dict[str, str]:
@@ -55,8 +99,9 @@ def primary_groups(sc: Scenario) -> dict[str, str]:
 class SimulatedRequirement:
     """The requirement per (interval_start, group) in ``agents`` and the iterations that found it.
 
-    ``converged`` is False when ``max_iterations`` ran out (the last staffing meeting everywhere is kept,
-    or the last one tried if none did). ``history``: one row per iteration with the agent-hours tried
+    ``converged`` is False when ``max_iterations`` ran out, or when adding agents stopped cutting the
+    intervals missing (``stopped`` says which); the last staffing meeting everywhere is kept, or the last
+    one tried if none did. ``history``: one row per iteration with the agent-hours tried
     and the (interval, queue) pairs missing the target.
     """
 
@@ -64,6 +109,7 @@ class SimulatedRequirement:
     agents: pd.DataFrame
     converged: bool
     history: pd.DataFrame = field(repr=False)
+    stopped: str = ""
 
     def curves(self) -> dict[str, np.ndarray]:
         return {g: part["agents"].to_numpy() for g, part in self.agents.groupby("group", sort=False)}
@@ -100,6 +146,9 @@ def simulation_requirement(sc: Scenario, replications: int = 10, seed: int | Non
     """
     if probability is not None and not 0 < probability <= 1:
         raise ValueError(f"probability must be in (0, 1], got {probability}")
+    problems = unattainable(sc)
+    if problems:
+        raise ValueError("; ".join(problems))
     seed = sc.seed if seed is None else seed
     primary = primary_groups(sc)
     if not primary:
@@ -129,7 +178,7 @@ def simulation_requirement(sc: Scenario, replications: int = 10, seed: int | Non
     serving = {q: [g for g in owned if q in sc.groups[g].skills] for q in primary}
     tight: set[tuple[str, int]] = set()
     to_try: list[list[tuple[str, int]]] = []            # sets of (group, interval) steps down, last tried first
-    best, best_levels, history, converged = None, None, [], False
+    best, best_levels, history, converged, stopped = None, None, [], False, "at the iteration limit"
     for iteration in range(max_iterations):
         res = simulate(staffed_groups(sc, agents, f"{sc.name}_search"), replications=replications, seed=seed,
                        workers=workers, dask=dask)
@@ -141,6 +190,12 @@ def simulation_requirement(sc: Scenario, replications: int = 10, seed: int | Non
         if progress is not None:
             progress(iteration, missing)
         if missing and best is None:                     # not feasible yet: add agents where short
+            recent = [h["intervals_missing"] for h in history[-STALL_ITERATIONS:]]
+            fewest = min((h["intervals_missing"] for h in history[:-STALL_ITERATIONS]), default=None)
+            if fewest is not None and min(recent) >= fewest:
+                stopped = (f"with no progress: {STALL_ITERATIONS} rounds of added agents left {missing} (interval, "
+                           f"queue) pairs missing, no fewer than the {fewest} before")
+                break
             for g, qs in owned.items():
                 shortfall = np.max([short[q] for q in qs], axis=0)
                 step = np.maximum(1, np.ceil(shortfall * agents[g] / 2)).astype(int)
@@ -184,6 +239,6 @@ def simulation_requirement(sc: Scenario, replications: int = 10, seed: int | Non
     starts = pd.Timestamp(sc.start) + pd.to_timedelta(np.arange(sc.n_intervals) * sc.interval, unit="s")
     table = pd.concat([pd.DataFrame({"interval_start": starts, "group": g, "agents": a}) for g, a in final.items()],
                       ignore_index=True)
-    return SimulatedRequirement(sc, table, converged, pd.DataFrame(history))
+    return SimulatedRequirement(sc, table, converged, pd.DataFrame(history), "" if converged else stopped)
 
 

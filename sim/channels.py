@@ -27,7 +27,7 @@ from sim.scenario.parts import (
     Retrial,
     ServiceLevel,
 )
-from sim.scenario.types import DAY, Name, PositiveDuration, Strict
+from sim.scenario.types import DAY, Duration, Name, PositiveDuration, Strict
 from sim.units import format_duration
 
 
@@ -118,10 +118,19 @@ class QueueBase(Strict):
 class ChatServiceLevel(ServiceLevel):
     """A chat's service level: on its first response (for a conversation chat, its first reply), or with
     ``on: every_message`` (conversation chats) a conversation counts when every message of it was replied
-    to within ``answer_within``: the platforms' rule that any customer message is answered in time.
+    to in time: the platforms' rule that any customer message is answered in time. The first message
+    within ``answer_within``, the later ones within ``message_within`` (default: the same), so one target
+    can hold both rules (a first response within 30 s and every message within 3 minutes).
     """
 
     on: Literal["first_response", "every_message"] = "first_response"
+    message_within: Duration | None = None
+
+    @model_validator(mode="after")
+    def _messages_on_every_message(self) -> ChatServiceLevel:
+        if self.message_within is not None and self.on != "every_message":
+            raise ValueError("message_within judges every message after the first; set on: every_message")
+        return self
 
 
 class TicketServiceLevel(Strict):
@@ -150,6 +159,12 @@ with warnings.catch_warnings():
         bot: Bot | None = None
         remedy: Remedy | None = None
         conversation: Conversation | None = None
+
+        def message_threshold(self) -> float:
+            """Seconds within which a conversation's later messages must be replied to (``sla.on:
+            every_message``).
+            """
+            return self.sla.message_within if self.sla.message_within is not None else self.sla.answer_within
 
         @model_validator(mode="after")
         def _every_message_needs_messages(self) -> ChatQueue:

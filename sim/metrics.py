@@ -44,19 +44,23 @@ CONVERSATION_KPIS = ("messages", "replied_within", "silent_abandoned", "first_re
 
 def per_conversation(sc: Scenario, c: Contacts, messages: Messages) -> dict[str, np.ndarray]:
     """Per contact, from the messages of conversation chats: ``messages`` replied, ``replied_within`` the
-    queue's threshold (``sl_threshold``), ``silent`` (the customer left unseen), ``response`` (their
+    threshold, ``silent`` (the customer left unseen), ``response`` (their
     response times added up) and ``first_response`` (arrival to the first reply; NaN: none yet). A
     message's response runs from sent (a first message: the chat's arrival) to the reply; ``late``: the
-    messages replied to after the threshold, or unreplied and older than it at the horizon. With a
-    ``conversion``, for each conversation decided by the horizon (left, or replied to): expected
+    messages replied to after the threshold, or unreplied and older than it at the horizon. The threshold
+    is the queue's ``sla.answer_within`` for a first message and ``message_threshold()`` for the others.
+    With a ``conversion``, for each conversation decided by the horizon (left, or replied to): expected
     ``orders`` (the probability at its first response; 0 if the customer left), ``orders_lost`` (the
     probability at an immediate first response, less that) and the ``value`` of an order.
     """
     n = c.time.size
     replied = ~np.isnan(messages.replied)
-    threshold = np.array([q.sl_threshold() for q in sc.queues.values()])[c.queue[messages.contact]]
     first = np.zeros(messages.contact.size, dtype=bool)
     first[np.unique(messages.contact, return_index=True)[1]] = True          # messages are in sending order
+    queues = list(sc.queues.values())
+    queue = c.queue[messages.contact]                        # only chats have messages
+    threshold = np.where(first, np.array([q.sl_threshold() for q in queues])[queue],
+                         np.array([getattr(q, "message_threshold", q.sl_threshold)() for q in queues])[queue])
     first_response = np.full(n, np.nan)
     first_response[messages.contact[first & replied]] = messages.response[first & replied]
     late = np.where(replied, messages.response > threshold, sc.horizon - messages.sent > threshold)

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 import sim
+from sim import metrics
 from sim.arrivals import generate_demand
-from sim.engine import ANSWERED, Model
+from sim.engine import ANSWERED, WAITING, Model
 from sim.staffing import ErlangC
 from tests.conftest import single_queue
 from tests.test_validation import assert_in_ci, ci99, per_replication
@@ -278,6 +279,33 @@ def test_a_service_level_on_every_message_asks_more_than_on_the_first():
     with pytest.raises(sim.ScenarioError) as caught:
         sim.load_scenario(plain)
     assert "sla.on: every_message judges the messages of a conversation" in str(caught.value)
+
+
+def test_message_within_judges_the_later_messages_on_their_own_threshold():
+    """``message_within``: the first message against ``answer_within``, the later ones against their own
+    threshold. With a day for the first and 30 s for the others, the service level is the share of the
+    conversations ended by the horizon whose every later reply came within 30 s, counted from the run's
+    messages; and the option needs ``on: every_message``."""
+    data = _chats(4, 3, 6.0, 1, rounds=_const(4), reply=_exp(20), gap=_exp(60))
+    data["queues"]["q"]["sla"].update(on="every_message", answer_within="1d", message_within="30s")
+    sc = sim.load_scenario(data)
+    out = Model(sc, generate_demand(sc, 0, 9)).run()
+    m, c = out.messages, out.contacts
+    first = np.zeros(m.contact.size, dtype=bool)
+    first[np.unique(m.contact, return_index=True)[1]] = True
+    replied = ~np.isnan(m.replied)                          # unreplied at the horizon: late once 30 s old
+    late = ~first & np.where(replied, m.response > 30, sc.horizon - m.sent > 30)
+    no_late = np.bincount(m.contact, late, minlength=c.time.size) == 0
+    ended = ~np.isnan(c.end)
+    undecided = (c.outcome == WAITING) | ((c.outcome == ANSWERED) & ~ended & no_late)    # a day to answer
+    kpis = metrics.queue_kpis(sc, c, metrics.final_end(c), np.zeros(c.time.size, dtype=np.int64), 1, m)
+    assert kpis["answered_within_sl"][0] == (ended & no_late).sum()
+    assert kpis["service_level"][0] == pytest.approx((ended & no_late).sum() / (c.time.size - undecided.sum()))
+    assert 0.2 < kpis["service_level"][0] < 0.9
+    data["queues"]["q"]["sla"]["on"] = "first_response"
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.load_scenario(data)
+    assert "message_within judges every message after the first; set on: every_message" in str(caught.value)
 
 
 def test_a_message_log_alternates_customer_and_agent():

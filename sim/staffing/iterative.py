@@ -57,8 +57,9 @@ STALL_ITERATIONS = 8        # the search stops when adding agents has not cut th
 def attainable_level(sc: Scenario, queue: str) -> float:
     """The highest service level any staffing can give ``queue``: 1, unless the queue is a conversation
     chat whose own reply work can miss the threshold; then the share of conversations whose first reply
-    (with ``sla.on: every_message``, every reply) takes no longer than the threshold to write, at one open
-    conversation and the fastest proficiency serving it (``CEILING_DRAWS`` draws, a generator of its own).
+    (with ``sla.on: every_message``, every reply, each against its threshold) is written in time, at one
+    open conversation and the fastest proficiency serving it (``CEILING_DRAWS`` draws, a generator of
+    its own).
     """
     spec = sc.queues[queue]
     talk = getattr(spec, "conversation", None)
@@ -68,11 +69,13 @@ def attainable_level(sc: Scenario, queue: str) -> float:
     speed = max((p[qi] for p in Plan.of(sc).proficiency if qi in p), default=1.0)
     slowdown = talk.slowdown[0] if talk.slowdown else 1.0
     rng = np.random.default_rng(0)
-    within = float(np.mean(talk.reply.sample(rng, CEILING_DRAWS) * slowdown / speed <= spec.sl_threshold()))
+    work = talk.reply.sample(rng, CEILING_DRAWS) * slowdown / speed
+    first = float(np.mean(work <= spec.sl_threshold()))
     if spec.sla.on == "every_message":
+        later = float(np.mean(work <= spec.message_threshold()))
         rounds = np.maximum(1, np.round(talk.rounds.sample(rng, CEILING_DRAWS)))
-        return float(np.mean(within ** rounds))
-    return within
+        return float(np.mean(first * later ** (rounds - 1)))
+    return first
 
 
 def unattainable(sc: Scenario) -> list[str]:

@@ -213,7 +213,7 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
             spec["patience"] = f.patience.spec()
         if f.wrap_up is not None:
             spec["wrap_up"] = f.wrap_up.spec()
-        if q in conversations and f.channel == "chat":
+        if q in conversations and CHANNELS[f.channel].conversations:
             spec["conversation"] = conversations[q].spec()
         if f.retrial is not None and f.retrial.probability > 0:
             spec["retrial"] = {"probability": round(f.retrial.probability, 4),

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from calibration.fit import HandleFit, fit_handle_time
+from sim.channels import CHANNELS
 from sim.scenario.parts import Conversation
 
 MIN_REPLIES = 30             # clean replies needed for the reply work, and per open count for the slowdown
@@ -39,6 +40,7 @@ MIN_AT_ROUND = 20            # rounds needed to fit a round's own ending probabi
 ROUND_QUANTILES = 100        # the rounds distribution is written as this many quantiles
 PATIENCE_BOUNDS_S = (1.0, 1e6)
 LR_CRITICAL = stats.chi2.ppf(0.95, 1)
+CHANNEL = next(name for name, channel in CHANNELS.items() if channel.conversations)    # what message logs hold
 IDLE_TIMEOUT_S = Conversation.model_fields["idle_timeout"].default   # the platform's, unless told
 
 
@@ -378,7 +380,7 @@ def contact_rows(rows: pd.DataFrame) -> pd.DataFrame:
     answered = talks["rounds"] > 0
     last_customer = rows[rows["sender"] == "customer"].groupby("conversation")["time"].max()
     return pd.DataFrame({
-        "line": lines.reindex(talks.index).to_numpy(), "queue": talks["queue"].to_numpy(), "channel": "chat",
+        "line": lines.reindex(talks.index).to_numpy(), "queue": talks["queue"].to_numpy(), "channel": CHANNEL,
         "arrival_time": talks["start"].to_numpy(),
         "answer_time": talks["first_reply"].where(answered).to_numpy(),
         "abandon_time": last_customer.reindex(talks.index).where(~answered).to_numpy(),

@@ -49,7 +49,9 @@ class Channel:
       ``usual_answer_within`` seconds (the planners' habit: 20 s for calls, 30 s for chats);
     - the table names: ``served`` (what the service level counts) and its interval column, ``left``
       (contacts that leave unserved, or late) and its column; waits are shown in ``wait_unit`` seconds
-      named ``wait_unit_name``.
+      named ``wait_unit_name``;
+    - ``conversations``: its contacts may be conversations of messages (a ``conversation`` block), and
+      message logs hold it.
     """
 
     name: str
@@ -66,6 +68,7 @@ class Channel:
     wait_unit: float
     wait_unit_name: str
     usual_answer_within: float | None = None
+    conversations: bool = False
 
     @property
     def on_resolution(self) -> bool:
@@ -152,7 +155,8 @@ with warnings.catch_warnings():
         spec: ClassVar[Channel] = Channel(
             "chat", exclusive=False, patience=True, at_deadline=None, sl_clock="answer", erlang=True,
             in_logs=True, served="first response", served_column="answered", left="abandoned",
-            left_column="abandoned", wait_unit=1.0, wait_unit_name="s", usual_answer_within=30.0)
+            left_column="abandoned", wait_unit=1.0, wait_unit_name="s", usual_answer_within=30.0,
+            conversations=True)
         channel: Literal["chat"]
         patience: Patience | None = None
         sla: ChatServiceLevel = ChatServiceLevel()

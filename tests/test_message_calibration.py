@@ -85,6 +85,7 @@ def test_without_silent_abandonment_none_is_found(tmp_path):
     assert "message_patience" not in fit.spec()
 
 
+@pytest.mark.slow
 def test_the_fitted_scenario_reproduces_the_log(generated, tmp_path):
     """Calibrated from the message log alone, the scenario's simulated first and average response times
     and replied messages per day match the log's (the back-test's bias within 10%)."""

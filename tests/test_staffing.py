@@ -97,6 +97,7 @@ def surge_report():
     return evaluate(sim.load_scenario(data), replications=20, seed=4, workers=1)
 
 
+@pytest.mark.slow
 def test_the_report_compares_requirement_and_attainment(surge_report, tmp_path):
     iv, summary = surge_report.intervals, surge_report.summary
     out = surge_report.save(tmp_path)
@@ -114,6 +115,7 @@ def test_the_report_compares_requirement_and_attainment(surge_report, tmp_path):
     assert requirement["agents"].sum() * 0.5 == pytest.approx(hours["simulation"])
 
 
+@pytest.mark.slow
 def test_sipp_erlang_c_misses_the_first_surge_interval_and_the_simulation_does_not(surge_report):
     """Stationary Erlang C staffs the 10:00 interval for its average rate, but the surge comes in its last
     20 minutes: significantly below target. The simulation-based requirement, searched on other customers,
@@ -129,6 +131,7 @@ def test_sipp_erlang_c_misses_the_first_surge_interval_and_the_simulation_does_n
     assert surge_report.simulated.converged
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("load,patience", [(5.0, None), (20.0, None), (60.0, None), (20.0, 120.0)])
 def test_simulation_requirement_on_a_stationary_queue_is_the_formula(load, patience):
     """Flat demand, two-hour intervals: within one agent of Erlang C (Erlang A with abandonment) in every
@@ -142,6 +145,7 @@ def test_simulation_requirement_on_a_stationary_queue_is_the_formula(load, patie
     assert np.abs(agents[1:] - formula).max() <= 1, (agents, formula)
 
 
+@pytest.mark.slow
 def test_a_probability_criterion_asks_more_of_every_interval():
     """Meeting the target in 90% of replications needs at least the agents meeting it on average."""
     data = single_queue(load=20.0, aht=300, days=1)

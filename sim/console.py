@@ -78,7 +78,7 @@ def _pm(value: float, ci: float, fmt: str) -> str:
     if value != value:
         return "-"
     text = fmt.format(value)
-    return text if ci != ci else f"{text} ±{fmt.format(ci).rstrip('%')}"
+    return text if ci != ci else f"{text} ±{fmt.replace('+', '').format(ci).rstrip('%')}"
 
 
 def _table(title: str, columns: list[str]) -> Table:
@@ -250,6 +250,34 @@ def staffing_table(report, replications: int, lag: bool) -> Table:
                      _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['target']:.0%}",
                      f"{row['intervals_mean_meets']:.0%}", f"{row['intervals_not_below']:.0%}",
                      f"{row['p_meets_sl']:.0%}", f"{row['worst_day_p_meets_sl']:.0%}")
+    return view
+
+
+def roster_table(found) -> Table:
+    """A roster search: per group its cost, the scenario's roster against the one found; per queue the
+    service level of both (paired, same customers) and the share of intervals the found one meets on fresh
+    customers.
+    """
+    last = found.history.iloc[-1]
+    view = _table(f"{found.base.name}: least-cost roster ({len(found.history)} iterations, "
+                  f"{found.simulations:,} replications simulated, programme gap {last['gap']:.2%}, "
+                  f"{'every interval meets' if found.met else 'NOT every interval meets'})",
+                  ["group or queue", "scenario's roster", "roster found", "difference"])
+    for _, row in found.costs().iterrows():
+        view.add_row(row["group"], f"{row['cost_scenario']:,.0f} ({row['paid_hours_scenario']:,.0f} h)",
+                     f"{row['cost_found']:,.0f} ({row['paid_hours_found']:,.0f} h)",
+                     f"{row['cost_found'] - row['cost_scenario']:+,.0f}")
+    totals = found.costs()[["cost_scenario", "cost_found"]].sum()
+    view.add_row("cost, all groups", f"{totals['cost_scenario']:,.0f}", f"{totals['cost_found']:,.0f}",
+                 f"{totals['cost_found'] - totals['cost_scenario']:+,.0f}")
+    if found.comparison is not None:
+        t = found.comparison.totals
+        fresh = found.fresh.set_index("queue")
+        for _, row in t[t["kpi"] == "service_level"].iterrows():
+            meets = (f", {fresh.loc[row['queue'], 'share_meeting']:.0%} of intervals meet (fresh customers)"
+                     if row["queue"] in fresh.index else "")
+            view.add_row(f"{row['queue']}: service level", f"{row['base']:.1%}", f"{row['variant']:.1%}{meets}",
+                         _pm(row["difference"], row["paired_ci95"], "{:+.1%}"))
     return view
 
 

@@ -197,3 +197,28 @@ def staffing_plots(report, directory: Path) -> list[Path]:
         ax.legend(fontsize=8, loc="upper left")
         paths.append(save_figure(fig, directory / "staffing_requirement.png"))
     return paths
+
+
+def roster_plots(search, directory: Path) -> list[Path]:
+    """Per duty queue of a roster search, ``roster_<queue>.png``: the requirement found against the
+    agents the roster puts on the floor, and each interval's P(meeting the target) with the mean service
+    level against the target.
+    """
+    paths = []
+    for queue, part in search.intervals.groupby("queue", sort=False):
+        fig, (cover, level) = plt.subplots(2, 1, figsize=(12, 6), sharex=True)
+        cover.step(part["interval_start"], part["need"], where="post", color="black", lw=1,
+                   label="requirement found (agents on the floor)")
+        cover.fill_between(part["interval_start"], part["roster_on_floor"], step="post", alpha=0.35,
+                           label="roster's agents on the floor (after absence, planned shrinkage, proficiency)")
+        cover.set_ylabel("agents")
+        cover.set_title(f"{queue}: roster coverage", fontsize=10)
+        cover.legend(fontsize=8, loc="upper left")
+        level.step(part["interval_start"], part["p_meets_sl"], where="post", lw=1, label="P(interval meets its SLA)")
+        level.step(part["interval_start"], part["service_level"], where="post", lw=1,
+                   label="service level (mean over replications)")
+        level.axhline(search.base.queues[queue].sla.target, color="red", ls="--", lw=1, label="target")
+        level.set_ylim(0, 1.02)
+        level.legend(fontsize=8, loc="lower left")
+        paths.append(save_figure(fig, directory / f"roster_{queue}.png", dpi=100))
+    return paths

@@ -1,5 +1,5 @@
 """Command line: one module per command (``run``, ``check``, ``compare``, ``sweep``, ``staffing``,
-``calibrate``, ``synthetic-log``, ``schema``), each declaring its ``NAME``, ``HELP``, the shared option
+``roster``, ``calibrate``, ``synthetic-log``, ``schema``), each declaring its ``NAME``, ``HELP``, the shared option
 groups it takes (``GROUPS``, from ``sim.cli.common``), its own ``arguments`` and its ``handle``.
 
 User errors exit 2 with one line per problem and no traceback; an interrupt exits 130 and says what was
@@ -15,7 +15,8 @@ from importlib import import_module
 
 from sim.cli.common import DEFAULT_SCENARIO, UserError, option_groups
 
-MODULES = ("run", "check", "compare", "sweep", "staffing", "calibrate", "backtest", "synthetic_log", "schema")
+MODULES = ("run", "check", "compare", "sweep", "staffing", "roster", "calibrate", "backtest", "synthetic_log",
+           "schema")
 COMMANDS = {module.NAME: module for module in (import_module(f"sim.cli.{name}") for name in MODULES)}
 __all__ = ["COMMANDS", "UserError", "main"]
 

@@ -23,7 +23,7 @@ def _vocabulary() -> set[str]:
     """Every key a scenario file may use (for 'did you mean' hints)."""
     models = [parts.Arrivals, parts.ServiceLevel, parts.Retrial, parts.Bot, parts.FromOrders, parts.Orders,
               parts.LevelRule, parts.Remedy, parts.Surge, parts.Break, parts.Shift, parts.MassAbsence, parts.Group,
-              parts.NotReady, parts.Conversation, parts.Conversion, ChatServiceLevel,
+              parts.NotReady, parts.Conversation, parts.Conversion, parts.Cost, parts.Premium, ChatServiceLevel,
               Scenario, *QUEUE_MODELS, distributions.ExponentialPatience, distributions.LogNormal,
               distributions.Gamma, distributions.Constant, distributions.Empirical, distributions.Mixture,
               distributions.MixturePart]

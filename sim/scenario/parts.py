@@ -326,6 +326,27 @@ class Conversation(Strict):
     conversion: Conversion | None = None
 
 
+def _weekdays_lowered(value: object) -> object:
+    """Days as written: dates (checked to exist) and weekdays in any case."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    for v in value:
+        if isinstance(v, str) and _DATE.match(v):
+            try:
+                date.fromisoformat(v)
+            except ValueError as exc:
+                raise ValueError(f"{v} is not a date that exists ({exc})") from None
+    return [v.lower() if isinstance(v, str) and v.lower() in WEEKDAYS else v for v in value]
+
+
+Days = Annotated[tuple[date | Literal[WEEKDAYS], ...] | None, BeforeValidator(_weekdays_lowered)]
+
+
+def on_days(days: tuple | None, day: date) -> bool:
+    """True if calendar ``day`` is one of ``days`` (dates or weekdays; None: every day)."""
+    return days is None or day in days or WEEKDAYS[day.weekday()] in days
+
+
 class Shift(Strict):
     """``count`` agents working from ``start`` to ``end`` (an end before the start crosses midnight).
 
@@ -338,20 +359,7 @@ class Shift(Strict):
     breaks: tuple[Break, ...] = ()
     shrinkage: tuple[Shrinkage, ...] = ()
     proficiency: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
-    days: tuple[date | Literal[WEEKDAYS], ...] | None = None
-
-    @field_validator("days", mode="before")
-    @classmethod
-    def _lower_weekdays(cls, value: object) -> object:
-        if not isinstance(value, (list, tuple)):
-            return value
-        for v in value:
-            if isinstance(v, str) and _DATE.match(v):
-                try:
-                    date.fromisoformat(v)
-                except ValueError as exc:
-                    raise ValueError(f"{v} is not a date that exists ({exc})") from None
-        return [v.lower() if isinstance(v, str) and v.lower() in WEEKDAYS else v for v in value]
+    days: Days = None
 
     @property
     def length(self) -> float:
@@ -370,7 +378,7 @@ class Shift(Strict):
 
     def runs_on(self, day: date) -> bool:
         """True if an occurrence of this shift starts on calendar ``day``."""
-        return self.days is None or day in self.days or WEEKDAYS[day.weekday()] in self.days
+        return on_days(self.days, day)
 
 
 _SKILLS_JSON = {"anyOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
@@ -431,11 +439,42 @@ class MassAbsence(_Window):
     share: Probability
 
 
+class Premium(Strict):
+    """Hours paid at ``factor`` times the rate: between ``start`` and ``end`` (times of day; an end
+    before the start crosses midnight) for a night premium, or beyond ``after`` of a shift for overtime.
+    """
+
+    factor: Annotated[float, Field(ge=1, allow_inf_nan=False)]
+    start: TimeOfDay | None = None
+    end: TimeOfDay | None = None
+    after: PositiveDuration | None = None
+
+
+class Cost(Strict):
+    """What a group's agents cost: ``per_hour`` (currency per paid hour: a shift from its start to its
+    end, breaks included), a ``night`` premium on the hours in its window and ``overtime`` on the hours
+    of a shift beyond its ``after``.
+    """
+
+    per_hour: NonNegative
+    night: Premium | None = None
+    overtime: Premium | None = None
+
+    @model_validator(mode="after")
+    def _windows(self) -> Cost:
+        if self.night is not None and (self.night.start is None or self.night.end is None):
+            raise ValueError("night needs start and end (times of day)")
+        if self.overtime is not None and self.overtime.after is None:
+            raise ValueError("overtime needs after (the paid length beyond which it applies)")
+        return self
+
+
 class Group(Strict):
     """Agents with the same skills and schedule: a fixed ``headcount`` all horizon, or ``shifts``.
 
     A ``roster`` CSV (one row per shift block) may replace ``shifts``; it is read at load time.
-    ``absenteeism`` is the probability that a rostered agent does not show up for a shift.
+    ``absenteeism`` is the probability that a rostered agent does not show up for a shift; ``cost``
+    prices its paid hours (``Cost``).
     """
 
     model_config = ConfigDict(json_schema_extra=_roster_json)
@@ -449,6 +488,7 @@ class Group(Strict):
     level: Name | None = None
     reserve: Reserve | None = None
     not_ready: NotReady | None = None
+    cost: Cost | None = None
 
     @model_validator(mode="before")
     @classmethod

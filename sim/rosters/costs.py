@@ -1,0 +1,56 @@
+"""What shifts cost (``Group.cost``): paid hours at the group's rate, a night premium on the hours in its
+window, overtime beyond a shift's paid length. Times in seconds from the scenario's start; money in the
+scenario's currency.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario import Scenario
+from sim.scenario.parts import Cost
+
+DAY = 86400.0
+HOUR = 3600.0
+
+
+def night_seconds(start: float, end: float, night_start: float, night_end: float, start_offset: float) -> float:
+    """Seconds of ``[start, end)`` inside the daily window ``night_start``-``night_end`` (times of day, an
+    end before the start crossing midnight); ``start_offset``: the scenario start's time of day.
+    """
+    length = (night_end - night_start) % DAY or DAY
+    inside = 0.0
+    for day in range(math.floor((start + start_offset) / DAY) - 1, math.ceil((end + start_offset) / DAY) + 1):
+        opens = day * DAY + night_start - start_offset
+        inside += max(0.0, min(end, opens + length) - max(start, opens))
+    return inside
+
+
+def shift_cost(cost: Cost, start: float, end: float, start_offset: float) -> float:
+    """What one agent's shift from ``start`` to ``end`` costs (breaks paid)."""
+    total = cost.per_hour * (end - start) / HOUR
+    if cost.night is not None:
+        night = night_seconds(start, end, cost.night.start, cost.night.end, start_offset)
+        total += cost.per_hour * (cost.night.factor - 1) * night / HOUR
+    if cost.overtime is not None:
+        total += cost.per_hour * (cost.overtime.factor - 1) * max(0.0, end - start - cost.overtime.after) / HOUR
+    return total
+
+
+def roster_cost(sc: Scenario) -> pd.DataFrame:
+    """Per group: its agents' paid hours within the horizon and what they cost (NaN without a ``cost``);
+    a shift crossing the horizon's edge counts its part inside.
+    """
+    rows = []
+    for name, group in sc.groups.items():
+        hours, money = 0.0, 0.0
+        for occ in sc.shift_occurrences(name):
+            start, end = max(occ.start, 0.0), min(occ.end, sc.horizon)
+            hours += occ.count * (end - start) / HOUR
+            if group.cost is not None:
+                money += occ.count * shift_cost(group.cost, start, end, sc.start_offset)
+        rows.append({"group": name, "paid_hours": hours, "cost": money if group.cost is not None else np.nan})
+    return pd.DataFrame(rows)

@@ -1,0 +1,100 @@
+"""The integer programme of a roster: how many agents work each candidate shift (``Patterns``) so that
+every duty queue's requirement is on the floor in every interval, each template's agents per day stay
+within its ``min`` and ``max``, at least cost. HiGHS through ``scipy.optimize.milp``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, sparse
+
+from sim.rosters.patterns import Patterns
+from sim.rosters.templates import RosterFile
+from sim.scenario import Scenario
+
+TIME_LIMIT_S = 120.0          # per solve; the gap reached is reported
+MIP_GAP = 1e-4                # the relative optimality gap HiGHS stops at
+
+
+class RosterInfeasible(ValueError):
+    """No roster of the templates covers the requirement; the message says where and why."""
+
+
+@dataclass
+class Solution:
+    """Agents per candidate shift (``counts``), their ``cost``, and the relative ``gap`` HiGHS proved."""
+
+    counts: np.ndarray
+    cost: float
+    gap: float
+
+
+def _at(sc: Scenario, i: int) -> str:
+    start = pd.Timestamp(sc.start) + pd.Timedelta(seconds=i * sc.interval)
+    return f"{start:%Y-%m-%d %H:%M}-{start + pd.Timedelta(seconds=sc.interval):%H:%M}"
+
+
+def _template_days(patterns: Patterns, roster: RosterFile) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """Rows summing each (template, day)'s agents, with their min and max."""
+    keys = patterns.table[["template", "day"]].apply(tuple, axis=1)
+    unique = list(dict.fromkeys(keys))
+    index = {k: r for r, k in enumerate(unique)}
+    rows = sparse.csr_matrix((np.ones(len(keys)), ([index[k] for k in keys], np.arange(len(keys)))),
+                             shape=(len(unique), len(keys)))
+    low = np.array([roster.templates[t].min for t, _ in unique], dtype=float)
+    high = np.array([roster.templates[t].max if roster.templates[t].max is not None else np.inf for t, _ in unique])
+    return rows, low, high
+
+
+def solve(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, np.ndarray],
+          time_limit: float = TIME_LIMIT_S) -> Solution:
+    """The least-cost agents per candidate shift with ``need[queue]`` agents (fractional allowed) on the
+    floor in each interval; ``RosterInfeasible`` names the intervals no roster can cover.
+    """
+    table = patterns.table
+    blocks, lower, problems = [], [], []
+    for queue, required in need.items():
+        mine = (table["queue"] == queue).to_numpy() if len(table) else np.zeros(0, dtype=bool)
+        rows = np.flatnonzero(required > 1e-9)
+        cover = patterns.cover[mine][:, rows].T.multiply(table["weight"].to_numpy()[mine]).tocsr() if mine.any() \
+            else sparse.csr_matrix((rows.size, 0))
+        uncovered = rows[np.asarray(cover.sum(axis=1)).ravel() == 0] if mine.any() else rows
+        problems += [f"{queue} needs {required[i]:.1f} agents on the floor at {_at(sc, i)}, but no template of a "
+                     f"group doing it covers that interval" for i in uncovered[:10]]
+        if uncovered.size > 10:
+            problems.append(f"{queue}: ... and {uncovered.size - 10} more intervals no template covers")
+        full = sparse.lil_matrix((rows.size, len(table)))
+        full[:, np.flatnonzero(mine)] = cover
+        blocks.append(full.tocsr())
+        lower.append(required[rows])
+    if problems:
+        raise RosterInfeasible("; ".join(problems))
+    per_day, low, high = _template_days(patterns, roster)
+    constraints = [optimize.LinearConstraint(sparse.vstack(blocks), np.concatenate(lower), np.inf),
+                   optimize.LinearConstraint(per_day, low, high)]
+    result = optimize.milp(table["cost"].to_numpy(), constraints=constraints, integrality=np.ones(len(table)),
+                           bounds=optimize.Bounds(0, np.inf),
+                           options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP})
+    if result.x is None:
+        raise RosterInfeasible(_why(sc, patterns, roster, need, result.message))
+    counts = np.round(result.x).astype(int)
+    return Solution(counts, float(table["cost"].to_numpy() @ counts), float(getattr(result, "mip_gap", 0.0) or 0.0))
+
+
+def _why(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, np.ndarray], message: str) -> str:
+    """Where the templates' ``max`` agents cannot reach the requirement, interval by interval."""
+    table = patterns.table
+    cap = table["template"].map(lambda t: roster.templates[t].max if roster.templates[t].max is not None
+                                else np.inf).to_numpy(dtype=float)
+    lines = []
+    for queue, required in need.items():
+        mine = (table["queue"] == queue).to_numpy()
+        most = patterns.cover[mine].T.multiply(table["weight"].to_numpy()[mine] * cap[mine]).tocsr()
+        reach = np.asarray(most.sum(axis=1)).ravel()
+        short = np.flatnonzero(required > reach + 1e-9)
+        lines += [f"{queue} needs {required[i]:.1f} agents on the floor at {_at(sc, i)}, but its templates' max "
+                  f"agents give at most {reach[i]:.1f}" for i in short[:10]]
+    return "; ".join(lines) or f"no roster of the templates meets every rule ({message})"

@@ -1,0 +1,201 @@
+"""The roster search: the integer programme closed by simulation (in the spirit of Atlason, Epelman &
+Henderson 2004 and Cezik & L'Ecuyer 2008, with the cut replaced by a raised requirement).
+
+1. The requirement of each duty queue (``patterns.duty``) starts from Erlang A with a one-handle-time
+   lag, less what groups keeping their own shifts put on the floor.
+2. The programme (``programme.solve``) chooses the least-cost shifts covering it.
+3. The roster is simulated (``replications`` on one seed: every iteration sees the same customers).
+   Where a duty queue's interval misses (its mean service level over the replications is below target;
+   with ``probability`` p, fewer than a share p of replications reach it) the requirement there is raised
+   by half the shortfall times the agents required, at least one, and the programme solved again.
+4. Until every interval meets or ``max_iterations`` is reached; the result says which, with the
+   programme's gap. The final roster is then simulated on fresh customers (another seed) and compared,
+   on common random numbers, with the scenario's own roster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.comparison import Comparison, compare
+from sim.outputs import write_csv
+from sim.rosters.costs import roster_cost
+from sim.rosters.patterns import Patterns, candidate_shifts, duty, fixed_floor
+from sim.rosters.programme import Solution, solve
+from sim.rosters.templates import RosterFile
+from sim.runner import simulate
+from sim.scenario import Scenario, dump_scenario, load_scenario
+from sim.staffing.requirements import covered_queues, requirements
+from sim.units import format_duration, format_time_of_day
+
+FRESH_SEED_OFFSET = 1000      # the check on fresh customers uses seed + this
+
+
+@dataclass
+class RosterSearch:
+    """The search's outcome: the ``roster`` (scenario with the chosen shifts), its ``solution`` among the
+    ``patterns``, whether every interval ``met`` its target, one ``history`` row per iteration, the
+    requirement found (``need``, per duty queue), ``intervals`` (per interval and duty queue: need,
+    agents on the floor, service level, P(meets)), the ``fresh`` check and the ``comparison`` with the
+    scenario's own roster (``base``).
+    """
+
+    base: Scenario
+    roster: Scenario
+    patterns: Patterns
+    solution: Solution
+    met: bool
+    history: pd.DataFrame
+    need: dict[str, np.ndarray]
+    intervals: pd.DataFrame
+    fresh: pd.DataFrame
+    comparison: Comparison | None = field(default=None, repr=False)
+    simulations: int = 0
+
+    def shifts(self) -> pd.DataFrame:
+        """One row per shift worked: template, group, day, start, end, breaks, agents, cost."""
+        t = self.patterns.table.assign(agents=self.solution.counts)
+        t = t[t["agents"] > 0]
+        start = pd.Timestamp(self.base.start)
+        return pd.DataFrame({
+            "template": t["template"], "group": t["group"], "counts_for": t["queue"],
+            "start": [start + timedelta(seconds=s) for s in t["start"]],
+            "end": [start + timedelta(seconds=e) for e in t["end"]],
+            "breaks": [" ".join(f"{format_time_of_day((self.base.start_offset + s + o) % 86400)}/"
+                                f"{format_duration(d)}" for o, d in b) for s, b in zip(t["start"], t["breaks"])],
+            "agents": t["agents"], "cost": t["cost"] * t["agents"]}).reset_index(drop=True)
+
+    def costs(self) -> pd.DataFrame:
+        """Per group: paid hours and cost of the scenario's roster and of the one found."""
+        return roster_cost(self.base).merge(roster_cost(self.roster), on="group", how="outer",
+                                            suffixes=("_scenario", "_found"))
+
+    def save(self, directory: str | Path, plots: bool = True) -> Path:
+        """Write the roster (``roster.yaml``: the scenario with it; ``roster_<group>.csv`` per group, for
+        a group's ``roster:`` key) and the tables and plots of the search.
+        """
+        import yaml
+
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / "roster.yaml", "w", encoding="utf-8") as f:
+            f.write(f"# {self.base.name}: the least-cost roster found by `run.py roster` "
+                    f"({'every interval meets its target' if self.met else 'NOT every interval meets its target'})\n")
+            yaml.safe_dump(dump_scenario(self.roster), f, allow_unicode=True, sort_keys=False)
+        for group in self.patterns.table["group"].unique():
+            write_csv(_roster_rows(self.roster, group), out / f"roster_{group}.csv")
+        write_csv(self.shifts(), out / "roster_shifts.csv")
+        write_csv(self.costs(), out / "roster_cost.csv")
+        write_csv(self.history, out / "roster_search.csv")
+        write_csv(self.intervals, out / "roster_intervals.csv")
+        write_csv(self.fresh, out / "roster_fresh_check.csv")
+        if self.comparison is not None:
+            write_csv(self.comparison.totals, out / "roster_comparison.csv")
+        if plots:
+            from sim.report import roster_plots
+            roster_plots(self, out)
+        return out
+
+
+def _roster_rows(sc: Scenario, group: str) -> pd.DataFrame:
+    """A group's shifts as a roster CSV (start, end, count, days, breaks)."""
+    rows = [{"start": format_time_of_day(s.start), "end": format_time_of_day(s.end), "count": s.count,
+             "days": ";".join(str(d) for d in s.days or ()),
+             "breaks": ";".join(f"{format_time_of_day(b.at)}/{format_duration(b.duration)}" for b in s.breaks)}
+            for s in sc.groups[group].shifts or ()]
+    return pd.DataFrame(rows, columns=["start", "end", "count", "days", "breaks"])
+
+
+def rostered(sc: Scenario, patterns: Patterns, counts: np.ndarray, name: str) -> Scenario:
+    """``sc`` with each template group working the shifts chosen (``counts`` per candidate shift)."""
+    data = dump_scenario(sc)
+    data["name"] = name
+    shifts: dict[str, list[dict[str, Any]]] = {g: [] for g in patterns.table["group"].unique()}
+    for row, count in zip(patterns.table.itertuples(), counts):
+        if count <= 0:
+            continue
+        begins, ends = sc.start_offset + row.start, sc.start_offset + row.end
+        shifts[row.group].append({
+            "start": format_time_of_day(begins % 86400), "end": format_time_of_day(ends % 86400),
+            "count": int(count), "days": [sc.day(int(begins // 86400)).isoformat()],
+            "breaks": [{"at": format_time_of_day((begins + o) % 86400), "duration": d} for o, d in row.breaks]})
+    for group, rows in shifts.items():
+        spec = {k: v for k, v in data["groups"][group].items() if k not in ("shifts", "headcount", "roster")}
+        data["groups"][group] = {**spec, **({"shifts": rows} if rows else {"headcount": 0})}
+    return load_scenario(data, label=name)
+
+
+def _levels(sc: Scenario, res, queues: list[str], probability: float | None) -> dict[str, tuple[np.ndarray, ...]]:
+    """Per queue: each interval's mean service level, P(meets), and shortfall from meeting (0: meets)."""
+    stats = res.interval_stats
+    out = {}
+    for q in queues:
+        level = np.nan_to_num(stats[(stats["kpi"] == "service_level") & (stats["queue"] == q)]["mean"].to_numpy(),
+                              nan=1.0)
+        meets = np.nan_to_num(stats[(stats["kpi"] == "meets_sl") & (stats["queue"] == q)]["mean"].to_numpy(), nan=1.0)
+        short = (np.maximum(sc.queues[q].sla.target - level, 0.0) if probability is None
+                 else np.maximum(probability - meets, 0.0))
+        out[q] = (level, meets, short)
+    return out
+
+
+def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed: int | None = None,
+                  probability: float | None = None, max_iterations: int = 15, compare_with_scenario: bool = True,
+                  workers: int | None = None, dask: Any = None,
+                  progress: Callable[[int, int, float], None] | None = None) -> RosterSearch:
+    """Search the least-cost roster of ``roster``'s templates meeting every duty queue's target (see the
+    module); ``sc`` already holds the roster file's groups (``read_templates``). ``progress(iteration,
+    intervals missing, cost)`` follows it.
+    """
+    seed = sc.seed if seed is None else seed
+    patterns = candidate_shifts(sc, roster)
+    template_groups = list(dict.fromkeys(r.group for r in roster.templates.values()))
+    queues = [q for q in dict.fromkeys(duty(sc, g) for g in template_groups) if q in covered_queues(sc)]
+    others = [g for g in sc.groups if g not in template_groups and duty(sc, g) in queues]
+    kept = fixed_floor(sc, others)
+    first = requirements(sc, ("erlang_a",), lag=True)
+    need = {q: np.maximum(first[first["queue"] == q]["agents"].to_numpy(dtype=float) - kept.get(q, 0.0), 0.0)
+            for q in queues}
+    history, met, simulations = [], False, 0
+    for iteration in range(max_iterations):
+        solution = solve(sc, patterns, roster, need)
+        candidate = rostered(sc, patterns, solution.counts, f"{sc.name}_roster")
+        res = simulate(candidate, replications=replications, seed=seed, workers=workers, dask=dask)
+        simulations += replications
+        levels = _levels(candidate, res, queues, probability)
+        missing = sum(int(np.count_nonzero(short)) for _, _, short in levels.values())
+        history.append({"iteration": iteration, "cost": solution.cost, "gap": solution.gap,
+                        "agents": int(solution.counts.sum()), "intervals_missing": missing})
+        if progress is not None:
+            progress(iteration, missing, solution.cost)
+        if not missing:
+            met = True
+            break
+        for q, (_, _, short) in levels.items():
+            need[q] = need[q] + np.where(short > 0, np.maximum(1.0, np.ceil(short * need[q] / 2)), 0.0)
+    intervals = []
+    for q, (level, meets, short) in levels.items():
+        mine = (patterns.table["queue"] == q).to_numpy()
+        on_floor = patterns.cover[mine].T @ (patterns.table["weight"].to_numpy()[mine] * solution.counts[mine])
+        intervals.append(pd.DataFrame({
+            "interval_start": pd.Timestamp(sc.start) + pd.to_timedelta(np.arange(sc.n_intervals) * sc.interval, "s"),
+            "queue": q, "need": need[q], "roster_on_floor": on_floor + kept.get(q, 0.0),
+            "service_level": level, "p_meets_sl": meets, "meets": short == 0}))
+    check = simulate(candidate, replications=replications, seed=seed + FRESH_SEED_OFFSET, workers=workers, dask=dask)
+    simulations += replications
+    fresh = pd.DataFrame([{"queue": q, "intervals": level.size, "meeting": int(np.count_nonzero(short == 0)),
+                           "share_meeting": float(np.mean(short == 0)), "service_level": float(np.mean(level))}
+                          for q, (level, _, short) in _levels(candidate, check, queues, probability).items()])
+    comparison = None
+    if compare_with_scenario:
+        comparison = compare(sc, candidate, replications=replications, seed=seed, workers=workers, dask=dask)
+        simulations += 2 * replications
+    return RosterSearch(sc, candidate, patterns, solution, met, pd.DataFrame(history), need,
+                        pd.concat(intervals, ignore_index=True), fresh, comparison, simulations)

@@ -1,0 +1,117 @@
+"""Roster files: the shift templates a roster may use (docs/rosters.md).
+
+A roster file (YAML) has ``templates`` by name: the ``group`` that works them, the ``starts`` allowed
+(times of day), the paid ``length`` (breaks included, at most a day), ``breaks`` each placed anywhere in
+a window after the start, the ``days`` a template may be worked (dates or weekdays: temporary and
+outsourced teams only on given days), the ``min`` and ``max`` agents working it per day and their
+``proficiency``. ``groups`` may add teams the scenario does not have yet (temporary staff, an outsourced
+vendor), with the scenario's group keys (skills, chats per agent, absenteeism, cost) but no schedule: the
+roster gives them one. Every start and break window falls on the scenario's interval grid.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from sim.errors import ScenarioError
+from sim.files import read_yaml
+from sim.scenario import Scenario, dump_scenario, load_scenario
+from sim.scenario.messages import format_errors
+from sim.scenario.parts import Days
+from sim.scenario.types import Duration, Name, PositiveDuration, Strict, TimeOfDay
+from sim.units import format_duration, format_time_of_day
+
+DAY = 86400.0
+
+
+class BreakWindow(Strict):
+    """A break of ``duration`` starting between ``earliest`` and ``latest`` after the shift's start (s)."""
+
+    duration: PositiveDuration
+    earliest: Duration
+    latest: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BreakWindow:
+        if self.latest < self.earliest:
+            raise ValueError("latest must not be before earliest")
+        return self
+
+
+class Template(Strict):
+    """Shifts one group may work (see the module)."""
+
+    group: Name
+    starts: Annotated[tuple[TimeOfDay, ...], Field(min_length=1)]
+    length: PositiveDuration
+    breaks: tuple[BreakWindow, ...] = ()
+    days: Days = None
+    min: Annotated[int, Field(ge=0)] = 0
+    max: Annotated[int, Field(ge=0)] | None = None
+    proficiency: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+
+    @model_validator(mode="after")
+    def _fits(self) -> Template:
+        if self.length > DAY:
+            raise ValueError(f"length must be at most a day, got {format_duration(self.length)}")
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        for b in self.breaks:
+            if b.latest + b.duration > self.length:
+                raise ValueError(f"a break starting up to {format_duration(b.latest)} after the start and lasting "
+                                 f"{format_duration(b.duration)} ends after the shift ({format_duration(self.length)})")
+        return self
+
+
+class RosterFile(Strict):
+    """A roster file: ``templates`` and new ``groups`` (see the module)."""
+
+    groups: dict[Name, dict[str, Any]] = {}
+    templates: Annotated[dict[Name, Template], Field(min_length=1)]
+
+
+def read_templates(path: str | Path, sc: Scenario) -> tuple[RosterFile, Scenario]:
+    """The roster file at ``path`` checked against ``sc``, and ``sc`` with the file's new groups (no
+    agents yet). A ``ScenarioError`` lists every problem as ``FILE: key.path: message, got VALUE``.
+    """
+    label = str(path)
+    data = read_yaml(Path(path))
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{label}: top level must be a mapping with templates (and groups), got "
+                             f"{type(data).__name__}"])
+    try:
+        roster = RosterFile.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([f"{label}: {line}" for line in format_errors(exc)]) from None
+    problems = []
+    taken = [g for g in roster.groups if g in sc.groups]
+    problems += [f"{label}: groups.{g}: the scenario already has this group; give it templates only" for g in taken]
+    scenario = dict(dump_scenario(sc))
+    scenario["groups"] = {**scenario["groups"], **{
+        g: {k: v for k, v in spec.items() if k not in ("shifts", "headcount", "roster")} | {"headcount": 0}
+        for g, spec in roster.groups.items() if g not in sc.groups}}
+    for name, t in roster.templates.items():
+        spec = scenario["groups"].get(t.group, {})
+        if spec and not spec.get("cost"):
+            problems.append(f"{label}: templates.{name}.group: group {t.group!r} has no cost (give it cost: "
+                            "{per_hour: ...} in the scenario or in this file's groups), so no roster of it can be "
+                            "priced")
+        if t.group not in scenario["groups"]:
+            problems.append(f"{label}: templates.{name}.group: not a group of the scenario or of this file "
+                            f"({', '.join(scenario['groups'])}), got {t.group!r}")
+        for k, start in enumerate(t.starts):
+            if start % sc.interval:
+                problems.append(f"{label}: templates.{name}.starts.{k}: must fall on the scenario's "
+                                f"{format_duration(sc.interval)} grid, got {format_time_of_day(start)}")
+        offsets = [("length", t.length)] + [(f"breaks.{k}.{key}", getattr(b, key)) for k, b in enumerate(t.breaks)
+                                             for key in ("earliest", "latest", "duration")]
+        for key, seconds in offsets:
+            if seconds % sc.interval:
+                problems.append(f"{label}: templates.{name}.{key}: must be a multiple of the scenario's interval "
+                                f"({format_duration(sc.interval)}), got {format_duration(seconds)}")
+    if problems:
+        raise ScenarioError(problems)
+    return roster, load_scenario(scenario, label=f"{label} (its groups added to {sc.name})")

@@ -47,7 +47,7 @@ def handle(args) -> int:
                                   progress=lambda i, missing, cost: bar.update(
                                       i + 1, f"roster {sc.name}: {missing} intervals missing at {cost:,.0f}"))
         except RosterInfeasible as exc:
-            raise UserError(f"{args.templates}: {exc}") from None
+            raise UserError("\n".join(f"{args.templates}: {line}" for line in str(exc).splitlines())) from None
         found.save(tmp, plots=not args.no_plots)
     show = console()
     show.print(roster_table(found))

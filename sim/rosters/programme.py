@@ -15,8 +15,8 @@ from sim.rosters.patterns import Patterns
 from sim.rosters.templates import RosterFile
 from sim.scenario import Scenario
 
-TIME_LIMIT_S = 120.0          # per solve; the gap reached is reported
-MIP_GAP = 1e-4                # the relative optimality gap HiGHS stops at
+TIME_LIMIT_S = 60.0           # per solve; the gap reached is reported
+MIP_GAP = 0.005               # the relative optimality gap HiGHS stops at (0.5%: seconds, not minutes)
 
 
 class RosterInfeasible(ValueError):
@@ -37,6 +37,17 @@ def _at(sc: Scenario, i: int) -> str:
     return f"{start:%Y-%m-%d %H:%M}-{start + pd.Timedelta(seconds=sc.interval):%H:%M}"
 
 
+def _spans(sc: Scenario, intervals: np.ndarray, shown: int = 4) -> str:
+    """Runs of consecutive intervals as 'YYYY-MM-DD HH:MM-HH:MM' spans, the first ``shown`` of them."""
+    runs = np.split(intervals, np.flatnonzero(np.diff(intervals) > 1) + 1) if intervals.size else []
+    texts = []
+    for run in runs[:shown]:
+        first, last = _at(sc, int(run[0])), _at(sc, int(run[-1]))
+        texts.append(first if run.size == 1 else f"{first[:-6]}-{last[-5:]}" if first[:10] == last[:10]
+                     else f"{first[:-6]} to {last[:10]} {last[-5:]}")
+    return ", ".join(texts) + (f" and {len(runs) - shown} more" if len(runs) > shown else "")
+
+
 def _template_days(patterns: Patterns, roster: RosterFile) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
     """Rows summing each (template, day)'s agents, with their min and max."""
     keys = patterns.table[["template", "day"]].apply(tuple, axis=1)
@@ -50,9 +61,10 @@ def _template_days(patterns: Patterns, roster: RosterFile) -> tuple[sparse.csr_m
 
 
 def solve(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, np.ndarray],
-          time_limit: float = TIME_LIMIT_S) -> Solution:
+          time_limit: float = TIME_LIMIT_S, gap: float = MIP_GAP) -> Solution:
     """The least-cost agents per candidate shift with ``need[queue]`` agents (fractional allowed) on the
-    floor in each interval; ``RosterInfeasible`` names the intervals no roster can cover.
+    floor in each interval, within a relative ``gap`` of the optimum (0: the optimum) or what
+    ``time_limit`` (s) allows; ``RosterInfeasible`` names the intervals no roster can cover.
     """
     table = patterns.table
     blocks, lower, problems = [], [], []
@@ -62,22 +74,22 @@ def solve(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, 
         cover = patterns.cover[mine][:, rows].T.multiply(table["weight"].to_numpy()[mine]).tocsr() if mine.any() \
             else sparse.csr_matrix((rows.size, 0))
         uncovered = rows[np.asarray(cover.sum(axis=1)).ravel() == 0] if mine.any() else rows
-        problems += [f"{queue} needs {required[i]:.1f} agents on the floor at {_at(sc, i)}, but no template of a "
-                     f"group doing it covers that interval" for i in uncovered[:10]]
-        if uncovered.size > 10:
-            problems.append(f"{queue}: ... and {uncovered.size - 10} more intervals no template covers")
+        if uncovered.size:
+            problems.append(f"{queue} needs up to {required[uncovered].max():.1f} agents on the floor in "
+                            f"{uncovered.size} intervals no template of a group doing it covers (a group does "
+                            f"its first skill): {_spans(sc, uncovered)}")
         full = sparse.lil_matrix((rows.size, len(table)))
         full[:, np.flatnonzero(mine)] = cover
         blocks.append(full.tocsr())
         lower.append(required[rows])
     if problems:
-        raise RosterInfeasible("; ".join(problems))
+        raise RosterInfeasible("\n".join(problems))
     per_day, low, high = _template_days(patterns, roster)
     constraints = [optimize.LinearConstraint(sparse.vstack(blocks), np.concatenate(lower), np.inf),
                    optimize.LinearConstraint(per_day, low, high)]
     result = optimize.milp(table["cost"].to_numpy(), constraints=constraints, integrality=np.ones(len(table)),
                            bounds=optimize.Bounds(0, np.inf),
-                           options={"time_limit": time_limit, "mip_rel_gap": MIP_GAP})
+                           options={"time_limit": time_limit, "mip_rel_gap": gap})
     if result.x is None:
         raise RosterInfeasible(_why(sc, patterns, roster, need, result.message))
     counts = np.round(result.x).astype(int)
@@ -95,6 +107,9 @@ def _why(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, n
         most = patterns.cover[mine].T.multiply(table["weight"].to_numpy()[mine] * cap[mine]).tocsr()
         reach = np.asarray(most.sum(axis=1)).ravel()
         short = np.flatnonzero(required > reach + 1e-9)
-        lines += [f"{queue} needs {required[i]:.1f} agents on the floor at {_at(sc, i)}, but its templates' max "
-                  f"agents give at most {reach[i]:.1f}" for i in short[:10]]
-    return "; ".join(lines) or f"no roster of the templates meets every rule ({message})"
+        if short.size:
+            worst = short[np.argmax(required[short] - reach[short])]
+            lines.append(f"{queue} needs more agents on the floor than its templates' max agents give in "
+                         f"{short.size} intervals (at {_at(sc, worst)}: {required[worst]:.1f} needed, at most "
+                         f"{reach[worst]:.1f}): {_spans(sc, short)}")
+    return "\n".join(lines) or f"no roster of the templates meets every rule ({message})"

@@ -191,8 +191,9 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
     check = simulate(candidate, replications=replications, seed=seed + FRESH_SEED_OFFSET, workers=workers, dask=dask)
     simulations += replications
     fresh = pd.DataFrame([{"queue": q, "intervals": level.size, "meeting": int(np.count_nonzero(short == 0)),
-                           "share_meeting": float(np.mean(short == 0)), "service_level": float(np.mean(level))}
-                          for q, (level, _, short) in _levels(candidate, check, queues, probability).items()])
+                           "share_meeting": float(np.mean(short == 0)), "p_meets_sl": float(np.mean(meets)),
+                           "service_level": float(np.mean(level))}
+                          for q, (level, meets, short) in _levels(candidate, check, queues, probability).items()])
     comparison = None
     if compare_with_scenario:
         comparison = compare(sc, candidate, replications=replications, seed=seed, workers=workers, dask=dask)

@@ -1,0 +1,231 @@
+"""Rosters at least cost (``sim.rosters``): costs, the roster file and its errors, the integer programme
+against enumeration, shrinkage, and the search closed by simulation (``run.py roster``)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.cli import main
+from sim.errors import ScenarioError
+from sim.rosters.costs import night_seconds, roster_cost, shift_cost
+from sim.rosters.patterns import candidate_shifts
+from sim.rosters.programme import MIP_GAP, RosterInfeasible, solve
+from sim.rosters.search import rostered, search_roster
+from sim.rosters.templates import read_templates
+from sim.scenario import dump_scenario
+from sim.scenario.parts import Cost
+from sim.staffing import erlang_c_agents
+from tests.conftest import single_queue
+from tests.test_validation import ci99
+
+
+def _scenario(interval: str = "1h", absenteeism: float = 0.0, load: float = 5.0, **group) -> sim.Scenario:
+    data = single_queue(load=load, aht=300, days=1)
+    data["interval"] = interval
+    data["groups"]["team"].update(cost={"per_hour": 10}, absenteeism=absenteeism, **group)
+    if "shifts" in group:
+        del data["groups"]["team"]["headcount"]
+    return sim.load_scenario(data)
+
+
+def _templates(tmp_path: Path, data: dict, sc: sim.Scenario):
+    path = tmp_path / "roster.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return read_templates(path, sc)
+
+
+def test_a_shift_costs_its_hours_with_night_and_overtime_premiums():
+    """A 10-hour shift from 20:00: 10 h at 40, the 8 h from 22:00 to 06:00 at 30% more, the 2 h beyond 8 h
+    at 50% more: 400 + 96 + 40."""
+    cost = Cost(per_hour=40, night={"start": "22:00", "end": "06:00", "factor": 1.3},
+                overtime={"after": "8h", "factor": 1.5})
+    assert night_seconds(20 * 3600, 30 * 3600, 22 * 3600, 6 * 3600, 0.0) == 8 * 3600
+    assert shift_cost(cost, 20 * 3600, 30 * 3600, 0.0) == pytest.approx(400 + 96 + 40)
+    assert night_seconds(0, 3600, 22 * 3600, 6 * 3600, 12 * 3600) == 0          # 12:00-13:00 on the clock
+    sc = _scenario(shifts=[{"start": "08:00", "end": "17:00", "count": 3}])
+    cost_table = roster_cost(sc).set_index("group")
+    assert cost_table.loc["team", "paid_hours"] == 27 and cost_table.loc["team", "cost"] == 270
+
+
+@settings(max_examples=40, deadline=None)
+@given(need=st.lists(st.integers(0, 3), min_size=6, max_size=6), temps_rate=st.integers(5, 15),
+       temps_max=st.integers(0, 3))
+def test_the_programme_finds_the_optimum_of_every_combination(tmp_path_factory, need, temps_rate, temps_max):
+    """A day's first six hours, 3-hour shifts at four starts for the team (10 an hour) and a 6-hour temps
+    shift with an hour's break in a window (its own rate, at most ``temps_max``): solved to optimality, the
+    programme's cost is the least of every combination of 0-3 agents per candidate shift that covers the
+    need; at the search's gap, within it."""
+    sc = _scenario(shifts=[{"start": "00:00", "end": "01:00", "count": 1}])
+    roster, sc = _templates(tmp_path_factory.mktemp("r"), {
+        "groups": {"temps": {"skills": ["q"], "cost": {"per_hour": temps_rate}}},
+        "templates": {"short": {"group": "team", "starts": ["00:00", "01:00", "02:00", "03:00"], "length": "3h"},
+                      "long": {"group": "temps", "starts": ["00:00"], "length": "6h", "max": temps_max,
+                               "breaks": [{"duration": "1h", "earliest": "2h", "latest": "3h"}]}}}, sc)
+    patterns = candidate_shifts(sc, roster)
+    required = np.zeros(sc.n_intervals)
+    required[:6] = need
+    found = solve(sc, patterns, roster, {"q": required}, gap=0.0)
+    quick = solve(sc, patterns, roster, {"q": required})                 # the search's default gap
+    cover = patterns.cover.toarray() * patterns.table["weight"].to_numpy()[:, None]
+    temps = (patterns.table["template"] == "long").to_numpy()
+    best = min(patterns.table["cost"].to_numpy() @ np.array(x)
+               for x in itertools.product(range(4), repeat=len(patterns.table))
+               if np.array(x)[temps].sum() <= temps_max and np.all(cover.T @ np.array(x) >= required - 1e-9))
+    assert found.cost == pytest.approx(best)
+    assert best - 1e-9 <= quick.cost <= best * (1 + MIP_GAP) + 1e-9
+    assert np.all(cover.T @ found.counts >= required - 1e-9) and np.all(cover.T @ quick.counts >= required - 1e-9)
+
+
+def test_an_interval_no_template_covers_is_named(tmp_path):
+    sc = _scenario(shifts=[{"start": "00:00", "end": "01:00", "count": 1}])
+    roster, sc = _templates(tmp_path, {"templates": {"day": {"group": "team", "starts": ["08:00"], "length": "8h",
+                                                             "max": 2}}}, sc)
+    patterns = candidate_shifts(sc, roster)
+    need = np.zeros(sc.n_intervals)
+    need[3] = 1
+    need[4] = need[6] = 1
+    with pytest.raises(RosterInfeasible) as caught:
+        solve(sc, patterns, roster, {"q": need})
+    assert str(caught.value) == ("q needs up to 1.0 agents on the floor in 3 intervals no template of a group doing "
+                                 "it covers (a group does its first skill): 2026-11-02 03:00-05:00, 2026-11-02 "
+                                 "06:00-07:00")
+    need[:] = 0
+    need[9:11] = 3
+    with pytest.raises(RosterInfeasible) as caught:
+        solve(sc, patterns, roster, {"q": need})
+    assert str(caught.value) == ("q needs more agents on the floor than its templates' max agents give in 2 "
+                                 "intervals (at 2026-11-02 09:00-10:00: 3.0 needed, at most 2.0): 2026-11-02 "
+                                 "09:00-11:00")
+
+
+def test_roster_file_mistakes_name_the_file_and_key(tmp_path):
+    sc = _scenario(interval="30min", shifts=[{"start": "00:00", "end": "01:00", "count": 1}])
+    with pytest.raises(ScenarioError) as caught:
+        _templates(tmp_path, {"groups": {"team": {"skills": ["q"]}, "vendor": {"skills": ["q"]}}, "templates": {
+            "a": {"group": "nobody", "starts": ["08:10"], "length": "8h"},
+            "b": {"group": "vendor", "starts": ["08:00"], "length": "8h"},
+            "c": {"group": "team", "starts": ["08:00"], "length": "8h", "min": 3, "max": 1}}}, sc)
+    problems = str(caught.value)
+    roster = str(tmp_path / "roster.yaml")
+    assert f"{roster}: templates.c: max (1) is below min (3)" in problems
+    with pytest.raises(ScenarioError) as caught:
+        _templates(tmp_path, {"groups": {"team": {"skills": ["q"]}, "vendor": {"skills": ["q"]}}, "templates": {
+            "a": {"group": "nobody", "starts": ["08:10"], "length": "8h"},
+            "b": {"group": "vendor", "starts": ["08:00"], "length": "8h"}}}, sc)
+    problems = str(caught.value)
+    assert f"{roster}: groups.team: the scenario already has this group" in problems
+    assert f"{roster}: templates.a.group: not a group of the scenario or of this file" in problems
+    assert f"{roster}: templates.a.starts.0: must fall on the scenario's 30min grid, got 08:10" in problems
+    assert f"{roster}: templates.b.group: group 'vendor' has no cost" in problems
+
+
+@pytest.mark.slow
+def test_unplanned_shrinkage_is_rostered_for(tmp_path):
+    """Shrinkage: for 36 agents on the floor (Erlang C, 30 Erlangs, 80% in 20 s) a team with 20% absenteeism
+    is rostered 45, and simulated with those absences it serves as the 36 do without absence (40
+    replications each: the mean service levels' difference within its 99% CI); the 36 alone, with the
+    absences, fall far short."""
+    need = float(erlang_c_agents(30 / 300, 300, 20, 0.8))
+    levels, counts = {}, {}
+    for absent, rostered_for in ((0.0, 0.0), (0.2, 0.2), (0.2, 0.0)):
+        sc = _scenario(load=30.0, absenteeism=rostered_for)
+        roster, sc = _templates(tmp_path, {"templates": {"all_day": {"group": "team", "starts": ["00:00"],
+                                                                     "length": "24h"}}}, sc)
+        patterns = candidate_shifts(sc, roster)
+        found = solve(sc, patterns, roster, {"q": np.full(sc.n_intervals, need)})
+        counts[(absent, rostered_for)] = int(found.counts.sum())
+        data = dump_scenario(rostered(sc, patterns, found.counts, "shrinkage"))
+        data["groups"]["team"]["absenteeism"] = absent
+        res = sim.simulate(sim.load_scenario(data), replications=40, seed=4, workers=1)
+        levels[(absent, rostered_for)] = res.totals["service_level"].reset_index(drop=True)
+    assert counts == {(0.0, 0.0): 36, (0.2, 0.2): 45, (0.2, 0.0): 36}
+    mean, half = ci99(levels[(0.2, 0.2)] - levels[(0.0, 0.0)])
+    assert abs(mean) <= half, (mean, half)
+    assert levels[(0.2, 0.0)].mean() < levels[(0.0, 0.0)].mean() - 0.3
+
+
+def test_the_search_meets_every_interval_and_says_when_it_does_not(tmp_path, capsys):
+    """A day of calls: the roster found meets every interval's target on the search's customers and
+    most on fresh ones, costs what its shifts cost, loads as a scenario; stopped after one round from an
+    under-staffed start, it says it has not met them."""
+    sc = sim.load_scenario(_call_day())
+    roster, sc = _templates(tmp_path, CALL_TEMPLATES, sc)
+    found = search_roster(sc, roster, replications=4, seed=2, workers=1)
+    assert found.met and found.history["intervals_missing"].iloc[-1] == 0
+    assert found.intervals["meets"].all()
+    assert found.fresh["share_meeting"].iloc[0] > 0.8
+    assert found.costs()["cost_found"].sum() == pytest.approx(found.solution.cost)
+    folder = found.save(tmp_path / "out", plots=False)
+    again = sim.load_scenario(folder / "roster.yaml")
+    assert again.scheduled_agents()["inhouse"].sum() == found.roster.scheduled_agents()["inhouse"].sum()
+    row = pd.read_csv(folder / "roster_inhouse.csv", encoding="utf-8-sig")
+    assert set(row.columns) == {"start", "end", "count", "days", "breaks"} and row["count"].sum() > 0
+    short = search_roster(sc, roster, replications=4, seed=2, probability=1.0, max_iterations=1, workers=1,
+                          compare_with_scenario=False)
+    assert not short.met and (~short.intervals["meets"]).any()
+
+
+def _call_day() -> dict:
+    data = single_queue(load=12.0, aht=240, patience=120, days=1)
+    data["interval"] = "30min"
+    data["queues"]["q"]["arrivals"]["profile"] = "ecommerce_call"
+    data["groups"] = {"inhouse": {"skills": ["q"], "absenteeism": 0.05, "cost": {"per_hour": 40},
+                                  "shifts": [{"start": "08:00", "end": "17:00", "count": 10}]}}
+    return data
+
+
+CALL_TEMPLATES = {"groups": {"temps": {"skills": ["q"], "cost": {"per_hour": 30}}},
+                  "templates": {"day": {"group": "inhouse", "starts": [f"{h:02d}:00" for h in range(0, 16)],
+                                        "length": "9h", "breaks": [{"duration": "1h", "earliest": "3h",
+                                                                    "latest": "5h"}]},
+                                "night": {"group": "inhouse", "starts": ["15:00", "18:00", "20:00", "22:00"],
+                                          "length": "10h"},
+                                "temps": {"group": "temps", "starts": [f"{h:02d}:00" for h in range(0, 21)],
+                                          "length": "4h", "max": 4}}}
+
+
+def test_roster_command(tmp_path, capsys):
+    scenario, templates = tmp_path / "calls.yaml", tmp_path / "templates.yaml"
+    scenario.write_text(yaml.safe_dump(_call_day()))
+    templates.write_text(yaml.safe_dump(CALL_TEMPLATES))
+    out = tmp_path / "out"
+    assert main(["roster", str(scenario), "--templates", str(templates), "-r", "3", "--workers", "1",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "least-cost roster" in printed and "cost, all groups" in printed and "q: service level" in printed
+    for name in ("roster.yaml", "roster_inhouse.csv", "roster_temps.csv", "roster_shifts.csv", "roster_cost.csv",
+                 "roster_search.csv", "roster_intervals.csv", "roster_fresh_check.csv", "roster_comparison.csv",
+                 "roster_q.png"):
+        assert (out / name).stat().st_size > 0, name
+    templates.write_text(yaml.safe_dump({"templates": {"x": {"group": "inhouse", "starts": ["08:10"],
+                                                             "length": "8h"}}}))
+    assert main(["roster", str(scenario), "--templates", str(templates), "--out", str(tmp_path / "o2")]) == 2
+    assert "templates.x.starts.0: must fall on the scenario's 30min grid, got 08:10" in capsys.readouterr().err
+    templates.write_text(yaml.safe_dump({"templates": {"x": {"group": "inhouse", "starts": ["08:00"],
+                                                             "length": "8h"}}}))
+    assert main(["roster", str(scenario), "--templates", str(templates), "--out", str(tmp_path / "o3")]) == 2
+    assert "intervals no template of a group doing it covers (a group does its first skill)" in (
+        capsys.readouterr().err)
+    assert not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()
+
+
+@pytest.mark.slow
+def test_the_roster_meets_its_probability_on_fresh_customers(tmp_path):
+    """With ``probability`` 0.8 (an interval meets when 80% of replications reach the target), the roster
+    found, simulated on fresh customers, meets the target in at least 80% of replications on average over
+    the intervals (less three standard errors of that mean: 10 replications × 48 intervals)."""
+    sc = sim.load_scenario(_call_day())
+    roster, sc = _templates(tmp_path, CALL_TEMPLATES, sc)
+    found = search_roster(sc, roster, replications=10, seed=2, probability=0.8, workers=1,
+                          compare_with_scenario=False)
+    assert found.met
+    assert found.fresh["p_meets_sl"].iloc[0] >= 0.8 - 3 * np.sqrt(0.8 * 0.2 / (10 * 48))

@@ -229,3 +229,15 @@ def test_the_roster_meets_its_probability_on_fresh_customers(tmp_path):
                           compare_with_scenario=False)
     assert found.met
     assert found.fresh["p_meets_sl"].iloc[0] >= 0.8 - 3 * np.sqrt(0.8 * 0.2 / (10 * 48))
+
+
+def test_the_double11_templates_read():
+    """The example roster file reads against double11: its new groups join the scenario and every
+    template gives candidate shifts."""
+    root = Path(__file__).resolve().parent.parent
+    roster, sc = read_templates(root / "scenarios" / "rosters" / "double11_templates.yaml",
+                                sim.load_scenario(root / "scenarios" / "double11.yaml"))
+    assert {"temps", "vendor_hotline"} <= set(sc.groups)
+    table = candidate_shifts(sc, roster).table
+    assert set(table["template"]) == set(roster.templates)
+    assert set(table.loc[table["template"] == "temps_big_day", "day"]) == {1}      # 11 November only

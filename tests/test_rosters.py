@@ -241,3 +241,16 @@ def test_the_double11_templates_read():
     table = candidate_shifts(sc, roster).table
     assert set(table["template"]) == set(roster.templates)
     assert set(table.loc[table["template"] == "temps_big_day", "day"]) == {1}      # 11 November only
+
+
+def test_a_target_no_roster_can_meet_is_refused(tmp_path):
+    """A conversation chat whose own reply work misses its threshold too often: no roster is searched."""
+    data = single_queue(channel="chat", agents=4, concurrency=3, aht=300, load=4.0, days=1, answer_within=30)
+    data["queues"]["q"]["conversation"] = {"rounds": {"dist": "constant", "value": 3},
+                                           "reply": {"dist": "exponential", "mean": 30},
+                                           "gap": {"dist": "exponential", "mean": 60}}
+    data["groups"]["team"]["cost"] = {"per_hour": 10}
+    roster, sc = _templates(tmp_path, {"templates": {"d": {"group": "team", "starts": ["00:00"], "length": "24h"}}},
+                            sim.load_scenario(data))
+    with pytest.raises(RosterInfeasible, match="q: a target of 80% within 30 s cannot be met by any staffing"):
+        search_roster(sc, roster, replications=2, workers=1)

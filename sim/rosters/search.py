@@ -28,10 +28,11 @@ from sim.comparison import Comparison, compare
 from sim.outputs import write_csv
 from sim.rosters.costs import roster_cost
 from sim.rosters.patterns import Patterns, candidate_shifts, duty, fixed_floor
-from sim.rosters.programme import Solution, solve
+from sim.rosters.programme import RosterInfeasible, Solution, solve
 from sim.rosters.templates import RosterFile
 from sim.runner import simulate
 from sim.scenario import Scenario, dump_scenario, load_scenario
+from sim.staffing.iterative import unattainable
 from sim.staffing.requirements import covered_queues, requirements
 from sim.units import format_duration, format_time_of_day
 
@@ -152,12 +153,16 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
                   progress: Callable[[int, int, float], None] | None = None) -> RosterSearch:
     """Search the least-cost roster of ``roster``'s templates meeting every duty queue's target (see the
     module); ``sc`` already holds the roster file's groups (``read_templates``). ``progress(iteration,
-    intervals missing, cost)`` follows it.
+    intervals missing, cost)`` follows it. A target no staffing can meet (``attainable_level``) is a
+    ``RosterInfeasible`` at once.
     """
     seed = sc.seed if seed is None else seed
     patterns = candidate_shifts(sc, roster)
     template_groups = list(dict.fromkeys(r.group for r in roster.templates.values()))
     queues = [q for q in dict.fromkeys(duty(sc, g) for g in template_groups) if q in covered_queues(sc)]
+    hopeless = unattainable(sc, queues)
+    if hopeless:
+        raise RosterInfeasible("\n".join(hopeless))
     others = [g for g in sc.groups if g not in template_groups and duty(sc, g) in queues]
     kept = fixed_floor(sc, others)
     first = requirements(sc, ("erlang_a",), lag=True)

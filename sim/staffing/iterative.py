@@ -78,10 +78,12 @@ def attainable_level(sc: Scenario, queue: str) -> float:
     return first
 
 
-def unattainable(sc: Scenario) -> list[str]:
-    """One line per staffed queue whose target no staffing can meet (``attainable_level``)."""
+def unattainable(sc: Scenario, queues: list[str] | None = None) -> list[str]:
+    """One line per staffed queue (of ``queues``, default all) whose target no staffing can meet
+    (``attainable_level``).
+    """
     out = []
-    for q in covered_queues(sc):
+    for q in queues if queues is not None else covered_queues(sc):
         ceiling, spec = attainable_level(sc, q), sc.queues[q]
         if spec.sla.target > ceiling:
             which = "every reply" if spec.sla.on == "every_message" else "the first reply"

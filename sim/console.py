@@ -181,13 +181,22 @@ def summary_notes(res) -> list[str]:
 
 
 def groups_table(res) -> Table:
+    costs = res.costs.set_index("group") if res.costs is not None else None
+    priced = ["cost (paid hours)", "per contact\nanswered"] if costs is not None else []
     table = _table("agent groups (means over replications)",
-                   ["group", "agent-hours on duty", "occupancy", "slot utilisation", "overtime hours"])
+                   ["group", "agent-hours on duty", "occupancy", "slot utilisation", "overtime hours", *priced])
     for name, row in res.group_totals.iterrows():
         slots = row["staffed_agent_s"] * res.scenario.groups[name].concurrency
+        money = []
+        if costs is not None:
+            money = ([f"{costs.loc[name, 'cost']:,.0f} ({costs.loc[name, 'paid_hours']:,.0f} h)",
+                      f"{costs.loc[name, 'cost_per_answered']:,.2f}"] if name in costs.index else ["-", "-"])
         table.add_row(name, f"{row['staffed_agent_s'] / 3600:,.0f}",
                       f"{row['busy_agent_s'] / row['staffed_agent_s']:.0%}" if row["staffed_agent_s"] else "-",
-                      f"{row['contact_s'] / slots:.0%}" if slots else "-", f"{row['overtime_agent_s'] / 3600:,.1f}")
+                      f"{row['contact_s'] / slots:.0%}" if slots else "-", f"{row['overtime_agent_s'] / 3600:,.1f}",
+                      *money)
+    if costs is not None:
+        table.add_row("all priced groups", "", "", "", "", f"{costs['cost'].sum():,.0f}", "")
     return table
 
 

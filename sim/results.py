@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from sim import kpis
+from sim.costs import roster_cost
 from sim.outputs import write_csv, write_excel
 from sim.scenario import Scenario, dump_scenario
 from sim.statistics import cell_stats, ci95_halfwidth, long_table
@@ -199,10 +200,24 @@ class Results:
         return wide[["interval_start", "queue", "p_meets_sl", "service_level", "sl_target", "offered"]].reset_index(
             drop=True).rename_axis(columns=None)
 
+    @cached_property
+    def costs(self) -> pd.DataFrame | None:
+        """Per group with a ``cost``: paid hours of its roster within the horizon, their cost, the contacts
+        it answered (mean over replications) and the cost per contact answered; None without costs.
+        """
+        table = roster_cost(self.scenario).dropna(subset=["cost"])
+        if table.empty:
+            return None
+        answered = self.group_totals["answered"].reindex(table["group"]).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return table.assign(answered=answered, cost_per_answered=table["cost"].to_numpy() / answered)
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The run's small tables by name, as ``save`` writes them and a workbook shows them."""
         tables = {"summary": self.summary, "days": self.sla_probability, "worst_intervals": self.worst_intervals(),
                   "group_totals": self.group_totals.reset_index()}
+        if self.costs is not None:
+            tables["costs"] = self.costs
         if self.class_summary is not None:
             tables["class_summary"] = self.class_summary
         return tables
@@ -222,6 +237,8 @@ class Results:
         write_csv(self.worst_intervals(), out / "worst_intervals.csv")
         if self.class_summary is not None:
             write_csv(self.class_summary, out / "class_summary.csv")
+        if self.costs is not None:
+            write_csv(self.costs, out / "costs.csv")
         for name in ("contacts", "agents"):
             table = getattr(self, name)
             if table is not None:

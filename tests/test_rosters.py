@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
+from sim.costs import night_seconds, roster_cost, shift_cost
 from sim.errors import ScenarioError
-from sim.rosters.costs import night_seconds, roster_cost, shift_cost
 from sim.rosters.patterns import candidate_shifts
 from sim.rosters.programme import MIP_GAP, RosterInfeasible, solve
 from sim.rosters.search import rostered, search_roster
@@ -54,6 +54,21 @@ def test_a_shift_costs_its_hours_with_night_and_overtime_premiums():
     sc = _scenario(shifts=[{"start": "08:00", "end": "17:00", "count": 3}])
     cost_table = roster_cost(sc).set_index("group")
     assert cost_table.loc["team", "paid_hours"] == 27 and cost_table.loc["team", "cost"] == 270
+
+
+def test_a_run_reports_what_its_groups_cost(tmp_path):
+    """Every run with priced groups: paid hours, cost and cost per contact answered, in costs.csv and the
+    group table; none without a cost."""
+    sc = _scenario(shifts=[{"start": "08:00", "end": "17:00", "count": 3}])
+    res = sim.simulate(sc, replications=2, seed=1, workers=1)
+    row = res.costs.set_index("group").loc["team"]
+    assert row["paid_hours"] == 27 and row["cost"] == 270
+    assert row["cost_per_answered"] == pytest.approx(270 / res.group_totals.loc["team", "answered"])
+    folder = res.save(tmp_path / "run", plots=False)
+    assert pd.read_csv(folder / "costs.csv", encoding="utf-8-sig")["cost"].iloc[0] == 270
+    plain = sim.simulate(sim.load_scenario(single_queue(load=1.0, aht=300, days=1)), replications=1, seed=1,
+                         workers=1)
+    assert plain.costs is None and "costs" not in plain.tables()
 
 
 @settings(max_examples=40, deadline=None)

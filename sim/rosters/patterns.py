@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from sim.rosters.costs import DAY, shift_cost
+from sim.costs import DAY, shift_cost
 from sim.rosters.templates import RosterFile
 from sim.scenario import Scenario
 from sim.scenario.parts import on_days

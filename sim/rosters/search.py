@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from sim.comparison import Comparison, compare
+from sim.costs import roster_cost
 from sim.outputs import write_csv
-from sim.rosters.costs import roster_cost
 from sim.rosters.patterns import Patterns, candidate_shifts, duty, fixed_floor
 from sim.rosters.programme import RosterInfeasible, Solution, solve
 from sim.rosters.templates import RosterFile

@@ -252,10 +252,10 @@ def sweep_table(table: pd.DataFrame, params: list[str], replications: int, name:
 def staffing_table(report, replications: int, lag: bool) -> Table:
     view = _table(f"{report.scenario.name}: formulas' staffing, simulated ({replications} replications"
                   f"{', lagged SIPP' if lag else ''})",
-                  ["formula", "queue", "agent-hours", "service level", "target", "intervals\n≥ target",
-                   "not below\ntarget", "P(horizon\nmeets)", "P(worst day\nmeets)"])
+                  ["formula", "queue", "agent-hours\npresent /\nrostered", "service level", "target",
+                   "intervals\n≥ target", "not below\ntarget", "P(horizon\nmeets)", "P(worst day\nmeets)"])
     for _, row in report.summary.iterrows():
-        view.add_row(row["formula"], row["queue"], f"{row['agent_hours']:,.0f}",
+        view.add_row(row["formula"], row["queue"], f"{row['agent_hours']:,.0f} / {row['rostered_agent_hours']:,.0f}",
                      _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['target']:.0%}",
                      f"{row['intervals_mean_meets']:.0%}", f"{row['intervals_not_below']:.0%}",
                      f"{row['p_meets_sl']:.0%}", f"{row['worst_day_p_meets_sl']:.0%}")

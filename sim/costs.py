@@ -1,5 +1,6 @@
-"""What shifts cost (``Group.cost``): paid hours at the group's rate, a night premium on the hours in its
-window, overtime beyond a shift's paid length. Times in seconds from the scenario's start; money in the
+"""What agents cost (``Group.cost``): paid hours at the group's rate, a night premium on the hours in its
+window, overtime beyond a shift's paid length; for a run, also an outsourced vendor's price per contact,
+its minimum commitment and its SLA penalty. Times in seconds from the scenario's start; money in the
 scenario's currency.
 """
 
@@ -54,3 +55,36 @@ def roster_cost(sc: Scenario) -> pd.DataFrame:
                 money += occ.count * shift_cost(group.cost, start, end, sc.start_offset)
         rows.append({"group": name, "paid_hours": hours, "cost": money if group.cost is not None else np.nan})
     return pd.DataFrame(rows)
+
+
+def run_costs(sc: Scenario, answered: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame | None:
+    """Per priced group of a run: ``paid_hours`` and ``hours_cost`` (``roster_cost``), and as means over
+    replications the contacts ``answered``, their ``contact_cost`` (``per_contact``), the ``minimum_topup``
+    bringing the bill up to the vendor's ``minimum``, the ``penalty`` for its first skill's service level
+    below target (``sla_penalty`` per percentage point), the ``cost`` in all and ``cost_per_answered``. A
+    group with no paid hours (a vendor not engaged) owes no minimum and no penalty.
+    ``answered``: per replication and group; ``levels``: per replication and queue (``service_level``).
+    None without priced groups.
+    """
+    hours = roster_cost(sc).set_index("group")
+    rows = []
+    for name, group in sc.groups.items():
+        cost = group.cost
+        if cost is None:
+            continue
+        mine = answered[answered["group"] == name].set_index("replication")["answered"]
+        queue = next(iter(group.skills))
+        level = levels[levels["queue"] == queue].set_index("replication")["service_level"].reindex(mine.index)
+        contacts = cost.per_contact * mine
+        bill = hours.loc[name, "cost"] + contacts
+        engaged = hours.loc[name, "paid_hours"] > 0            # a vendor with nobody on is not billed at all
+        topup = np.maximum(cost.minimum - bill, 0.0) * engaged
+        short = np.maximum(sc.queues[queue].sla.target - level.fillna(1.0), 0.0) * 100
+        penalty = cost.sla_penalty * short * engaged
+        total = bill + topup + penalty
+        rows.append({"group": name, "paid_hours": hours.loc[name, "paid_hours"],
+                     "hours_cost": hours.loc[name, "cost"], "answered": float(mine.mean()),
+                     "contact_cost": float(contacts.mean()), "minimum_topup": float(topup.mean()),
+                     "penalty": float(penalty.mean()), "cost": float(total.mean()),
+                     "cost_per_answered": float(total.mean() / mine.mean()) if mine.mean() > 0 else np.nan})
+    return pd.DataFrame(rows) if rows else None

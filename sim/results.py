@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from sim import kpis
-from sim.costs import roster_cost
+from sim.costs import run_costs
 from sim.outputs import write_csv, write_excel
 from sim.scenario import Scenario, dump_scenario
 from sim.statistics import cell_stats, ci95_halfwidth, long_table
@@ -202,15 +202,14 @@ class Results:
 
     @cached_property
     def costs(self) -> pd.DataFrame | None:
-        """Per group with a ``cost``: paid hours of its roster within the horizon, their cost, the contacts
-        it answered (mean over replications) and the cost per contact answered; None without costs.
+        """Per group with a ``cost``: its roster's paid hours and their cost, contacts answered, a vendor's
+        per-contact price, minimum commitment and SLA penalty, the cost in all and per contact answered
+        (``sim.costs.run_costs``, means over replications); None without costs.
         """
-        table = roster_cost(self.scenario).dropna(subset=["cost"])
-        if table.empty:
+        if all(g.cost is None for g in self.scenario.groups.values()):
             return None
-        answered = self.group_totals["answered"].reindex(table["group"]).to_numpy()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return table.assign(answered=answered, cost_per_answered=table["cost"].to_numpy() / answered)
+        answered = self.groups.groupby(["replication", "group"], as_index=False)["answered"].sum()
+        return run_costs(self.scenario, answered, self.totals[["replication", "queue", "service_level"]])
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The run's small tables by name, as ``save`` writes them and a workbook shows them."""

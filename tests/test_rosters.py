@@ -71,6 +71,27 @@ def test_a_run_reports_what_its_groups_cost(tmp_path):
     assert plain.costs is None and "costs" not in plain.tables()
 
 
+def test_a_vendor_is_billed_per_contact_with_its_minimum_and_penalty():
+    """A vendor paid 2 per contact answered, with a 100,000 minimum and 50 per point of service level
+    short of the target, beside an in-house team paid by the hour: per replication the vendor's bill is
+    the larger of its contacts' price and the minimum, plus the penalty; the costs table is their mean."""
+    data = single_queue(load=12.0, aht=300, days=1)
+    data["groups"] = {"team": {"skills": ["q"], "headcount": 6, "cost": {"per_hour": 10}},
+                      "vendor": {"skills": ["q"], "headcount": 6,
+                                 "cost": {"per_contact": 2, "minimum": 100_000, "sla_penalty": 50}}}
+    res = sim.simulate(sim.load_scenario(data), replications=3, seed=2, workers=1)
+    answered = res.groups.groupby(["replication", "group"])["answered"].sum().unstack()
+    level = res.totals.set_index("replication")["service_level"]
+    bill = np.maximum(2 * answered["vendor"], 100_000) + 50 * np.maximum(0.8 - level, 0) * 100
+    costs = res.costs.set_index("group")
+    assert costs.loc["vendor", "cost"] == pytest.approx(bill.mean())
+    assert costs.loc["vendor", "minimum_topup"] == pytest.approx((100_000 - 2 * answered["vendor"]).mean())
+    assert level.max() < 0.8 and costs.loc["vendor", "penalty"] > 0
+    assert costs.loc["team", "cost"] == pytest.approx(6 * 24 * 10) and costs.loc["team", "penalty"] == 0
+    with pytest.raises(ScenarioError, match="give per_hour .* or per_contact"):
+        sim.load_scenario({**data, "groups": {"team": {"skills": ["q"], "headcount": 1, "cost": {"minimum": 5}}}})
+
+
 @settings(max_examples=40, deadline=None)
 @given(need=st.lists(st.integers(0, 3), min_size=6, max_size=6), temps_rate=st.integers(5, 15),
        temps_max=st.integers(0, 3))

@@ -244,3 +244,18 @@ def test_the_search_stops_when_agents_stop_helping(monkeypatch):
     found = simulation_requirement(sc, replications=2, workers=1, max_iterations=40)
     assert not found.converged and "no progress" in found.stopped
     assert len(found.history) == iterative.STALL_ITERATIONS + 1
+
+
+def test_the_staffing_table_shows_agents_present_and_rostered():
+    """Shrinkage in every requirement: with 20% absence and a 10% planned not-ready share in the serving
+    group, a formula's agents present need 1 / (0.8 × 0.9) as many rostered; the simulation-based
+    requirement, whose staffing keeps the not-ready time, 1 / 0.8."""
+    data = single_queue(load=8.0, aht=300, days=1)
+    data["groups"]["team"].update(absenteeism=0.2, not_ready={"share": 0.1, "mean": "10min"})
+    report = evaluate(sim.load_scenario(data), ("erlang_c",), replications=2, workers=1)
+    row = report.summary.iloc[0]
+    assert row["rostered_agent_hours"] == pytest.approx(row["agent_hours"] / (0.8 * 0.9))
+    assert row["formula_rostered_agent_hours"] == pytest.approx(row["rostered_agent_hours"])
+    from sim.staffing.evaluate import rostered_share
+    assert rostered_share(sim.load_scenario(data), "q", "simulation") == pytest.approx(0.8)
+

@@ -18,8 +18,8 @@ def arguments(parser) -> None:
     parser.add_argument("--probability", type=float,
                         help="an interval meets when this share of replications reach the target (default: when "
                              "their mean does)")
-    parser.add_argument("--max-iterations", type=whole(1), default=15,
-                        help="simulate-and-resolve rounds before stopping (default: 15)")
+    parser.add_argument("--max-iterations", type=whole(1), default=25,
+                        help="simulate-and-resolve rounds before stopping (default: 25)")
 
 
 def handle(args) -> int:

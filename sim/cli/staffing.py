@@ -79,8 +79,11 @@ def handle(args) -> int:
             write_excel(tmp / "staffing.xlsx", {"summary": report.summary, "days": report.days})
     show = console()
     show.print(staffing_table(report, args.replications, args.lag))
-    totals = report.summary.groupby("formula", sort=False)["formula_agent_hours"].first()
-    show.print("agent-hours, all staff: " + ", ".join(f"{f} {h:,.0f}" for f, h in totals.items()), markup=False)
+    totals = report.summary.groupby("formula", sort=False)[["formula_agent_hours",
+                                                             "formula_rostered_agent_hours"]].first()
+    show.print("agent-hours, all staff, present / rostered: " + ", ".join(
+        f"{f} {row['formula_agent_hours']:,.0f} / {row['formula_rostered_agent_hours']:,.0f}"
+        for f, row in totals.iterrows()), markup=False)
     if report.simulated is not None and not report.simulated.converged:
         show.print(f"simulation: the search stopped {report.simulated.stopped}; the requirement is the last "
                    "staffing that met everywhere (or the last tried if none did)", style="yellow", markup=False)

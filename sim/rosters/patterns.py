@@ -7,7 +7,9 @@ An agent counts towards the requirement of its group's first skill (its duty que
 queue times the template's, less the share expected absent (unplanned shrinkage) and the group's
 ``not_ready`` share of on-duty time (planned shrinkage: training, meetings; its mean over the hours).
 Groups without templates keep their own shifts; what they put on the floor is counted the same way and
-taken off the requirement.
+taken off the requirement. A vendor's price per contact enters the programme as an hourly price: the
+contacts its agent present answers in an hour at ``PRICED_OCCUPANCY``; its minimum and SLA penalty
+are billed on the simulated runs only.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from sim.channels import channel_of
 from sim.costs import DAY, shift_cost
 from sim.rosters.templates import RosterFile
 from sim.scenario import Scenario
 from sim.scenario.parts import on_days
+from sim.staffing.requirements import queue_demand
+
+PRICED_OCCUPANCY = 0.85       # a vendor's agent busy this share of its time, for its per-contact price
 
 
 @dataclass
@@ -42,10 +48,13 @@ def duty(sc: Scenario, group: str) -> str:
     return next(iter(sc.groups[group].skills))
 
 
-def availability(group) -> float:
-    """The share of a rostered agent's paid time on the floor: present, and not in planned not-ready time."""
-    planned = group.not_ready.by_hour().mean() if group.not_ready is not None and group.not_ready.share else 0.0
-    return (1 - group.absenteeism) * (1 - planned)
+def contacts_per_agent_second(sc: Scenario, queue: str, group: str) -> float:
+    """Contacts an agent of ``group`` present answers per second on its duty queue, for pricing a vendor's
+    contacts in the programme: ``PRICED_OCCUPANCY`` of its time busy, its chats at once (calls: one),
+    over the queue's mean handle time.
+    """
+    at_once = 1 if channel_of(sc.queues[queue]).exclusive else sc.groups[group].concurrency
+    return PRICED_OCCUPANCY * at_once / queue_demand(sc, queue).aht
 
 
 def floor_share(sc: Scenario, start: float, end: float, breaks: tuple[tuple[float, float], ...]) -> np.ndarray:
@@ -70,7 +79,8 @@ def candidate_shifts(sc: Scenario, roster: RosterFile) -> Patterns:
     for name, t in roster.templates.items():
         group = sc.groups[t.group]
         queue = duty(sc, t.group)
-        weight = group.skills[queue] * t.proficiency * availability(group)
+        weight = group.skills[queue] * t.proficiency * group.availability
+        per_hour_of_contacts = group.cost.per_contact * contacts_per_agent_second(sc, queue, t.group) * weight
         placements = list(itertools.product(*[np.arange(b.earliest, b.latest + 1, sc.interval) for b in t.breaks]))
         for day in range(sc.n_days):
             if not on_days(t.days, sc.day(day)):
@@ -81,7 +91,7 @@ def candidate_shifts(sc: Scenario, roster: RosterFile) -> Patterns:
                     continue
                 end = start + t.length
                 paid = min(end, sc.horizon)                  # as roster_cost counts: the hours within the horizon
-                cost = shift_cost(group.cost, start, paid, sc.start_offset) if group.cost is not None else 0.0
+                cost = shift_cost(group.cost, start, paid, sc.start_offset) + per_hour_of_contacts * (paid - start)
                 for offsets in placements:
                     breaks = tuple((float(o), b.duration) for o, b in zip(offsets, t.breaks))
                     rows.append({"template": name, "group": t.group, "queue": queue, "day": day, "start": start,
@@ -101,6 +111,6 @@ def fixed_floor(sc: Scenario, groups: list[str]) -> dict[str, np.ndarray]:
         floor = out.setdefault(queue, np.zeros(sc.n_intervals))
         for occ in sc.shift_occurrences(name):
             end = min(occ.end, sc.horizon + DAY)
-            weight = group.skills[queue] * occ.proficiency * availability(group) * occ.count
+            weight = group.skills[queue] * occ.proficiency * group.availability * occ.count
             floor += weight * floor_share(sc, occ.start, end, occ.breaks)
     return out

@@ -74,9 +74,17 @@ class RosterSearch:
             "agents": t["agents"], "cost": t["cost"] * t["agents"]}).reset_index(drop=True)
 
     def costs(self) -> pd.DataFrame:
-        """Per group: paid hours and cost of the scenario's roster and of the one found."""
-        return roster_cost(self.base).merge(roster_cost(self.roster), on="group", how="outer",
-                                            suffixes=("_scenario", "_found"))
+        """Per group: paid hours and cost of the scenario's roster and of the one found; with the
+        comparison, as its runs bill them (a vendor's contacts, minimum and penalty included:
+        ``sim.costs.run_costs``), else the hours alone.
+        """
+        if self.comparison is not None:
+            base, found = (r.costs[["group", "paid_hours", "cost"]]
+                           for r in (self.comparison.base, self.comparison.variant))
+        else:
+            base, found = roster_cost(self.base), roster_cost(self.roster)
+        return base.merge(found, on="group", how="outer", suffixes=("_scenario", "_found")).fillna(
+            {"paid_hours_scenario": 0.0, "cost_scenario": 0.0})
 
     def save(self, directory: str | Path, plots: bool = True) -> Path:
         """Write the roster (``roster.yaml``: the scenario with it; ``roster_<group>.csv`` per group, for
@@ -148,7 +156,7 @@ def _levels(sc: Scenario, res, queues: list[str], probability: float | None) -> 
 
 
 def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed: int | None = None,
-                  probability: float | None = None, max_iterations: int = 15, compare_with_scenario: bool = True,
+                  probability: float | None = None, max_iterations: int = 25, compare_with_scenario: bool = True,
                   workers: int | None = None, dask: Any = None,
                   progress: Callable[[int, int, float], None] | None = None) -> RosterSearch:
     """Search the least-cost roster of ``roster``'s templates meeting every duty queue's target (see the

@@ -453,12 +453,18 @@ class Premium(Strict):
 class Cost(Strict):
     """What a group's agents cost: ``per_hour`` (currency per paid hour: a shift from its start to its
     end, breaks included), a ``night`` premium on the hours in its window and ``overtime`` on the hours
-    of a shift beyond its ``after``.
+    of a shift beyond its ``after``. An outsourced vendor may charge ``per_contact`` (currency per contact
+    its agents answer) instead of or beside hours, with a ``minimum`` (currency over the horizon: the
+    volume commitment, paid whatever the contacts) and an ``sla_penalty`` (currency per percentage point
+    its first skill's service level over the horizon falls short of the target).
     """
 
-    per_hour: NonNegative
+    per_hour: NonNegative = 0.0
     night: Premium | None = None
     overtime: Premium | None = None
+    per_contact: NonNegative = 0.0
+    minimum: NonNegative = 0.0
+    sla_penalty: NonNegative = 0.0
 
     @model_validator(mode="after")
     def _windows(self) -> Cost:
@@ -466,6 +472,8 @@ class Cost(Strict):
             raise ValueError("night needs start and end (times of day)")
         if self.overtime is not None and self.overtime.after is None:
             raise ValueError("overtime needs after (the paid length beyond which it applies)")
+        if self.per_hour == 0 and self.per_contact == 0:
+            raise ValueError("give per_hour (currency per paid hour) or per_contact (per contact answered), or both")
         return self
 
 
@@ -489,6 +497,15 @@ class Group(Strict):
     reserve: Reserve | None = None
     not_ready: NotReady | None = None
     cost: Cost | None = None
+
+    @property
+    def availability(self) -> float:
+        """The share of a rostered agent's paid time on the floor: present (``absenteeism``: unplanned
+        shrinkage) and not in planned not-ready time (a ``not_ready`` share: training, meetings; its mean
+        over the hours).
+        """
+        planned = float(self.not_ready.by_hour().mean()) if self.not_ready is not None and self.not_ready.share else 0.0
+        return (1 - self.absenteeism) * (1 - planned)
 
     @model_validator(mode="before")
     @classmethod

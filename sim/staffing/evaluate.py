@@ -36,7 +36,8 @@ class StaffingReport:
     ``intervals``: one row per (formula, interval_start, queue): expected ``offered``, ``load``, required
     ``agents``, ``erlang_sl`` (stationary theory's prediction), ``target``, simulated ``attained_sl``
     (mean over replications) with ``attained_sl_ci95`` and ``p_meets_sl`` (share of replications meeting
-    the target). ``summary``: one row per (formula, queue): ``agent_hours``, ``service_level`` and
+    the target). ``summary``: one row per (formula, queue): ``agent_hours`` (present, as simulated),
+    ``rostered_agent_hours`` (to roster for them: ``rostered_share``), ``service_level`` and
     ``p_meets_sl`` over the horizon, ``intervals_meeting_sl`` (share of intervals with traffic, over
     replications, meeting the target), ``worst_day_p_meets_sl``. ``days``: P(the day meets the target)
     per (formula, queue, day).
@@ -103,15 +104,27 @@ def _simulated_staffing(sc: Scenario, need: pd.DataFrame, found):
     return mine, found.staffed(), hours, float(sum(c.sum() for c in curves.values()) * sc.interval / 3600)
 
 
+def rostered_share(sc: Scenario, queue: str, formula: str) -> float:
+    """The agents present per agent rostered for ``queue`` under ``formula``: its first group's
+    ``availability`` (absence and planned not-ready time); for ``simulation``, whose staffing keeps the
+    group's not-ready time, absence only.
+    """
+    group = next(g for g in sc.groups.values() if queue in g.skills)
+    return 1 - group.absenteeism if formula == "simulation" else group.availability
+
+
 def _summary_rows(sc: Scenario, res, formula: str, attained: pd.DataFrame, hours: dict[str, float],
                   total: float) -> list[dict]:
     run, by_day = res.summary.set_index("queue"), res.sla_probability
+    rostered = {q: hours[q] / rostered_share(sc, q, formula) for q in hours}
     rows = []
     for queue in hours:
         daily = by_day[(by_day["queue"] == queue) & (by_day["period"] != "horizon")]
         traffic = attained[(attained["queue"] == queue) & (attained["offered"] > 0)]
         target = sc.queues[queue].sla.target
-        rows.append({"formula": formula, "queue": queue, "agent_hours": hours[queue], "formula_agent_hours": total,
+        rows.append({"formula": formula, "queue": queue, "agent_hours": hours[queue],
+                     "rostered_agent_hours": rostered[queue], "formula_agent_hours": total,
+                     "formula_rostered_agent_hours": sum(rostered.values()),
                      "service_level": run.loc[queue, "service_level"],
                      "service_level_ci95": run.loc[queue, "service_level_ci95"], "target": target,
                      "intervals_meeting_sl": run.loc[queue, "intervals_meeting_sl"],

@@ -30,8 +30,9 @@ first group (in scenario order) serving it; only primary groups are adjusted, an
 when any of its primary queues misses. Secondary skills keep working as the scenario routes them, so
 the requirement counts the help a multi-skilled group gives; groups primary for no such queue (refund
 and escalation teams) keep their schedules. Adjusted groups keep their skills, chats per agent,
-permission level, absenteeism and mass absences (so the requirement is in rostered agents, absences
-included); their shifts become blocks following the requirement, at proficiency 1, without breaks.
+permission level and not-ready time, with nobody absent (the requirement is in agents present; the
+staffing table shows the agents to roster for it); their shifts become blocks following the
+requirement, at proficiency 1, without breaks.
 """
 
 from __future__ import annotations

@@ -287,7 +287,14 @@ def roster_table(found) -> Table:
                      if row["queue"] in fresh.index else "")
             view.add_row(f"{row['queue']}: service level", f"{row['base']:.1%}", f"{row['variant']:.1%}{meets}",
                          _pm(row["difference"], row["paired_ci95"], "{:+.1%}"))
+        at_stake = t[t["kpi"].isin(VALUE_AT_STAKE) & ((t["base"].abs() > 0) | (t["variant"].abs() > 0))]
+        for _, row in at_stake.iterrows():
+            view.add_row(f"{row['queue']}: {VALUE_AT_STAKE[row['kpi']]}", f"{row['base']:,.0f}",
+                         f"{row['variant']:,.0f}", _pm(row["difference"], row["paired_ci95"], "{:+,.0f}"))
     return view
+
+
+VALUE_AT_STAKE = {"auto_approved_value": "refunds auto-approved (value)", "gmv_lost": "sales lost (GMV)"}
 
 
 def calibration_table(result) -> Table:

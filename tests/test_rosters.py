@@ -290,3 +290,27 @@ def test_a_target_no_roster_can_meet_is_refused(tmp_path):
                             sim.load_scenario(data))
     with pytest.raises(RosterInfeasible, match="q: a target of 80% within 30 s cannot be met by any staffing"):
         search_roster(sc, roster, replications=2, workers=1)
+
+
+def test_the_roster_table_shows_the_sales_at_stake(tmp_path):
+    """Pre-sales chats as conversations with a conversion: the roster table shows the sales lost under
+    the scenario's roster and the one found, beside the cost."""
+    from rich.console import Console
+
+    from sim.console import roster_table
+
+    data = single_queue(channel="chat", agents=3, concurrency=3, aht=300, load=6.0, days=1, answer_within=60)
+    data["interval"] = "1h"
+    data["queues"]["q"]["conversation"] = {
+        "rounds": {"dist": "constant", "value": 3}, "reply": {"dist": "exponential", "mean": 10},
+        "gap": {"dist": "exponential", "mean": 40},
+        "conversion": {"by_first_response": {"0s": 0.3, "5min": 0.1}, "order_value": 200}}
+    data["groups"]["team"]["cost"] = {"per_hour": 30}
+    roster, sc = _templates(tmp_path, {"templates": {"day": {"group": "team", "starts": [f"{h:02d}:00" for h in
+                                                                                       range(24)],
+                                                             "length": "8h"}}}, sim.load_scenario(data))
+    found = search_roster(sc, roster, replications=2, seed=1, workers=1)
+    console = Console(width=200, record=True)
+    console.print(roster_table(found))
+    text = console.export_text()
+    assert "q: sales lost (GMV)" in text and "cost, all groups" in text

@@ -205,6 +205,11 @@ def test_the_search_meets_every_interval_and_says_when_it_does_not(tmp_path, cap
     assert again.scheduled_agents()["inhouse"].sum() == found.roster.scheduled_agents()["inhouse"].sum()
     row = pd.read_csv(folder / "roster_inhouse.csv", encoding="utf-8-sig")
     assert set(row.columns) == {"start", "end", "count", "days", "breaks"} and row["count"].sum() > 0
+    data = _call_day()
+    data["groups"]["inhouse"] = {**{k: v for k, v in data["groups"]["inhouse"].items() if k != "shifts"},
+                                 "roster": str(folder / "roster_inhouse.csv")}
+    from_csv = sim.load_scenario(data).scheduled_agents()["inhouse"]
+    np.testing.assert_array_equal(from_csv, found.roster.scheduled_agents()["inhouse"])
     short = search_roster(sc, roster, replications=4, seed=2, probability=1.0, max_iterations=1, workers=1,
                           compare_with_scenario=False)
     assert not short.met and (~short.intervals["meets"]).any()

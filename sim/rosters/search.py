@@ -61,7 +61,9 @@ class RosterSearch:
     simulations: int = 0
 
     def shifts(self) -> pd.DataFrame:
-        """One row per shift worked: template, group, day, start, end, breaks, agents, cost."""
+        """One row per shift worked: template, group, day, start, end, breaks, agents and their cost in the
+        programme (a vendor's price per contact as its hourly equivalent).
+        """
         t = self.patterns.table.assign(agents=self.solution.counts)
         t = t[t["agents"] > 0]
         start = pd.Timestamp(self.base.start)
@@ -71,7 +73,7 @@ class RosterSearch:
             "end": [start + timedelta(seconds=e) for e in t["end"]],
             "breaks": [" ".join(f"{format_time_of_day((self.base.start_offset + s + o) % 86400)}/"
                                 f"{format_duration(d)}" for o, d in b) for s, b in zip(t["start"], t["breaks"])],
-            "agents": t["agents"], "cost": t["cost"] * t["agents"]}).reset_index(drop=True)
+            "agents": t["agents"], "programme_cost": t["cost"] * t["agents"]}).reset_index(drop=True)
 
     def costs(self) -> pd.DataFrame:
         """Per group: paid hours and cost of the scenario's roster and of the one found; with the

@@ -31,7 +31,7 @@ import pandas as pd
 import sim
 from calibration.backtest import history_intervals
 from calibration.logs import Log
-from sim.scenario.parts import NotReady
+from sim.scenario.staff import NotReady
 
 EPISODE_S = 300.0          # mean not-ready episode (s): logs do not show it; 5 minutes, a common aux length
 WHEN = "idle"              # episodes start once no contact waits for the agent (NotReady.when)

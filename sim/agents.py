@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.attendance import Attendance
 from sim.scenario.model import ShiftOccurrence
-from sim.scenario.parts import MAX_NOT_READY
+from sim.scenario.staff import MAX_NOT_READY
 
 OFF, ON, BREAK, LEAVING = 0, 1, 2, 3        # an agent's state
 SPAN_KINDS = ("staffed", "busy", "overtime", "breaks", "shrinkage", "not_ready", "wrap_up",     # recorded spans

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario import Scenario
-from sim.scenario.parts import Cost
+from sim.scenario.staff import Cost
 
 DAY = 86400.0
 HOUR = 3600.0

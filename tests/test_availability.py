@@ -148,7 +148,7 @@ def _log_of(chance: float | None, tmp_path) -> Path:
 
     sc = call_centre(days=7, cv=0.0, agents=7)
     if chance is not None:
-        aux = sim.scenario.parts.NotReady(after_contact=chance, mean=300, when="idle")
+        aux = sim.scenario.staff.NotReady(after_contact=chance, mean=300, when="idle")
         sc = sc.model_copy(update={"groups": {"team": sc.groups["team"].model_copy(update={"not_ready": aux})}})
     path = tmp_path / "log.csv"
     synthetic_log(sc, seed=2).to_csv(path, index=False)
@@ -186,7 +186,7 @@ def test_calibration_finds_how_much_availability_varies_from_day_to_day(cv, tmp_
     from tests.test_calibration import call_centre
 
     sc = call_centre(days=14, cv=0.0, agents=7)
-    aux = sim.scenario.parts.NotReady(after_contact=0.3, mean=300, when="idle", day_to_day_cv=cv)
+    aux = sim.scenario.staff.NotReady(after_contact=0.3, mean=300, when="idle", day_to_day_cv=cv)
     sc = sc.model_copy(update={"groups": {"team": sc.groups["team"].model_copy(update={"not_ready": aux})}})
     path = tmp_path / "log.csv"
     synthetic_log(sc, seed=2).to_csv(path, index=False)

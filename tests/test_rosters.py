@@ -22,7 +22,7 @@ from sim.rosters.programme import MIP_GAP, RosterInfeasible, solve
 from sim.rosters.search import rostered, search_roster
 from sim.rosters.templates import read_templates
 from sim.scenario import dump_scenario
-from sim.scenario.parts import Cost
+from sim.scenario.staff import Cost
 from sim.staffing import erlang_c_agents
 from tests.conftest import single_queue
 from tests.test_validation import ci99

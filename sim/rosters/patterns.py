@@ -25,7 +25,7 @@ from sim.channels import channel_of
 from sim.costs import DAY, shift_cost
 from sim.rosters.templates import RosterFile
 from sim.scenario import Scenario
-from sim.scenario.parts import on_days
+from sim.scenario.staff import on_days
 from sim.staffing.requirements import queue_demand
 
 PRICED_OCCUPANCY = 0.85       # a vendor's agent busy this share of its time, for its per-contact price

@@ -20,7 +20,7 @@ from sim.errors import ScenarioError
 from sim.files import read_yaml
 from sim.scenario import Scenario, dump_scenario, load_scenario
 from sim.scenario.messages import format_errors
-from sim.scenario.parts import Days
+from sim.scenario.staff import Days
 from sim.scenario.types import Duration, Name, PositiveDuration, Strict, TimeOfDay
 from sim.units import format_duration, format_time_of_day
 

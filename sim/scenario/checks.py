@@ -10,7 +10,7 @@ from datetime import date
 from sim.channels import QueueBase, channel_of
 from sim.distributions import Constant, Empirical, OrderValueShare
 from sim.scenario.model import Scenario, level_of
-from sim.scenario.parts import Shift
+from sim.scenario.staff import Shift
 from sim.scenario.types import DAY, ORDERS, WEEKDAYS, hint
 
 

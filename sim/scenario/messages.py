@@ -14,7 +14,7 @@ from sim import distributions
 from sim.channels import CHANNELS, QUEUE_MODELS, ChatServiceLevel, offered_by
 from sim.distributions import Amount, Delay, HandleTime, Patience
 from sim.files import show
-from sim.scenario import parts
+from sim.scenario import parts, staff
 from sim.scenario.model import Scenario
 from sim.scenario.types import hint, pydantic_message
 
@@ -22,8 +22,8 @@ from sim.scenario.types import hint, pydantic_message
 def _vocabulary() -> set[str]:
     """Every key a scenario file may use (for 'did you mean' hints)."""
     models = [parts.Arrivals, parts.ServiceLevel, parts.Retrial, parts.Bot, parts.FromOrders, parts.Orders,
-              parts.LevelRule, parts.Remedy, parts.Surge, parts.Break, parts.Shift, parts.MassAbsence, parts.Group,
-              parts.NotReady, parts.Conversation, parts.Conversion, parts.Cost, parts.Premium, ChatServiceLevel,
+              parts.LevelRule, parts.Remedy, parts.Surge, staff.Break, staff.Shift, staff.MassAbsence, staff.Group,
+              staff.NotReady, parts.Conversation, parts.Conversion, staff.Cost, staff.Premium, ChatServiceLevel,
               Scenario, *QUEUE_MODELS, distributions.ExponentialPatience, distributions.LogNormal,
               distributions.Gamma, distributions.Constant, distributions.Empirical, distributions.Mixture,
               distributions.MixturePart]

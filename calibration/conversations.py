@@ -138,8 +138,9 @@ def _mean(values: np.ndarray) -> float:
 def rounds_of(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The log's rounds (``conversation``, ``queue``, ``agent`` who replied, ``j`` from 1, ``sent``,
     ``replied``, ``next`` customer message or NaT, ``last`` round, ``closed`` by an unanswered customer
-    turn) and its conversations (``queue``, ``agent`` of the first reply, ``start``, ``end``, ``rounds``,
-    ``customer_messages``). ``rows``: a message log's rows, sorted by conversation and time.
+    turn) and its conversations (``queue``, ``agent`` of the first reply, ``start`` (the first customer
+    message), ``end`` (the last message), ``rounds``, ``customer_messages``). ``rows``: a message log's
+    rows, sorted by conversation and time.
     """
     conversation = rows["conversation"]
     new_turn = (rows["sender"] != rows["sender"].shift()) | (conversation != conversation.shift())
@@ -160,8 +161,10 @@ def rounds_of(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     rounds["last"] = rounds["conversation"].shift(-1) != rounds["conversation"]
     rounds["closed"] = rounds["last"] & rounds["next"].notna()
     by = rows.groupby("conversation", sort=False)
-    talks = pd.DataFrame({"queue": by["queue"].first(), "start": by["time"].min(), "end": by["time"].max(),
-                          "customer_messages": by["sender"].apply(lambda s: int((s == "customer").sum()))})
+    customer = rows["sender"] == "customer"
+    talks = pd.DataFrame({"queue": by["queue"].first(), "end": by["time"].max(),
+                          "customer_messages": customer.groupby(rows["conversation"], sort=False).sum()})
+    talks["start"] = rows[customer].groupby("conversation")["time"].min()     # a greeting is not the start
     talks = talks[talks["customer_messages"] > 0]              # the agent's messages only: no chat to fit
     talks["rounds"] = rounds.groupby("conversation").size().reindex(talks.index, fill_value=0)
     firsts = rounds[rounds["j"] == 1].set_index("conversation")

@@ -154,6 +154,7 @@ def test_turns_and_rounds(tmp_path):
     assert list(rounds["last"]) == [False, True] and list(rounds["closed"]) == [False, True]
     assert talks.loc["c1", "rounds"] == 2 and talks.loc["c2", "rounds"] == 0
     contacts = contact_rows(read_message_log(path).rows).set_index("conversation")
+    assert contacts.loc["c1", "arrival_time"] == pd.Timestamp("2026-11-11 10:00:05")      # not the greeting
     assert contacts.loc["c1", "answer_time"] == pd.Timestamp("2026-11-11 10:00:35")
     assert contacts.loc["c1", "handle_s"] == 115
     assert contacts.loc["c2", "abandon_time"] == pd.Timestamp("2026-11-11 10:06:00")

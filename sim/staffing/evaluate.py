@@ -5,8 +5,10 @@ attainment is measured on customers it was not tuned on.
 
 For each formula, every staffed queue gets its own group of agents (its chats per agent, the permission
 level of the first group serving it, nobody absent) whose head count follows the requirement interval
-by interval (``sim.staffing.roster``). The scenario's own groups keep only the queues no formula
-staffs (refunds, escalations). All formulas run on the same seed, so they face the same customers.
+by interval (``sim.staffing.roster``); back-office queues (refunds, escalations, tickets) follow the
+deferred-work rule (``sim.staffing.backoffice``), the same under every method. The scenario's own
+groups keep only the queues nothing staffs. All formulas run on the same seed, so they face the same
+customers.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 from sim.outputs import write_csv
 from sim.runner import simulate
 from sim.scenario import Scenario
+from sim.staffing.backoffice import SPECIALIST_DAY_S, backoffice_requirements
 from sim.staffing.iterative import primary_groups, simulation_requirement
 from sim.staffing.requirements import FORMULAS, covered_queues, requirements
 from sim.staffing.roster import staffed_scenario
@@ -51,6 +54,19 @@ class StaffingReport:
     summary: pd.DataFrame
     days: pd.DataFrame
     simulated: Any = None          # the ``SimulatedRequirement`` when ``simulation`` was evaluated
+    backoffice: pd.DataFrame | None = None    # the back-office requirement (``sim.staffing.backoffice``)
+
+    def specialists(self) -> pd.DataFrame:
+        """Per back-office queue: agent-hours by the deferred-work rule and the shops' refund-specialist
+        rule's head count (and its agent-hours at 8 hours a day).
+        """
+        if self.backoffice is None or self.backoffice.empty:
+            return pd.DataFrame(columns=["queue", "rule_agent_hours", "specialists", "specialist_hours"])
+        by = self.backoffice.groupby("queue", sort=False)
+        days = self.scenario.horizon / 86400
+        return pd.DataFrame({"rule_agent_hours": by["agents"].sum() * self.scenario.interval / 3600,
+                             "specialists": by["specialists"].first()}).assign(
+            specialist_hours=lambda t: t["specialists"] * SPECIALIST_DAY_S / 3600 * days).reset_index()
 
     def worst(self) -> list[str]:
         """Per formula and queue, the run of consecutive intervals below target with the lowest attainment."""
@@ -77,6 +93,8 @@ class StaffingReport:
         write_csv(self.intervals, out / "staffing_intervals.csv")
         write_csv(self.summary, out / "staffing_summary.csv")
         write_csv(self.days, out / "staffing_days.csv")
+        if self.backoffice is not None and not self.backoffice.empty:
+            write_csv(self.specialists(), out / "staffing_backoffice.csv")
         if self.simulated is not None:
             write_csv(self.simulated.agents, out / "staffing_requirement.csv")
             write_csv(self.simulated.history, out / "staffing_search.csv")
@@ -86,22 +104,39 @@ class StaffingReport:
         return out
 
 
-def _formula_staffing(sc: Scenario, need: pd.DataFrame, formula: str):
-    """A formula's rows of ``need``, its staffed scenario, agent-hours per queue and in all."""
-    mine = need[need["formula"] == formula]
+def _formula_staffing(sc: Scenario, need: pd.DataFrame, formula: str, backoffice: pd.DataFrame):
+    """A formula's rows of ``need`` (and the back-office rows), its staffed scenario, agent-hours per
+    queue and in all.
+    """
+    mine = pd.concat([need[need["formula"] == formula], _backoffice_rows(backoffice, formula)], ignore_index=True)
     agents = {q: part["agents"].to_numpy() for q, part in mine.groupby("queue", sort=False)}
     hours = {q: float(a.sum() * sc.interval / 3600) for q, a in agents.items()}
     return mine, staffed_scenario(sc, agents, f"{sc.name}_{formula}"), hours, sum(hours.values())
 
 
-def _simulated_staffing(sc: Scenario, need: pd.DataFrame, found):
-    """The same for the simulation-based requirement: a queue's agents are its primary group's."""
+def _simulated_staffing(sc: Scenario, need: pd.DataFrame, found, backoffice: pd.DataFrame):
+    """The same for the simulation-based requirement: a queue's agents are its primary group's; the
+    back-office queues are staffed as for the formulas.
+    """
     curves, owner = found.curves(), primary_groups(sc)
     template = need[need["formula"] == need["formula"].iloc[0]]             # one block of rows per queue
     mine = template.assign(formula="simulation", erlang_sl=np.nan)
     mine["agents"] = np.concatenate([curves[owner[q]] for q in template["queue"].unique()])
     hours = {q: float(curves[owner[q]].sum() * sc.interval / 3600) for q in owner}
-    return mine, found.staffed(), hours, float(sum(c.sum() for c in curves.values()) * sc.interval / 3600)
+    extra = _backoffice_rows(backoffice, "simulation")
+    staffed = found.staffed()
+    if len(extra):
+        agents = {q: part["agents"].to_numpy() for q, part in extra.groupby("queue", sort=False)}
+        hours |= {q: float(a.sum() * sc.interval / 3600) for q, a in agents.items()}
+        staffed = staffed_scenario(staffed, agents, staffed.name)
+    total = float(sum(c.sum() for c in curves.values()) * sc.interval / 3600) + sum(
+        hours[q] for q in extra["queue"].unique())
+    return pd.concat([mine, extra], ignore_index=True), staffed, hours, total
+
+
+def _backoffice_rows(backoffice: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """The back-office requirement (``sim.staffing.backoffice``) as a method's rows of the intervals table."""
+    return backoffice.drop(columns="specialists").assign(formula=formula, erlang_sl=np.nan)
 
 
 def rostered_share(sc: Scenario, queue: str, formula: str) -> float:
@@ -151,16 +186,19 @@ def evaluate(sc: Scenario, formulas: tuple[str, ...] = METHODS, replications: in
         raise ValueError(f"{sc.name}: no chat or call queue with its own arrivals to staff")
     # the simulation's rows borrow their expected offered contacts and load from a formula's
     need = requirements(sc, tuple(f for f in formulas if f != "simulation") or ("erlang_a",), lag, per_agent_per_day)
-    need["target"] = need["queue"].map({q: sc.queues[q].sla.target for q in sc.queues})
+    backoffice = backoffice_requirements(sc, replications, seed + 2, workers=workers, dask=dask)
+    targets = {q: spec.sla.target for q, spec in sc.queues.items()}
+    need["target"] = need["queue"].map(targets)
+    backoffice["target"] = backoffice["queue"].map(targets)
     intervals, summary, days, found = [], [], [], None
     for formula in formulas:
         if progress is not None:
             progress(formula)
         if formula == "simulation":
             found = simulation_requirement(sc, replications, seed + 1, probability, workers=workers, dask=dask)
-            mine, staffed, hours, total = _simulated_staffing(sc, need, found)
+            mine, staffed, hours, total = _simulated_staffing(sc, need, found, backoffice)
         else:
-            mine, staffed, hours, total = _formula_staffing(sc, need, formula)
+            mine, staffed, hours, total = _formula_staffing(sc, need, formula, backoffice)
         res = simulate(staffed, replications=replications, seed=seed, workers=workers, dask=dask)
         stats = res.interval_stats.set_index(["interval_start", "queue", "kpi"])
         key = pd.MultiIndex.from_frame(mine[["interval_start", "queue"]])
@@ -173,4 +211,4 @@ def evaluate(sc: Scenario, formulas: tuple[str, ...] = METHODS, replications: in
         days.append(by_day[(by_day["period"] != "horizon") & by_day["queue"].isin(hours)].assign(formula=formula)[
             ["formula", "queue", "period", "service_level", "p_meets_sl"]])
     return StaffingReport(sc, replications, seed, lag, pd.concat(intervals, ignore_index=True),
-                          pd.DataFrame(summary), pd.concat(days, ignore_index=True), found)
+                          pd.DataFrame(summary), pd.concat(days, ignore_index=True), found, backoffice)

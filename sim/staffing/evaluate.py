@@ -108,7 +108,7 @@ def _formula_staffing(sc: Scenario, need: pd.DataFrame, formula: str, backoffice
     """A formula's rows of ``need`` (and the back-office rows), its staffed scenario, agent-hours per
     queue and in all.
     """
-    mine = pd.concat([need[need["formula"] == formula], _backoffice_rows(backoffice, formula)], ignore_index=True)
+    mine = pd.concat([need[need["formula"] == formula], *_backoffice_rows(backoffice, formula)], ignore_index=True)
     agents = {q: part["agents"].to_numpy() for q, part in mine.groupby("queue", sort=False)}
     hours = {q: float(a.sum() * sc.interval / 3600) for q, a in agents.items()}
     return mine, staffed_scenario(sc, agents, f"{sc.name}_{formula}"), hours, sum(hours.values())
@@ -123,20 +123,24 @@ def _simulated_staffing(sc: Scenario, need: pd.DataFrame, found, backoffice: pd.
     mine = template.assign(formula="simulation", erlang_sl=np.nan)
     mine["agents"] = np.concatenate([curves[owner[q]] for q in template["queue"].unique()])
     hours = {q: float(curves[owner[q]].sum() * sc.interval / 3600) for q in owner}
-    extra = _backoffice_rows(backoffice, "simulation")
+    total = float(sum(c.sum() for c in curves.values()) * sc.interval / 3600)
     staffed = found.staffed()
-    if len(extra):
+    for extra in _backoffice_rows(backoffice, "simulation"):
         agents = {q: part["agents"].to_numpy() for q, part in extra.groupby("queue", sort=False)}
         hours |= {q: float(a.sum() * sc.interval / 3600) for q, a in agents.items()}
+        total += sum(hours[q] for q in agents)
         staffed = staffed_scenario(staffed, agents, staffed.name)
-    total = float(sum(c.sum() for c in curves.values()) * sc.interval / 3600) + sum(
-        hours[q] for q in extra["queue"].unique())
-    return pd.concat([mine, extra], ignore_index=True), staffed, hours, total
+        mine = pd.concat([mine, extra], ignore_index=True)
+    return mine, staffed, hours, total
 
 
-def _backoffice_rows(backoffice: pd.DataFrame, formula: str) -> pd.DataFrame:
-    """The back-office requirement (``sim.staffing.backoffice``) as a method's rows of the intervals table."""
-    return backoffice.drop(columns="specialists").assign(formula=formula, erlang_sl=np.nan)
+def _backoffice_rows(backoffice: pd.DataFrame, formula: str) -> list[pd.DataFrame]:
+    """The back-office requirement (``sim.staffing.backoffice``) as a method's rows of the intervals table:
+    one frame, or none without back-office queues.
+    """
+    if backoffice.empty:
+        return []
+    return [backoffice.drop(columns="specialists").assign(formula=formula, erlang_sl=np.nan)]
 
 
 def rostered_share(sc: Scenario, queue: str, formula: str) -> float:

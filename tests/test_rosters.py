@@ -319,3 +319,28 @@ def test_the_roster_table_shows_the_sales_at_stake(tmp_path):
     console.print(roster_table(found))
     text = console.export_text()
     assert "q: sales lost (GMV)" in text and "cost, all groups" in text
+
+
+def test_a_split_shift_covers_two_peaks_for_one_agents_pay(tmp_path):
+    """Two agents needed 08:00-12:00 and again 17:00-21:00: a split shift (4 h, 5 h off unpaid, 4 h) covers
+    both for 8 paid hours each, where 8-hour straight shifts need four agents; the roster writes each
+    split as two rows of the same agents, and costs only the worked hours."""
+    sc = _scenario(shifts=[{"start": "00:00", "end": "01:00", "count": 1}])
+    roster, sc = _templates(tmp_path, {"templates": {
+        "split": {"group": "team", "starts": ["08:00"], "length": "8h", "split": {"after": "4h", "gap": "5h"}},
+        "straight": {"group": "team", "starts": [f"{h:02d}:00" for h in range(8, 18)], "length": "8h"}}}, sc)
+    patterns = candidate_shifts(sc, roster)
+    need = np.zeros(sc.n_intervals)
+    need[8:12] = need[17:21] = 2
+    found = solve(sc, patterns, roster, {"q": need}, gap=0.0)
+    chosen = patterns.table.assign(agents=found.counts)
+    assert chosen.loc[chosen["template"] == "split", "agents"].sum() == 2 and found.cost == 2 * 8 * 10
+    staffed = rostered(sc, patterns, found.counts, "split")
+    on_duty = staffed.scheduled_agents()["team"]
+    assert on_duty[[8, 11, 17, 20]].tolist() == [2, 2, 2, 2] and on_duty[[12, 16, 21]].tolist() == [0, 0, 0]
+    assert roster_cost(staffed).set_index("group").loc["team", "cost"] == 160
+    with pytest.raises(ScenarioError, match="falls outside the shift's worked time"):
+        _templates(tmp_path, {"templates": {"s": {"group": "team", "starts": ["08:00"], "length": "8h",
+                                                  "split": {"after": "4h", "gap": "5h"},
+                                                  "breaks": [{"duration": "1h", "earliest": "4h", "latest": "5h"}]}}},
+                   sc)

@@ -34,9 +34,9 @@ PRICED_OCCUPANCY = 0.85       # a vendor's agent busy this share of its time, fo
 @dataclass
 class Patterns:
     """``table``: one row per candidate shift (``template``, ``group``, ``queue`` it counts for, ``day``
-    index, ``start``, ``end``, ``breaks`` as (offset from the start, duration) pairs, ``cost`` of one
-    agent, ``weight`` of one agent); ``cover``: patterns × intervals, the share of each interval an agent
-    on it is on the floor.
+    index, ``start``, ``end``, its worked ``parts`` (from, to; two for a split shift), ``breaks`` as
+    (offset from the start, duration) pairs, ``cost`` of one agent, ``weight`` of one agent); ``cover``:
+    patterns × intervals, the share of each interval an agent on it is on the floor.
     """
 
     table: pd.DataFrame
@@ -89,14 +89,19 @@ def candidate_shifts(sc: Scenario, roster: RosterFile) -> Patterns:
                 start = day * DAY + time_of_day - sc.start_offset
                 if not 0 <= start < sc.horizon:
                     continue
-                end = start + t.length
-                paid = min(end, sc.horizon)                  # as roster_cost counts: the hours within the horizon
-                cost = shift_cost(group.cost, start, paid, sc.start_offset) + per_hour_of_contacts * (paid - start)
+                parts = tuple((start + a, start + z) for a, z in t.parts)
+                cost = 0.0
+                for a, z in parts:                   # as roster_cost counts: the paid hours within the horizon
+                    paid = min(z, sc.horizon)
+                    if paid > a:
+                        cost += shift_cost(group.cost, a, paid, sc.start_offset) + per_hour_of_contacts * (paid - a)
                 for offsets in placements:
                     breaks = tuple((float(o), b.duration) for o, b in zip(offsets, t.breaks))
                     rows.append({"template": name, "group": t.group, "queue": queue, "day": day, "start": start,
-                                 "end": end, "breaks": breaks, "cost": cost, "weight": weight})
-                    shares.append(floor_share(sc, start, end, tuple((start + o, d) for o, d in breaks)))
+                                 "end": parts[-1][1], "parts": parts, "breaks": breaks, "cost": cost,
+                                 "weight": weight})
+                    shares.append(sum(floor_share(sc, a, z, tuple((start + o, d) for o, d in breaks
+                                                                  if a <= start + o < z)) for a, z in parts))
     cover = sparse.csr_matrix(np.array(shares)) if shares else sparse.csr_matrix((0, sc.n_intervals))
     return Patterns(pd.DataFrame(rows), cover)
 

@@ -71,6 +71,9 @@ class RosterSearch:
             "template": t["template"], "group": t["group"], "counts_for": t["queue"],
             "start": [start + timedelta(seconds=s) for s in t["start"]],
             "end": [start + timedelta(seconds=e) for e in t["end"]],
+            "split_gap": [" ".join(f"{format_time_of_day((self.base.start_offset + z) % 86400)}-"
+                                   f"{format_time_of_day((self.base.start_offset + a) % 86400)}"
+                                   for (_, z), (a, _) in zip(p[:-1], p[1:])) for p in t["parts"]],
             "breaks": [" ".join(f"{format_time_of_day((self.base.start_offset + s + o) % 86400)}/"
                                 f"{format_duration(d)}" for o, d in b) for s, b in zip(t["start"], t["breaks"])],
             "agents": t["agents"], "programme_cost": t["cost"] * t["agents"]}).reset_index(drop=True)
@@ -132,11 +135,13 @@ def rostered(sc: Scenario, patterns: Patterns, counts: np.ndarray, name: str) ->
     for row, count in zip(patterns.table.itertuples(), counts):
         if count <= 0:
             continue
-        begins, ends = sc.start_offset + row.start, sc.start_offset + row.end
-        shifts[row.group].append({
-            "start": format_time_of_day(begins % 86400), "end": format_time_of_day(ends % 86400),
-            "count": int(count), "days": [sc.day(int(begins // 86400)).isoformat()],
-            "breaks": [{"at": format_time_of_day((begins + o) % 86400), "duration": d} for o, d in row.breaks]})
+        for a, z in row.parts:                        # a split shift: a row per worked stretch, same agents
+            begins, ends = sc.start_offset + a, sc.start_offset + z
+            shifts[row.group].append({
+                "start": format_time_of_day(begins % 86400), "end": format_time_of_day(ends % 86400),
+                "count": int(count), "days": [sc.day(int(begins // 86400)).isoformat()],
+                "breaks": [{"at": format_time_of_day((sc.start_offset + row.start + o) % 86400), "duration": d}
+                           for o, d in row.breaks if a <= row.start + o < z]})
     for group, rows in shifts.items():
         spec = {k: v for k, v in data["groups"][group].items() if k not in ("shifts", "headcount", "roster")}
         data["groups"][group] = {**spec, **({"shifts": rows} if rows else {"headcount": 0})}

@@ -3,10 +3,11 @@
 A roster file (YAML) has ``templates`` by name: the ``group`` that works them, the ``starts`` allowed
 (times of day), the paid ``length`` (breaks included, at most a day), ``breaks`` each placed anywhere in
 a window after the start, the ``days`` a template may be worked (dates or weekdays: temporary and
-outsourced teams only on given days), the ``min`` and ``max`` agents working it per day and their
-``proficiency``. ``groups`` may add teams the scenario does not have yet (temporary staff, an outsourced
-vendor), with the scenario's group keys (skills, chats per agent, absenteeism, cost) but no schedule: the
-roster gives them one. Every start and break window falls on the scenario's interval grid.
+outsourced teams only on given days), the ``min`` and ``max`` agents working it per day, their
+``proficiency``, and a ``split`` (work, an unpaid gap, work: the morning and evening peaks of one
+agent). ``groups`` may add teams the scenario does not have yet (temporary staff, an outsourced vendor),
+with the scenario's group keys (skills, chats per agent, absenteeism, cost) but no schedule: the roster
+gives them one. Every start, length, split and break window falls on the scenario's interval grid.
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ class BreakWindow(Strict):
         return self
 
 
+class Split(Strict):
+    """A split shift: after ``after`` of paid work the agent is off, unpaid, for ``gap``, then works the
+    rest of the template's ``length``.
+    """
+
+    after: PositiveDuration
+    gap: PositiveDuration
+
+
 class Template(Strict):
     """Shifts one group may work (see the module)."""
 
@@ -52,17 +62,30 @@ class Template(Strict):
     min: Annotated[int, Field(ge=0)] = 0
     max: Annotated[int, Field(ge=0)] | None = None
     proficiency: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    split: Split | None = None
+
+    @property
+    def parts(self) -> tuple[tuple[float, float], ...]:
+        """The worked (paid) stretches of a shift, as (from, to) seconds after its start."""
+        if self.split is None:
+            return ((0.0, self.length),)
+        resume = self.split.after + self.split.gap
+        return (0.0, self.split.after), (resume, resume + self.length - self.split.after)
 
     @model_validator(mode="after")
     def _fits(self) -> Template:
-        if self.length > DAY:
-            raise ValueError(f"length must be at most a day, got {format_duration(self.length)}")
+        span = self.parts[-1][1]
+        if span > DAY:
+            raise ValueError(f"a shift must end within a day of its start, got {format_duration(span)}")
+        if self.split is not None and self.split.after >= self.length:
+            raise ValueError(f"split.after ({format_duration(self.split.after)}) must be shorter than length "
+                             f"({format_duration(self.length)})")
         if self.max is not None and self.max < self.min:
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
         for b in self.breaks:
-            if b.latest + b.duration > self.length:
-                raise ValueError(f"a break starting up to {format_duration(b.latest)} after the start and lasting "
-                                 f"{format_duration(b.duration)} ends after the shift ({format_duration(self.length)})")
+            if not any(a <= b.earliest and b.latest + b.duration <= z for a, z in self.parts):
+                raise ValueError(f"a break from {format_duration(b.earliest)} to {format_duration(b.latest)} after the "
+                                 f"start, {format_duration(b.duration)} long, falls outside the shift's worked time")
         return self
 
 
@@ -108,6 +131,8 @@ def read_templates(path: str | Path, sc: Scenario) -> tuple[RosterFile, Scenario
                                 f"{format_duration(sc.interval)} grid, got {format_time_of_day(start)}")
         offsets = [("length", t.length)] + [(f"breaks.{k}.{key}", getattr(b, key)) for k, b in enumerate(t.breaks)
                                              for key in ("earliest", "latest", "duration")]
+        if t.split is not None:
+            offsets += [("split.after", t.split.after), ("split.gap", t.split.gap)]
         for key, seconds in offsets:
             if seconds % sc.interval:
                 problems.append(f"{label}: templates.{name}.{key}: must be a multiple of the scenario's interval "

@@ -154,10 +154,12 @@ def test_roster_file_mistakes_name_the_file_and_key(tmp_path):
     roster = str(tmp_path / "roster.yaml")
     assert f"{roster}: templates.c: max (1) is below min (3)" in problems
     with pytest.raises(ScenarioError) as caught:
-        _templates(tmp_path, {"groups": {"team": {"skills": ["q"]}, "vendor": {"skills": ["q"]}}, "templates": {
+        _templates(tmp_path, {"groups": {"team": {"skills": ["q"]}, "vendor": {"skills": ["q"]}},
+                              "staff": {"ghost": {"heads": 3}}, "templates": {
             "a": {"group": "nobody", "starts": ["08:10"], "length": "8h"},
             "b": {"group": "vendor", "starts": ["08:00"], "length": "8h"}}}, sc)
     problems = str(caught.value)
+    assert f"{roster}: staff.ghost: not a group with templates (nobody, vendor), got 'ghost'" in problems
     assert f"{roster}: groups.team: the scenario already has this group" in problems
     assert f"{roster}: templates.a.group: not a group of the scenario or of this file" in problems
     assert f"{roster}: templates.a.starts.0: must fall on the scenario's 30min grid, got 08:10" in problems
@@ -344,3 +346,35 @@ def test_a_split_shift_covers_two_peaks_for_one_agents_pay(tmp_path):
                                                   "split": {"after": "4h", "gap": "5h"},
                                                   "breaks": [{"duration": "1h", "earliest": "4h", "latest": "5h"}]}}},
                    sc)
+
+
+def _week(tmp_path: Path, staff: dict) -> tuple:
+    data = single_queue(load=5.0, aht=300, days=7)
+    data["interval"] = "1h"
+    data["start"] = "2026-11-02T00:00:00"                   # a Monday
+    data["groups"]["team"].update(cost={"per_hour": 10})
+    sc = sim.load_scenario(data)
+    roster, sc = _templates(tmp_path, {"staff": {"team": staff},
+                                       "templates": {"day": {"group": "team", "starts": ["09:00"], "length": "8h"}}},
+                            sc)
+    need = np.zeros(sc.n_intervals)
+    for day in range(7):
+        need[day * 24 + 9:day * 24 + 17] = 4
+    return sc, roster, candidate_shifts(sc, roster), need
+
+
+def test_staff_rules_limit_heads_and_days_on(tmp_path):
+    """Four agents 09:00-17:00 every day of a week, from people working at most 5 days a week: 28 shifts
+    need at least 6 people (5 give only 25); with Sunday a fixed day off, Sunday cannot be covered."""
+    sc, roster, patterns, need = _week(tmp_path, {"heads": 6, "days_on": 5})
+    found = solve(sc, patterns, roster, {"q": need}, gap=0.0)
+    assert found.counts.sum() == 28 and found.cost == 28 * 8 * 10
+    sc, roster, patterns, need = _week(tmp_path, {"heads": 5, "days_on": 5})
+    with pytest.raises(RosterInfeasible, match=r"the staff rules leave too few people .*\(team: at most 5 people, "
+                                               "5 days a week each"):
+        solve(sc, patterns, roster, {"q": need})
+    sc, roster, patterns, need = _week(tmp_path, {"heads": 20, "days_on": 5, "days_off": ["sun"]})
+    with pytest.raises(RosterInfeasible, match="never on sun"):
+        solve(sc, patterns, roster, {"q": need})
+    with pytest.raises(ScenarioError, match="days_on .6. leaves no room for 2 fixed day"):
+        _week(tmp_path, {"heads": 5, "days_on": 6, "days_off": ["sat", "sun"]})

@@ -1,6 +1,8 @@
 """The integer programme of a roster: how many agents work each candidate shift (``Patterns``) so that
 every duty queue's requirement is on the floor in every interval, each template's agents per day stay
-within its ``min`` and ``max``, at least cost. HiGHS through ``scipy.optimize.milp``.
+within its ``min`` and ``max``, at least cost. With ``staff`` rules, also how many people work each
+weekly tour (a set of weekdays): no more than the group's ``heads``, and on every day no more shifts than
+people whose tour works it. HiGHS through ``scipy.optimize.milp``.
 """
 
 from __future__ import annotations
@@ -85,15 +87,47 @@ def solve(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, 
     if problems:
         raise RosterInfeasible("\n".join(problems))
     per_day, low, high = _template_days(patterns, roster)
-    constraints = [optimize.LinearConstraint(sparse.vstack(blocks), np.concatenate(lower), np.inf),
-                   optimize.LinearConstraint(per_day, low, high)]
-    result = optimize.milp(table["cost"].to_numpy(), constraints=constraints, integrality=np.ones(len(table)),
+    people, heads, days = _staff_rows(sc, patterns, roster)
+    shifts, tours = len(table), people.shape[1]
+    cover = sparse.vstack(blocks)
+    constraints = [optimize.LinearConstraint(sparse.hstack([cover, sparse.csr_matrix((cover.shape[0], tours))]),
+                                             np.concatenate(lower), np.inf),
+                   optimize.LinearConstraint(sparse.hstack([per_day, sparse.csr_matrix((per_day.shape[0], tours))]),
+                                             low, high)]
+    if tours:
+        constraints += [optimize.LinearConstraint(sparse.hstack([sparse.csr_matrix((heads.shape[0], shifts)), heads]),
+                                                  -np.inf, np.array([roster.staff[g].heads for g in roster.staff])),
+                        optimize.LinearConstraint(sparse.hstack([days, -people]), -np.inf, 0)]
+    cost = np.concatenate([table["cost"].to_numpy(), np.zeros(tours)])
+    result = optimize.milp(cost, constraints=constraints, integrality=np.ones(shifts + tours),
                            bounds=optimize.Bounds(0, np.inf),
                            options={"time_limit": time_limit, "mip_rel_gap": gap})
     if result.x is None:
         raise RosterInfeasible(_why(sc, patterns, roster, need, result.message))
-    counts = np.round(result.x).astype(int)
+    counts = np.round(result.x[:shifts]).astype(int)
     return Solution(counts, float(table["cost"].to_numpy() @ counts), float(getattr(result, "mip_gap", 0.0) or 0.0))
+
+
+def _staff_rows(sc: Scenario, patterns: Patterns, roster: RosterFile) -> tuple[sparse.csr_matrix, ...]:
+    """For the ``staff`` rules, with one variable per (group, weekly tour) after the shifts': ``people``
+    (rows (group, day) × tours: the people whose tour works that day), ``heads`` (rows group × tours:
+    everyone) and ``days`` (rows (group, day) × shifts: the shifts starting that day).
+    """
+    tours = [(g, tour) for g, staff in roster.staff.items() for tour in staff.tours()]
+    keys = [(g, d) for g in roster.staff for d in range(sc.n_days)]
+    people = sparse.lil_matrix((len(keys), len(tours)))
+    heads = sparse.lil_matrix((len(roster.staff), len(tours)))
+    for j, (g, tour) in enumerate(tours):
+        heads[list(roster.staff).index(g), j] = 1
+        for r, (group, d) in enumerate(keys):
+            if group == g and sc.day(d).weekday() in tour:
+                people[r, j] = 1
+    days = sparse.lil_matrix((len(keys), len(patterns.table)))
+    index = {k: r for r, k in enumerate(keys)}
+    for i, (g, d) in enumerate(zip(patterns.table["group"], patterns.table["day"])):
+        if (g, d) in index:
+            days[index[(g, d)], i] = 1
+    return people.tocsr(), heads.tocsr(), days.tocsr()
 
 
 def _why(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, np.ndarray], message: str) -> str:
@@ -112,4 +146,10 @@ def _why(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, n
             lines.append(f"{queue} needs more agents on the floor than its templates' max agents give in "
                          f"{short.size} intervals (at {_at(sc, worst)}: {required[worst]:.1f} needed, at most "
                          f"{reach[worst]:.1f}): {_spans(sc, short)}")
+    rules = [f"{g}: at most {staff.heads} people, {staff.days_on} days a week each"
+             + (f", never on {', '.join(staff.days_off)}" if staff.days_off else "")
+             for g, staff in roster.staff.items()]
+    if rules and not lines:
+        lines.append("the staff rules leave too few people for the shifts the requirement needs ("
+                     + "; ".join(rules) + ")")
     return "\n".join(lines) or f"no roster of the templates meets every rule ({message})"

@@ -7,13 +7,16 @@ outsourced teams only on given days), the ``min`` and ``max`` agents working it 
 ``proficiency``, and a ``split`` (work, an unpaid gap, work: the morning and evening peaks of one
 agent). ``groups`` may add teams the scenario does not have yet (temporary staff, an outsourced vendor),
 with the scenario's group keys (skills, chats per agent, absenteeism, cost) but no schedule: the roster
-gives them one. Every start, length, split and break window falls on the scenario's interval grid.
+gives them one. ``staff`` limits a group with templates to ``heads`` people, each working ``days_on`` days
+a week at most (the same weekdays every week) and never on its fixed ``days_off``. Every start, length,
+split and break window falls on the scenario's interval grid.
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -22,7 +25,7 @@ from sim.files import read_yaml
 from sim.scenario import Scenario, dump_scenario, load_scenario
 from sim.scenario.messages import format_errors
 from sim.scenario.staff import Days
-from sim.scenario.types import Duration, Name, PositiveDuration, Strict, TimeOfDay
+from sim.scenario.types import WEEKDAYS, Duration, Name, PositiveDuration, Strict, TimeOfDay
 from sim.units import format_duration, format_time_of_day
 
 DAY = 86400.0
@@ -89,10 +92,32 @@ class Template(Strict):
         return self
 
 
+class Staff(Strict):
+    """Who a group has: at most ``heads`` people, each working at most ``days_on`` days a week (the same
+    weekdays every week) and never on ``days_off`` (weekdays).
+    """
+
+    heads: Annotated[int, Field(ge=0)]
+    days_on: Annotated[int, Field(ge=1, le=7)] = 7
+    days_off: tuple[Literal[WEEKDAYS], ...] = ()
+
+    @model_validator(mode="after")
+    def _room(self) -> Staff:
+        if self.days_on > 7 - len(set(self.days_off)):
+            raise ValueError(f"days_on ({self.days_on}) leaves no room for {len(set(self.days_off))} fixed day(s) off")
+        return self
+
+    def tours(self) -> list[frozenset[int]]:
+        """The weekly patterns a person may work: sets of weekdays (0 = Monday), ``days_on`` of them."""
+        free = [d for d in range(7) if WEEKDAYS[d] not in self.days_off]
+        return [frozenset(t) for t in itertools.combinations(free, self.days_on)]
+
+
 class RosterFile(Strict):
-    """A roster file: ``templates`` and new ``groups`` (see the module)."""
+    """A roster file: ``templates``, new ``groups`` and ``staff`` rules by group (see the module)."""
 
     groups: dict[Name, dict[str, Any]] = {}
+    staff: dict[Name, Staff] = {}
     templates: Annotated[dict[Name, Template], Field(min_length=1)]
 
 
@@ -110,12 +135,15 @@ def read_templates(path: str | Path, sc: Scenario) -> tuple[RosterFile, Scenario
     except ValidationError as exc:
         raise ScenarioError([f"{label}: {line}" for line in format_errors(exc)]) from None
     problems = []
+    template_groups = {t.group for t in roster.templates.values()}
     taken = [g for g in roster.groups if g in sc.groups]
     problems += [f"{label}: groups.{g}: the scenario already has this group; give it templates only" for g in taken]
     scenario = dict(dump_scenario(sc))
     scenario["groups"] = {**scenario["groups"], **{
         g: {k: v for k, v in spec.items() if k not in ("shifts", "headcount", "roster")} | {"headcount": 0}
         for g, spec in roster.groups.items() if g not in sc.groups}}
+    problems += [f"{label}: staff.{g}: not a group with templates ({', '.join(sorted(template_groups))}), got {g!r}"
+                 for g in roster.staff if g not in template_groups]
     for name, t in roster.templates.items():
         spec = scenario["groups"].get(t.group, {})
         if spec and not spec.get("cost"):

@@ -51,7 +51,8 @@ def history_intervals(rows: pd.DataFrame, sc: sim.Scenario, messages: pd.DataFra
     nq, n = len(sc.queues), sc.n_intervals
     slot = np.minimum((arrival // sc.interval).astype(np.int64), n - 1)
     said = _messages(rows, messages, start, sc.horizon) if messages is not None else None
-    table = metrics.queue_kpis(sc, contacts, metrics.final_end(contacts), slot * nq + queue, n * nq, said)
+    table = metrics.queue_kpis(sc, contacts, metrics.final_end(contacts), slot * nq + queue, n * nq,
+                               metrics.conversation_values(sc, contacts, said))
     return pd.DataFrame({"interval_start": np.repeat(metrics.interval_starts(sc), nq),
                          "queue": np.tile(list(sc.queues), n), **{kpi: table[kpi] for kpi in KPIS}})
 

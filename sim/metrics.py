@@ -102,10 +102,18 @@ def _conversations(per: dict[str, np.ndarray] | None, talking: np.ndarray, key: 
                    for name in ("orders", "orders_lost", "gmv", "gmv_lost")}}
 
 
+def conversation_values(sc: Scenario, c: Contacts, messages: Messages | None) -> dict[str, np.ndarray] | None:
+    """``per_conversation`` of a run (or a log) whose queues hold conversations; None otherwise. Computed
+    once per replication and handed to each table.
+    """
+    talking = any(getattr(q, "conversation", None) is not None for q in sc.queues.values())
+    return per_conversation(sc, c, messages) if messages is not None and talking else None
+
+
 def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: int,
-               messages: Messages | None = None) -> dict:
+               per: dict[str, np.ndarray] | None = None) -> dict:
     """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1); ``ends`` is ``final_end(c)``;
-    ``messages``: the run's conversation messages (``_conversations``).
+    ``per``: the conversations' values per contact (``conversation_values``; None: no conversations).
 
     ``c`` may come from the engine or from a log (the back-test judges history by the same rules).
     """
@@ -124,7 +132,6 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
     within = answered & wait_within
     undecided = waiting & wait_within
     talking = np.array([getattr(q, "conversation", None) is not None for q in queues])[c.queue]
-    per = per_conversation(sc, c, messages) if messages is not None and talking.any() else None
     if per is not None:       # a conversation's first response is its first reply, not the slot it got
         first_within = per["first_response"] <= threshold
         no_reply_yet = np.isnan(per["first_response"]) & (sc.horizon - c.time <= threshold)
@@ -185,12 +192,15 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
         }
 
 
-def queue_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
-    """One row per (interval, queue): volumes, service level, waits and queue length."""
+def queue_intervals(sc: Scenario, out: EngineOutput, replication: int, per: dict | None = None) -> pd.DataFrame:
+    """One row per (interval, queue): volumes, service level, waits and queue length. ``per``: the run's
+    ``conversation_values`` if already computed.
+    """
     c = out.contacts
     nq, n = len(sc.queues), sc.n_intervals
     k = np.minimum((c.time // sc.interval).astype(np.int64), n - 1)
-    kpis = queue_kpis(sc, c, final_end(c), k * nq + c.queue, n * nq, out.messages)
+    per = per if per is not None else conversation_values(sc, c, out.messages)
+    kpis = queue_kpis(sc, c, final_end(c), k * nq + c.queue, n * nq, per)
     bot_k = np.minimum((out.deflected_time // sc.interval).astype(np.int64), n - 1)
     kpis["deflected"] = np.bincount(bot_k * nq + out.deflected_queue, minlength=n * nq)
     return pd.DataFrame({
@@ -205,11 +215,12 @@ def queue_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
     })
 
 
-def queue_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
-    """One row per queue with the KPIs over the whole horizon."""
+def queue_totals(sc: Scenario, out: EngineOutput, replication: int, per: dict | None = None) -> pd.DataFrame:
+    """One row per queue with the KPIs over the whole horizon (``per`` as in ``queue_intervals``)."""
     c = out.contacts
     ends = final_end(c)
-    kpis = queue_kpis(sc, c, ends, c.queue.astype(np.int64), len(sc.queues), out.messages)
+    per = per if per is not None else conversation_values(sc, c, out.messages)
+    kpis = queue_kpis(sc, c, ends, c.queue.astype(np.int64), len(sc.queues), per)
     kpis["deflected"] = np.bincount(out.deflected_queue, minlength=len(sc.queues))
     # Resolution time: arrival to the customer's final resolution, escalations included.
     span = ends - c.time
@@ -217,7 +228,7 @@ def queue_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFr
     kpis["resolution_mean_s"] = [r.mean() if r.size else np.nan for r in resolution]
     kpis["resolution_p90_s"] = [np.quantile(r, 0.9) if r.size else np.nan for r in resolution]
     talking = [getattr(q, "conversation", None) is not None for q in sc.queues.values()]
-    first = per_conversation(sc, c, out.messages)["first_response"] if out.messages is not None else None
+    first = per["first_response"] if per is not None else None
     kpis["first_response_p90_s"] = [
         np.nanquantile(first[c.queue == q], 0.9) if talks and np.isfinite(first[c.queue == q]).any() else np.nan
         for q, talks in enumerate(talking)]
@@ -227,12 +238,15 @@ def queue_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFr
     return pd.DataFrame({"replication": replication, "queue": list(sc.queues), **kpis})
 
 
-def class_totals(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
-    """One row per (queue, customer class) with the KPIs over the horizon (``queue.class_names``)."""
+def class_totals(sc: Scenario, out: EngineOutput, replication: int, per: dict | None = None) -> pd.DataFrame:
+    """One row per (queue, customer class) with the KPIs over the horizon (``queue.class_names``; ``per``
+    as in ``queue_intervals``).
+    """
     c = out.contacts
+    per = per if per is not None else conversation_values(sc, c, out.messages)
     names = [(q, name) for q, spec in sc.queues.items() for name in spec.class_names]
     first = np.cumsum([0] + [len(spec.class_names) for spec in sc.queues.values()])[:-1]
-    kpis = queue_kpis(sc, c, final_end(c), first[c.queue] + c.customer_class, len(names), out.messages)
+    kpis = queue_kpis(sc, c, final_end(c), first[c.queue] + c.customer_class, len(names), per)
     return pd.DataFrame({"replication": replication, "queue": [q for q, _ in names],
                          "customer_class": [name for _, name in names], **kpis})
 

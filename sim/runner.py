@@ -48,12 +48,13 @@ def replicate(sc: Scenario, replication: int, seed: int, record_contacts: bool =
     """
     demand = generate_demand(sc, replication, seed, times)
     out = Model(sc, demand, draw_attendance(sc, replication, seed)).run()
-    tables = {"intervals": metrics.queue_intervals(sc, out, replication),
+    per = metrics.conversation_values(sc, out.contacts, out.messages)     # once, for every table
+    tables = {"intervals": metrics.queue_intervals(sc, out, replication, per),
               "groups": metrics.group_intervals(sc, out, replication),
-              "totals": metrics.queue_totals(sc, out, replication),
+              "totals": metrics.queue_totals(sc, out, replication, per),
               "events": out.events}
     if any(q.classes for q in sc.queues.values()):
-        tables["classes"] = metrics.class_totals(sc, out, replication)
+        tables["classes"] = metrics.class_totals(sc, out, replication, per)
     if record_contacts:
         tables["contacts"] = metrics.contact_records(sc, out, replication)
         tables["agents"] = metrics.agent_spans(sc, out, replication)

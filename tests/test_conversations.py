@@ -298,7 +298,8 @@ def test_message_within_judges_the_later_messages_on_their_own_threshold():
     no_late = np.bincount(m.contact, late, minlength=c.time.size) == 0
     ended = ~np.isnan(c.end)
     undecided = (c.outcome == WAITING) | ((c.outcome == ANSWERED) & ~ended & no_late)    # a day to answer
-    kpis = metrics.queue_kpis(sc, c, metrics.final_end(c), np.zeros(c.time.size, dtype=np.int64), 1, m)
+    kpis = metrics.queue_kpis(sc, c, metrics.final_end(c), np.zeros(c.time.size, dtype=np.int64), 1,
+                              metrics.conversation_values(sc, c, m))
     assert kpis["answered_within_sl"][0] == (ended & no_late).sum()
     assert kpis["service_level"][0] == pytest.approx((ended & no_late).sum() / (c.time.size - undecided.sum()))
     assert 0.2 < kpis["service_level"][0] < 0.9

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from calibration.duty import merged_intervals
 from calibration.fit import HandleFit, fit_handle_time
 from sim.channels import CHANNELS
 from sim.scenario.parts import Conversation
@@ -324,12 +325,8 @@ def _open_mean(talks: pd.DataFrame) -> float:
     for _, mine in answered.groupby("agent"):
         start, end = mine["first_reply"].to_numpy(), mine["end"].to_numpy()
         held += float((end - start).sum() / np.timedelta64(1, "s"))
-        order = np.argsort(start)
-        reach = np.maximum.accumulate(end[order])
-        gaps = start[order][1:] > reach[:-1]                 # the union of the intervals, as busy time
-        runs = np.concatenate([[0], np.flatnonzero(gaps) + 1])
-        ends = np.append(reach[runs[1:] - 1], reach[-1])
-        busy += float((ends - start[order][runs]).sum() / np.timedelta64(1, "s"))
+        starts, ends = merged_intervals(start, end)          # the union of the intervals: busy time
+        busy += float((ends - starts).sum() / np.timedelta64(1, "s"))
     return held / busy if busy > 0 else np.nan
 
 

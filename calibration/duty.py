@@ -75,7 +75,7 @@ def waited(rows: pd.DataFrame, skills: pd.Series, since: pd.Series, until: pd.Se
     found = np.zeros(len(skills), dtype=bool)
     lo, hi = since.to_numpy(), until.to_numpy()
     for q, part in queued.groupby("queue"):
-        starts, ends = _merged(part["arrival_time"].to_numpy(), left[part.index].to_numpy())
+        starts, ends = merged_intervals(part["arrival_time"].to_numpy(), left[part.index].to_numpy())
         before = np.where(hi > lo, np.searchsorted(starts, hi, side="left"),    # waits starting before the span
                           np.searchsorted(starts, hi, side="right"))          # ends (an instant: by it)...
         overlaps = (before > 0) & (ends[np.maximum(before - 1, 0)] > lo)   # ...the last of which ends inside it
@@ -83,7 +83,7 @@ def waited(rows: pd.DataFrame, skills: pd.Series, since: pd.Series, until: pd.Se
     return found
 
 
-def _merged(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def merged_intervals(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The union of intervals (start, end) as sorted, disjoint intervals."""
     order = np.argsort(starts, kind="stable")
     starts, ends = starts[order], np.maximum.accumulate(ends[order])

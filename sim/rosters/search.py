@@ -32,7 +32,7 @@ from sim.rosters.programme import RosterInfeasible, Solution, solve
 from sim.rosters.templates import RosterFile
 from sim.runner import simulate
 from sim.scenario import Scenario, dump_scenario, load_scenario
-from sim.staffing.iterative import unattainable
+from sim.staffing.iterative import interval_levels, unattainable
 from sim.staffing.requirements import covered_queues, requirements
 from sim.units import format_duration, format_time_of_day
 
@@ -148,20 +148,6 @@ def rostered(sc: Scenario, patterns: Patterns, counts: np.ndarray, name: str) ->
     return load_scenario(data, label=name)
 
 
-def _levels(sc: Scenario, res, queues: list[str], probability: float | None) -> dict[str, tuple[np.ndarray, ...]]:
-    """Per queue: each interval's mean service level, P(meets), and shortfall from meeting (0: meets)."""
-    stats = res.interval_stats
-    out = {}
-    for q in queues:
-        level = np.nan_to_num(stats[(stats["kpi"] == "service_level") & (stats["queue"] == q)]["mean"].to_numpy(),
-                              nan=1.0)
-        meets = np.nan_to_num(stats[(stats["kpi"] == "meets_sl") & (stats["queue"] == q)]["mean"].to_numpy(), nan=1.0)
-        short = (np.maximum(sc.queues[q].sla.target - level, 0.0) if probability is None
-                 else np.maximum(probability - meets, 0.0))
-        out[q] = (level, meets, short)
-    return out
-
-
 def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed: int | None = None,
                   probability: float | None = None, max_iterations: int = 25, compare_with_scenario: bool = True,
                   workers: int | None = None, dask: Any = None,
@@ -189,7 +175,7 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
         candidate = rostered(sc, patterns, solution.counts, f"{sc.name}_roster")
         res = simulate(candidate, replications=replications, seed=seed, workers=workers, dask=dask)
         simulations += replications
-        levels = _levels(candidate, res, queues, probability)
+        levels = interval_levels(candidate, res, queues, probability)
         missing = sum(int(np.count_nonzero(short)) for _, _, short in levels.values())
         history.append({"iteration": iteration, "cost": solution.cost, "gap": solution.gap,
                         "agents": int(solution.counts.sum()), "intervals_missing": missing})
@@ -210,10 +196,11 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
             "service_level": level, "p_meets_sl": meets, "meets": short == 0}))
     check = simulate(candidate, replications=replications, seed=seed + FRESH_SEED_OFFSET, workers=workers, dask=dask)
     simulations += replications
+    on_fresh = interval_levels(candidate, check, queues, probability)
     fresh = pd.DataFrame([{"queue": q, "intervals": level.size, "meeting": int(np.count_nonzero(short == 0)),
                            "share_meeting": float(np.mean(short == 0)), "p_meets_sl": float(np.mean(meets)),
                            "service_level": float(np.mean(level))}
-                          for q, (level, meets, short) in _levels(candidate, check, queues, probability).items()])
+                          for q, (level, meets, short) in on_fresh.items()])
     comparison = None
     if compare_with_scenario:
         comparison = compare(sc, candidate, replications=replications, seed=seed, workers=workers, dask=dask)

@@ -125,21 +125,22 @@ class SimulatedRequirement:
         return staffed_groups(self.scenario, self.curves(), f"{self.scenario.name}_simulation")
 
 
-def _levels(sc: Scenario, res, queues: list[str]) -> dict[str, np.ndarray]:
-    """Per queue, the mean service level of each interval over the replications (1 without traffic)."""
+def interval_levels(sc: Scenario, res, queues: list[str],
+                    probability: float | None) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per queue, each interval's mean service level over the replications (1 without traffic), the
+    share of replications meeting the target, and how far the interval falls short of meeting (0 where it
+    meets: its mean level reaches the target, or with ``probability`` p, a share p of replications do).
+    """
     stats = res.interval_stats
-    rows = stats[stats["kpi"] == "service_level"]
-    return {q: np.nan_to_num(rows[rows["queue"] == q]["mean"].to_numpy(), nan=1.0) for q in queues}
-
-
-def _shortfalls(sc: Scenario, res, levels: dict[str, np.ndarray],
-                probability: float | None) -> dict[str, np.ndarray]:
-    """Per queue, how far each interval falls short of meeting (0 where it meets)."""
-    if probability is None:
-        return {q: np.maximum(sc.queues[q].sla.target - level, 0.0) for q, level in levels.items()}
-    stats = res.interval_stats
-    meets = stats[stats["kpi"] == "meets_sl"]
-    return {q: np.maximum(probability - meets[meets["queue"] == q]["mean"].to_numpy(), 0.0) for q in levels}
+    out = {}
+    for q in queues:
+        mine = stats[stats["queue"] == q]
+        level = np.nan_to_num(mine[mine["kpi"] == "service_level"]["mean"].to_numpy(), nan=1.0)
+        meets = mine[mine["kpi"] == "meets_sl"]["mean"].to_numpy()
+        short = (np.maximum(sc.queues[q].sla.target - level, 0.0) if probability is None
+                 else np.maximum(probability - meets, 0.0))
+        out[q] = (level, meets, short)
+    return out
 
 
 def simulation_requirement(sc: Scenario, replications: int = 10, seed: int | None = None,
@@ -188,8 +189,8 @@ def simulation_requirement(sc: Scenario, replications: int = 10, seed: int | Non
     for iteration in range(max_iterations):
         res = simulate(staffed_groups(sc, agents, f"{sc.name}_search"), replications=replications, seed=seed,
                        workers=workers, dask=dask)
-        levels = _levels(sc, res, list(primary))
-        short = _shortfalls(sc, res, levels, probability)
+        found = interval_levels(sc, res, list(primary), probability)
+        levels, short = {q: f[0] for q, f in found.items()}, {q: f[2] for q, f in found.items()}
         missing = sum(int(np.count_nonzero(m)) for m in short.values())
         history.append({"iteration": iteration, "agent_hours": sum(a.sum() for a in agents.values()) * sc.interval
                         / 3600, "intervals_missing": missing})

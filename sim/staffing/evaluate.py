@@ -108,7 +108,9 @@ def _formula_staffing(sc: Scenario, need: pd.DataFrame, formula: str, backoffice
     """A formula's rows of ``need`` (and the back-office rows), its staffed scenario, agent-hours per
     queue and in all.
     """
-    mine = pd.concat([need[need["formula"] == formula], *_backoffice_rows(backoffice, formula)], ignore_index=True)
+    mine = need[need["formula"] == formula]
+    if not backoffice.empty:
+        mine = pd.concat([mine, _backoffice_rows(backoffice, formula)], ignore_index=True)
     agents = {q: part["agents"].to_numpy() for q, part in mine.groupby("queue", sort=False)}
     hours = {q: float(a.sum() * sc.interval / 3600) for q, a in agents.items()}
     return mine, staffed_scenario(sc, agents, f"{sc.name}_{formula}"), hours, sum(hours.values())
@@ -125,7 +127,8 @@ def _simulated_staffing(sc: Scenario, need: pd.DataFrame, found, backoffice: pd.
     hours = {q: float(curves[owner[q]].sum() * sc.interval / 3600) for q in owner}
     total = float(sum(c.sum() for c in curves.values()) * sc.interval / 3600)
     staffed = found.staffed()
-    for extra in _backoffice_rows(backoffice, "simulation"):
+    if not backoffice.empty:
+        extra = _backoffice_rows(backoffice, "simulation")
         agents = {q: part["agents"].to_numpy() for q, part in extra.groupby("queue", sort=False)}
         hours |= {q: float(a.sum() * sc.interval / 3600) for q, a in agents.items()}
         total += sum(hours[q] for q in agents)
@@ -134,13 +137,9 @@ def _simulated_staffing(sc: Scenario, need: pd.DataFrame, found, backoffice: pd.
     return mine, staffed, hours, total
 
 
-def _backoffice_rows(backoffice: pd.DataFrame, formula: str) -> list[pd.DataFrame]:
-    """The back-office requirement (``sim.staffing.backoffice``) as a method's rows of the intervals table:
-    one frame, or none without back-office queues.
-    """
-    if backoffice.empty:
-        return []
-    return [backoffice.drop(columns="specialists").assign(formula=formula, erlang_sl=np.nan)]
+def _backoffice_rows(backoffice: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """The back-office requirement (``sim.staffing.backoffice``) as a method's rows of the intervals table."""
+    return backoffice.drop(columns="specialists").assign(formula=formula, erlang_sl=np.nan)
 
 
 def rostered_share(sc: Scenario, queue: str, formula: str) -> float:

@@ -200,17 +200,22 @@ def staffing_plots(report, directory: Path) -> list[Path]:
 
 
 def roster_plots(search, directory: Path) -> list[Path]:
-    """Per duty queue of a roster search, ``roster_<queue>.png``: the requirement found against the
-    agents the roster puts on the floor, and each interval's P(meeting the target) with the mean service
-    level against the target.
+    """Per queue of a roster search, ``roster_<queue>.png``: the requirement found against the agents the
+    roster plans on the queue, stacked by group (times its proficiency there), and each interval's
+    P(meeting the target) with the mean service level against the target.
     """
     paths = []
+    plan = search.allocation()
     for queue, part in search.intervals.groupby("queue", sort=False):
         fig, (cover, level) = plt.subplots(2, 1, figsize=(12, 6), sharex=True)
+        mine = plan[plan["queue"] == queue]
+        by_group = (mine.assign(planned=mine["planned"] * mine["proficiency"])
+                    .pivot_table(index="interval_start", columns="group", values="planned", aggfunc="sum")
+                    .reindex(part["interval_start"]).fillna(0.0))
+        cover.stackplot(by_group.index, by_group.to_numpy().T, labels=list(by_group.columns), step="post",
+                        alpha=0.5)
         cover.step(part["interval_start"], part["need"], where="post", color="black", lw=1,
                    label="requirement found (agents on the floor)")
-        cover.fill_between(part["interval_start"], part["roster_on_floor"], step="post", alpha=0.35,
-                           label="roster's agents on the floor (after absence, planned shrinkage, proficiency)")
         cover.set_ylabel("agents")
         cover.set_title(f"{queue}: roster coverage", fontsize=10)
         cover.legend(fontsize=8, loc="upper left")

@@ -2,14 +2,13 @@
 what one agent on it costs and how much of each interval it spends on the floor. Times in seconds from
 the scenario's start.
 
-An agent counts towards the requirement of its group's first skill (its duty queue), for
-``proficiency × (1 − absenteeism) × (1 − not-ready share)`` of an agent: the group's proficiency on that
-queue times the template's, less the share expected absent (unplanned shrinkage) and the group's
-``not_ready`` share of on-duty time (planned shrinkage: training, meetings; its mean over the hours).
-Groups without templates keep their own shifts; what they put on the floor is counted the same way and
-taken off the requirement. A vendor's price per contact enters the programme as an hourly price: the
-contacts its agent present answers in an hour at ``PRICED_OCCUPANCY``; its minimum and SLA penalty
-are billed on the simulated runs only.
+An agent on a shift puts ``proficiency × (1 − absenteeism) × (1 − not-ready share)`` of an agent on the
+floor: the template's proficiency, less the share expected absent (unplanned shrinkage) and the group's
+``not_ready`` share of on-duty time (planned shrinkage: training, meetings; its mean over the hours);
+the programme shares it among the group's skills (``sim.rosters.programme``). Groups without templates
+keep their own shifts; what they put on the floor is counted the same way. A vendor's price per contact
+enters the programme as an hourly price: the contacts its agent present answers in an hour on its first
+skill at ``PRICED_OCCUPANCY``; its minimum and SLA penalty are billed on the simulated runs only.
 """
 
 from __future__ import annotations
@@ -33,28 +32,25 @@ PRICED_OCCUPANCY = 0.85       # a vendor's agent busy this share of its time, fo
 
 @dataclass
 class Patterns:
-    """``table``: one row per candidate shift (``template``, ``group``, ``queue`` it counts for, ``day``
-    index, ``start``, ``end``, its worked ``parts`` (from, to; two for a split shift), ``breaks`` as
-    (offset from the start, duration) pairs, ``cost`` of one agent, ``weight`` of one agent); ``cover``:
-    patterns × intervals, the share of each interval an agent on it is on the floor.
+    """``table``: one row per candidate shift (``template``, ``group``, ``day`` index, ``start``, ``end``,
+    its worked ``parts`` (from, to; two for a split shift), ``breaks`` as
+    (offset from the start, duration) pairs, ``cost`` of one agent, ``weight``: the agents on the floor
+    one agent on it makes while working); ``cover``: patterns × intervals, the share of each interval an
+    agent on it works.
     """
 
     table: pd.DataFrame
     cover: sparse.csr_matrix
 
 
-def duty(sc: Scenario, group: str) -> str:
-    """The queue a group's agents count for: its first skill."""
-    return next(iter(sc.groups[group].skills))
-
-
-def contacts_per_agent_second(sc: Scenario, queue: str, group: str) -> float:
-    """Contacts an agent of ``group`` present answers per second on its duty queue, for pricing a vendor's
-    contacts in the programme: ``PRICED_OCCUPANCY`` of its time busy, its chats at once (calls: one),
-    over the queue's mean handle time.
+def contacts_per_agent_second(sc: Scenario, group: str) -> float:
+    """Contacts an agent of ``group`` present answers per second on its first skill, for pricing a
+    vendor's contacts in the programme: ``PRICED_OCCUPANCY`` of its time busy, its chats at once (calls:
+    one), over the queue's mean handle time divided by the group's proficiency on it.
     """
+    queue, proficiency = next(iter(sc.groups[group].skills.items()))
     at_once = 1 if channel_of(sc.queues[queue]).exclusive else sc.groups[group].concurrency
-    return PRICED_OCCUPANCY * at_once / queue_demand(sc, queue).aht
+    return PRICED_OCCUPANCY * at_once * proficiency / queue_demand(sc, queue).aht
 
 
 def floor_share(sc: Scenario, start: float, end: float, breaks: tuple[tuple[float, float], ...]) -> np.ndarray:
@@ -78,9 +74,8 @@ def candidate_shifts(sc: Scenario, roster: RosterFile) -> Patterns:
     rows, shares = [], []
     for name, t in roster.templates.items():
         group = sc.groups[t.group]
-        queue = duty(sc, t.group)
-        weight = group.skills[queue] * t.proficiency * group.availability
-        per_hour_of_contacts = group.cost.per_contact * contacts_per_agent_second(sc, queue, t.group) * weight
+        weight = t.proficiency * group.availability
+        per_hour_of_contacts = group.cost.per_contact * contacts_per_agent_second(sc, t.group) * weight
         placements = list(itertools.product(*[np.arange(b.earliest, b.latest + 1, sc.interval) for b in t.breaks]))
         for day in range(sc.n_days):
             if not on_days(t.days, sc.day(day)):
@@ -97,7 +92,7 @@ def candidate_shifts(sc: Scenario, roster: RosterFile) -> Patterns:
                         cost += shift_cost(group.cost, a, paid, sc.start_offset) + per_hour_of_contacts * (paid - a)
                 for offsets in placements:
                     breaks = tuple((float(o), b.duration) for o, b in zip(offsets, t.breaks))
-                    rows.append({"template": name, "group": t.group, "queue": queue, "day": day, "start": start,
+                    rows.append({"template": name, "group": t.group, "day": day, "start": start,
                                  "end": parts[-1][1], "parts": parts, "breaks": breaks, "cost": cost,
                                  "weight": weight})
                     shares.append(sum(floor_share(sc, a, z, tuple((start + o, d) for o, d in breaks
@@ -107,15 +102,15 @@ def candidate_shifts(sc: Scenario, roster: RosterFile) -> Patterns:
 
 
 def fixed_floor(sc: Scenario, groups: list[str]) -> dict[str, np.ndarray]:
-    """Per duty queue, the agents ``groups`` (keeping their own shifts) put on the floor in each interval,
-    counted as roster agents are (proficiency, absenteeism).
+    """Per group of ``groups`` (keeping their own shifts), the agents it puts on the floor in each
+    interval, counted as roster agents are (proficiency, absenteeism, planned shrinkage).
     """
     out: dict[str, np.ndarray] = {}
     for name in groups:
-        group, queue = sc.groups[name], duty(sc, name)
-        floor = out.setdefault(queue, np.zeros(sc.n_intervals))
+        group = sc.groups[name]
+        floor = out.setdefault(name, np.zeros(sc.n_intervals))
         for occ in sc.shift_occurrences(name):
             end = min(occ.end, sc.horizon + DAY)
-            weight = group.skills[queue] * occ.proficiency * group.availability * occ.count
+            weight = occ.proficiency * group.availability * occ.count
             floor += weight * floor_share(sc, occ.start, end, occ.breaks)
     return out

@@ -1,8 +1,13 @@
 """The integer programme of a roster: how many agents work each candidate shift (``Patterns``) so that
-every duty queue's requirement is on the floor in every interval, each template's agents per day stay
-within its ``min`` and ``max``, at least cost. With ``staff`` rules, also how many people work each
-weekly tour (a set of weekdays): no more than the group's ``heads``, and on every day no more shifts than
-people whose tour works it. HiGHS through ``scipy.optimize.milp``.
+every queue's requirement is on the floor in every interval, each template's agents per day stay within
+its ``min`` and ``max``, at least cost. HiGHS through ``scipy.optimize.milp``.
+
+Multi-skilled groups: the agents a group has on the floor in an interval (its shifts', and those of
+groups keeping their own, ``kept``) are shared among its skills by continuous allocation variables
+(agents of group g on queue q in interval i), and a queue's requirement is met by its groups' allocations
+times their proficiency on it; so which group takes which shifts is the programme's choice, not a rule.
+With ``staff`` rules, also how many people work each weekly tour (a set of weekdays): no more than the
+group's ``heads``, and on every day no more shifts than people whose tour works it.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ from sim.rosters.patterns import Patterns
 from sim.rosters.templates import RosterFile
 from sim.scenario import Scenario
 
-TIME_LIMIT_S = 60.0           # per solve; the gap reached is reported
-MIP_GAP = 0.005               # the relative optimality gap HiGHS stops at (0.5%: seconds, not minutes)
+TIME_LIMIT_S = 20.0           # per solve; the gap reached is reported
+MIP_GAP = 0.01                # the relative optimality gap HiGHS stops at (1%: seconds; 0.5% takes minutes)
 
 
 class RosterInfeasible(ValueError):
@@ -27,11 +32,16 @@ class RosterInfeasible(ValueError):
 
 @dataclass
 class Solution:
-    """Agents per candidate shift (``counts``), their ``cost``, and the relative ``gap`` HiGHS proved."""
+    """Agents per candidate shift (``counts``), their ``cost``, the relative ``gap`` HiGHS proved, and the
+    ``allocation`` it plans: per interval index, group and queue, the group's agents on the floor
+    serving the queue (the least that covers every requirement), their ``proficiency`` there, and
+    ``on_floor``, all the group's agents on the floor then.
+    """
 
     counts: np.ndarray
     cost: float
     gap: float
+    allocation: pd.DataFrame
 
 
 def _at(sc: Scenario, i: int) -> str:
@@ -62,50 +72,146 @@ def _template_days(patterns: Patterns, roster: RosterFile) -> tuple[sparse.csr_m
     return rows, low, high
 
 
-def solve(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, np.ndarray],
-          time_limit: float = TIME_LIMIT_S, gap: float = MIP_GAP) -> Solution:
-    """The least-cost agents per candidate shift with ``need[queue]`` agents (fractional allowed) on the
-    floor in each interval, within a relative ``gap`` of the optimum (0: the optimum) or what
-    ``time_limit`` (s) allows; ``RosterInfeasible`` names the intervals no roster can cover.
+@dataclass
+class _Floor:
+    """Per group: ``supply`` (intervals × candidate shifts: the agents on the floor one agent on each of
+    the group's shifts makes) and ``kept`` (per interval, what its own shifts put there).
     """
-    table = patterns.table
-    blocks, lower, problems = [], [], []
+
+    supply: dict[str, sparse.csr_matrix]
+    kept: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, sc: Scenario, patterns: Patterns, kept: dict[str, np.ndarray]) -> _Floor:
+        table = patterns.table
+        groups = list(dict.fromkeys([*table.get("group", []), *kept]))
+        all_shifts = patterns.cover.T.multiply(table["weight"].to_numpy()).tocsr() if len(table) \
+            else sparse.csr_matrix((sc.n_intervals, 0))
+        supply = {}
+        for g in groups:
+            mine = all_shifts.multiply((table["group"] == g).to_numpy(dtype=float)).tocsr() if len(table) \
+                else all_shifts
+            mine.eliminate_zeros()
+            supply[g] = mine
+        return cls(supply, {g: kept.get(g, np.zeros(sc.n_intervals)) for g in groups})
+
+    def reach(self, group: str, agents: np.ndarray | None = None) -> np.ndarray:
+        """The group's agents on the floor per interval with ``agents`` on each candidate shift (None: any
+        positive number where a shift could put some).
+        """
+        if agents is None:
+            return np.asarray(self.supply[group].sum(axis=1)).ravel() + self.kept[group]
+        return self.supply[group] @ agents + self.kept[group]
+
+
+def solve(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, np.ndarray],
+          kept: dict[str, np.ndarray] | None = None, time_limit: float = TIME_LIMIT_S,
+          gap: float = MIP_GAP) -> Solution:
+    """The least-cost agents per candidate shift with ``need[queue]`` agents (fractional allowed) on the
+    floor in each interval, ``kept[group]`` on the floor from groups keeping their own shifts, within a
+    relative ``gap`` of the optimum (0: the optimum) or what ``time_limit`` (s) allows;
+    ``RosterInfeasible`` names the intervals no roster can cover.
+    """
+    floor = _Floor.of(sc, patterns, kept or {})
+    shared = [g for g in floor.supply if sum(q in need for q in sc.groups[g].skills) > 1]
+    keys, alone, cover_rows, problems = [], [], {}, []
     for queue, required in need.items():
-        mine = (table["queue"] == queue).to_numpy() if len(table) else np.zeros(0, dtype=bool)
+        doing = [g for g in floor.supply if queue in sc.groups[g].skills]
+        reach = {g: floor.reach(g) for g in doing}
         rows = np.flatnonzero(required > 1e-9)
-        cover = patterns.cover[mine][:, rows].T.multiply(table["weight"].to_numpy()[mine]).tocsr() if mine.any() \
-            else sparse.csr_matrix((rows.size, 0))
-        uncovered = rows[np.asarray(cover.sum(axis=1)).ravel() == 0] if mine.any() else rows
+        uncovered = np.array([i for i in rows if not any(reach[g][i] > 0 for g in doing)], dtype=int)
         if uncovered.size:
             problems.append(f"{queue} needs up to {required[uncovered].max():.1f} agents on the floor in "
-                            f"{uncovered.size} intervals no template of a group doing it covers (a group does "
-                            f"its first skill): {_spans(sc, uncovered)}")
-        full = sparse.lil_matrix((rows.size, len(table)))
-        full[:, np.flatnonzero(mine)] = cover
-        blocks.append(full.tocsr())
-        lower.append(required[rows])
+                            f"{uncovered.size} intervals no template of a group doing it covers: "
+                            f"{_spans(sc, uncovered)}")
+        for i in rows:
+            cover_rows[(queue, int(i))] = len(cover_rows)
+            keys += [(g, queue, int(i)) for g in doing if g in shared and reach[g][i] > 0]
+            alone += [(g, queue, int(i)) for g in doing if g not in shared and reach[g][i] > 0]
     if problems:
         raise RosterInfeasible("\n".join(problems))
+    shifts = len(patterns.table)
+    direct, lower = _single_skilled(sc, floor, shared, cover_rows, need)
+    cover, capacity, floor_rows, floor_limit = _allocation(sc, floor, keys, cover_rows)
     per_day, low, high = _template_days(patterns, roster)
     people, heads, days = _staff_rows(sc, patterns, roster)
-    shifts, tours = len(table), people.shape[1]
-    cover = sparse.vstack(blocks)
-    constraints = [optimize.LinearConstraint(sparse.hstack([cover, sparse.csr_matrix((cover.shape[0], tours))]),
-                                             np.concatenate(lower), np.inf),
-                   optimize.LinearConstraint(sparse.hstack([per_day, sparse.csr_matrix((per_day.shape[0], tours))]),
-                                             low, high)]
+    tours, allocated = people.shape[1], len(keys)
+
+    def row(shift_part=None, tour_part=None, allocation_part=None):
+        """One block of constraint rows over the variables (shifts, tours, allocations); None: zeros."""
+        parts = [shift_part, tour_part, allocation_part]
+        n = next(p.shape[0] for p in parts if p is not None)
+        return sparse.hstack([p if p is not None else sparse.csr_matrix((n, w))
+                              for p, w in zip(parts, (shifts, tours, allocated))])
+
+    constraints = [optimize.LinearConstraint(row(direct, None, cover), lower, np.inf),
+                   optimize.LinearConstraint(row(per_day), low, high)]
+    if allocated:
+        constraints.append(optimize.LinearConstraint(row(-floor_rows, None, capacity), -np.inf, floor_limit))
     if tours:
-        constraints += [optimize.LinearConstraint(sparse.hstack([sparse.csr_matrix((heads.shape[0], shifts)), heads]),
-                                                  -np.inf, np.array([roster.staff[g].heads for g in roster.staff])),
-                        optimize.LinearConstraint(sparse.hstack([days, -people]), -np.inf, 0)]
-    cost = np.concatenate([table["cost"].to_numpy(), np.zeros(tours)])
-    result = optimize.milp(cost, constraints=constraints, integrality=np.ones(shifts + tours),
-                           bounds=optimize.Bounds(0, np.inf),
+        constraints += [optimize.LinearConstraint(row(tour_part=heads), -np.inf,
+                                                  np.array([roster.staff[g].heads for g in roster.staff])),
+                        optimize.LinearConstraint(row(days, -people), -np.inf, 0)]
+    cost = np.concatenate([patterns.table["cost"].to_numpy() if shifts else np.zeros(0), np.zeros(tours + allocated)])
+    integrality = np.concatenate([np.ones(shifts + tours), np.zeros(allocated)])
+    result = optimize.milp(cost, constraints=constraints, integrality=integrality, bounds=optimize.Bounds(0, np.inf),
                            options={"time_limit": time_limit, "mip_rel_gap": gap})
     if result.x is None:
-        raise RosterInfeasible(_why(sc, patterns, roster, need, result.message))
+        raise RosterInfeasible(_why(sc, patterns, roster, floor, need, result.message))
     counts = np.round(result.x[:shifts]).astype(int)
-    return Solution(counts, float(table["cost"].to_numpy() @ counts), float(getattr(result, "mip_gap", 0.0) or 0.0))
+    planned = result.x[shifts + tours:]
+    if allocated:                 # the least agent-time covering every requirement, with these shifts
+        least = optimize.linprog(np.ones(allocated), A_ub=sparse.vstack([-cover, capacity]).tocsc(),
+                                 b_ub=np.concatenate([direct @ counts - lower, floor_limit + floor_rows @ counts]),
+                                 bounds=(0, None), method="highs")
+        planned = least.x if least.x is not None else planned
+    allocation = pd.DataFrame([*(k + (z,) for k, z in zip(keys, planned)), *(k + (np.nan,) for k in alone)],
+                              columns=["group", "queue", "interval", "agents"]).astype({"interval": int})
+    on_floor = {g: floor.reach(g, counts) for g in floor.supply}
+    allocation["on_floor"] = [on_floor[g][i] for g, i in zip(allocation["group"], allocation["interval"])]
+    allocation["agents"] = allocation["agents"].fillna(allocation["on_floor"])   # a group doing one queue: all
+    allocation["proficiency"] = [sc.groups[g].skills[q] for g, q in zip(allocation["group"], allocation["queue"])]
+    return Solution(counts, float(patterns.table["cost"].to_numpy() @ counts) if shifts else 0.0,
+                    float(getattr(result, "mip_gap", 0.0) or 0.0), allocation)
+
+
+def _single_skilled(sc: Scenario, floor: _Floor, shared: list[str], cover_rows: dict[tuple[str, int], int],
+                    need: dict[str, np.ndarray]) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Per (queue, interval) needing agents: the agents on the floor one agent on each candidate shift of a
+    group doing only that queue makes there, times its proficiency (``direct``), and the requirement less
+    what such groups keeping their own shifts put there (``lower``).
+    """
+    width = next(iter(floor.supply.values())).shape[1] if floor.supply else 0
+    blocks, lower = [], []
+    for queue, required in need.items():
+        rows = [i for q, i in cover_rows if q == queue]
+        alone = [g for g in floor.supply if g not in shared and queue in sc.groups[g].skills]
+        supply = sum((sc.groups[g].skills[queue] * floor.supply[g] for g in alone),
+                     sparse.csr_matrix((sc.n_intervals, width)))
+        given = sum((sc.groups[g].skills[queue] * floor.kept[g] for g in alone), np.zeros(sc.n_intervals))
+        blocks.append(supply.tocsr()[rows])
+        lower.append(required[rows] - given[rows])
+    return sparse.vstack(blocks).tocsr(), np.concatenate(lower)
+
+
+def _allocation(sc: Scenario, floor: _Floor, keys: list[tuple[str, str, int]],
+                cover_rows: dict[tuple[str, int], int]) -> tuple:
+    """The allocation variables' rows, for groups doing several queues: ``cover`` (per (queue, interval)
+    needing agents: each group's agents on it times its proficiency) and ``capacity`` (per (group,
+    interval): the agents it shares out, at most its shifts' agents on the floor ``floor_rows`` @ counts
+    plus ``floor_limit``, what its own shifts put there).
+    """
+    capacity_rows = {k: r for r, k in enumerate(dict.fromkeys((g, i) for g, _, i in keys))}
+    cover = sparse.csr_matrix((np.array([sc.groups[g].skills[q] for g, q, _ in keys], dtype=float),
+                               ([cover_rows[(q, i)] for _, q, i in keys], np.arange(len(keys)))),
+                              shape=(len(cover_rows), len(keys)))
+    capacity = sparse.csr_matrix((np.ones(len(keys)), ([capacity_rows[(g, i)] for g, _, i in keys],
+                                                       np.arange(len(keys)))), shape=(len(capacity_rows), len(keys)))
+    width = next(iter(floor.supply.values())).shape[1] if floor.supply else 0
+    floor_rows = sparse.vstack([floor.supply[g][[i]] for g, i in capacity_rows]).tocsr() if capacity_rows \
+        else sparse.csr_matrix((0, width))
+    floor_limit = np.array([floor.kept[g][i] for g, i in capacity_rows])
+    return cover, capacity, floor_rows, floor_limit
 
 
 def _staff_rows(sc: Scenario, patterns: Patterns, roster: RosterFile) -> tuple[sparse.csr_matrix, ...]:
@@ -130,16 +236,16 @@ def _staff_rows(sc: Scenario, patterns: Patterns, roster: RosterFile) -> tuple[s
     return people.tocsr(), heads.tocsr(), days.tocsr()
 
 
-def _why(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, np.ndarray], message: str) -> str:
+def _why(sc: Scenario, patterns: Patterns, roster: RosterFile, floor: _Floor, need: dict[str, np.ndarray],
+         message: str) -> str:
     """Where the templates' ``max`` agents cannot reach the requirement, interval by interval."""
     table = patterns.table
     cap = table["template"].map(lambda t: roster.templates[t].max if roster.templates[t].max is not None
                                 else np.inf).to_numpy(dtype=float)
     lines = []
     for queue, required in need.items():
-        mine = (table["queue"] == queue).to_numpy()
-        most = patterns.cover[mine].T.multiply(table["weight"].to_numpy()[mine] * cap[mine]).tocsr()
-        reach = np.asarray(most.sum(axis=1)).ravel()
+        reach = sum(sc.groups[g].skills[queue] * floor.reach(g, cap) for g in floor.supply
+                    if queue in sc.groups[g].skills)
         short = np.flatnonzero(required > reach + 1e-9)
         if short.size:
             worst = short[np.argmax(required[short] - reach[short])]
@@ -152,4 +258,7 @@ def _why(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, n
     if rules and not lines:
         lines.append("the staff rules leave too few people for the shifts the requirement needs ("
                      + "; ".join(rules) + ")")
-    return "\n".join(lines) or f"no roster of the templates meets every rule ({message})"
+    if not lines:
+        lines.append("the groups doing several queues cannot cover all of them at once within the templates' "
+                     f"max agents ({message})")
+    return "\n".join(lines)

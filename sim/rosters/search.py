@@ -1,16 +1,20 @@
 """The roster search: the integer programme closed by simulation (in the spirit of Atlason, Epelman &
 Henderson 2004 and Cezik & L'Ecuyer 2008, with the cut replaced by a raised requirement).
 
-1. The requirement of each duty queue (``patterns.duty``) starts from Erlang A with a one-handle-time
-   lag, less what groups keeping their own shifts put on the floor.
-2. The programme (``programme.solve``) chooses the least-cost shifts covering it.
+1. The requirement of each queue a template group serves starts from Erlang A with a one-handle-time
+   lag; of back-office work (refunds, escalations, tickets), from the deferred-work rule
+   (``sim.staffing.backoffice``).
+2. The programme (``programme.solve``) chooses the least-cost shifts covering it, sharing multi-skilled
+   groups' agents (and those of groups keeping their own shifts) among their queues.
 3. The roster is simulated (``replications`` on one seed: every iteration sees the same customers).
-   Where a duty queue's interval misses (its mean service level over the replications is below target;
+   Where a queue's interval misses (its mean service level over the replications is below target;
    with ``probability`` p, fewer than a share p of replications reach it) the requirement there is raised
    by half the shortfall times the agents required, at least one, and the programme solved again.
-4. Until every interval meets or ``max_iterations`` is reached; the result says which, with the
-   programme's gap. The final roster is then simulated on fresh customers (another seed) and compared,
-   on common random numbers, with the scenario's own roster.
+   Back-office work is judged on the day (``day_levels``): where a day misses, all its intervals are raised.
+4. Until every interval meets, ``max_iterations`` is reached, or ``STALL_ITERATIONS`` rounds have not
+   cut the intervals missing; the result says whether every interval meets, with the programme's gap.
+   The final roster is then simulated on fresh customers (another seed) and compared, on common random
+   numbers, with the scenario's own roster.
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ import pandas as pd
 from sim.comparison import Comparison, compare
 from sim.costs import roster_cost
 from sim.outputs import write_csv
-from sim.rosters.patterns import Patterns, candidate_shifts, duty, fixed_floor
+from sim.rosters.patterns import Patterns, candidate_shifts, fixed_floor
 from sim.rosters.programme import RosterInfeasible, Solution, solve
 from sim.rosters.templates import RosterFile
 from sim.runner import simulate
 from sim.scenario import Scenario, dump_scenario, load_scenario
-from sim.staffing.iterative import interval_levels, unattainable
+from sim.staffing.backoffice import backoffice_queues, backoffice_requirements
+from sim.staffing.iterative import STALL_ITERATIONS, day_levels, interval_levels, unattainable
 from sim.staffing.requirements import covered_queues, requirements
 from sim.units import format_duration, format_time_of_day
 
@@ -43,9 +48,9 @@ FRESH_SEED_OFFSET = 1000      # the check on fresh customers uses seed + this
 class RosterSearch:
     """The search's outcome: the ``roster`` (scenario with the chosen shifts), its ``solution`` among the
     ``patterns``, whether every interval ``met`` its target, one ``history`` row per iteration, the
-    requirement found (``need``, per duty queue), ``intervals`` (per interval and duty queue: need,
-    agents on the floor, service level, P(meets)), the ``fresh`` check and the ``comparison`` with the
-    scenario's own roster (``base``).
+    requirement found (``need``, per queue), ``intervals`` (per interval and queue: need, agents planned
+    on it, service level, P(meets)), the ``fresh`` check and the ``comparison`` with the scenario's own
+    roster (``base``).
     """
 
     base: Scenario
@@ -68,7 +73,7 @@ class RosterSearch:
         t = t[t["agents"] > 0]
         start = pd.Timestamp(self.base.start)
         return pd.DataFrame({
-            "template": t["template"], "group": t["group"], "counts_for": t["queue"],
+            "template": t["template"], "group": t["group"],
             "start": [start + timedelta(seconds=s) for s in t["start"]],
             "end": [start + timedelta(seconds=e) for e in t["end"]],
             "split_gap": [" ".join(f"{format_time_of_day((self.base.start_offset + z) % 86400)}-"
@@ -77,6 +82,18 @@ class RosterSearch:
             "breaks": [" ".join(f"{format_time_of_day((self.base.start_offset + s + o) % 86400)}/"
                                 f"{format_duration(d)}" for o, d in b) for s, b in zip(t["start"], t["breaks"])],
             "agents": t["agents"], "programme_cost": t["cost"] * t["agents"]}).reset_index(drop=True)
+
+    def allocation(self) -> pd.DataFrame:
+        """Per interval, group and queue, the group's agents on the floor the programme plans on the queue
+        (``planned``), their proficiency on it, and all the group's agents on the floor (``on_floor``;
+        after absence, planned shrinkage and the templates' proficiency).
+        """
+        a = self.solution.allocation
+        return pd.DataFrame({"interval_start": pd.Timestamp(self.base.start)
+                             + pd.to_timedelta(a["interval"] * self.base.interval, "s"),
+                             "group": a["group"], "queue": a["queue"], "planned": a["agents"],
+                             "proficiency": a["proficiency"], "on_floor": a["on_floor"]}
+                            ).sort_values(["interval_start", "group"], kind="stable")
 
     def costs(self) -> pd.DataFrame:
         """Per group: paid hours and cost of the scenario's roster and of the one found; with the
@@ -109,6 +126,7 @@ class RosterSearch:
         write_csv(self.costs(), out / "roster_cost.csv")
         write_csv(self.history, out / "roster_search.csv")
         write_csv(self.intervals, out / "roster_intervals.csv")
+        write_csv(self.allocation(), out / "roster_allocation.csv")
         write_csv(self.fresh, out / "roster_fresh_check.csv")
         if self.comparison is not None:
             write_csv(self.comparison.totals, out / "roster_comparison.csv")
@@ -152,7 +170,7 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
                   probability: float | None = None, max_iterations: int = 25, compare_with_scenario: bool = True,
                   workers: int | None = None, dask: Any = None,
                   progress: Callable[[int, int, float], None] | None = None) -> RosterSearch:
-    """Search the least-cost roster of ``roster``'s templates meeting every duty queue's target (see the
+    """Search the least-cost roster of ``roster``'s templates meeting every queue's target (see the
     module); ``sc`` already holds the roster file's groups (``read_templates``). ``progress(iteration,
     intervals missing, cost)`` follows it. A target no staffing can meet (``attainable_level``) is a
     ``RosterInfeasible`` at once.
@@ -160,22 +178,31 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
     seed = sc.seed if seed is None else seed
     patterns = candidate_shifts(sc, roster)
     template_groups = list(dict.fromkeys(r.group for r in roster.templates.values()))
-    queues = [q for q in dict.fromkeys(duty(sc, g) for g in template_groups) if q in covered_queues(sc)]
-    hopeless = unattainable(sc, queues)
+    served = list(dict.fromkeys(q for g in template_groups for q in sc.groups[g].skills))
+    contacts = [q for q in served if q in covered_queues(sc)]
+    deferred = [q for q in served if q in backoffice_queues(sc)]
+    hopeless = unattainable(sc, contacts)
     if hopeless:
         raise RosterInfeasible("\n".join(hopeless))
-    others = [g for g in sc.groups if g not in template_groups and duty(sc, g) in queues]
-    kept = fixed_floor(sc, others)
+    kept = fixed_floor(sc, [g for g in sc.groups if g not in template_groups
+                            and any(q in sc.groups[g].skills for q in contacts + deferred)])
     first = requirements(sc, ("erlang_a",), lag=True)
-    need = {q: np.maximum(first[first["queue"] == q]["agents"].to_numpy(dtype=float) - kept.get(q, 0.0), 0.0)
-            for q in queues}
+    need = {q: first[first["queue"] == q]["agents"].to_numpy(dtype=float) for q in contacts}
     history, met, simulations = [], False, 0
+    if deferred:
+        work = backoffice_requirements(sc, replications=replications, seed=seed, workers=workers, dask=dask)
+        need |= {q: work[work["queue"] == q]["agents"].to_numpy(dtype=float) for q in deferred}
+        simulations += replications
+
+    def judged(res) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        return interval_levels(sc, res, contacts, probability) | day_levels(sc, res, deferred, probability)
+
     for iteration in range(max_iterations):
-        solution = solve(sc, patterns, roster, need)
+        solution = solve(sc, patterns, roster, need, kept)
         candidate = rostered(sc, patterns, solution.counts, f"{sc.name}_roster")
         res = simulate(candidate, replications=replications, seed=seed, workers=workers, dask=dask)
         simulations += replications
-        levels = interval_levels(candidate, res, queues, probability)
+        levels = judged(res)
         missing = sum(int(np.count_nonzero(short)) for _, _, short in levels.values())
         history.append({"iteration": iteration, "cost": solution.cost, "gap": solution.gap,
                         "agents": int(solution.counts.sum()), "intervals_missing": missing})
@@ -184,19 +211,23 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
         if not missing:
             met = True
             break
+        fewest = min((h["intervals_missing"] for h in history[:-STALL_ITERATIONS]), default=None)
+        if fewest is not None and min(h["intervals_missing"] for h in history[-STALL_ITERATIONS:]) >= fewest:
+            break                     # raising has not cut the misses for a while: more would only cost
         for q, (_, _, short) in levels.items():
             need[q] = need[q] + np.where(short > 0, np.maximum(1.0, np.ceil(short * need[q] / 2)), 0.0)
     intervals = []
+    plan = solution.allocation
     for q, (level, meets, short) in levels.items():
-        mine = (patterns.table["queue"] == q).to_numpy()
-        on_floor = patterns.cover[mine].T @ (patterns.table["weight"].to_numpy()[mine] * solution.counts[mine])
+        mine = plan[plan["queue"] == q]
+        planned = np.bincount(mine["interval"], mine["agents"] * mine["proficiency"], minlength=sc.n_intervals)
         intervals.append(pd.DataFrame({
             "interval_start": pd.Timestamp(sc.start) + pd.to_timedelta(np.arange(sc.n_intervals) * sc.interval, "s"),
-            "queue": q, "need": need[q], "roster_on_floor": on_floor + kept.get(q, 0.0),
+            "queue": q, "need": need[q], "planned": planned,
             "service_level": level, "p_meets_sl": meets, "meets": short == 0}))
     check = simulate(candidate, replications=replications, seed=seed + FRESH_SEED_OFFSET, workers=workers, dask=dask)
     simulations += replications
-    on_fresh = interval_levels(candidate, check, queues, probability)
+    on_fresh = judged(check)
     fresh = pd.DataFrame([{"queue": q, "intervals": level.size, "meeting": int(np.count_nonzero(short == 0)),
                            "share_meeting": float(np.mean(short == 0)), "p_meets_sl": float(np.mean(meets)),
                            "service_level": float(np.mean(level))}

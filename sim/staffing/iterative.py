@@ -137,10 +137,32 @@ def interval_levels(sc: Scenario, res, queues: list[str],
         mine = stats[stats["queue"] == q]
         level = np.nan_to_num(mine[mine["kpi"] == "service_level"]["mean"].to_numpy(), nan=1.0)
         meets = mine[mine["kpi"] == "meets_sl"]["mean"].to_numpy()
-        short = (np.maximum(sc.queues[q].sla.target - level, 0.0) if probability is None
-                 else np.maximum(probability - meets, 0.0))
-        out[q] = (level, meets, short)
+        out[q] = (level, meets, _shortfall(sc, q, level, meets, probability))
     return out
+
+
+def day_levels(sc: Scenario, res, queues: list[str],
+               probability: float | None) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """As ``interval_levels``, each interval carrying its calendar day's figures: back-office work is
+    judged on the day (its deadline binds every request; an interval's few requests, whose own handle
+    times may exceed the window, are too few to judge).
+    """
+    days = res.sla_probability.set_index(["queue", "period"])
+    day_of = ((sc.start_offset + np.arange(sc.n_intervals) * sc.interval) // 86400).astype(int)
+    out = {}
+    for q in queues:
+        rows = days.loc[[(q, str(sc.day(int(d)))) for d in day_of]]
+        level = np.nan_to_num(rows["service_level"].to_numpy(dtype=float), nan=1.0)
+        meets = rows["p_meets_sl"].to_numpy(dtype=float)
+        out[q] = (level, meets, _shortfall(sc, q, level, meets, probability))
+    return out
+
+
+def _shortfall(sc: Scenario, queue: str, level: np.ndarray, meets: np.ndarray,
+               probability: float | None) -> np.ndarray:
+    """How far each level (or, with ``probability`` p, each share of replications meeting) is below target."""
+    return (np.maximum(sc.queues[queue].sla.target - level, 0.0) if probability is None
+            else np.maximum(probability - meets, 0.0))
 
 
 def simulation_requirement(sc: Scenario, replications: int = 10, seed: int | None = None,

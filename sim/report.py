@@ -1,4 +1,5 @@
-"""PNG plots of a run: service level against target, volumes, occupancy by group.
+"""PNG plots of a run: service level against target, volumes, occupancy by group, a day × interval heat
+map of service level.
 
 Titles and labels say what each channel's service level counts (first response, answer, resolution);
 queue and group names in Chinese render with the fonts of ``sim.fonts``.
@@ -15,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.channels import channel_of  # noqa: E402
@@ -23,7 +25,7 @@ from sim.sweep import short_path  # noqa: E402
 
 use_cjk_fonts()
 
-_PLOT_FILES = ("service_level.png", "volumes.png", "occupancy.png")
+_PLOT_FILES = ("service_level.png", "volumes.png", "occupancy.png", "service_level_heatmap.png")
 
 
 def _per_interval(stats: pd.DataFrame, by: str, kpi: str, statistic: str = "mean") -> pd.DataFrame:
@@ -83,7 +85,37 @@ def save_plots(results, directory: Path) -> list[Path]:
     bottom.set_ylabel("agents on shift (mean)")
     top.legend(fontsize=8, loc="lower left")
     paths.append(save_figure(fig, directory / _PLOT_FILES[2]))
+    paths.append(heatmap(results, directory / _PLOT_FILES[3]))
     return paths
+
+
+def heatmap(results, path: Path) -> Path:
+    """Per queue, a day × time-of-day grid of the mean service level (red to yellow below the target,
+    yellow to green above it; grey without traffic), so that the failing hours of the big day stand out.
+    """
+    sc = results.scenario
+    sl = _per_interval(results.interval_stats, "queue", "service_level")
+    times = pd.DatetimeIndex(sl.index)
+    days = sorted(set(times.normalize()))
+    columns = int(round(86400 / sc.interval))
+    fig, axes = plt.subplots(len(sc.queues), 1, figsize=(12, 0.5 + (0.45 * len(days) + 0.9) * len(sc.queues)),
+                             squeeze=False)
+    slot = ((times - times.normalize()).total_seconds() // sc.interval).astype(int)
+    row = [days.index(d) for d in times.normalize()]
+    for ax, q in zip(axes[:, 0], sc.queues):
+        grid = np.full((len(days), columns), np.nan)
+        grid[row, slot] = sl[q].to_numpy(dtype=float)
+        target = sc.queues[q].sla.target
+        norm = matplotlib.colors.TwoSlopeNorm(vmin=0.0, vcenter=min(max(target, 0.01), 0.99), vmax=1.0)
+        cmap = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#dddddd")
+        image = ax.imshow(grid, aspect="auto", cmap=cmap, norm=norm, interpolation="nearest",
+                          extent=(0, 24, len(days) - 0.5, -0.5))
+        ax.set_yticks(range(len(days)), [f"{d:%a %m-%d}" for d in days], fontsize=8)
+        ax.set_xticks(range(0, 25, 2))
+        ax.set_xlabel("time of day (h)", fontsize=8)
+        ax.set_title(f"{q}: service level by interval (target {target:.0%}; grey: no traffic)", fontsize=10)
+        fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
+    return save_figure(fig, path)
 
 
 def save_figure(fig, path: Path, dpi: int = 110) -> Path:

@@ -1,6 +1,7 @@
 """Command line: one module per command (``run``, ``check``, ``compare``, ``sweep``, ``staffing``,
-``roster``, ``calibrate``, ``synthetic-log``, ``schema``), each declaring its ``NAME``, ``HELP``, the shared option
-groups it takes (``GROUPS``, from ``sim.cli.common``), its own ``arguments`` and its ``handle``.
+``roster``, ``calibrate``, ``synthetic-log``, ``report``, ``schema``), each declaring its ``NAME``,
+``HELP``, the shared option groups it takes (``GROUPS``, from ``sim.cli.common``), its own ``arguments``
+and its ``handle``.
 
 User errors exit 2 with one line per problem and no traceback; an interrupt exits 130 and says what was
 kept. Heavy libraries load inside the handlers, so ``--help`` is quick and an interrupt while they load
@@ -16,7 +17,7 @@ from importlib import import_module
 from sim.cli.common import DEFAULT_SCENARIO, UserError, option_groups
 
 MODULES = ("run", "check", "compare", "sweep", "staffing", "roster", "calibrate", "backtest", "synthetic_log",
-           "schema")
+           "report", "schema")
 COMMANDS = {module.NAME: module for module in (import_module(f"sim.cli.{name}") for name in MODULES)}
 __all__ = ["COMMANDS", "UserError", "main"]
 

@@ -27,6 +27,7 @@ def handle(args) -> int:
         summary_tables,
         worst_table,
     )
+    from sim.html_report import attempt
     from sim.outputs import choose, staged
     from sim.runner import simulate
 
@@ -40,6 +41,7 @@ def handle(args) -> int:
                        progress=bar.update)
         res.command = args.argv
         res.save(tmp, plots=not args.no_plots, excel=args.excel)
+        attempt(tmp)
     show = console()
     for table in [*summary_tables(res), conversation_table(res), class_table(res), groups_table(res),
                   worst_table(res)]:

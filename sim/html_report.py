@@ -1,6 +1,7 @@
 """``report.html``: a self-contained page for a results folder, built from the tables and plots the folder
 holds (so ``run.py report DIR`` rebuilds it from saved tables alone). Jinja2 template in
-``sim/templates``; plots inline as base64 PNG; no network, opens from the file system.
+``sim/templates``; plots inline as base64 PNG, and the glyphs of its Chinese text as an embedded font;
+no network, opens from the file system.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 import jinja2
 import numpy as np
 import pandas as pd
+
+from sim.fonts import glyphs_for
 
 REPORT = "report.html"
 RUN_PLOTS = (("service_level_heatmap.png", "Service level by day and interval"),
@@ -96,7 +99,7 @@ def write_run_report(directory: str | Path) -> Path:
         tables.append(_table("costs", "Cost by group", costs, {
             "group": ("group", "{}"), "paid_hours": ("paid hours", "{:,.0f}"), "cost": ("cost", "{:,.0f}"),
             "cost_per_answered": ("cost per contact answered", "{:,.2f}")}))
-    page = _TEMPLATES.get_template("run.html.j2").render(
+    page = _render("run.html.j2",
         title=f"{manifest['scenario']}: simulation results",
         subtitle=f"{manifest['replications']} replications, seed {manifest['seed']}, version {manifest['version']}, "
                  f"commit {str(manifest.get('git_commit') or 'unknown')[:10]}, run {manifest['created']}",
@@ -106,6 +109,16 @@ def write_run_report(directory: str | Path) -> Path:
     path = out / REPORT
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _render(template: str, **values) -> str:
+    """The page, with the glyphs of its Chinese text embedded (``sim.fonts.glyphs_for``) for browsers on
+    machines without a CJK font.
+    """
+    page = _TEMPLATES.get_template(template).render(cjk_font=None, **values)
+    glyphs = glyphs_for(page)
+    return page if glyphs is None else _TEMPLATES.get_template(template).render(
+        cjk_font=base64.b64encode(glyphs).decode("ascii"), **values)
 
 
 def attempt(directory: str | Path) -> Path | None:

@@ -21,6 +21,7 @@ REPORT = "report.html"
 RUN_PLOTS = (("service_level_heatmap.png", "Service level by day and interval"),
              ("service_level.png", "Service level by interval (band: p10-p90 over replications)"),
              ("volumes.png", "Volumes"),
+             ("waits.png", "Waits and contacts waiting (backlog)"),
              ("occupancy.png", "Occupancy and agents on shift by group"))
 
 _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("sim", "templates"),

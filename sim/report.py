@@ -1,5 +1,5 @@
 """PNG plots of a run: service level against target, volumes, occupancy by group, a day × interval heat
-map of service level.
+map of service level, waits and contacts waiting with their bands.
 
 Titles and labels say what each channel's service level counts (first response, answer, resolution);
 queue and group names in Chinese render with the fonts of ``sim.fonts``.
@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -25,7 +26,7 @@ from sim.sweep import short_path  # noqa: E402
 
 use_cjk_fonts()
 
-_PLOT_FILES = ("service_level.png", "volumes.png", "occupancy.png", "service_level_heatmap.png")
+_PLOT_FILES = ("service_level.png", "volumes.png", "occupancy.png", "service_level_heatmap.png", "waits.png")
 
 
 def _per_interval(stats: pd.DataFrame, by: str, kpi: str, statistic: str = "mean") -> pd.DataFrame:
@@ -86,7 +87,34 @@ def save_plots(results, directory: Path) -> list[Path]:
     top.legend(fontsize=8, loc="lower left")
     paths.append(save_figure(fig, directory / _PLOT_FILES[2]))
     paths.append(heatmap(results, directory / _PLOT_FILES[3]))
+    paths.append(waits(results, directory / _PLOT_FILES[4]))
     return paths
+
+
+def waits(results, path: Path) -> Path:
+    """Per queue (a row each): the mean wait of answered contacts (left) and the contacts waiting at each
+    interval's start (right: refunds and tickets waiting are the backlog), means with p10-p90 bands over
+    the replications.
+    """
+    sc = results.scenario
+    iv = results.interval_stats
+    fig, axes = plt.subplots(len(sc.queues), 2, figsize=(12, 2.4 * len(sc.queues)), sharex=True, squeeze=False)
+    for (left, right), q in zip(axes, sc.queues):
+        for ax, kpi in ((left, "asa_s"), (right, "backlog")):
+            mean, low, high = (_per_interval(iv, "queue", kpi, stat)[q] for stat in ("mean", "p10", "p90"))
+            scale, unit = (3600, "h") if kpi == "asa_s" and high.max() > 3 * 3600 else \
+                (60, "min") if kpi == "asa_s" else (1, "")
+            label = f"mean wait of answered ({unit})" if kpi == "asa_s" else "waiting at interval start"
+            ax.plot(mean.index, mean / scale, lw=1.1, label="mean")
+            if results.replications > 1:
+                ax.fill_between(mean.index, low / scale, high / scale, alpha=0.25, label="p10-p90")
+            ax.set_ylabel(label, fontsize=8)
+            ax.set_title(f"{q}: {label}", fontsize=10)
+            locator = mdates.AutoDateLocator()
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        left.legend(fontsize=8, loc="upper left")
+    return save_figure(fig, path)
 
 
 def heatmap(results, path: Path) -> Path:

@@ -67,7 +67,7 @@ def test_the_run_page_loads_with_its_plots_and_no_errors(browser, run_page, tmp_
     out, _ = run_page
     page, errors = _open(browser, out / "report.html")
     images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-    assert len(images) == 4 and all(done and w > 100 and h > 100 for done, w, h in images)
+    assert len(images) == 5 and all(done and w > 100 and h > 100 for done, w, h in images)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280          # no horizontal overflow
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert (tmp_path / "report.png").stat().st_size > 10_000

@@ -68,7 +68,7 @@ def test_a_run_writes_a_self_contained_report_with_the_summary_numbers(tmp_path)
     assert float(cells[2]) == summary["offered"]
     assert float(cells[3]) == pytest.approx(summary["service_level"], rel=1e-12)
     assert float(cells[5]) == summary["p_meets_sl"] and float(cells[6]) == pytest.approx(summary["abandon_rate"])
-    assert len(page.images) == 4
+    assert len(page.images) == 5
     for src in page.images:                          # inline PNGs that decode to a picture
         assert src.startswith("data:image/png;base64,")
         picture = image.imread(io.BytesIO(base64.b64decode(src.split(",", 1)[1])), format="png")

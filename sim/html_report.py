@@ -42,14 +42,27 @@ def _percent(value: float, ci: float | None = None) -> str:
     return f"{value:.1%}" + (f" ± {ci * 100:.1f}" if ci is not None and np.isfinite(ci) else "")
 
 
+def _duration(seconds: float) -> str:
+    """Seconds as s, min or h, whichever reads best."""
+    if not np.isfinite(seconds):
+        return "–"
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min" if seconds < 7200 \
+        else f"{seconds / 3600:.1f} h"
+
+
 def _verdict(summary: pd.DataFrame) -> dict:
-    """Per queue: volume, service level with its CI against the target (coloured), P(meets), abandonment, ASA."""
+    """Per queue: volume, service level with its CI against the target (coloured), P(meets), abandonment,
+    ASA; where the platform auto-approved refunds at their deadline, how many and their value.
+    """
     columns = ["queue", "channel", "offered", "service level (95% CI)", "target", "P(meets target)",
                "abandoned", "ASA"]
+    refunds = "auto_approved" in summary and summary["auto_approved"].fillna(0).gt(0).any()
+    if refunds:
+        columns += ["auto-approved", "auto-approved value"]
     rows = []
     for r in summary.itertuples():
         met = r.service_level >= r.sl_target if np.isfinite(r.service_level) else None
-        rows.append([
+        row = [
             {"text": r.queue, "value": r.queue, "css": ""},
             {"text": r.channel, "value": r.channel, "css": ""},
             {"text": f"{r.offered:,.0f}", "value": r.offered, "css": ""},
@@ -58,7 +71,12 @@ def _verdict(summary: pd.DataFrame) -> dict:
             {"text": _percent(r.sl_target), "value": r.sl_target, "css": ""},
             {"text": _percent(r.p_meets_sl), "value": r.p_meets_sl, "css": ""},
             {"text": _percent(r.abandon_rate), "value": r.abandon_rate, "css": ""},
-            {"text": "–" if not np.isfinite(r.asa_s) else f"{r.asa_s:.1f} s", "value": r.asa_s, "css": ""}])
+            {"text": _duration(r.asa_s), "value": r.asa_s, "css": ""}]
+        if refunds:
+            row += [{"text": f"{r.auto_approved:,.0f}", "value": r.auto_approved,
+                     "css": "bad" if r.auto_approved > 0 else ""},
+                    {"text": f"{r.auto_approved_value:,.0f}", "value": r.auto_approved_value, "css": ""}]
+        rows.append(row)
     return {"columns": columns, "rows": rows}
 
 
@@ -97,7 +115,10 @@ def write_run_report(directory: str | Path) -> Path:
             "offered": ("offered (mean)", "{:,.1f}")}))
     if (out / "costs.csv").is_file():
         costs = _read(out / "costs.csv")
-        tables.append(_table("costs", "Cost by group", costs, {
+        costs = pd.concat([costs, pd.DataFrame([{"group": "all groups", "paid_hours": costs["paid_hours"].sum(),
+                                                 "cost": costs["cost"].sum(), "cost_per_answered": np.nan}])],
+                          ignore_index=True)
+        tables.append(_table("costs", "Cost by group (mean over the replications)", costs, {
             "group": ("group", "{}"), "paid_hours": ("paid hours", "{:,.0f}"), "cost": ("cost", "{:,.0f}"),
             "cost_per_answered": ("cost per contact answered", "{:,.2f}")}))
     page = _render("run.html.j2",

@@ -102,3 +102,20 @@ def test_a_report_error_is_reported_and_the_run_kept(tmp_path, monkeypatch, caps
     assert "report.html was not written (KeyError" in capsys.readouterr().err
     assert (out / "summary.csv").is_file() and not (out / "report.html").exists()
     assert np.isfinite(pd.read_csv(out / "summary.csv", encoding="utf-8-sig")["service_level"]).all()
+
+
+def test_the_verdict_shows_auto_approved_refunds_where_there_are_some():
+    from sim.html_report import _duration, _verdict
+
+    summary = pd.DataFrame({"queue": ["chat", "refunds"], "channel": ["chat", "refund"], "offered": [100.0, 50.0],
+                            "service_level": [0.85, 0.6], "service_level_ci95": [0.02, 0.05],
+                            "sl_target": [0.8, 0.9], "p_meets_sl": [1.0, 0.0], "abandon_rate": [0.05, 0.0],
+                            "asa_s": [12.0, 30000.0], "auto_approved": [0.0, 7.0],
+                            "auto_approved_value": [0.0, 1234.0]})
+    verdict = _verdict(summary)
+    assert verdict["columns"][-2:] == ["auto-approved", "auto-approved value"]
+    chat, refunds = verdict["rows"]
+    assert [chat[3]["css"], refunds[3]["css"]] == ["good", "bad"]
+    assert refunds[7]["text"] == "8.3 h" and refunds[8]["text"] == "7" and refunds[9]["value"] == 1234.0
+    assert "auto-approved" not in _verdict(summary.assign(auto_approved=0.0))["columns"]
+    assert [_duration(s) for s in (12.0, 600.0, 9000.0, float("nan"))] == ["12.0 s", "10.0 min", "2.5 h", "–"]

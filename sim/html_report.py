@@ -15,15 +15,11 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from sim.channels import CHANNELS
 from sim.fonts import glyphs_for
+from sim.report import RUN_PLOTS
 
 REPORT = "report.html"
-RUN_PLOTS = (("service_level_heatmap.png", "Service level by day and interval"),
-             ("service_level.png", "Service level by interval (band: p10-p90 over replications)"),
-             ("volumes.png", "Volumes"),
-             ("waits.png", "Waits and contacts waiting (backlog)"),
-             ("occupancy.png", "Occupancy and agents on shift by group"))
-
 _TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("sim", "templates"),
                                 autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
 
@@ -42,17 +38,14 @@ def _percent(value: float, ci: float | None = None) -> str:
     return f"{value:.1%}" + (f" ± {ci * 100:.1f}" if ci is not None and np.isfinite(ci) else "")
 
 
-def _duration(seconds: float) -> str:
-    """Seconds as s, min or h, whichever reads best."""
-    if not np.isfinite(seconds):
-        return "–"
-    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min" if seconds < 7200 \
-        else f"{seconds / 3600:.1f} h"
+def _cell(text: str, value, css: str = "") -> dict:
+    return {"text": text, "value": value, "css": css}
 
 
 def _verdict(summary: pd.DataFrame) -> dict:
     """Per queue: volume, service level with its CI against the target (coloured), P(meets), abandonment,
-    ASA; where the platform auto-approved refunds at their deadline, how many and their value.
+    ASA in its channel's unit; where the platform auto-approved refunds at their deadline, how many and
+    their value.
     """
     columns = ["queue", "channel", "offered", "service level (95% CI)", "target", "P(meets target)",
                "abandoned", "ASA"]
@@ -62,20 +55,15 @@ def _verdict(summary: pd.DataFrame) -> dict:
     rows = []
     for r in summary.itertuples():
         met = r.service_level >= r.sl_target if np.isfinite(r.service_level) else None
-        row = [
-            {"text": r.queue, "value": r.queue, "css": ""},
-            {"text": r.channel, "value": r.channel, "css": ""},
-            {"text": f"{r.offered:,.0f}", "value": r.offered, "css": ""},
-            {"text": _percent(r.service_level, r.service_level_ci95), "value": r.service_level,
-             "css": "" if met is None else "good" if met else "bad"},
-            {"text": _percent(r.sl_target), "value": r.sl_target, "css": ""},
-            {"text": _percent(r.p_meets_sl), "value": r.p_meets_sl, "css": ""},
-            {"text": _percent(r.abandon_rate), "value": r.abandon_rate, "css": ""},
-            {"text": _duration(r.asa_s), "value": r.asa_s, "css": ""}]
+        row = [_cell(r.queue, r.queue), _cell(r.channel, r.channel), _cell(f"{r.offered:,.0f}", r.offered),
+               _cell(_percent(r.service_level, r.service_level_ci95), r.service_level,
+                     "" if met is None else "good" if met else "bad"),
+               _cell(_percent(r.sl_target), r.sl_target), _cell(_percent(r.p_meets_sl), r.p_meets_sl),
+               _cell(_percent(r.abandon_rate), r.abandon_rate),
+               _cell(CHANNELS[r.channel].wait(r.asa_s) if np.isfinite(r.asa_s) else "–", r.asa_s)]
         if refunds:
-            row += [{"text": f"{r.auto_approved:,.0f}", "value": r.auto_approved,
-                     "css": "bad" if r.auto_approved > 0 else ""},
-                    {"text": f"{r.auto_approved_value:,.0f}", "value": r.auto_approved_value, "css": ""}]
+            row += [_cell(f"{r.auto_approved:,.0f}", r.auto_approved, "bad" if r.auto_approved > 0 else ""),
+                    _cell(f"{r.auto_approved_value:,.0f}", r.auto_approved_value)]
         rows.append(row)
     return {"columns": columns, "rows": rows}
 
@@ -89,9 +77,10 @@ def _table(table_id: str, title: str, frame: pd.DataFrame, columns: dict[str, tu
     return {"id": table_id, "title": title, "columns": [header for header, _ in columns.values()], "rows": rows}
 
 
-def _plots(directory: Path, names: tuple[tuple[str, str], ...]) -> list[dict]:
+def _plots(directory: Path, plots) -> list[dict]:
+    """The (file, title) ``plots`` the folder holds, as base64 PNGs."""
     return [{"title": title, "data": base64.b64encode((directory / name).read_bytes()).decode("ascii")}
-            for name, title in names if (directory / name).is_file()]
+            for name, title in plots if (directory / name).is_file()]
 
 
 def write_run_report(directory: str | Path) -> Path:
@@ -125,7 +114,7 @@ def write_run_report(directory: str | Path) -> Path:
         title=f"{manifest['scenario']}: simulation results",
         subtitle=f"{manifest['replications']} replications, seed {manifest['seed']}, version {manifest['version']}, "
                  f"commit {str(manifest.get('git_commit') or 'unknown')[:10]}, run {manifest['created']}",
-        verdict=_verdict(summary), tables=tables, plots=_plots(out, RUN_PLOTS),
+        verdict=_verdict(summary), tables=tables, plots=_plots(out, RUN_PLOTS.values()),
         scenario=(out / "scenario.yaml").read_text(encoding="utf-8") if (out / "scenario.yaml").is_file() else "",
         manifest=json.dumps(manifest, indent=2, ensure_ascii=False))
     path = out / REPORT

@@ -26,7 +26,12 @@ from sim.sweep import short_path  # noqa: E402
 
 use_cjk_fonts()
 
-_PLOT_FILES = ("service_level.png", "volumes.png", "occupancy.png", "service_level_heatmap.png", "waits.png")
+# A run's plots: (file, title), in the order the results page shows them (``sim.html_report``).
+RUN_PLOTS = {"heatmap": ("service_level_heatmap.png", "Service level by day and interval"),
+             "service_level": ("service_level.png", "Service level by interval (band: p10-p90 over replications)"),
+             "volumes": ("volumes.png", "Volumes"),
+             "waits": ("waits.png", "Waits and contacts waiting (backlog)"),
+             "occupancy": ("occupancy.png", "Occupancy and agents on shift by group")}
 
 
 def _per_interval(stats: pd.DataFrame, by: str, kpi: str, statistic: str = "mean") -> pd.DataFrame:
@@ -54,7 +59,7 @@ def save_plots(results, directory: Path) -> list[Path]:
         ax.set_title(f"{q}: {channel_of(sc.queues[q]).sl_label(sc.queues[q])} / offered, by arrival interval",
                      fontsize=10)
         ax.legend(loc="lower left", fontsize=8)
-    paths.append(save_figure(fig, directory / _PLOT_FILES[0]))
+    paths.append(save_figure(fig, directory / RUN_PLOTS["service_level"][0]))
 
     fig, axes = plt.subplots(len(queues), 1, figsize=(12, 2.6 * len(queues)), sharex=True, squeeze=False)
     for ax, q in zip(axes[:, 0], queues):
@@ -66,7 +71,7 @@ def save_plots(results, directory: Path) -> list[Path]:
         ax.set_ylabel(f"{'items' if channel.on_resolution else 'contacts'} / {sc.interval / 60:g} min")
         ax.set_title(f"{q} ({sc.queues[q].channel}), by arrival interval", fontsize=10)
         ax.legend(loc="upper left", fontsize=8)
-    paths.append(save_figure(fig, directory / _PLOT_FILES[1]))
+    paths.append(save_figure(fig, directory / RUN_PLOTS["volumes"][0]))
 
     gr = results.group_stats
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6), sharex=True)
@@ -85,16 +90,16 @@ def save_plots(results, directory: Path) -> list[Path]:
                   fontsize=10)
     bottom.set_ylabel("agents on shift (mean)")
     top.legend(fontsize=8, loc="lower left")
-    paths.append(save_figure(fig, directory / _PLOT_FILES[2]))
-    paths.append(heatmap(results, directory / _PLOT_FILES[3]))
-    paths.append(waits(results, directory / _PLOT_FILES[4]))
+    paths.append(save_figure(fig, directory / RUN_PLOTS["occupancy"][0]))
+    paths.append(heatmap(results, directory / RUN_PLOTS["heatmap"][0]))
+    paths.append(waits(results, directory / RUN_PLOTS["waits"][0]))
     return paths
 
 
 def waits(results, path: Path) -> Path:
     """Per queue (a row each): the mean wait of answered contacts (left) and the contacts waiting at each
     interval's start (right: refunds and tickets waiting are the backlog), means with p10-p90 bands over
-    the replications.
+    the replications; waits in the channel's unit.
     """
     sc = results.scenario
     iv = results.interval_stats
@@ -102,9 +107,10 @@ def waits(results, path: Path) -> Path:
     for (left, right), q in zip(axes, sc.queues):
         for ax, kpi in ((left, "asa_s"), (right, "backlog")):
             mean, low, high = (_per_interval(iv, "queue", kpi, stat)[q] for stat in ("mean", "p10", "p90"))
-            scale, unit = (3600, "h") if kpi == "asa_s" and high.max() > 3 * 3600 else \
-                (60, "min") if kpi == "asa_s" else (1, "")
-            label = f"mean wait of answered ({unit})" if kpi == "asa_s" else "waiting at interval start"
+            channel = channel_of(sc.queues[q])
+            scale = channel.wait_unit if kpi == "asa_s" else 1.0
+            label = f"mean wait of answered ({channel.wait_unit_name})" if kpi == "asa_s" \
+                else "waiting at interval start"
             ax.plot(mean.index, mean / scale, lw=1.1, label="mean")
             if results.replications > 1:
                 ax.fill_between(mean.index, low / scale, high / scale, alpha=0.25, label="p10-p90")

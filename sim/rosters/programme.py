@@ -80,24 +80,25 @@ class _Floor:
 
     supply: dict[str, sparse.csr_matrix]
     kept: dict[str, np.ndarray]
+    shifts: int
 
     @classmethod
     def of(cls, sc: Scenario, patterns: Patterns, kept: dict[str, np.ndarray]) -> _Floor:
-        table = patterns.table
+        table, shifts = patterns.table, len(patterns.table)
         groups = list(dict.fromkeys([*table.get("group", []), *kept]))
-        all_shifts = patterns.cover.T.multiply(table["weight"].to_numpy()).tocsr() if len(table) \
+        all_shifts = patterns.cover.T.multiply(table["weight"].to_numpy()).tocsr() if shifts \
             else sparse.csr_matrix((sc.n_intervals, 0))
         supply = {}
         for g in groups:
-            mine = all_shifts.multiply((table["group"] == g).to_numpy(dtype=float)).tocsr() if len(table) \
+            mine = all_shifts.multiply((table["group"] == g).to_numpy(dtype=float)).tocsr() if shifts \
                 else all_shifts
             mine.eliminate_zeros()
             supply[g] = mine
-        return cls(supply, {g: kept.get(g, np.zeros(sc.n_intervals)) for g in groups})
+        return cls(supply, {g: kept.get(g, np.zeros(sc.n_intervals)) for g in groups}, shifts)
 
     def reach(self, group: str, agents: np.ndarray | None = None) -> np.ndarray:
-        """The group's agents on the floor per interval with ``agents`` on each candidate shift (None: any
-        positive number where a shift could put some).
+        """The group's agents on the floor per interval with ``agents`` on each candidate shift (None: one
+        on each).
         """
         if agents is None:
             return np.asarray(self.supply[group].sum(axis=1)).ravel() + self.kept[group]
@@ -114,23 +115,23 @@ def solve(sc: Scenario, patterns: Patterns, roster: RosterFile, need: dict[str, 
     """
     floor = _Floor.of(sc, patterns, kept or {})
     shared = [g for g in floor.supply if sum(q in need for q in sc.groups[g].skills) > 1]
+    present = {g: floor.reach(g) > 0 for g in floor.supply}
     keys, alone, cover_rows, problems = [], [], {}, []
     for queue, required in need.items():
         doing = [g for g in floor.supply if queue in sc.groups[g].skills]
-        reach = {g: floor.reach(g) for g in doing}
         rows = np.flatnonzero(required > 1e-9)
-        uncovered = np.array([i for i in rows if not any(reach[g][i] > 0 for g in doing)], dtype=int)
+        uncovered = np.array([i for i in rows if not any(present[g][i] for g in doing)], dtype=int)
         if uncovered.size:
             problems.append(f"{queue} needs up to {required[uncovered].max():.1f} agents on the floor in "
                             f"{uncovered.size} intervals no template of a group doing it covers: "
                             f"{_spans(sc, uncovered)}")
         for i in rows:
             cover_rows[(queue, int(i))] = len(cover_rows)
-            keys += [(g, queue, int(i)) for g in doing if g in shared and reach[g][i] > 0]
-            alone += [(g, queue, int(i)) for g in doing if g not in shared and reach[g][i] > 0]
+            keys += [(g, queue, int(i)) for g in doing if g in shared and present[g][i]]
+            alone += [(g, queue, int(i)) for g in doing if g not in shared and present[g][i]]
     if problems:
         raise RosterInfeasible("\n".join(problems))
-    shifts = len(patterns.table)
+    shifts = floor.shifts
     direct, lower = _single_skilled(sc, floor, shared, cover_rows, need)
     cover, capacity, floor_rows, floor_limit = _allocation(sc, floor, keys, cover_rows)
     per_day, low, high = _template_days(patterns, roster)
@@ -181,13 +182,12 @@ def _single_skilled(sc: Scenario, floor: _Floor, shared: list[str], cover_rows: 
     group doing only that queue makes there, times its proficiency (``direct``), and the requirement less
     what such groups keeping their own shifts put there (``lower``).
     """
-    width = next(iter(floor.supply.values())).shape[1] if floor.supply else 0
     blocks, lower = [], []
     for queue, required in need.items():
         rows = [i for q, i in cover_rows if q == queue]
         alone = [g for g in floor.supply if g not in shared and queue in sc.groups[g].skills]
         supply = sum((sc.groups[g].skills[queue] * floor.supply[g] for g in alone),
-                     sparse.csr_matrix((sc.n_intervals, width)))
+                     sparse.csr_matrix((sc.n_intervals, floor.shifts)))
         given = sum((sc.groups[g].skills[queue] * floor.kept[g] for g in alone), np.zeros(sc.n_intervals))
         blocks.append(supply.tocsr()[rows])
         lower.append(required[rows] - given[rows])
@@ -207,9 +207,8 @@ def _allocation(sc: Scenario, floor: _Floor, keys: list[tuple[str, str, int]],
                               shape=(len(cover_rows), len(keys)))
     capacity = sparse.csr_matrix((np.ones(len(keys)), ([capacity_rows[(g, i)] for g, _, i in keys],
                                                        np.arange(len(keys)))), shape=(len(capacity_rows), len(keys)))
-    width = next(iter(floor.supply.values())).shape[1] if floor.supply else 0
     floor_rows = sparse.vstack([floor.supply[g][[i]] for g, i in capacity_rows]).tocsr() if capacity_rows \
-        else sparse.csr_matrix((0, width))
+        else sparse.csr_matrix((0, floor.shifts))
     floor_limit = np.array([floor.kept[g][i] for g, i in capacity_rows])
     return cover, capacity, floor_rows, floor_limit
 

@@ -11,8 +11,8 @@ Henderson 2004 and Cezik & L'Ecuyer 2008, with the cut replaced by a raised requ
    with ``probability`` p, fewer than a share p of replications reach it) the requirement there is raised
    by half the shortfall times the agents required, at least one, and the programme solved again.
    Back-office work is judged on the day (``day_levels``): where a day misses, all its intervals are raised.
-4. Until every interval meets, ``max_iterations`` is reached, or ``STALL_ITERATIONS`` rounds have not
-   cut the intervals missing; the result says whether every interval meets, with the programme's gap.
+4. Until every interval meets, ``max_iterations`` is reached, or the search has ``stalled`` (8 rounds
+   have not cut the intervals missing); the result says whether every interval meets, with the programme's gap.
    The final roster is then simulated on fresh customers (another seed) and compared, on common random
    numbers, with the scenario's own roster.
 """
@@ -37,7 +37,7 @@ from sim.rosters.templates import RosterFile
 from sim.runner import simulate
 from sim.scenario import Scenario, dump_scenario, load_scenario
 from sim.staffing.backoffice import backoffice_queues, backoffice_requirements
-from sim.staffing.iterative import STALL_ITERATIONS, day_levels, interval_levels, unattainable
+from sim.staffing.iterative import day_levels, interval_levels, stalled, unattainable
 from sim.staffing.requirements import covered_queues, requirements
 from sim.units import format_duration, format_time_of_day
 
@@ -211,8 +211,7 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
         if not missing:
             met = True
             break
-        fewest = min((h["intervals_missing"] for h in history[:-STALL_ITERATIONS]), default=None)
-        if fewest is not None and min(h["intervals_missing"] for h in history[-STALL_ITERATIONS:]) >= fewest:
+        if stalled(history) is not None:
             break                     # raising has not cut the misses for a while: more would only cost
         for q, (_, _, short) in levels.items():
             need[q] = need[q] + np.where(short > 0, np.maximum(1.0, np.ceil(short * need[q] / 2)), 0.0)

@@ -85,6 +85,11 @@ class Scenario(Strict):
     def day(self, index: int) -> date:
         return self.start.date() + timedelta(days=index)
 
+    @property
+    def interval_days(self) -> np.ndarray:
+        """The calendar-day index (``day``'s) of each interval's start."""
+        return ((self.start_offset + np.arange(self.n_intervals) * self.interval) // DAY).astype(int)
+
     def clock(self, when: datetime) -> float:
         """Seconds from ``start`` to ``when``."""
         return (when - self.start).total_seconds()

@@ -148,14 +148,22 @@ def day_levels(sc: Scenario, res, queues: list[str],
     times may exceed the window, are too few to judge).
     """
     days = res.sla_probability.set_index(["queue", "period"])
-    day_of = ((sc.start_offset + np.arange(sc.n_intervals) * sc.interval) // 86400).astype(int)
     out = {}
     for q in queues:
-        rows = days.loc[[(q, str(sc.day(int(d)))) for d in day_of]]
+        rows = days.loc[[(q, str(sc.day(int(d)))) for d in sc.interval_days]]
         level = np.nan_to_num(rows["service_level"].to_numpy(dtype=float), nan=1.0)
         meets = rows["p_meets_sl"].to_numpy(dtype=float)
         out[q] = (level, meets, _shortfall(sc, q, level, meets, probability))
     return out
+
+
+def stalled(history: list[dict]) -> int | None:
+    """The fewest ``intervals_missing`` before the last ``STALL_ITERATIONS`` rounds of ``history`` when
+    none of those rounds went below it (the search has stalled); else None.
+    """
+    fewest = min((h["intervals_missing"] for h in history[:-STALL_ITERATIONS]), default=None)
+    recent = min((h["intervals_missing"] for h in history[-STALL_ITERATIONS:]), default=None)
+    return fewest if fewest is not None and recent >= fewest else None
 
 
 def _shortfall(sc: Scenario, queue: str, level: np.ndarray, meets: np.ndarray,
@@ -219,9 +227,8 @@ def simulation_requirement(sc: Scenario, replications: int = 10, seed: int | Non
         if progress is not None:
             progress(iteration, missing)
         if missing and best is None:                     # not feasible yet: add agents where short
-            recent = [h["intervals_missing"] for h in history[-STALL_ITERATIONS:]]
-            fewest = min((h["intervals_missing"] for h in history[:-STALL_ITERATIONS]), default=None)
-            if fewest is not None and min(recent) >= fewest:
+            fewest = stalled(history)
+            if fewest is not None:
                 stopped = (f"with no progress: {STALL_ITERATIONS} rounds of added agents left {missing} (interval, "
                            f"queue) pairs missing, no fewer than the {fewest} before")
                 break

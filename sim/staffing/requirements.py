@@ -87,7 +87,7 @@ def daily_ratio_agents(sc: Scenario, d: QueueDemand, per_agent_per_day: float) -
     """Agents on duty per interval by the shops' rule: head count = the day's contacts / contacts per agent
     per day; each works ``SHIFT_HOURS``, spread evenly over the intervals of the day with any arrivals.
     """
-    day = (sc.start_offset + np.arange(sc.n_intervals) * sc.interval) // 86400
+    day = sc.interval_days
     agents = np.zeros(sc.n_intervals)
     for d_index in np.unique(day):
         today = day == d_index

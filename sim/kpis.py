@@ -23,7 +23,9 @@ class Kpi:
       time-average or a parameter;
     - ``in_summary``: the summary shows its mean over replications with a 95% CI (counts: the mean);
     - ``compared``: a format for compare and sweep tables (None: not shown there);
-    - ``history``: the back-test measures it on the log, by the same definition.
+    - ``history``: the back-test measures it on the log, by the same definition;
+    - ``better``: which way is an improvement (``higher`` or ``lower``; None: neither), to colour the
+      differences results pages show.
     """
 
     name: str
@@ -34,6 +36,7 @@ class Kpi:
     in_summary: bool = False
     compared: str | None = None
     history: bool = False
+    better: Literal["higher", "lower"] | None = None
 
 
 def _k(*args, **kwargs) -> Kpi:
@@ -58,15 +61,16 @@ KPIS = (
     _k("auto_approved", "items", "queues", "count", "approved by the platform at their deadline", True),
     _k("late", "items", "queues", "count", "past a first-reply deadline unanswered, or answered after it", True),
     _k("auto_approved_value", "currency", "queues", "count", "amount of the auto-approved items", True,
-       compared="{:,.0f}"),
+       compared="{:,.0f}", better="lower"),
     _k("deflected", "contacts", "queues", "count", "resolved by a bot (not offered)", True),
     _k("service_level", "share", "queues", "rate", "served within the threshold over the contacts judged",
-       True, compared="{:.1%}", history=True),
-    _k("abandon_rate", "share", "queues", "rate", "abandoned / offered", True, compared="{:.1%}", history=True),
+       True, compared="{:.1%}", history=True, better="higher"),
+    _k("abandon_rate", "share", "queues", "rate", "abandoned / offered", True, compared="{:.1%}", history=True,
+       better="lower"),
     _k("asa_s", "s", "queues", "rate", "mean wait of answered contacts", True, compared="{:,.1f}",
-       history=True),
+       history=True, better="lower"),
     _k("mean_wait_s", "s", "queues", "rate", "mean wait of contacts that left the queue", True,
-       compared="{:,.1f}"),
+       compared="{:,.1f}", better="lower"),
     _k("handle_s", "s", "queues", "rate", "mean handle time of the answered contacts that ended", history=True),
     _k("max_wait_s", "s", "queues", "max", "longest wait"),
     _k("messages", "messages", "queues", "count", "customer messages replied in conversation chats", True,
@@ -74,23 +78,24 @@ KPIS = (
     _k("replied_within", "messages", "queues", "count", "of those, replied within the threshold", True),
     _k("silent_abandoned", "contacts", "queues", "count", "conversations whose customer left unseen", True),
     _k("first_response_s", "s", "queues", "rate", "mean time from a conversation's arrival to its first reply",
-       True, compared="{:,.1f}", history=True),
+       True, compared="{:,.1f}", history=True, better="lower"),
     _k("response_s", "s", "queues", "rate", "mean response time of the replied messages", True,
-       compared="{:,.1f}", history=True),
+       compared="{:,.1f}", history=True, better="lower"),
     _k("orders", "orders", "queues", "count", "orders expected from the conversations (conversion)", True,
-       compared="{:,.1f}"),
+       compared="{:,.1f}", better="higher"),
     _k("orders_lost", "orders", "queues", "count", "orders lost to slow first responses and departures", True,
-       compared="{:,.1f}"),
-    _k("gmv", "currency", "queues", "count", "orders x order value", True, compared="{:,.0f}"),
-    _k("gmv_lost", "currency", "queues", "count", "orders lost x order value", True, compared="{:,.0f}"),
+       compared="{:,.1f}", better="lower"),
+    _k("gmv", "currency", "queues", "count", "orders x order value", True, compared="{:,.0f}", better="higher"),
+    _k("gmv_lost", "currency", "queues", "count", "orders lost x order value", True, compared="{:,.0f}",
+       better="lower"),
     _k("sl_target", "share", "intervals", "level", "the queue's service-level target"),
     _k("max_queue_len", "contacts", "intervals", "max", "most contacts waiting at once"),
     _k("backlog", "contacts", "intervals", "level", "contacts waiting at the interval start"),
     _k("resolution_mean_s", "s", "totals", "rate", "mean time from arrival to final resolution", True,
-       compared="{:,.0f}"),
+       compared="{:,.0f}", better="lower"),
     _k("resolution_p90_s", "s", "totals", "rate", "90th percentile of that time", True),
     _k("first_response_p90_s", "s", "totals", "rate", "90th percentile of the conversations' first response", True),
-    _k("escalation_rate", "share", "totals", "rate", "escalated / answered", True, compared="{:.1%}"),
+    _k("escalation_rate", "share", "totals", "rate", "escalated / answered", True, compared="{:.1%}", better="lower"),
     _k("first_contact_resolution", "share", "totals", "rate", "resolved_first_contact / resolved", True),
     _k("intervals_meeting_sl", "share", "summary", "rate", "share of (replication, interval) pairs with "
        "contacts to judge that met the target"),
@@ -135,6 +140,11 @@ def summary_rates() -> list[str]:
 def compared() -> dict[str, str]:
     """KPI → format of the KPIs compare and sweep tables show."""
     return {k.name: k.compared for k in KPIS if k.compared}
+
+
+def better() -> dict[str, str]:
+    """KPI → ``higher`` or ``lower``: the way a difference is an improvement, where it has one."""
+    return {k.name: k.better for k in KPIS if k.better}
 
 
 def swept() -> list[str]:

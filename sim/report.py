@@ -169,6 +169,34 @@ def save_figure(fig, path: Path, dpi: int = 110) -> Path:
 _MISSING_GLYPH = re.compile(r"Glyph (\d+) .*missing from font")
 
 
+def difference_plot_name(variant: str) -> str:
+    """The file of a comparison's plot for ``variant``."""
+    return f"{variant}_difference.png"
+
+
+def difference_plot(intervals: pd.DataFrame, path: Path) -> Path:
+    """Per queue (a row each): the service level of the variant minus the base's by interval, with the
+    paired 95% CI as a band; intervals where the CI is above zero shaded green, below zero red.
+    """
+    sl = intervals[intervals["kpi"] == "service_level"].assign(
+        interval_start=lambda f: pd.to_datetime(f["interval_start"]))
+    queues = list(dict.fromkeys(sl["queue"]))
+    fig, axes = plt.subplots(len(queues), 1, figsize=(12, 2.6 * len(queues)), sharex=True, squeeze=False)
+    for ax, queue in zip(axes[:, 0], queues):
+        rows = sl[sl["queue"] == queue]
+        low, high = rows["difference"] - rows["paired_ci95"], rows["difference"] + rows["paired_ci95"]
+        ax.fill_between(rows["interval_start"], low, high, alpha=0.25, step="post", label="paired 95% CI")
+        ax.step(rows["interval_start"], rows["difference"], where="post", lw=1.1, label="variant − base")
+        ax.axhline(0, color="black", lw=0.8)
+        for mask, colour, label in ((low > 0, "green", "variant better"), (high < 0, "crimson", "variant worse")):
+            ax.fill_between(rows["interval_start"], 0, 1, where=mask.to_numpy(), step="post", color=colour,
+                            alpha=0.12, transform=ax.get_xaxis_transform(), label=label)
+        ax.set_ylabel("service level difference", fontsize=8)
+        ax.set_title(f"{queue}: service level, variant − base, by arrival interval", fontsize=10)
+        ax.legend(fontsize=7, loc="lower left")
+    return save_figure(fig, path)
+
+
 def sweep_plot(table, parameters: list[str], path: Path, targets: dict[str, float] | None = None) -> Path | None:
     """Per queue (a row each): the horizon service level with its 95% CI against the first swept parameter,
     with the target (left), and the probability of meeting the target (right); a line per combination of

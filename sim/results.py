@@ -234,6 +234,7 @@ class Results:
         write_csv(self.group_stats, out / "group_stats.csv")
         write_csv(self.sla_probability, out / "sla_probability.csv")
         write_csv(self.worst_intervals(), out / "worst_intervals.csv")
+        write_csv(self.group_totals.reset_index(), out / "group_totals.csv")
         if self.class_summary is not None:
             write_csv(self.class_summary, out / "class_summary.csv")
         if self.costs is not None:

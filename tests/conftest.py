@@ -100,3 +100,11 @@ def checkout_stays_clean():
     if before is not None and after != before:
         changed = sorted(set(after.splitlines()) ^ set(before.splitlines()))
         pytest.fail("the test suite changed the checkout:\n" + "\n".join(changed), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def result_folders(tmp_path_factory):
+    """A results folder of every kind, with its report.html (``tests.pages.write_folders``); read only."""
+    from tests.pages import write_folders
+
+    return write_folders(tmp_path_factory.mktemp("pages"))

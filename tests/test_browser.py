@@ -1,7 +1,8 @@
-"""The results page in a real browser: headless Chromium (the system's, driven by Playwright) opens a
-run's ``report.html`` from the file system; it loads with no console errors, every plot decodes, the
-verdict read back from the DOM is the summary table's, Chinese names are in the DOM and drawn as glyphs
-(not boxes), and nothing overflows 1280 px.
+"""The results pages in a real browser: headless Chromium (the system's, driven by Playwright) opens each
+kind of ``report.html`` (run, compare, sweep, staffing, roster, calibration, back-test) from the file
+system; it loads with no console errors, every plot decodes, the numbers read back from the DOM are the
+saved tables', Chinese names are in the DOM and drawn as glyphs (not boxes), nothing overflows 1280 px,
+and a table sorts on a click of its header.
 
 Without a Chromium these tests skip, unless ``SIM_REQUIRE_BROWSER`` is set (CI sets it: ``.ci/run``
 installs the Debian ``chromium`` package first), when they fail.
@@ -17,6 +18,7 @@ import pytest
 import yaml
 
 from sim.cli import main
+from tests import pages
 from tests.conftest import single_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -100,3 +102,41 @@ def test_chinese_names_render_as_glyphs_not_boxes(browser, run_page):
     drawn = cell.screenshot()
     cell.evaluate("c => c.textContent = '\\ue000\\ue001\\ue002\\ue003'")
     assert cell.screenshot() != drawn
+
+
+_COLUMN = """([table, header]) => {
+  const t = document.getElementById(table);
+  const index = Array.from(t.tHead.rows[0].cells).findIndex(c => c.innerText === header);
+  return Array.from(t.tBodies[0].rows).map(r => r.cells[index].dataset.value);
+}"""
+
+
+@pytest.mark.parametrize("kind", list(pages.CHECKS))
+def test_every_kind_of_page_loads_with_the_saved_numbers(browser, result_folders, kind, tmp_path):
+    folder = result_folders[kind]
+    page, errors = _open(browser, folder / "report.html")
+    images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    assert images and all(done and w > 100 and h > 100 for done, w, h in images)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    table, header, _, _ = pages.CHECKS[kind]
+    shown = [float(v) for v in page.evaluate(_COLUMN, [table, header])]
+    assert shown == pytest.approx(pages.expected(folder, kind), rel=1e-12) and shown
+    assert pages.QUEUE in page.locator("body").inner_text()
+    page.screenshot(path=str(tmp_path / f"{kind}.png"), full_page=True)
+    assert (tmp_path / f"{kind}.png").stat().st_size > 10_000
+    assert errors == []
+
+
+def test_a_table_sorts_on_a_click_of_its_header(browser, run_page):
+    out, _ = run_page
+    page, errors = _open(browser, out / "report.html")
+    header = page.locator("#days th", has_text="service level")
+    header.click()
+    rising = [float(v) for v in page.evaluate(_COLUMN, ["days", "service level"])]
+    header.click()
+    falling = [float(v) for v in page.evaluate(_COLUMN, ["days", "service level"])]
+    assert rising == sorted(rising) and falling == sorted(rising, reverse=True) and len(rising) == 6
+    page.locator("#costs th", has_text="group").click()          # the total stays below the sorted rows
+    assert "all groups" not in page.evaluate(_COLUMN, ["costs", "group"])
+    assert "all groups" in page.locator("#costs tfoot").inner_text()
+    assert errors == []

@@ -1,46 +1,22 @@
-"""``report.html`` (``sim.html_report``): written by ``run`` from the folder's saved tables, rebuilt by
-``run.py report``, self-contained, with the verdict's numbers those of the summary table; a report error
-never loses the run. The checks in a real browser are in ``tests/test_browser.py``."""
+"""``report.html`` (``sim.html_report``): written by every command from its folder's saved tables, rebuilt
+by ``run.py report``, self-contained, its numbers those of the saved tables; a compare page says where
+the variant wins; a report error never loses the run. The checks in a real browser are in
+``tests/test_browser.py``."""
 
 from __future__ import annotations
 
-import base64
-import io
 import re
-from html.parser import HTMLParser
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from matplotlib import image
 
 from sim.cli import main
+from sim.html_report import KINDS, _wins
+from tests import pages
 from tests.conftest import single_queue
-
-
-class _Page(HTMLParser):
-    """The verdict table's cells (``data-value``) and the inline images of a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.in_verdict, self.cells, self.images, self.sources = False, [], [], []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table":
-            self.in_verdict = attrs.get("id") == "verdict"
-        elif tag == "td" and self.in_verdict:
-            self.cells.append(attrs["data-value"])
-        elif tag == "img":
-            self.images.append(attrs["src"])
-        for name in ("src", "href"):
-            if name in attrs and tag in ("script", "link", "img"):
-                self.sources.append(attrs[name])
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self.in_verdict = False
 
 
 def _scenario(tmp_path, queue: str = "q"):
@@ -52,27 +28,18 @@ def _scenario(tmp_path, queue: str = "q"):
     return path
 
 
-def _parse(path) -> _Page:
-    page = _Page()
-    page.feed(path.read_text(encoding="utf-8"))
-    return page
-
-
 def test_a_run_writes_a_self_contained_report_with_the_summary_numbers(tmp_path):
     out = tmp_path / "out"
     assert main(["run", str(_scenario(tmp_path, "售前咨询")), "-r", "3", "--workers", "1", "--out", str(out)]) == 0
-    page = _parse(out / "report.html")
+    page = pages.parse(out / "report.html")
     summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig").iloc[0]
-    cells = page.cells
+    cells = [value for value, _ in page.tables["verdict"]["rows"][0]]
     assert cells[0] == "售前咨询"
     assert float(cells[2]) == summary["offered"]
     assert float(cells[3]) == pytest.approx(summary["service_level"], rel=1e-12)
     assert float(cells[5]) == summary["p_meets_sl"] and float(cells[6]) == pytest.approx(summary["abandon_rate"])
     assert len(page.images) == 5
-    for src in page.images:                          # inline PNGs that decode to a picture
-        assert src.startswith("data:image/png;base64,")
-        picture = image.imread(io.BytesIO(base64.b64decode(src.split(",", 1)[1])), format="png")
-        assert picture.shape[0] > 100 and picture.shape[1] > 100
+    assert all(p.shape[0] > 100 and p.shape[1] > 100 for p in pages.pictures(page))
     assert all(s.startswith("data:") for s in page.sources)        # nothing fetched from elsewhere
     text = (out / "report.html").read_text(encoding="utf-8")
     assert "售前咨询" in text and re.search(r"<td class=\"(good|bad)\"", text)
@@ -87,7 +54,7 @@ def test_the_report_command_rebuilds_it_from_the_saved_tables(tmp_path, capsys):
     assert main(["report", str(out)]) == 0
     assert (out / "report.html").read_text(encoding="utf-8") == first
     assert main(["report", str(tmp_path)]) == 2
-    assert "no run results here" in capsys.readouterr().err
+    assert "no results here" in capsys.readouterr().err
 
 
 def test_a_report_error_is_reported_and_the_run_kept(tmp_path, monkeypatch, capsys):
@@ -96,7 +63,7 @@ def test_a_report_error_is_reported_and_the_run_kept(tmp_path, monkeypatch, caps
     def broken(directory):
         raise KeyError("service_level")
 
-    monkeypatch.setattr(sim.html_report, "write_run_report", broken)
+    monkeypatch.setattr(sim.html_report, "write_report", broken)
     out = tmp_path / "out"
     assert main(["run", str(_scenario(tmp_path)), "-r", "2", "--workers", "1", "--no-plots", "--out", str(out)]) == 0
     assert "report.html was not written (KeyError" in capsys.readouterr().err
@@ -119,3 +86,56 @@ def test_the_verdict_shows_auto_approved_refunds_where_there_are_some():
     assert refunds[7]["text"] == "8.3 h" and refunds[8]["text"] == "7" and refunds[9]["value"] == 1234.0
     assert "auto-approved" not in _verdict(summary.assign(auto_approved=0.0))["columns"]
     assert chat[7]["text"] == "12.0 s"                # each channel's wait unit
+
+
+@pytest.mark.parametrize("kind", list(pages.CHECKS))
+def test_every_command_writes_its_page_with_the_saved_numbers(result_folders, kind):
+    folder = result_folders[kind]
+    page = pages.parse(folder / "report.html")
+    table, header, _, _ = pages.CHECKS[kind]
+    shown = [float(v) for v in page.column(table, header)]
+    assert shown == pytest.approx(pages.expected(folder, kind), rel=1e-12) and len(shown) > 0
+    assert len(page.images) > 0 and all(p.shape[0] > 100 and p.shape[1] > 100 for p in pages.pictures(page))
+    assert all(s.startswith("data:") for s in page.sources)
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    assert next(k.heading for k in KINDS if k.name == kind) in text and pages.QUEUE in text
+
+
+def test_the_report_command_rebuilds_every_kind(result_folders, tmp_path):
+    for kind, folder in result_folders.items():
+        copy = shutil.copytree(folder, tmp_path / kind / folder.name)
+        first = (copy / "report.html").read_text(encoding="utf-8")
+        (copy / "report.html").unlink()
+        assert main(["report", str(copy)]) == 0, kind
+        assert (copy / "report.html").read_text(encoding="utf-8") == first, kind
+
+
+def test_the_compare_page_says_where_the_variant_wins(result_folders):
+    """The variant has two more agents in the afternoon: its service level is higher there. The page's
+    counts of intervals better, worse and not told apart are those of the paired CIs in the saved table,
+    and the horizon's differences are coloured where their CI excludes zero, green the better way."""
+    folder = result_folders["compare"]
+    page = pages.parse(folder / "report.html")
+    intervals = pd.read_csv(folder / "more_intervals.csv", encoding="utf-8-sig")
+    sl = intervals[(intervals["kpi"] == "service_level") & intervals["difference"].notna()]
+    better = int((sl["difference"] - sl["paired_ci95"] > 0).sum())
+    worse = int((sl["difference"] + sl["paired_ci95"] < 0).sum())
+    assert [int(page.column("wins-more", h)[0]) for h in ("intervals better", "intervals worse", "not told apart")] \
+        == [better, worse, len(sl) - better - worse]
+    assert better > 0
+    totals = pd.read_csv(folder / "more_totals.csv", encoding="utf-8-sig").set_index("kpi")
+    rows = {kpi: cells for kpi, cells in zip(page.column("totals-more", "KPI"), page.tables["totals-more"]["rows"])}
+    for kpi, way in (("service_level", 1), ("abandon_rate", -1)):
+        d, ci = totals.loc[kpi, "difference"], totals.loc[kpi, "paired_ci95"]
+        assert rows[kpi][4][1] == ("" if abs(d) <= ci else "good" if way * d > 0 else "bad")
+    assert rows["service_level"][4][1] == "good"
+
+
+def test_wins_counts_intervals_and_leaves_out_a_loss_there_was_not():
+    frame = pd.DataFrame({"interval_start": ["10:00", "11:00", "12:00", "13:00"], "queue": "q", "kpi": "service_level",
+                          "difference": [0.2, 0.05, 0.0, np.nan], "paired_ci95": [0.1, 0.1, 0.0, np.nan]})
+    row = _wins(frame).iloc[0]
+    assert (row["better"], row["worse"], row["same"]) == (1, 0, 2)
+    assert np.isnan(row["worst"]) and row["worst_at"] == "" and (row["best"], row["best_at"]) == (0.2, "10:00")
+    row = _wins(frame.assign(difference=[-0.3, -0.01, 0.0, np.nan])).iloc[0]
+    assert (row["better"], row["worse"], row["same"]) == (0, 1, 2) and row["worst_at"] == "10:00"

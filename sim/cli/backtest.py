@@ -34,6 +34,7 @@ def handle(args) -> int:
     from calibration.holdout import holdout
     from sim.cli.calibrate import staffing_log
     from sim.console import console, holdout_table
+    from sim.html_report import attempt
     from sim.outputs import choose, staged
 
     since = date_option(args.since, "--from")
@@ -55,6 +56,7 @@ def handle(args) -> int:
         raise UserError(str(exc)) from None
     with staged(out) as (tmp,):
         test.save(tmp, plots=not args.no_plots)
+        attempt(tmp)
     show = console()
     for line in log.problems():
         show.print(line, style="yellow", markup=False)

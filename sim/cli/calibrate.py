@@ -45,6 +45,7 @@ def arguments(parser) -> None:
 def handle(args) -> int:
     from calibration import calibrate
     from sim.console import calibration_table, console, conversation_fit_table
+    from sim.html_report import attempt
     from sim.outputs import choose, staged
     from sim.units import parse_duration
 
@@ -103,6 +104,7 @@ def handle(args) -> int:
         result.save(tmp_scenario, tmp_report, plots=not args.no_plots)
         if test is not None:
             test.save(tmp_report, plots=not args.no_plots)
+        attempt(tmp_report)
     if test is not None:
         from sim.console import backtest_table
         show.print(backtest_table(test))

@@ -4,6 +4,7 @@ to every file).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sim.cli.common import UserError, dask, load, said_where
@@ -21,7 +22,9 @@ def arguments(parser) -> None:
 def handle(args) -> int:
     from sim.comparison import compare
     from sim.console import Progress, comparison_table, console
+    from sim.html_report import attempt
     from sim.outputs import choose, staged, write_csv, write_excel
+    from sim.report import difference_plot, difference_plot_name
 
     base = load(args, args.base)
     variants = [load(args, v) for v in args.variants]
@@ -33,16 +36,22 @@ def handle(args) -> int:
     show = console()
     with staged(out) as (tmp,), Progress(f"comparing with {base.name}", len(variants), "variants") as bar:
         tmp.mkdir()
-        sheets = {}
+        sheets, manifest = {}, {}
         for k, variant in enumerate(variants):
             cmp = compare(base, variant, replications=args.replications, seed=args.seed, workers=args.workers,
                           dask=dask(args.dask), max_memory=args.max_memory)
             write_csv(cmp.intervals, tmp / f"{variant.name}_intervals.csv")
             write_csv(cmp.totals, tmp / f"{variant.name}_totals.csv")
             sheets[f"{variant.name}_totals"] = cmp.totals
+            if not args.no_plots:
+                difference_plot(cmp.intervals, tmp / difference_plot_name(variant.name))
+            manifest.setdefault("base", {**cmp.base.manifest(), "command": args.argv})
+            manifest[variant.name] = cmp.variant.manifest()
             show.print(comparison_table(cmp))
             bar.update(k + 1)
         if args.excel:
             write_excel(tmp / "comparison.xlsx", sheets)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        attempt(tmp)
     show.print(f"paired differences in {said_where(out, args.out or default)}", markup=False)
     return 0

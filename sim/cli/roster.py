@@ -25,6 +25,7 @@ def arguments(parser) -> None:
 def handle(args) -> int:
     from sim.console import Progress, console, roster_table
     from sim.errors import ScenarioError
+    from sim.html_report import attempt
     from sim.outputs import choose, staged
     from sim.rosters.programme import RosterInfeasible
     from sim.rosters.search import search_roster
@@ -49,6 +50,7 @@ def handle(args) -> int:
         except RosterInfeasible as exc:
             raise UserError("\n".join(f"{args.templates}: {line}" for line in str(exc).splitlines())) from None
         found.save(tmp, plots=not args.no_plots)
+        attempt(tmp)
     show = console()
     show.print(roster_table(found))
     if not found.met:

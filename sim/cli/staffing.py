@@ -44,6 +44,7 @@ def per_agent_day(pairs: list[str], queues: list[str]) -> dict[str, float]:
 
 def handle(args) -> int:
     from sim.console import Progress, console, staffing_table
+    from sim.html_report import attempt
     from sim.outputs import choose, staged, write_excel
     from sim.staffing.evaluate import METHODS, evaluate
     from sim.staffing.requirements import covered_queues
@@ -77,6 +78,7 @@ def handle(args) -> int:
         report.save(tmp, plots=not args.no_plots)
         if args.excel:
             write_excel(tmp / "staffing.xlsx", {"summary": report.summary, "days": report.days})
+        attempt(tmp)
     show = console()
     show.print(staffing_table(report, args.replications, args.lag))
     totals = report.summary.groupby("formula", sort=False)[["formula_agent_hours",

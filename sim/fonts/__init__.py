@@ -41,7 +41,7 @@ def glyphs_for(text: str) -> bytes | None:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(BUNDLED))
+    font = TTFont(str(BUNDLED), recalcTimestamp=False)          # the same page from the same tables
     drawn = set(font.getBestCmap())
     wanted = sorted({c for c in text if ord(c) > 0x7F and ord(c) in drawn})
     if not wanted:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 from scipy import stats
 
-from sim.report import save_figure
+from sim.report import figure, save_figure
 
 
 def fit_plots(calibration, directory: Path) -> list[Path]:
@@ -18,7 +17,8 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
     """
     paths = []
     for queue, f in calibration.fits.items():
-        fig, (profile, handle, patience) = plt.subplots(1, 3, figsize=(15, 3.8))
+        fig, axes = figure(1, 3, height=3.8, width=15)
+        profile, handle, patience = axes[0]
         hours = np.arange(f.profile.size) * 24 / f.profile.size
         for _, shares in f.profile_by_weekday.iterrows():
             if shares.sum() > 0:
@@ -26,8 +26,8 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
         profile.plot(hours, f.profile, lw=1.6, color="C0", label="fitted (pooled, smoothed)")
         profile.set_xlabel("hour of day")
         profile.set_ylabel("share of the day's contacts")
-        profile.set_title(f"{queue}: profile (grey: each weekday)", fontsize=10)
-        profile.legend(fontsize=8)
+        profile.set_title(f"{queue}: profile (grey: each weekday)")
+        profile.legend()
         if f.handle is not None:
             x = f.handle.values
             top = np.percentile(x, 99)
@@ -42,8 +42,8 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
                 handle.plot(grid, density, lw=2 if chosen else 1, ls="-" if chosen else "--",
                             label=f"{row['dist']} (AIC {row['aic']:,.0f}, KS {row['ks']:.3f})")
             handle.set_xlabel("handle time (s)")
-            handle.set_title(f"handle time: {f.handle.dist} chosen", fontsize=10)
-            handle.legend(fontsize=7)
+            handle.set_title(f"handle time: {f.handle.dist} chosen")
+            handle.legend()
         if len(f.patience.km):
             patience.step(f.patience.km["wait_s"], f.patience.km["survival"], where="post", label="Kaplan-Meier")
             if f.patience.mean is not None:
@@ -59,9 +59,9 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
             patience.set_ylim(0, 1.02)
         patience.set_xlabel("wait (s)")
         patience.set_ylabel("P(patience > wait)")
-        patience.set_title(f"patience: {f.patience.abandoned:,} abandoned", fontsize=10)
+        patience.set_title(f"patience: {f.patience.abandoned:,} abandoned")
         if len(f.patience.km):
-            patience.legend(fontsize=8)
+            patience.legend()
         paths.append(save_figure(fig, directory / f"fit_{queue}.png", dpi=100))
     if calibration.availability is not None:
         paths.append(availability_plot(calibration.availability, directory / "availability.png"))
@@ -75,7 +75,8 @@ def conversation_plot(f, path: Path) -> Path:
     took, in the log (95% CIs) and as fitted (silent abandonment shows as a rise); the rounds seen and the
     natural ones; the reply work by conversations open (95% CIs) with the slowdown fitted.
     """
-    fig, (ending, rounds, work) = plt.subplots(1, 3, figsize=(16, 3.8))
+    fig, axes = figure(1, 3, height=3.8, width=16)
+    ending, rounds, work = axes[0]
     e = f.ending
     if len(e):
         bins = np.unique(np.quantile(e["response_s"], np.linspace(0, 1, 11)))
@@ -90,18 +91,18 @@ def conversation_plot(f, path: Path) -> Path:
         ending.set_xscale("log")
         ending.xaxis.set_major_formatter(ticker.ScalarFormatter())
         ending.xaxis.set_minor_formatter(ticker.NullFormatter())
-        ending.legend(fontsize=8)
+        ending.legend()
     ending.set_xlabel("response time (s, rounds after the first)")
     ending.set_ylabel("P(the conversation ends here)")
-    ending.set_title(f"{f.queue}: endings after slow replies", fontsize=10)
+    ending.set_title(f"{f.queue}: endings after slow replies")
     seen = np.bincount(f.rounds)[1:] / max(f.rounds.size, 1)
     rounds.bar(np.arange(1, seen.size + 1), seen, color="lightgrey", label="seen in the log")
     rounds.plot(np.arange(1, f.natural_rounds.size + 1), f.natural_rounds, "C0.-",
                 label="natural (had nobody left), in the scenario")
     rounds.set_xlabel("rounds per conversation")
     rounds.set_ylabel("share of conversations")
-    rounds.set_title("rounds", fontsize=10)
-    rounds.legend(fontsize=8)
+    rounds.set_title("rounds")
+    rounds.legend()
     t = f.slowdown_table
     if len(t):
         ci = 1.96 * t["ratio_se"] * t["mean_s"].iloc[0]
@@ -112,10 +113,10 @@ def conversation_plot(f, path: Path) -> Path:
         work.plot(t["open"], base * factors[np.minimum(t["open"], factors.size) - 1], "C1.-",
                   label="fitted reply work x slowdown")
         work.set_xticks(t["open"])
-        work.legend(fontsize=8)
+        work.legend()
     work.set_xlabel("conversations the agent had open")
     work.set_ylabel("reply work (s)")
-    work.set_title("reply work and multitasking", fontsize=10)
+    work.set_title("reply work and multitasking")
     return save_figure(fig, path, dpi=100)
 
 
@@ -125,7 +126,8 @@ def availability_plot(fit, path: Path) -> Path:
     level in the model's band.
     """
     t = fit.table
-    fig, (level, share, days) = plt.subplots(1, 3, figsize=(18, 3.8))
+    fig, axes = figure(1, 3, height=3.8, width=18)
+    level, share, days = axes[0]
     level.errorbar(t["hour"] - 0.1, t["history_sl"], t["history_sl_ci95"], fmt="o", color="black", ms=4,
                    label="log (95% CI)")
     level.errorbar(t["hour"] + 0.1, t["model_sl"], t["model_sl_ci95"], fmt="s", color="C1", ms=4,
@@ -133,8 +135,8 @@ def availability_plot(fit, path: Path) -> Path:
     level.set_xlabel("hour of day")
     level.set_ylabel("service level")
     level.set_ylim(0, 1.02)
-    level.set_title("service level by hour: log and model", fontsize=10)
-    level.legend(fontsize=8)
+    level.set_title("service level by hour: log and model")
+    level.legend()
     share.bar(t["hour"], t["after_contact"], yerr=np.nan_to_num(t["after_contact_ci95"]), color="C0", alpha=0.7,
               capsize=2, label="P(not ready after a contact) found (± 95% CI; pale: too few contacts, the mean)")
     for hour in t.loc[t["after_contact_ci95"].isna(), "hour"]:
@@ -142,8 +144,8 @@ def availability_plot(fit, path: Path) -> Path:
     share.plot(t["hour"], t["not_ready_share"], "k.-", lw=1, label="share of on-duty time not ready (model)")
     share.set_xlabel("hour of day")
     share.set_ylim(0, 1)
-    share.set_title("not-ready time found", fontsize=10)
-    share.legend(fontsize=7)
+    share.set_title("not-ready time found")
+    share.legend()
     d = fit.days
     days.fill_between(d["day"], d["model_sl"] - 1.28 * d["model_sl_sd"], d["model_sl"] + 1.28 * d["model_sl_sd"],
                       alpha=0.3, color="C1", label="model p10-p90")
@@ -151,9 +153,9 @@ def availability_plot(fit, path: Path) -> Path:
     days.plot(d["day"], d["history_sl"], "ko-", ms=3, lw=0.8, label="log")
     days.set_ylim(0, 1.02)
     days.set_ylabel("service level")
-    days.set_title(f"by day (day-to-day cv of not-ready time {fit.day_to_day_cv:.2f})", fontsize=10)
+    days.set_title(f"by day (day-to-day cv of not-ready time {fit.day_to_day_cv:.2f})")
     days.tick_params(axis="x", labelrotation=45, labelsize=7)
-    days.legend(fontsize=7)
+    days.legend()
     return save_figure(fig, path, dpi=100)
 
 
@@ -173,15 +175,15 @@ def backtest_plots(backtest, directory: Path) -> list[Path]:
     for queue, part in backtest.intervals.groupby("queue", sort=False):
         shown = ("offered", "service_level", "abandon_rate") + (
             ("first_response_s",) if part.loc[part["kpi"] == "first_response_s", "history"].notna().any() else ())
-        fig, axes = plt.subplots(len(shown), 1, figsize=(12, 2.6 * len(shown)), sharex=True)
-        for ax, kpi in zip(axes, shown):
+        fig, axes = figure(len(shown), dates=True, sharex=True)
+        for ax, kpi in zip(axes[:, 0], shown):
             rows = part[part["kpi"] == kpi]
             ax.fill_between(rows["interval_start"], rows["p10"], rows["p90"], alpha=0.3, step="post",
                             label=f"simulated p10-p90 ({backtest.replications} replications)")
             ax.plot(rows["interval_start"], rows[backtest.simulated], lw=1, label="simulated mean")
             ax.plot(rows["interval_start"], rows["history"], lw=0.9, color="black", label="history")
             ax.set_ylabel(kpi)
-            ax.legend(fontsize=7, loc="upper left")
-        axes[0].set_title(f"{queue}: back-test", fontsize=10)
+            ax.legend(loc="upper left")
+        axes[0, 0].set_title(f"{queue}: back-test")
         paths.append(save_figure(fig, directory / f"backtest_{queue}.png", dpi=100))
     return paths

@@ -50,3 +50,12 @@ def test_leaf_modules_do_not_load_the_engine():
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_every_plot_comes_from_the_one_helper():
+    """Plots share one style: figures are made by ``sim.report.figure`` (and saved by ``save_figure``), not
+    by each module's own ``plt.subplots``."""
+    own = [str(path.relative_to(ROOT)) for folder in ("sim", "calibration") for path in (ROOT / folder).rglob("*.py")
+           if path != ROOT / "sim" / "report.py"
+           and any(call in path.read_text(encoding="utf-8") for call in ("plt.subplots", "plt.figure", ".savefig("))]
+    assert own == []

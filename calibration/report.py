@@ -31,7 +31,7 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
         if f.handle is not None:
             x = f.handle.values
             top = np.percentile(x, 99)
-            handle.hist(x[x <= top], bins=60, density=True, color="lightgrey", label="log")
+            counts, _, _ = handle.hist(x[x <= top], bins=60, density=True, color="lightgrey", label="log")
             grid = np.linspace(top / 500, top, 300)
             for _, row in f.handle.table.iterrows():
                 if row["dist"] == "constant":
@@ -41,6 +41,7 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
                 chosen = row["dist"] == f.handle.dist
                 handle.plot(grid, density, lw=2 if chosen else 1, ls="-" if chosen else "--",
                             label=f"{row['dist']} (AIC {row['aic']:,.0f}, KS {row['ks']:.3f})")
+            handle.set_ylim(0, counts.max() * 1.5)       # a short-contact component's spike at 0 would flatten the rest
             handle.set_xlabel("handle time (s)")
             handle.set_title(f"handle time: {f.handle.dist} chosen")
             handle.legend()

@@ -336,14 +336,23 @@ def _calibration(out: Path) -> list[dict]:
 
 
 def _backtest(out: Path) -> list[dict]:
+    """Errors per queue and KPI (out of sample: per model too, the lowest error of each green)."""
     errors = _read(out / "backtest_errors.csv")
-    columns = _columns(errors, "{:,.3g}", ("relative_mae", "band_coverage"))
+    columns = _columns(errors, "{:,.3g}", ("relative_mae", "band_coverage", "in_band"))
+    css = {}
+    if "model" in errors:
+        best = errors.groupby(["queue", "kpi"])["mae"].transform("min")
+        lowest = set(errors.index[(errors["mae"] == best) & errors.duplicated(["queue", "kpi"], keep=False)])
+        errors = errors.assign(lowest=[i in lowest for i in errors.index])
+        css = {"mae": lambda r: "good" if r["lowest"] else ""}
     plots = _plots(out, "backtest_*.png", lambda stem: f"{stem.removeprefix('backtest_')}: history against the "
                    "simulated mean and p10-p90 band")
-    return [_section("Back-test", [_table("backtest", "Errors against the history", errors, columns,
-                                          note="mae: mean absolute error per interval; bias: mean of simulated − "
-                                               "history; band coverage: share of intervals whose history lies in "
-                                               "the simulated p10-p90.")], plots)]
+    return [_section("Back-test", [_table("backtest", "Errors against the history", errors, columns, css,
+                                          note="mae: mean absolute error per interval; bias: mean of the model − "
+                                               "history; band coverage (in band): share of intervals whose history "
+                                               "lies in the simulated p10-p90; last_week and erlang_a: the "
+                                               "baselines the simulation should beat (green: the lowest error).")],
+                     plots)]
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,8 @@ def part_textbook(days: float) -> dict:
 
 
 def part_arrivals(n_target: float) -> dict:
-    from sim.arrivals import RateCurve, poisson_arrivals, poisson_arrivals_numpy, rate_curve
+    from sim.arrivals import poisson_arrivals, poisson_arrivals_numpy
+    from sim.rates import RateCurve, rate_curve
     from sim.scenario import load_scenario
     from sim.streams import stream
 

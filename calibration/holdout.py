@@ -170,7 +170,7 @@ def on_duty(sc: sim.Scenario) -> pd.DataFrame:
 
 def _erlang_a(sc: sim.Scenario) -> pd.DataFrame:
     """Stationary Erlang A per interval: offered, answered, abandon_rate, asa_s, service_level, handle_s."""
-    from sim.arrivals import rate_curve
+    from sim.rates import rate_curve
 
     agents = on_duty(sc)
     rows = []

@@ -20,8 +20,8 @@ from sim.scenario.parts import (
     Bot,
     Conversation,
     CustomerClass,
-    FromOrders,
     LevelRule,
+    OrderSources,
     Overflow,
     Remedy,
     Retrial,
@@ -92,6 +92,7 @@ class QueueBase(Strict):
     """Keys every channel's queues have. A key a channel does not offer reads as None (or empty)."""
 
     arrivals: Arrivals | None = None
+    from_orders: OrderSources = ()
     handle_time: HandleTime
     wrap_up: HandleTime | None = None
     escalate_to: dict[Name, Name] = {}
@@ -99,7 +100,6 @@ class QueueBase(Strict):
     overflow: Overflow | None = None
 
     spec: ClassVar[Channel]
-    from_orders: ClassVar[FromOrders | None] = None
     patience: ClassVar[Patience | None] = None
     retrial: ClassVar[Retrial | None] = None
     bot: ClassVar[Bot | None] = None
@@ -201,7 +201,6 @@ with warnings.catch_warnings():
             erlang=False, in_logs=False, served="resolved", served_column="resolved", left="auto-approved",
             left_column="auto_approved", wait_unit=3600.0, wait_unit_name="h")
         channel: Literal["refund"]
-        from_orders: FromOrders | None = None
         sla: ServiceLevel = ServiceLevel()
         amount: Amount | None = None
         deadline: PositiveDuration | None = None
@@ -222,7 +221,6 @@ with warnings.catch_warnings():
             in_logs=False, served="replied", served_column="answered", left="late", left_column="late",
             wait_unit=3600.0, wait_unit_name="h")
         channel: Literal["ticket"]
-        from_orders: FromOrders | None = None
         deadline: PositiveDuration = DAY
         sla: TicketServiceLevel = TicketServiceLevel()
         remedy: Remedy | None = None

@@ -1,7 +1,8 @@
 """Distributions of handle times, patience and other durations (all in seconds).
 
-Each distribution is a small frozen object: validated parameters, an analytic ``mean``, vectorised
-``sample(rng, n)`` from an explicit ``numpy.random.Generator`` and a readable repr.
+Each distribution is a small frozen object: validated parameters, an analytic ``mean`` (and, for
+durations, ``cdf``), vectorised ``sample(rng, n)`` from an explicit ``numpy.random.Generator`` and a
+readable repr.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class Exponential(_Distribution):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean, n)
 
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """P(value ≤ x)."""
+        return -np.expm1(-np.maximum(x, 0.0) / self.mean)
+
 
 class LogNormal(_Distribution):
     """Lognormal given by its own mean (s) and coefficient of variation (sd / mean)."""
@@ -58,6 +63,13 @@ class LogNormal(_Distribution):
         sigma2 = math.log1p(self.cv**2)
         return rng.lognormal(math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2), n)
 
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """P(value ≤ x)."""
+        from scipy.special import ndtr  # scipy stays out of reading a scenario
+        sigma2 = math.log1p(self.cv**2)
+        with np.errstate(divide="ignore"):
+            return ndtr((np.log(np.maximum(x, 0.0)) - math.log(self.mean) + sigma2 / 2) / math.sqrt(sigma2))
+
 
 class Gamma(_Distribution):
     """Gamma given by its mean (s) and coefficient of variation (shape = 1 / cv²)."""
@@ -69,6 +81,12 @@ class Gamma(_Distribution):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean / shape, n)
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """P(value ≤ x)."""
+        from scipy.special import gammainc  # scipy stays out of reading a scenario
+        shape = 1.0 / self.cv**2
+        return gammainc(shape, np.maximum(x, 0.0) * shape / self.mean)
 
 
 class Constant(_Distribution):
@@ -87,6 +105,10 @@ class Constant(_Distribution):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """P(value ≤ x)."""
+        return (np.asarray(x) >= self.value).astype(float)
 
 
 class Empirical(_Distribution):
@@ -112,6 +134,10 @@ class Empirical(_Distribution):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values), n)
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """P(value ≤ x): the share of ``values`` up to x."""
+        return np.searchsorted(np.sort(self.values), x, side="right") / len(self.values)
 
 
 class MixturePart(BaseModel):
@@ -153,6 +179,10 @@ class Mixture(_Distribution):
             chosen = which == k
             out[chosen] = part.of.sample(rng, int(chosen.sum()))
         return out
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """P(value ≤ x)."""
+        return sum(p.share * p.of.cdf(x) for p in self.parts)
 
 
 class _Balking(BaseModel):

@@ -11,9 +11,10 @@ from datetime import timedelta
 
 import numpy as np
 
-from sim.arrivals import rate_curve
 from sim.channels import channel_of
 from sim.distributions import Constant, Empirical
+from sim.orders import expected_from_orders
+from sim.rates import rate_curve
 from sim.scenario import DAY, Scenario
 from sim.units import format_time_of_day
 
@@ -26,7 +27,18 @@ SHOWN = 3                  # windows listed per queue
 
 def warnings(sc: Scenario) -> list[str]:
     """One line per likely mistake, ``key.path: what looks wrong``; empty when nothing does."""
-    return [*_short_durations(sc), *_night_shifts(sc), *_unstaffed(sc), *_team_breaks(sc), *_reserves(sc)]
+    return [*_short_durations(sc), *_night_shifts(sc), *_unstaffed(sc), *_team_breaks(sc), *_reserves(sc),
+            *_surges_without_arrivals(sc)]
+
+
+def _surges_without_arrivals(sc: Scenario):
+    """Surges that name a queue whose contacts all come from orders: they multiply nothing there."""
+    for i, surge in enumerate(sc.surges):
+        for name in surge.queues or ():
+            q = sc.queues.get(name)
+            if q is not None and q.arrivals is None and q.from_orders:
+                yield (f"surges.{i}.queues: {name} has no arrivals of its own, only contacts from orders, which "
+                       "a surge does not multiply; name 'orders' to surge the orders it follows")
 
 
 def _short_durations(sc: Scenario):
@@ -57,13 +69,15 @@ def _night_shifts(sc: Scenario):
 def _unstaffed(sc: Scenario):
     on_shift = sc.scheduled_agents()
     for name, q in sc.queues.items():
-        if not channel_of(q).patience or q.arrivals is None:
+        if not channel_of(q).patience or (q.arrivals is None and not q.from_orders):
             continue                                    # items nobody abandons wait for the next shift
         staffed = sum((on_shift[g] for g, group in sc.groups.items() if name in group.skills),
                       np.zeros(sc.n_intervals)) > 0
-        curve = rate_curve(sc, name)
-        cumulative = np.concatenate([[0.0], np.cumsum(curve.rates * np.diff(curve.edges))])
-        arriving = np.diff(np.interp(np.arange(sc.n_intervals + 1) * sc.interval, curve.edges, cumulative))
+        arriving = expected_from_orders(sc, name)
+        if q.arrivals is not None:
+            curve = rate_curve(sc, name)
+            cumulative = np.concatenate([[0.0], np.cumsum(curve.rates * np.diff(curve.edges))])
+            arriving += np.diff(np.interp(np.arange(sc.n_intervals + 1) * sc.interval, curve.edges, cumulative))
         gaps = []
         for first, stop in _runs(~staffed & (arriving > 0)):
             if (stop - first) * sc.interval >= UNSTAFFED_S and arriving[first:stop].sum() >= 1:

@@ -11,6 +11,8 @@ Built-in shapes (hourly weights, hour 0 = 00:00-01:00; see docs/scenarios.md):
   10:00-17:00 and the day's peak 20:00-23:00 when people shop after work; still busy past midnight.
 * ``ecommerce_call``: hotline traffic. Business-hours shape with peaks at 10:00-11:00 and 14:00-16:00,
   a lunch dip, a falling evening and very little at night.
+* ``big_day``: orders on the day of a sale (11.11, 618) that opens at midnight: about a quarter of the
+  day's orders in its first hour, a quiet night, and an evening peak as on other days.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ BUILTIN_PROFILES: dict[str, tuple[float, ...]] = {
     "ecommerce_call": (
         0.5, 0.3, 0.2, 0.1, 0.1, 0.2, 0.4, 1.2, 3.6, 6.6, 7.6, 7.2,
         5.6, 6.0, 7.0, 7.0, 6.6, 5.8, 4.4, 3.8, 3.6, 3.2, 2.2, 1.2,
+    ),
+    "big_day": (
+        25.0, 6.0, 2.0, 1.0, 0.5, 0.5, 0.5, 1.0, 2.0, 3.0, 3.5, 3.5,
+        3.0, 3.0, 3.5, 3.5, 3.5, 3.5, 3.5, 4.0, 5.0, 6.0, 5.0, 4.0,
     ),
 }
 

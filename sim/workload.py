@@ -16,12 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.arrivals import rate_curve
 from sim.files import show
+from sim.orders import expected_from_source
+from sim.rates import planned, rate_curve
 from sim.scenario import ORDERS, Scenario
 
 BYTES_PER_CONTACT = 400         # measured 190-340 B (engine arrays, tables' temporaries)
 BYTES_PER_AGENT_SHIFT = 3000    # measured 1.2-2.8 KB (agent object, its shift, break and overtime events)
+BYTES_PER_ORDER = 40           # its time, and per source a draw and a mask (counted, not measured)
 BYTES_PER_CELL = 1000           # per interval and queue or group: measured about 0.9 KB
 PROCESS_BYTES = 300 * 2**20     # a worker process with NumPy, pandas, SimPy and Numba loaded
 LARGE_BYTES = 2**30             # above this per replication, a run prints a note
@@ -73,6 +75,7 @@ class Workload:
     """
 
     contacts: float = 0.0
+    orders: float = 0.0
     agent_shifts: float = 0.0
     cells: int = 0
     drivers: dict[str, Driver] = field(default_factory=dict)
@@ -80,8 +83,8 @@ class Workload:
     @property
     def memory(self) -> float:
         """Bytes one replication needs, its process included."""
-        return (PROCESS_BYTES + self.contacts * BYTES_PER_CONTACT + self.agent_shifts * BYTES_PER_AGENT_SHIFT
-                + self.cells * BYTES_PER_CELL)
+        return (PROCESS_BYTES + self.contacts * BYTES_PER_CONTACT + self.orders * BYTES_PER_ORDER
+                + self.agent_shifts * BYTES_PER_AGENT_SHIFT + self.cells * BYTES_PER_CELL)
 
     def describe(self) -> str:
         return (f"about {_count(self.contacts)} contacts, {_count(self.agent_shifts)} agent shifts and "
@@ -126,17 +129,15 @@ def estimate(sc: Scenario) -> Workload:
     if work.cells * BYTES_PER_CELL > 2**36:
         return work                                # the rate curves alone would not fit: stop here
     with np.errstate(all="ignore"):
-        orders = _expected(sc, ORDERS, work) if sc.orders is not None else 0.0
+        work.orders = _expected(sc, ORDERS, work) if sc.orders is not None else 0.0
         per_queue = {}
         for name, q in sc.queues.items():
-            if q.from_orders is not None:
-                per_queue[name] = orders * q.from_orders.rate
-                work._add("orders.arrivals.daily_volume", per_queue[name], "refund requests", BYTES_PER_CONTACT,
-                          sc.orders.arrivals.daily_volume)
-            elif q.arrivals is not None:
-                per_queue[name] = _expected(sc, name, work)
-            else:
-                per_queue[name] = 0.0
+            per_queue[name] = _expected(sc, name, work) if q.arrivals is not None else 0.0
+            for k, source in enumerate(q.from_orders):
+                expected = expected_from_source(sc, source, np.array([0.0, sc.horizon]))[0]
+                per_queue[name] += expected
+                work._add(f"queues.{name}.from_orders.{k}.rate", expected, "contacts from orders", BYTES_PER_CONTACT,
+                          source.rate)
             if q.retrial is not None:
                 repeats = per_queue[name] * q.retrial.probability / (1 - q.retrial.probability)
                 per_queue[name] += repeats
@@ -163,13 +164,17 @@ def estimate(sc: Scenario) -> Workload:
 def _expected(sc: Scenario, name: str, work: Workload) -> float:
     """Expected arrivals of a queue (or ``ORDERS``); the cost goes to its volume or to the surge that drives it."""
     total = rate_curve(sc, name).expected()
-    spec = sc.orders.arrivals if name == ORDERS else sc.queues[name].arrivals
-    prefix = "orders" if name == ORDERS else f"queues.{name}"
+    if planned(sc, name):
+        key, value = "orders.plan.days", max(sc.orders.plan.days.values())
+    else:
+        key = "orders.arrivals.daily_volume" if name == ORDERS else f"queues.{name}.arrivals.daily_volume"
+        value = (sc.orders.arrivals if name == ORDERS else sc.queues[name].arrivals).daily_volume
+    noun, unit_bytes = ("orders", BYTES_PER_ORDER) if name == ORDERS else ("contacts", BYTES_PER_CONTACT)
     calm = rate_curve(sc.model_copy(update={"surges": ()}), name).expected()
     surges = [(i, s) for i, s in enumerate(sc.surges) if s.queues is None or name in s.queues]
     if surges and not total <= 2 * calm:            # also when the total overflowed
         i, surge = max(surges, key=lambda item: item[1].multiplier)
-        work._add(f"surges.{i}.multiplier", total, "contacts", BYTES_PER_CONTACT, surge.multiplier)
+        work._add(f"surges.{i}.multiplier", total, noun, unit_bytes, surge.multiplier)
     else:
-        work._add(f"{prefix}.arrivals.daily_volume", total, "contacts", BYTES_PER_CONTACT, spec.daily_volume)
+        work._add(key, total, noun, unit_bytes, value)
     return total

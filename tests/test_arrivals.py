@@ -16,9 +16,9 @@ from sim.arrivals import (
     poisson_arrivals,
     poisson_arrivals_many,
     poisson_arrivals_numpy,
-    rate_curve,
 )
 from sim.profiles import BUILTIN_PROFILES, shares_per_interval
+from sim.rates import rate_curve
 from sim.streams import stream
 from tests.conftest import MIXED
 
@@ -118,8 +118,7 @@ def test_batched_arrivals_do_not_depend_on_the_batch():
     """One Numba call for many replications gives each replication the times it gets alone."""
     sc = sim.load_scenario(ROOT / "scenarios" / "double11_refunds.yaml")
     alone = [arrival_times(sc, [r], 9)[0] for r in range(6)]
-    names = {sim.scenario.ORDERS, *[q for q, spec in sc.queues.items()
-                                    if spec.arrivals is not None and spec.from_orders is None]}
+    names = {sim.scenario.ORDERS, *[q for q, spec in sc.queues.items() if spec.arrivals is not None]}
     batches = {(0, 1, 2, 3, 4, 5): arrival_times(sc, list(range(6)), 9),
                (5, 0, 3): arrival_times(sc, [5, 0, 3], 9)}
     for replications, batch in batches.items():

@@ -23,9 +23,18 @@ def lint(change) -> list[str]:
 
 
 @pytest.mark.parametrize("name", ["normal_day", "double11", "double11_refunds", "double11_refunds_l1",
-                                  "tickets_week"])
+                                  "tickets_week", "double11_plan"])
 def test_the_examples_have_nothing_to_warn_of(name):
     assert warnings(sim.load_scenario(ROOT / "scenarios" / f"{name}.yaml")) == []
+
+
+def test_a_surge_on_a_queue_fed_only_by_orders():
+    data = yaml.safe_load((ROOT / "scenarios" / "double11_plan.yaml").read_text())
+    data["surges"] = [{"start": "2026-11-10T23:30", "end": "2026-11-11T00:00", "multiplier": 3,
+                       "queues": ["presales_chat", "hotline"]}]
+    assert warnings(sim.load_scenario(data)) == [
+        "surges.0.queues: presales_chat has no arrivals of its own, only contacts from orders, which a surge does "
+        "not multiply; name 'orders' to surge the orders it follows"]
 
 
 def test_a_reserve_that_keeps_the_whole_group():

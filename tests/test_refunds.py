@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.arrivals import arrival_times, refund_requests
+from sim.arrivals import arrival_times
+from sim.orders import contacts_from_orders
 from sim.streams import stream
 
 DAY = 86400.0
@@ -40,7 +41,7 @@ def test_refund_wave_is_rate_times_orders_with_the_lag_mean():
     counts, orders_n, gaps, gap_sds = [], [], [], []
     for r, times in enumerate(arrival_times(sc, list(range(30)), 3)):
         orders = times[sim.scenario.ORDERS]
-        requests = refund_requests(sc, q, orders, lambda purpose, r=r: stream(3, r, "refunds", purpose))
+        requests = contacts_from_orders(sc, q, orders, lambda purpose, r=r: stream(3, r, "refunds", purpose))
         counts.append(requests.size)
         orders_n.append(orders.size)
         gaps.append(requests.mean() - orders.mean())

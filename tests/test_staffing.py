@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.arrivals import rate_curve
 from sim.cli import main
+from sim.rates import rate_curve
 from sim.staffing import erlang_a_agents, erlang_c_agents
 from sim.staffing.evaluate import evaluate
 from sim.staffing.iterative import attainable_level, simulation_requirement

@@ -37,6 +37,8 @@ def _problems(sc: Scenario):
         yield "start", f"must fall on an interval boundary, got {sc.start.time()}"
     specs = {f"queues.{name}.arrivals": q.arrivals for name, q in sc.queues.items()}
     specs["orders.arrivals"] = sc.orders.arrivals if sc.orders else None
+    if sc.orders is not None and sc.orders.plan is not None and not DAY % sc.interval:
+        yield from _plan_problems(sc)
     for path, spec in specs.items():
         if spec is None or DAY % sc.interval:
             continue
@@ -77,6 +79,22 @@ def _problems(sc: Scenario):
                        f"window {window.start} - {window.end} lies outside the horizon")
 
 
+def _plan_problems(sc: Scenario):
+    """The sales plan's profiles, and days that reach the horizon."""
+    plan = sc.orders.plan
+    for key, weights in {"orders.plan.profile": plan.profile,
+                         **{f"orders.plan.day_profiles.{d}": w for d, w in plan.day_profiles.items()}}.items():
+        if len(weights) not in (24, sc.intervals_per_day):
+            yield key, f"needs 24 hourly weights or {sc.intervals_per_day} (one per interval), got {len(weights)}"
+    for d in plan.day_profiles:
+        if d not in plan.days:
+            yield f"orders.plan.day_profiles.{d}", f"not a day of the plan ({plan.first_day} to {plan.last_day})"
+    last = sc.day(sc.n_days - 1)
+    if plan.last_day < sc.start.date() or plan.first_day > last:
+        yield "orders.plan.days", (f"the plan ({plan.first_day} to {plan.last_day}) does not reach the horizon "
+                                   f"({sc.start.date()} to {last})")
+
+
 def _routing_problems(sc: Scenario, qname: str, q: QueueBase):
     """Customer classes and overflow groups of one queue."""
     path = f"queues.{qname}"
@@ -103,13 +121,17 @@ def _demand_problems(sc: Scenario, qname: str, q: QueueBase):
     """Demand source, orders and a deadline that auto-approves before anyone could finish."""
     path = f"queues.{qname}"
     fed_by_escalation = qname in _escalation_targets(sc)
-    if q.arrivals is not None and q.from_orders is not None:
-        yield path, "give 'arrivals' or 'from_orders', not both"
-    elif q.arrivals is None and q.from_orders is None and not fed_by_escalation:
+    if q.arrivals is None and not q.from_orders and not fed_by_escalation:
         yield path, "needs 'arrivals' or 'from_orders' (or to be another queue's 'escalate_to' target)"
-    needs_orders = q.from_orders is not None or isinstance(q.amount, OrderValueShare)
+    needs_orders = q.from_orders or isinstance(q.amount, OrderValueShare)
     if needs_orders and sc.orders is None:
         yield path, "'from_orders' and an 'order_value_share' amount need a top-level 'orders' section"
+    phases = [p.name for p in sc.orders.phases] if sc.orders is not None else []
+    for i, source in enumerate(q.from_orders):
+        for name in source.phases or ():
+            if name not in phases:
+                yield (f"{path}.from_orders.{i}.phases", f"unknown phase{hint(name, phases)} (orders.plan.phases: "
+                       f"{phases}), got {name!r}")
     if q.deadline is not None and channel_of(q).auto_approves:
         speeds = [g.skills[qname] * max((s.proficiency for s in g.shifts or ()), default=1.0)
                   for g in sc.groups.values() if qname in g.skills]

@@ -2,12 +2,12 @@
 
 Each interval is treated as a stationary queue with the interval's expected arrival rate (SIPP:
 stationary independent period by period): the rate curve (profile, weekday factors, surges) with the
-day-to-day factor at its mean of 1, less the bot's expected share. With ``lag=True`` an interval gets
-the rate of one mean handle time earlier (lagged SIPP, Green, Kolesar & Whitt 2007), which follows
-surges better when handle times are long. Handle time and patience enter by their means (Erlang A takes
-patience as exponential); retrials are not counted. Formulas cover the chat and call queues with their
-own arrivals; refund queues (back-office work with deadlines in hours) and queues fed only by
-escalations keep the scenario's own groups.
+day-to-day factor at its mean of 1, and the contacts expected from orders, less the bot's expected
+share. With ``lag=True`` an interval gets the rate of one mean handle time earlier (lagged SIPP, Green,
+Kolesar & Whitt 2007), which follows surges better when handle times are long. Handle time and patience
+enter by their means (Erlang A takes patience as exponential); retrials are not counted. Formulas cover
+the chat and call queues with their own arrivals or contacts from orders; refund queues (back-office
+work with deadlines in hours) and queues fed only by escalations keep the scenario's own groups.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.arrivals import bot_share, rate_curve
+from sim.arrivals import bot_share
 from sim.channels import channel_of
+from sim.orders import expected_from_orders
+from sim.rates import rate_curve
 from sim.scenario import Scenario
 from sim.staffing.formulas import ErlangA, ErlangC, daily_ratio, erlang_a_agents, erlang_c_agents, sqrt_agents
 
@@ -43,9 +45,9 @@ class QueueDemand:
 
 
 def covered_queues(sc: Scenario) -> list[str]:
-    """The queues the formulas staff: chats and calls with their own arrivals."""
+    """The queues the formulas staff: chats and calls with their own arrivals or contacts from orders."""
     return [name for name, q in sc.queues.items()
-            if channel_of(q).erlang and q.arrivals is not None and q.from_orders is None]
+            if channel_of(q).erlang and (q.arrivals is not None or q.from_orders)]
 
 
 def concurrency_of(sc: Scenario, queue: str) -> int:
@@ -56,16 +58,20 @@ def concurrency_of(sc: Scenario, queue: str) -> int:
 def interval_rates(sc: Scenario, queue: str, lag: float = 0.0) -> np.ndarray:
     """Expected arrivals per second reaching agents in each interval, ``lag`` seconds earlier.
 
-    Exact for the piecewise-constant rate curve; before the horizon the first rate is assumed.
+    Exact for the piecewise-constant rate curve (before the horizon its first rate is assumed), plus the
+    contacts expected from orders (``sim.orders``), less the bot's share at the interval's middle.
     """
-    curve = rate_curve(sc, queue)
-    mid = (curve.edges[:-1] + curve.edges[1:]) / 2
-    net = curve.rates * (1.0 - bot_share(sc, queue, mid))
-    cumulative = np.concatenate([[0.0], np.cumsum(net * np.diff(curve.edges))])
     bounds = np.arange(sc.n_intervals + 1) * sc.interval - lag
-    expected = np.interp(bounds, curve.edges, cumulative) + np.where(bounds < curve.edges[0],
-                                                                     net[0] * (bounds - curve.edges[0]), 0.0)
-    return np.diff(expected) / sc.interval
+    expected = np.zeros(sc.n_intervals)
+    if sc.queues[queue].arrivals is not None:
+        curve = rate_curve(sc, queue)
+        mid = (curve.edges[:-1] + curve.edges[1:]) / 2
+        net = curve.rates * (1.0 - bot_share(sc, queue, mid))
+        cumulative = np.concatenate([[0.0], np.cumsum(net * np.diff(curve.edges))])
+        expected = np.diff(np.interp(bounds, curve.edges, cumulative)
+                           + np.where(bounds < curve.edges[0], net[0] * (bounds - curve.edges[0]), 0.0))
+    from_orders = expected_from_orders(sc, queue, bounds)
+    return (expected + from_orders * (1.0 - bot_share(sc, queue, (bounds[:-1] + bounds[1:]) / 2))) / sc.interval
 
 
 def queue_demand(sc: Scenario, queue: str, lag: bool = False) -> QueueDemand:

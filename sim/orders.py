@@ -1,0 +1,90 @@
+"""Contacts that follow orders (a queue's ``from_orders`` sources): their draws in a replication, and the
+contacts expected per interval, the order curve convolved with each source's lag (or lead) distribution.
+
+Orders come from ``orders.arrivals`` over the horizon, or from a sales plan (``orders.plan``) over its
+own days: orders placed before ``start`` still drive the after-sales contacts and refunds that fall
+inside the horizon, and orders after the horizon the pre-sales inquiries that lead them. Contacts
+outside the horizon are dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.channels import QueueBase
+from sim.rates import RateCurve, rate_curve
+from sim.scenario import ORDERS, Scenario
+from sim.scenario.parts import FromOrders
+
+STEP = 60.0    # seconds: the order curve's resolution in the expected counts
+
+
+def placed_in_phases(sc: Scenario, source: FromOrders, times: np.ndarray) -> np.ndarray:
+    """Which orders, placed at ``times`` (s), the source takes: those in its phases (all without)."""
+    if source.phases is None:
+        return np.ones(times.size, dtype=bool)
+    taken = np.zeros(times.size, dtype=bool)
+    for phase in sc.orders.phases:
+        if phase.name in source.phases:
+            taken |= (times >= sc.clock(phase.start)) & (times < sc.clock(phase.end))
+    return taken
+
+
+def contacts_from_orders(sc: Scenario, q: QueueBase, orders: np.ndarray, draw) -> np.ndarray:
+    """Sorted times (s) of the contacts queue ``q`` receives from the orders placed at ``orders``.
+
+    Source k's orders each make the whole part of its ``rate`` contacts, and one more with the
+    fraction's probability (stream ``from_orders_k_count``), each its own ``lag`` after the order or
+    ``lead`` before it (stream ``from_orders_k_delay``); those outside the horizon are dropped.
+    """
+    found = []
+    for k, source in enumerate(q.from_orders):
+        placed = orders[placed_in_phases(sc, source, orders)]
+        whole, fraction = divmod(source.rate, 1.0)
+        counts = np.full(placed.size, int(whole))
+        if fraction > 0:
+            counts += draw(f"from_orders_{k}_count").random(placed.size) < fraction
+        asking = np.repeat(placed, counts)
+        delay = (source.lag or source.lead).sample(draw(f"from_orders_{k}_delay"), asking.size)
+        times = asking + delay if source.lag is not None else asking - delay
+        found.append(times[(times >= 0) & (times < sc.horizon)])
+    return np.sort(np.concatenate(found)) if found else np.zeros(0)
+
+
+def _order_points(curve: RateCurve) -> tuple[np.ndarray, np.ndarray]:
+    """The order curve as points at most ``STEP`` apart: their times (s) and the orders expected in each."""
+    times, masses = [], []
+    for lo, hi, rate in zip(curve.edges[:-1], curve.edges[1:], curve.rates):
+        if rate <= 0:
+            continue
+        steps = max(int(np.ceil((hi - lo) / STEP)), 1)
+        width = (hi - lo) / steps
+        times.append(lo + (np.arange(steps) + 0.5) * width)
+        masses.append(np.full(steps, rate * width))
+    if not times:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(times), np.concatenate(masses)
+
+
+def expected_from_orders(sc: Scenario, queue: str, bounds: np.ndarray | None = None) -> np.ndarray:
+    """Contacts queue ``queue`` is expected to receive from orders between consecutive ``bounds`` (s; by
+    default the intervals of the horizon): the sum of ``expected_from_source`` over its sources.
+    """
+    bounds = np.arange(sc.n_intervals + 1) * sc.interval if bounds is None else bounds
+    return sum((expected_from_source(sc, source, bounds) for source in sc.queues[queue].from_orders),
+               np.zeros(bounds.size - 1))
+
+
+def expected_from_source(sc: Scenario, source: FromOrders, bounds: np.ndarray) -> np.ndarray:
+    """Contacts one source is expected to make between consecutive ``bounds`` (s).
+
+    For a lag L (distribution F), [a, b) receives rate × ∫ orders(u) (F(b − u) − F(a − u)) du; for a
+    lead, rate × ∫ orders(u) (F(u − a) − F(u − b)) du. The order curve is integrated on points at most a
+    minute apart (day-to-day noise at its mean of 1).
+    """
+    times, masses = _order_points(rate_curve(sc, ORDERS))
+    mass = masses * placed_in_phases(sc, source, times) * source.rate
+    dist = source.lag or source.lead
+    below = np.array([mass @ (dist.cdf(b - times) if source.lag is not None else 1.0 - dist.cdf(times - b))
+                      for b in bounds])          # expected contacts before each bound
+    return np.diff(below)

@@ -131,12 +131,13 @@ def poisson_arrivals_numpy(curve: RateCurve, rng: np.random.Generator) -> np.nda
 class LaterDraws:
     """Draws for the contacts created during a run, each queue from its own streams:
     ``attempt_streams[q]`` for queue q's retrials (None: no retrials), ``followup_streams[q]`` for the
-    escalated items entering it.
+    escalated items and repeats entering it, ``repeat_streams[q]`` for whether those come back in turn.
     """
 
     queues: tuple[QueueBase, ...]
     attempt_streams: tuple[np.random.Generator | None, ...]
     followup_streams: tuple[np.random.Generator, ...]
+    repeat_streams: tuple[np.random.Generator, ...]
     seed: int = 0
     replication: int = 0
 
@@ -144,16 +145,27 @@ class LaterDraws:
         """The replication's stream for one agent's draws during the run (its not-ready episodes)."""
         return stream(self.seed, self.replication, *tags)
 
-    def retrial(self, q: int) -> dict[str, float]:
-        """Patience, retry, retry_delay and balks of a new attempt at queue ``q``."""
+    def _repeat(self, q: int) -> dict[str, float]:
         return {name: values[0].item() for name, values in
-                _attributes(self.queues[q], lambda _purpose: self.attempt_streams[q], 1).items()}
+                repeats(self.queues[q], lambda _purpose: self.repeat_streams[q], 1).items()}
+
+    def retrial(self, q: int) -> dict[str, float]:
+        """Patience, retry, retry_delay, balks and repeats of a new attempt at queue ``q``."""
+        return {**{name: values[0].item() for name, values in
+                   _attributes(self.queues[q], lambda _purpose: self.attempt_streams[q], 1).items()},
+                **self._repeat(q)}
 
     def followup(self, q: int) -> dict[str, float]:
-        """The work and after-contact work of an escalated item entering queue ``q``."""
+        """The work, after-contact work and repeats of an escalated item entering queue ``q``."""
         rng = self.followup_streams[q]
         return {"work": float(self.queues[q].handle_time.sample(rng, 1)[0]),
-                "wrap": float(wrap_up(self.queues[q], rng, 1)[0])}
+                "wrap": float(wrap_up(self.queues[q], rng, 1)[0]), **self._repeat(q)}
+
+    def repeat(self, q: int) -> dict[str, float]:
+        """Everything drawn for a customer coming back to queue ``q``: work, patience, retrials, repeats."""
+        rng = self.followup_streams[q]
+        return {**{name: values[0].item() for name, values in
+                   _attributes(self.queues[q], lambda _purpose: rng, 1).items()}, **self.followup(q)}
 
 
 def wrap_up(q: QueueBase, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -205,6 +217,16 @@ def _attributes(q: QueueBase, draw, n: int) -> dict[str, np.ndarray]:
     retry = draw("retrial").random(n) < q.retrial.probability
     return {"patience": patience, "retry": retry, "retry_delay": q.retrial.delay.sample(draw("retrial_delay"), n),
             "balks": balks}
+
+
+def repeats(q: QueueBase, draw, n: int) -> dict[str, np.ndarray]:
+    """Whether each of ``n`` contacts comes back once resolved, and after how long (s); no draws without
+    the queue's ``repeat``.
+    """
+    if q.repeat is None or q.repeat.probability == 0:
+        return {"repeats": np.zeros(n, dtype=bool), "repeat_delay": np.full(n, np.nan)}
+    return {"repeats": draw("repeat").random(n) < q.repeat.probability,
+            "repeat_delay": q.repeat.delay.sample(draw("repeat_delay"), n)}
 
 
 def customer_classes(q: QueueBase, draw, n: int) -> np.ndarray:
@@ -297,7 +319,7 @@ def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, 
     patience whatever the bot share (common random numbers).
     """
     times_of = arrival_times(sc, [replication], seed)[0] if times is None else times
-    parts, deflected, attempt_streams, followup_streams = [], [], [], []
+    parts, deflected, attempt_streams, followup_streams, repeat_streams = [], [], [], [], []
     orders = times_of.get(ORDERS)
     for q_index, (name, q) in enumerate(sc.queues.items()):
         def draw(purpose: str, name: str = name) -> np.random.Generator:
@@ -309,7 +331,7 @@ def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, 
         n = times.size
         columns = {"time": times, "queue": np.full(n, q_index, dtype=np.int32),
                    "work": q.handle_time.sample(draw("handle_time"), n), "wrap": wrap_up(q, draw("wrap_up"), n),
-                   **_attributes(q, draw, n), **amounts_and_levels(sc, q, draw, n),
+                   **_attributes(q, draw, n), **repeats(q, draw, n), **amounts_and_levels(sc, q, draw, n),
                    "customer_class": customer_classes(q, draw, n)}
         by_bot = bot_resolved(sc, name, times, draw("bot"))
         if by_bot.any():
@@ -318,10 +340,12 @@ def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, 
         parts.append(columns)
         attempt_streams.append(draw("retrial_attempts") if q.retrial is not None else None)
         followup_streams.append(draw("escalated_work"))
+        repeat_streams.append(draw("later_repeats"))
     bot_time = np.concatenate([t for t, _ in deflected]) if deflected else np.zeros(0)
     bot_queue = (np.concatenate([np.full(t.size, qi, dtype=np.int32) for t, qi in deflected]) if deflected
                  else np.zeros(0, dtype=np.int32))
-    later = LaterDraws(tuple(sc.queues.values()), tuple(attempt_streams), tuple(followup_streams), seed, replication)
+    later = LaterDraws(tuple(sc.queues.values()), tuple(attempt_streams), tuple(followup_streams),
+                       tuple(repeat_streams), seed, replication)
     if len(parts) == 1:                                   # already in arrival order
         return Demand(parts[0], bot_time, bot_queue, later)
     order = np.argsort(np.concatenate([p["time"] for p in parts]), kind="stable")

@@ -24,6 +24,7 @@ from sim.scenario.parts import (
     OrderSources,
     Overflow,
     Remedy,
+    Repeat,
     Retrial,
     ServiceLevel,
 )
@@ -98,6 +99,7 @@ class QueueBase(Strict):
     escalate_to: dict[Name, Name] = {}
     classes: tuple[CustomerClass, ...] = ()
     overflow: Overflow | None = None
+    repeat: Repeat | None = None
 
     spec: ClassVar[Channel]
     patience: ClassVar[Patience | None] = None

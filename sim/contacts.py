@@ -52,6 +52,8 @@ ATTRIBUTES = (
     Attribute("retry",       "bool",    0,         True,  True,  False, "calls again after abandoning or balking"),
     Attribute("retry_delay", "float64", NAN,       True,  False, False, "time before that new attempt (s)"),
     Attribute("balks",       "bool",    0,         True,  True,  False, "leaves at once when no agent is free"),
+    Attribute("repeats",     "bool",    0,         True,  True,  False, "comes back once resolved (not solved)"),
+    Attribute("repeat_delay", "float64", NAN,      True,  False, False, "time from its end to that repeat (s)"),
     Attribute("amount",      "float64", NAN,       True,  False, True,  "refund or remedy value (NaN: none)"),
     Attribute("level",       "int8",    -1,        True,  True,  True,  "permission level needed (-1: none)"),
     Attribute("customer_class", "int8", 0,         True,  True,  True,  "index into the queue's class_names"),
@@ -62,6 +64,9 @@ ATTRIBUTES = (
     Attribute("escalated",   "bool",    0,         False, True,  True,  "passed on to a follow-up (level too low)"),
     Attribute("origin",      "int32",   -1,        False, True,  True,  "a follow-up's first contact (-1: none)"),
     Attribute("first_call",  "int32",   -1,        False, True,  True,  "a retrial's first attempt (-1: none)"),
+    Attribute("repeat_of",   "int32",   -1,        False, True,  True,  "a repeat's earlier, resolved contact (-1)"),
+    Attribute("repeat_at",   "float64", NAN,       False, True,  True,  "when its repeat arrives, also past the "
+                                                                  "horizon (s; NaN: none)"),
     Attribute("wait",        "float64", NAN,       False, True,  True,  "time to answer or to leaving, or waited "
                                                                   "so far at the horizon (s)"),
     Attribute("end",         "float64", NAN,       False, True,  True,  "service end (s; NaN: not served)"),

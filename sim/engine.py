@@ -82,6 +82,8 @@ class Model(AgentSchedules, Conversations):
         # Keep only what the run needs from the demand, so its other columns can be freed meanwhile.
         self.later = demand.later
         self.drawn_amount, self.drawn_delay = demand.amount, demand.retry_delay
+        self.drawn_repeat_delay = demand.repeat_delay
+        self.later_repeat_delay: dict[int, float] = {}   # repeat delays of contacts created during the run
         self.deflected = demand.deflected_time, demand.deflected_queue
         self.later_delay: dict[int, float] = {}     # retry delays of retrials created during the run
         self.aux_days: dict[str, np.ndarray] = {}    # each group's not-ready factor per day (sim.agents)
@@ -99,6 +101,8 @@ class Model(AgentSchedules, Conversations):
         self.auto_approves = [channel_of(q).auto_approves for q in sc.queues.values()]   # patience is a deadline
         self.escalate_to = [{sc.levels.index(lv): queue_names.index(target) for lv, target in q.escalate_to.items()}
                             for q in sc.queues.values()]
+        self.repeat_to = [queue_names.index(q.repeat.to) if q.repeat is not None and q.repeat.to else k
+                          for k, q in enumerate(sc.queues.values())]
         self.capacity = [g.concurrency for g in sc.groups.values()]
         self._set_up_conversations()
         self.plan = plan = Plan.of(sc)
@@ -259,33 +263,62 @@ class Model(AgentSchedules, Conversations):
                 if self.retry[i]:
                     self._retry(i, q, deadline)
 
+    def _create(self, values: dict[str, float]) -> int:
+        """Append a contact created during the run (``values``: its drawn and set attributes); its index.
+
+        Its retry and repeat delays, which are no engine columns, are kept aside when it will need them.
+        """
+        j = append(self.columns, values)
+        if values.get("retry"):
+            self.later_delay[j] = values["retry_delay"]
+        if values.get("repeats"):
+            self.later_repeat_delay[j] = values["repeat_delay"]
+        return j
+
+    def _class_in(self, i: int, q: int, target: int) -> int:
+        """Contact ``i``'s class of queue ``q`` in queue ``target``: the same name there, else its last."""
+        name = self.queues[q].class_names[self.customer_class[i]]
+        names = self.queues[target].class_names
+        return names.index(name) if name in names else len(names) - 1
+
     def _retry(self, i: int, q: int, left: float) -> None:
         """Contact ``i`` left at ``left``; its caller calls again after its retry delay (a new contact)."""
         when = left + (float(self.drawn_delay[i]) if i < self.n_drawn else self.later_delay[i])
         if when >= self.sc.horizon:
             return
-        drawn = self.later.retrial(q)
-        j = append(self.columns, {**drawn, "time": when, "queue": q, "work": self.work[i], "level": self.level[i],
-                                  "attempt": self.attempt[i] + 1, "customer_class": self.customer_class[i],
-                                  "first_call": self.first_call[i] if self.first_call[i] >= 0 else i})
-        if drawn["retry"]:
-            self.later_delay[j] = drawn["retry_delay"]
+        j = self._create({**self.later.retrial(q), "time": when, "queue": q, "work": self.work[i],
+                          "level": self.level[i], "attempt": self.attempt[i] + 1,
+                          "customer_class": self.customer_class[i],
+                          "first_call": self.first_call[i] if self.first_call[i] >= 0 else i})
         self._at(when, lambda _e: self._arrive(j, q, when))
+
+    def _repeat(self, i: int, q: int, now: float) -> None:
+        """Contact ``i`` was resolved at ``now`` but its customer comes back after its repeat delay (a new
+        contact in the queue's ``repeat.to``, with the same permission level in the same queue, none in
+        another); a repeat due past the horizon is only noted (``repeat_at``).
+        """
+        when = now + (float(self.drawn_repeat_delay[i]) if i < self.n_drawn else self.later_repeat_delay[i])
+        self.repeat_at[i] = when
+        if when >= self.sc.horizon:
+            return
+        target = self.repeat_to[q]
+        j = self._create({**self.later.repeat(target), "time": when, "queue": target, "repeat_of": i,
+                          "level": self.level[i] if target == q else -1,
+                          "customer_class": self._class_in(i, q, target)})
+        self._at(when, lambda _e: self._arrive(j, target, when))
 
     def _escalate(self, i: int, q: int) -> None:
         """Contact ``i`` needs a level its agent lacks: a follow-up enters the escalation queue now.
 
-        The follow-up keeps the customer's amount, level and any platform deadline (due at the same time).
+        The follow-up keeps the customer's amount, level, class (where the queue has it) and any platform
+        deadline (due at the same time).
         """
         now, target = self.env.now, self.escalate_to[q][self.level[i]]
         self.escalated[i] = 1
         due = self.time[i] + self.patience[i] if self.auto_approves[q] else _INF
-        name = self.queues[q].class_names[self.customer_class[i]]
-        names = self.queues[target].class_names           # the same class there, if it has one
-        j = append(self.columns, {**self.later.followup(target), "time": now, "queue": target,
-                                  "patience": due - now, "level": self.level[i],
-                                  "customer_class": names.index(name) if name in names else len(names) - 1,
-                                  "origin": self.origin[i] if self.origin[i] >= 0 else i})
+        j = self._create({**self.later.followup(target), "time": now, "queue": target, "patience": due - now,
+                          "level": self.level[i], "customer_class": self._class_in(i, q, target),
+                          "origin": self.origin[i] if self.origin[i] >= 0 else i})
         self._arrive(j, target, now)
 
     def _start(self, agent: Agent, i: int, q: int, now: float, wait: float) -> None:
@@ -313,11 +346,13 @@ class Model(AgentSchedules, Conversations):
     def _finish(self, event: simpy.Timeout) -> None:
         """The contact ends (``end``); its agent follows with its after-contact work, if any, then is free."""
         agent, i, q, cut = event.value
+        now = self.env.now
         if cut:
             self.auto[i] = 1
         elif self.level[i] > self.group_level[agent.group]:
             self._escalate(i, q)
-        now = self.env.now
+        elif self.repeats[i]:
+            self._repeat(i, q, now)
         self.end[i] = now
         wrap = 0.0 if cut else self.wrap[i]
         if wrap > 0.0:                        # the slot stays taken while the agent wraps up
@@ -408,7 +443,7 @@ class Model(AgentSchedules, Conversations):
         for name in [name for name in self.columns if name not in OUTPUT]:
             del self.columns[name]
             setattr(self, name, None)
-        self.drawn_delay = None
+        self.drawn_delay = self.drawn_repeat_delay = None
         # NumPy views share the compact arrays' memory: no copies of per-contact data.
         views = {name: np.frombuffer(self.columns[name], dtype=BY_NAME[name].dtype) for name in ("outcome", "wait",
                                                                                                 "time", "origin")}

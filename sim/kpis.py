@@ -57,7 +57,10 @@ KPIS = (
     _k("balked", "contacts", "queues", "count", "left at once, nobody being free", True),
     _k("resolved", "contacts", "queues", "count", "resolved by an agent through any escalation", True),
     _k("escalated", "contacts", "queues", "count", "passed on to an escalation queue", True),
-    _k("resolved_first_contact", "contacts", "queues", "count", "resolved without escalation"),
+    _k("resolved_first_contact", "contacts", "queues", "count", "resolved without escalation or a repeat within "
+       "repeat.within"),
+    _k("repeats", "contacts", "queues", "count", "offered contacts of customers coming back after a resolved one",
+       True),
     _k("auto_approved", "items", "queues", "count", "approved by the platform at their deadline", True),
     _k("late", "items", "queues", "count", "past a first-reply deadline unanswered, or answered after it", True),
     _k("auto_approved_value", "currency", "queues", "count", "amount of the auto-approved items", True,
@@ -96,7 +99,8 @@ KPIS = (
     _k("resolution_p90_s", "s", "totals", "rate", "90th percentile of that time", True),
     _k("first_response_p90_s", "s", "totals", "rate", "90th percentile of the conversations' first response", True),
     _k("escalation_rate", "share", "totals", "rate", "escalated / answered", True, compared="{:.1%}", better="lower"),
-    _k("first_contact_resolution", "share", "totals", "rate", "resolved_first_contact / resolved", True),
+    _k("first_contact_resolution", "share", "totals", "rate", "resolved_first_contact / resolved", True,
+       compared="{:.1%}", better="higher"),
     _k("intervals_meeting_sl", "share", "summary", "rate", "share of (replication, interval) pairs with "
        "contacts to judge that met the target"),
     _k("p_meets_sl", "share", "summary", "rate", "share of replications meeting the target over the horizon"),

@@ -151,6 +151,10 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
     # Items past a deadline that does not end their wait: replied to after it, or still open after it.
     deadline = np.array([q.deadline if ch.at_deadline == "late" else np.inf for q, ch in zip(queues, channels)])
     late = None if np.isinf(deadline).all() else (answered | waiting) & (c.wait > deadline[c.queue])
+    # First-contact resolution as the shops define it: no repeat contact within the queue's repeat.within.
+    within_days = np.array([np.inf if q.repeat is None else q.repeat.within for q in queues])
+    with np.errstate(invalid="ignore"):
+        repeated = c.repeat_at - c.end <= within_days[c.queue]
     offered = _per_cell(key, cells)
     retrials = _per_cell(key, cells, c.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
@@ -178,7 +182,8 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
             "balked": _per_cell(key, cells, c.balked).astype(np.int64),
             "resolved": _per_cell(key, cells, resolved).astype(np.int64),
             "escalated": _per_cell(key, cells, c.escalated).astype(np.int64),
-            "resolved_first_contact": _per_cell(key, cells, resolved & ~c.escalated).astype(np.int64),
+            "resolved_first_contact": _per_cell(key, cells, resolved & ~c.escalated & ~repeated).astype(np.int64),
+            "repeats": _per_cell(key, cells, c.repeat_of >= 0).astype(np.int64),
             "auto_approved": _per_cell(key, cells, c.auto).astype(np.int64),
             "late": np.zeros(cells, dtype=np.int64) if late is None else _per_cell(key, cells, late).astype(np.int64),
             "auto_approved_value": _per_cell(key, cells, np.where(c.auto, np.nan_to_num(c.amount), 0.0)),
@@ -338,6 +343,8 @@ def contact_records(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
         "escalated": c.escalated,
         "origin": c.origin,
         "caller": np.where(c.first_call >= 0, c.first_call, np.arange(c.time.size)),
+        "repeat_of": c.repeat_of,
+        "repeat_at_s": c.repeat_at,
         "wait_s": c.wait,
         "handle_s": c.end - c.time - c.wait,
         "wrap_s": c.wrap,

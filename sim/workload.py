@@ -139,10 +139,15 @@ def estimate(sc: Scenario) -> Workload:
                 work._add(f"queues.{name}.from_orders.{k}.rate", expected, "contacts from orders", BYTES_PER_CONTACT,
                           source.rate)
             if q.retrial is not None:
-                repeats = per_queue[name] * q.retrial.probability / (1 - q.retrial.probability)
-                per_queue[name] += repeats
-                work._add(f"queues.{name}.retrial.probability", repeats, "retrials", BYTES_PER_CONTACT,
+                retrials = per_queue[name] * q.retrial.probability / (1 - q.retrial.probability)
+                per_queue[name] += retrials
+                work._add(f"queues.{name}.retrial.probability", retrials, "retrials", BYTES_PER_CONTACT,
                           q.retrial.probability)
+            if q.repeat is not None:              # customers coming back, again and again at most
+                again = per_queue[name] * q.repeat.probability / (1 - q.repeat.probability)
+                per_queue[name] += again
+                work._add(f"queues.{name}.repeat.probability", again, "repeats", BYTES_PER_CONTACT,
+                          q.repeat.probability)
         for name, q in sc.queues.items():         # every escalation is one more contact, at most
             escalated = per_queue[name] * len(q.escalate_to)
             per_queue[name] += escalated

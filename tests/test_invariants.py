@@ -92,6 +92,10 @@ def scenarios(draw):
         if others and draw(st.booleans()):
             queue["overflow"] = {"after": draw(st.floats(0, 300)), "groups": draw(st.lists(
                 st.sampled_from(others), min_size=1, unique=True))}
+    for queue in queues.values():
+        if draw(st.booleans()):
+            queue["repeat"] = {"probability": draw(st.floats(0, 0.6)), "to": draw(st.sampled_from(list(queues))),
+                               "delay": {"dist": "exponential", "mean": draw(st.floats(60, 6 * 3600))}}
     for group in groups.values():
         if draw(st.booleans()):
             group["reserve"] = {"queue": draw(st.sampled_from(list(group["skills"]))),
@@ -194,6 +198,15 @@ def test_engine_invariants(data):
         ends = contacts["end_s"].dropna()
         due = (contacts["arrival_s"] + sc.queues["refunds"].deadline)[contacts["queue"] == "refunds"]
         assert (ends.reindex(due.index).dropna() <= due.reindex(ends.index).dropna() + 1e-6).all()
+
+    # Repeats follow resolved contacts only, at the time each noted, once; later ones are only noted.
+    repeats = contacts[contacts["repeat_of"] >= 0]
+    earlier = contacts.loc[repeats["repeat_of"]]
+    assert ((earlier["outcome"] == "answered") & ~earlier["escalated"] & ~earlier["auto_approved"]).all()
+    assert np.allclose(repeats["arrival_s"].to_numpy(), earlier["repeat_at_s"].to_numpy())
+    assert repeats["repeat_of"].is_unique
+    assert set(repeats["repeat_of"]) == set(contacts.index[contacts["repeat_at_s"] < sc.horizon])
+    assert iv["repeats"].sum() == len(repeats)
 
     # Same seed, same tables.
     again = sim.simulate(sc, record_contacts=True)

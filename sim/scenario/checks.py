@@ -113,19 +113,23 @@ def _routing_problems(sc: Scenario, qname: str, q: QueueBase):
                 yield f"{path}.overflow.groups", f"group {gname!r} serves this queue from the start, got {gname!r}"
 
 
-def _escalation_targets(sc: Scenario) -> set[str]:
-    return {target for q in sc.queues.values() for target in q.escalate_to.values()}
+def _fed_by_other_queues(sc: Scenario) -> set[str]:
+    """Queues other queues pass contacts to: escalations and repeats."""
+    return {target for q in sc.queues.values() for target in q.escalate_to.values()} | {
+        q.repeat.to for q in sc.queues.values() if q.repeat is not None and q.repeat.to is not None}
 
 
 def _demand_problems(sc: Scenario, qname: str, q: QueueBase):
     """Demand source, orders and a deadline that auto-approves before anyone could finish."""
     path = f"queues.{qname}"
-    fed_by_escalation = qname in _escalation_targets(sc)
-    if q.arrivals is None and not q.from_orders and not fed_by_escalation:
-        yield path, "needs 'arrivals' or 'from_orders' (or to be another queue's 'escalate_to' target)"
+    fed_by_others = qname in _fed_by_other_queues(sc)
+    if q.arrivals is None and not q.from_orders and not fed_by_others:
+        yield path, "needs 'arrivals' or 'from_orders' (or to be another queue's 'escalate_to' or 'repeat.to')"
     needs_orders = q.from_orders or isinstance(q.amount, OrderValueShare)
     if needs_orders and sc.orders is None:
         yield path, "'from_orders' and an 'order_value_share' amount need a top-level 'orders' section"
+    if q.repeat is not None and q.repeat.to is not None and q.repeat.to not in sc.queues:
+        yield f"{path}.repeat.to", f"unknown queue{hint(q.repeat.to, sc.queues)}, got {q.repeat.to!r}"
     phases = [p.name for p in sc.orders.phases] if sc.orders is not None else []
     for i, source in enumerate(q.from_orders):
         for name in source.phases or ():

@@ -140,6 +140,19 @@ class Retrial(Strict):
     delay: Delay
 
 
+class Repeat(Strict):
+    """Customers whose problem was not solved come back: a ``probability`` of each contact an agent
+    resolves makes a new contact ``delay`` after it ended, in queue ``to`` (default the same queue).
+    First-contact resolution counts the resolved contacts with no repeat ``within`` this time (the
+    shops' definition; default one day).
+    """
+
+    probability: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+    delay: Delay
+    to: Name | None = None
+    within: PositiveDuration = DAY
+
+
 class Bot(Strict):
     """Share of a chat queue's arrivals a bot resolves without an agent (optionally lower in surges)."""
 

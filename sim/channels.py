@@ -20,6 +20,7 @@ from sim.scenario.parts import (
     Bot,
     Conversation,
     CustomerClass,
+    EscalateAfter,
     LevelRule,
     OrderSources,
     Overflow,
@@ -97,6 +98,7 @@ class QueueBase(Strict):
     handle_time: HandleTime
     wrap_up: HandleTime | None = None
     escalate_to: dict[Name, Name] = {}
+    escalate_after: EscalateAfter | None = None
     classes: tuple[CustomerClass, ...] = ()
     overflow: Overflow | None = None
     repeat: Repeat | None = None

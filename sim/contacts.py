@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WAITING, ANSWERED, ABANDONED = 0, 1, 2           # values of ``outcome``
+WAITING, ANSWERED, ABANDONED, TRANSFERRED = 0, 1, 2, 3   # values of ``outcome``
+OUTCOMES = ("waiting", "answered", "abandoned", "transferred")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ ATTRIBUTES = (
     Attribute("amount",      "float64", NAN,       True,  False, True,  "refund or remedy value (NaN: none)"),
     Attribute("level",       "int8",    -1,        True,  True,  True,  "permission level needed (-1: none)"),
     Attribute("customer_class", "int8", 0,         True,  True,  True,  "index into the queue's class_names"),
-    Attribute("outcome",     "int8",    WAITING,   False, True,  True,  "waiting, answered or abandoned"),
+    Attribute("outcome",     "int8",    WAITING,   False, True,  True,  "waiting, answered, abandoned or transferred"),
     Attribute("attempt",     "int16",   0,         False, True,  True,  "earlier attempts of the same caller"),
     Attribute("balked",      "bool",    0,         False, True,  True,  "left at once, nobody being free"),
     Attribute("auto",        "bool",    0,         False, True,  True,  "approved by the platform at its deadline"),

@@ -31,12 +31,12 @@ from sim.agents import BREAK, LEAVING, ON, SPAN_KINDS, Agent, AgentSchedules, Sp
 from sim.arrivals import Demand
 from sim.attendance import Attendance
 from sim.channels import channel_of
-from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, WAITING, Contacts, append, engine_columns
+from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, TRANSFERRED, WAITING, Contacts, append, engine_columns
 from sim.conversations import Conversations, Messages
 from sim.routing import Plan, Policy, Rules, Waiting
 from sim.scenario.model import Scenario, level_of
 
-__all__ = ["ABANDONED", "ANSWERED", "WAITING", "EngineOutput", "Model", "Spans"]
+__all__ = ["ABANDONED", "ANSWERED", "TRANSFERRED", "WAITING", "EngineOutput", "Model", "Spans"]
 _INF = float("inf")
 
 
@@ -103,6 +103,9 @@ class Model(AgentSchedules, Conversations):
                             for q in sc.queues.values()]
         self.repeat_to = [queue_names.index(q.repeat.to) if q.repeat is not None and q.repeat.to else k
                           for k, q in enumerate(sc.queues.values())]
+        self.move_after = [_INF if q.escalate_after is None else q.escalate_after.after for q in sc.queues.values()]
+        self.move_to = [-1 if q.escalate_after is None else queue_names.index(q.escalate_after.to)
+                        for q in sc.queues.values()]
         self.capacity = [g.concurrency for g in sc.groups.values()]
         self._set_up_conversations()
         self.plan = plan = Plan.of(sc)
@@ -229,6 +232,8 @@ class Model(AgentSchedules, Conversations):
                 self._at(t + patience, lambda _e: self._purge(q, self.env.now))
         if self.overflow_after[q] < _INF:
             self._at(t + self.overflow_after[q], lambda _e: self._overflow_due(i, q))
+        if self.move_after[q] < _INF:
+            self._at(t + self.move_after[q], lambda _e: self._move_due(i, q))
         waiting.n = n = waiting.n + 1
         row = self.max_queue_len[min(int(t // self.interval), self.last_interval)]
         if n > row[q]:
@@ -248,6 +253,18 @@ class Model(AgentSchedules, Conversations):
         self._start(agent, i, q, now, now - self.time[i])
         if not agent.exclusive:
             self._park(agent, now)
+
+    def _move_due(self, i: int, q: int) -> None:
+        """Contact ``i`` has waited its queue's ``escalate_after``: it leaves unresolved (transferred) and a
+        follow-up enters the queue's ``escalate_after.to``.
+        """
+        now = self.env.now
+        self._purge(q, now)
+        if self.outcome[i] != WAITING:
+            return
+        self.outcome[i], self.wait[i] = TRANSFERRED, now - self.time[i]
+        self.waiting[q].n -= 1                # it stays in its line, skipped from now on
+        self._follow_up(i, q, self.move_to[q], now)
 
     def _purge(self, q: int, now: float) -> None:
         """Remove contacts whose patience ran out by ``now``: abandoned at their deadline."""
@@ -308,13 +325,14 @@ class Model(AgentSchedules, Conversations):
         self._at(when, lambda _e: self._arrive(j, target, when))
 
     def _escalate(self, i: int, q: int) -> None:
-        """Contact ``i`` needs a level its agent lacks: a follow-up enters the escalation queue now.
-
-        The follow-up keeps the customer's amount, level, class (where the queue has it) and any platform
-        deadline (due at the same time).
-        """
-        now, target = self.env.now, self.escalate_to[q][self.level[i]]
+        """Contact ``i`` needs a level its agent lacks: a follow-up enters the escalation queue now."""
         self.escalated[i] = 1
+        self._follow_up(i, q, self.escalate_to[q][self.level[i]], self.env.now)
+
+    def _follow_up(self, i: int, q: int, target: int, now: float) -> None:
+        """A follow-up of contact ``i`` enters queue ``target`` at ``now``: it keeps the customer's amount,
+        level, class (where the queue has it) and any platform deadline (due at the same time).
+        """
         due = self.time[i] + self.patience[i] if self.auto_approves[q] else _INF
         j = self._create({**self.later.followup(target), "time": now, "queue": target, "patience": due - now,
                           "level": self.level[i], "customer_class": self._class_in(i, q, target),

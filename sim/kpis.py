@@ -50,6 +50,7 @@ KPIS = (
     _k("retrials", "contacts", "queues", "count", "offered contacts that are repeat attempts", True),
     _k("answered", "contacts", "queues", "count", "taken by an agent", True, history=True),
     _k("abandoned", "contacts", "queues", "count", "left before being taken (or balked)", True),
+    _k("transferred", "contacts", "queues", "count", "moved on unresolved after waiting escalate_after.after", True),
     _k("waiting_at_end", "contacts", "queues", "count", "still waiting at the horizon"),
     _k("queued", "contacts", "queues", "count", "found no agent free on arrival"),
     _k("answered_within_sl", "contacts", "queues", "count", "counted by the service level"),

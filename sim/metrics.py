@@ -11,7 +11,7 @@ import pandas as pd
 
 from sim.agents import SPAN_KINDS, Spans
 from sim.channels import channel_of
-from sim.contacts import ABANDONED, ANSWERED, WAITING, Contacts
+from sim.contacts import ABANDONED, ANSWERED, OUTCOMES, TRANSFERRED, WAITING, Contacts
 from sim.conversations import Messages
 from sim.engine import EngineOutput
 from sim.scenario import Scenario
@@ -124,7 +124,8 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
     answered = c.outcome == ANSWERED
     abandoned = c.outcome == ABANDONED
     waiting = c.outcome == WAITING
-    left = answered | abandoned
+    transferred = c.outcome == TRANSFERRED
+    left = answered | abandoned | transferred
     # On the answer clock: answered within the threshold. On the resolution clock: resolved (through any
     # escalation) within it. Contacts still open at the horizon count only once past the threshold.
     resolved = ~np.isnan(ends)
@@ -150,7 +151,7 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
         undecided = np.where(on_resolution, still_open & (sc.horizon - c.time <= threshold), undecided)
     # Items past a deadline that does not end their wait: replied to after it, or still open after it.
     deadline = np.array([q.deadline if ch.at_deadline == "late" else np.inf for q, ch in zip(queues, channels)])
-    late = None if np.isinf(deadline).all() else (answered | waiting) & (c.wait > deadline[c.queue])
+    late = None if np.isinf(deadline).all() else (answered | waiting | transferred) & (c.wait > deadline[c.queue])
     # First-contact resolution as the shops define it: no repeat contact within the queue's repeat.within.
     within_days = np.array([np.inf if q.repeat is None else q.repeat.within for q in queues])
     with np.errstate(invalid="ignore"):
@@ -159,6 +160,7 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
     retrials = _per_cell(key, cells, c.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
     n_abandoned = _per_cell(key, cells, abandoned)
+    n_transferred = _per_cell(key, cells, transferred)
     n_within = _per_cell(key, cells, within)
     undecided = _per_cell(key, cells, undecided)
     wait_answered = _per_cell(key, cells, np.where(answered, c.wait, 0.0))
@@ -175,7 +177,8 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
             "retrials": retrials,
             "answered": n_answered.astype(np.int64),
             "abandoned": n_abandoned.astype(np.int64),
-            "waiting_at_end": (offered - n_answered - n_abandoned).astype(np.int64),
+            "transferred": n_transferred.astype(np.int64),
+            "waiting_at_end": (offered - n_answered - n_abandoned - n_transferred).astype(np.int64),
             "queued": _per_cell(key, cells, c.wait > 0).astype(np.int64),
             "answered_within_sl": n_within.astype(np.int64),
             "abandoned_within_sl": _per_cell(key, cells, abandoned & wait_within & ~on_resolution).astype(np.int64),
@@ -191,7 +194,7 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
             "abandon_rate": n_abandoned / offered,
             "asa_s": wait_answered / n_answered,
             "handle_s": handle / n_handled,
-            "mean_wait_s": wait_left / (n_answered + n_abandoned),
+            "mean_wait_s": wait_left / (n_answered + n_abandoned + n_transferred),
             "max_wait_s": np.where(offered > 0, max_wait, np.nan),
             **_conversations(per, talking, key, cells),
         }
@@ -328,7 +331,7 @@ def group_intervals(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
 def contact_records(sc: Scenario, out: EngineOutput, replication: int) -> pd.DataFrame:
     """One row per contact (opt-in output): arrival, queue, outcome, wait, service end, group, agent."""
     c = out.contacts
-    outcome = np.array(["waiting", "answered", "abandoned"])[c.outcome]
+    outcome = np.array(OUTCOMES)[c.outcome]
     return pd.DataFrame({
         "replication": replication,
         "arrival_s": c.time,

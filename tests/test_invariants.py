@@ -92,7 +92,11 @@ def scenarios(draw):
         if others and draw(st.booleans()):
             queue["overflow"] = {"after": draw(st.floats(0, 300)), "groups": draw(st.lists(
                 st.sampled_from(others), min_size=1, unique=True))}
-    for queue in queues.values():
+    for name, queue in queues.items():
+        others = [q for q in queues if q != name]
+        if others and draw(st.booleans()):
+            queue["escalate_after"] = {"after": draw(st.sampled_from(["5min", "1h", "6h"])),
+                                       "to": draw(st.sampled_from(others))}
         if draw(st.booleans()):
             queue["repeat"] = {"probability": draw(st.floats(0, 0.6)), "to": draw(st.sampled_from(list(queues))),
                                "delay": {"dist": "exponential", "mean": draw(st.floats(60, 6 * 3600))}}
@@ -142,7 +146,7 @@ def test_engine_invariants(data):
     iv, contacts, agents = res.intervals, res.contacts, res.agents
 
     # Conservation of contacts and of attempts, per interval and over the run.
-    assert (iv["offered"] == iv["answered"] + iv["abandoned"] + iv["waiting_at_end"]).all()
+    assert (iv["offered"] == iv["answered"] + iv["abandoned"] + iv["transferred"] + iv["waiting_at_end"]).all()
     assert (iv["offered"] == iv["first_attempts"] + iv["retrials"]).all()
     assert (contacts.loc[contacts["balked"], "wait_s"] == 0).all()
     counts = contacts["outcome"].value_counts()
@@ -194,10 +198,18 @@ def test_engine_invariants(data):
         done = contacts[(contacts["outcome"] == "answered") & ~contacts["escalated"] & ~contacts["auto_approved"]
                         & contacts["end_s"].notna() & (contacts["level"] != "")]
         assert (done["group"].map(rank) >= done["level"].map(sc.levels.index)).all()
-        assert contacts["escalated"].sum() == (contacts["origin"] >= 0).sum()
         ends = contacts["end_s"].dropna()
         due = (contacts["arrival_s"] + sc.queues["refunds"].deadline)[contacts["queue"] == "refunds"]
         assert (ends.reindex(due.index).dropna() <= due.reindex(ends.index).dropna() + 1e-6).all()
+
+    # Work moves on unresolved exactly when it has waited its queue's escalate_after, with one follow-up.
+    moved = contacts[contacts["outcome"] == "transferred"]
+    after = {name: q.escalate_after.after if q.escalate_after else np.inf for name, q in sc.queues.items()}
+    assert np.allclose(moved["wait_s"].to_numpy(float), moved["queue"].map(after).to_numpy(float))
+    still = contacts[contacts["outcome"] == "waiting"]
+    assert (still["wait_s"].to_numpy(float) <= still["queue"].map(after).to_numpy(float) + 1e-6).all()
+    followups = contacts[contacts["origin"] >= 0]
+    assert len(followups) == contacts["escalated"].sum() + len(moved)
 
     # Repeats follow resolved contacts only, at the time each noted, once; later ones are only noted.
     repeats = contacts[contacts["repeat_of"] >= 0]

@@ -104,3 +104,27 @@ def test_summary_shows_tickets_late_and_replies_in_hours(run):
         screen.print(table)
     text = screen.export_text()
     assert "late" in text and "replied" in text and " h " in text
+
+
+def test_tickets_open_too_long_move_to_the_escalation_queue():
+    """With escalate_after 12 h, the tickets of the night (the day team works 09:00-18:00) that wait past
+    it move on, each once, exactly 12 h after arriving, and the supervisors answer them; those the day
+    team took in time stay. The supervisors' queue receives one follow-up per transferred ticket.
+    """
+    data = ticket_scenario(deadline="1d")
+    data["queues"]["tickets"]["escalate_after"] = {"after": "12h", "to": "supervisors"}
+    data["queues"]["supervisors"] = {"channel": "ticket", "handle_time": {"dist": "exponential", "mean": "5min"},
+                                     "deadline": "1d"}
+    data["groups"]["leads"] = {"skills": ["supervisors"], "headcount": 2}
+    res = sim.simulate(sim.load_scenario(data), seed=3, record_contacts=True)
+    c = res.contacts
+    moved = c[c["outcome"] == "transferred"]
+    assert len(moved) > 20 and np.allclose(moved["wait_s"], 12 * 3600)
+    answered = c[(c["queue"] == "tickets") & (c["outcome"] == "answered")]
+    assert (answered["wait_s"] <= 12 * 3600 + 1e-6).all()
+    followups = c[c["queue"] == "supervisors"]
+    assert sorted(followups["origin"]) == sorted(moved.index)
+    assert np.allclose(followups["arrival_s"].to_numpy(), moved.loc[followups["origin"], "arrival_s"] + 12 * 3600)
+    totals = res.totals.set_index("queue")
+    assert totals.loc["tickets", "transferred"] == len(moved)
+    assert totals.loc["supervisors", "offered"] == len(moved)

@@ -115,8 +115,9 @@ def _routing_problems(sc: Scenario, qname: str, q: QueueBase):
 
 def _fed_by_other_queues(sc: Scenario) -> set[str]:
     """Queues other queues pass contacts to: escalations and repeats."""
-    return {target for q in sc.queues.values() for target in q.escalate_to.values()} | {
-        q.repeat.to for q in sc.queues.values() if q.repeat is not None and q.repeat.to is not None}
+    return ({target for q in sc.queues.values() for target in q.escalate_to.values()}
+            | {q.repeat.to for q in sc.queues.values() if q.repeat is not None and q.repeat.to is not None}
+            | {q.escalate_after.to for q in sc.queues.values() if q.escalate_after is not None})
 
 
 def _demand_problems(sc: Scenario, qname: str, q: QueueBase):
@@ -124,12 +125,18 @@ def _demand_problems(sc: Scenario, qname: str, q: QueueBase):
     path = f"queues.{qname}"
     fed_by_others = qname in _fed_by_other_queues(sc)
     if q.arrivals is None and not q.from_orders and not fed_by_others:
-        yield path, "needs 'arrivals' or 'from_orders' (or to be another queue's 'escalate_to' or 'repeat.to')"
+        yield path, ("needs 'arrivals' or 'from_orders' (or to be another queue's 'escalate_to', "
+                     "'escalate_after.to' or 'repeat.to')")
     needs_orders = q.from_orders or isinstance(q.amount, OrderValueShare)
     if needs_orders and sc.orders is None:
         yield path, "'from_orders' and an 'order_value_share' amount need a top-level 'orders' section"
-    if q.repeat is not None and q.repeat.to is not None and q.repeat.to not in sc.queues:
-        yield f"{path}.repeat.to", f"unknown queue{hint(q.repeat.to, sc.queues)}, got {q.repeat.to!r}"
+    targets = {"repeat.to": q.repeat.to if q.repeat is not None else None,
+               "escalate_after.to": q.escalate_after.to if q.escalate_after is not None else None}
+    for key, target in targets.items():
+        if target is not None and target not in sc.queues:
+            yield f"{path}.{key}", f"unknown queue{hint(target, sc.queues)}, got {target!r}"
+    if q.escalate_after is not None and q.escalate_after.to == qname:
+        yield f"{path}.escalate_after.to", f"must be another queue, got {qname!r}"
     phases = [p.name for p in sc.orders.phases] if sc.orders is not None else []
     for i, source in enumerate(q.from_orders):
         for name in source.phases or ():

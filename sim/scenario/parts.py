@@ -153,6 +153,15 @@ class Repeat(Strict):
     within: PositiveDuration = DAY
 
 
+class EscalateAfter(Strict):
+    """Work left waiting ``after`` its arrival moves, unresolved, to queue ``to`` (e.g. tickets open for two
+    days go to the supervisors): the item leaves its queue as ``transferred`` and a follow-up enters ``to``.
+    """
+
+    after: PositiveDuration
+    to: Name
+
+
 class Bot(Strict):
     """Share of a chat queue's arrivals a bot resolves without an agent (optionally lower in surges)."""
 

@@ -316,7 +316,8 @@ def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, 
 
     ``times``: the replication's ``arrival_times`` when already generated. Every arrival gets its draws
     before bots take their share, so the customers who reach an agent keep the same handle time and
-    patience whatever the bot share (common random numbers).
+    patience whatever the bot share (common random numbers). A queue's ``backlog`` comes first: items
+    that arrived before the start (negative times), never deflected.
     """
     times_of = arrival_times(sc, [replication], seed)[0] if times is None else times
     parts, deflected, attempt_streams, followup_streams, repeat_streams = [], [], [], [], []
@@ -328,12 +329,17 @@ def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, 
         times = times_of.get(name, np.zeros(0))         # none: fed only by orders or escalations
         if q.from_orders:
             times = np.sort(np.concatenate([times, contacts_from_orders(sc, q, orders, draw)]))
+        carried = np.sort(-q.backlog.draw(draw("backlog_age"))) if q.backlog is not None else np.zeros(0)
+        times = np.concatenate([carried, times])         # waiting at the start: arrived before it
         n = times.size
         columns = {"time": times, "queue": np.full(n, q_index, dtype=np.int32),
                    "work": q.handle_time.sample(draw("handle_time"), n), "wrap": wrap_up(q, draw("wrap_up"), n),
                    **_attributes(q, draw, n), **repeats(q, draw, n), **amounts_and_levels(sc, q, draw, n),
                    "customer_class": customer_classes(q, draw, n)}
+        if carried.size and channel_of(q).patience:     # a waiting customer's patience runs from the start
+            columns["patience"][:carried.size] -= carried
         by_bot = bot_resolved(sc, name, times, draw("bot"))
+        by_bot[:carried.size] = False                    # already waiting for an agent
         if by_bot.any():
             deflected.append((times[by_bot], q_index))
             columns = {key: column[~by_bot] for key, column in columns.items()}

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from sim.distributions import Amount, HandleTime, Patience
 from sim.scenario.parts import (
     Arrivals,
+    Backlog,
     Bot,
     Conversation,
     CustomerClass,
@@ -95,6 +96,7 @@ class QueueBase(Strict):
 
     arrivals: Arrivals | None = None
     from_orders: OrderSources = ()
+    backlog: Backlog | None = None
     handle_time: HandleTime
     wrap_up: HandleTime | None = None
     escalate_to: dict[Name, Name] = {}

@@ -130,7 +130,7 @@ class Model(AgentSchedules, Conversations):
             self._schedule_group(gi, name, attendance)
         self.next_arrival, self.n_drawn = 0, len(demand)     # contacts created later are scheduled one by one
         self.arrival_pending = False     # whether a SimPy event is waiting for the next arrival
-        for k in range(1, sc.n_intervals):
+        for k in range(sc.n_intervals):         # from the start: a backlog carried in is counted then
             self._at(k * sc.interval, self._interval_tick, first=True)
         self._admit_arrivals()
 
@@ -182,7 +182,7 @@ class Model(AgentSchedules, Conversations):
         i, now = self.next_arrival, env.now
         upcoming = env.peek()
         while i < n and (times[i] <= now or times[i] < upcoming):
-            self._arrive(i, self.queue[i], times[i])
+            self._arrive(i, self.queue[i], times[i] if times[i] > now else now)   # a backlog: at the start
             i += 1
             upcoming = env.peek()
         self.next_arrival = i
@@ -206,6 +206,9 @@ class Model(AgentSchedules, Conversations):
             row[q] = backlog[q] = waiting.n
 
     def _arrive(self, i: int, q: int, t: float) -> None:
+        """Contact ``i`` enters queue ``q`` at ``t``: its arrival, or the start for a backlog item, which
+        arrived (``time``) before it.
+        """
         waiting = self.waiting[q]
         deadlines = waiting.deadlines
         if deadlines and deadlines[0][0] <= t:
@@ -215,7 +218,7 @@ class Model(AgentSchedules, Conversations):
             if agent is not None:
                 del agent.bucket[agent]                  # found in a bucket: take it out
                 agent.bucket = None
-                self._start(agent, i, q, t, 0.0)
+                self._start(agent, i, q, t, t - self.time[i])
                 if not agent.exclusive:
                     self._park(agent, t)
                 return
@@ -225,15 +228,15 @@ class Model(AgentSchedules, Conversations):
                 self._retry(i, q, t)
             return
         waiting.lines[self.customer_class[i]].append(i)
-        patience = self.patience[i]
+        patience, arrived = self.patience[i], self.time[i]
         if patience < _INF:
-            heapq.heappush(deadlines, (t + patience, i))
+            heapq.heappush(deadlines, (arrived + patience, i))
             if self.retry[i]:      # a real event at the deadline, so the retrial is created in time
-                self._at(t + patience, lambda _e: self._purge(q, self.env.now))
+                self._at(max(arrived + patience, t), lambda _e: self._purge(q, self.env.now))
         if self.overflow_after[q] < _INF:
-            self._at(t + self.overflow_after[q], lambda _e: self._overflow_due(i, q))
+            self._at(max(arrived + self.overflow_after[q], t), lambda _e: self._overflow_due(i, q))
         if self.move_after[q] < _INF:
-            self._at(t + self.move_after[q], lambda _e: self._move_due(i, q))
+            self._at(max(arrived + self.move_after[q], t), lambda _e: self._move_due(i, q))
         waiting.n = n = waiting.n + 1
         row = self.max_queue_len[min(int(t // self.interval), self.last_interval)]
         if n > row[q]:

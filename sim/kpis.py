@@ -95,6 +95,7 @@ KPIS = (
     _k("sl_target", "share", "intervals", "level", "the queue's service-level target"),
     _k("max_queue_len", "contacts", "intervals", "max", "most contacts waiting at once"),
     _k("backlog", "contacts", "intervals", "level", "contacts waiting at the interval start"),
+    _k("carried_in", "contacts", "totals", "count", "the backlog waiting at the start (not among offered)", True),
     _k("resolution_mean_s", "s", "totals", "rate", "mean time from arrival to final resolution", True,
        compared="{:,.0f}", better="lower"),
     _k("resolution_p90_s", "s", "totals", "rate", "90th percentile of that time", True),

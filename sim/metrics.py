@@ -114,9 +114,19 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
                per: dict[str, np.ndarray] | None = None) -> dict:
     """Queue KPIs of the contacts grouped by ``key`` (values 0..cells-1); ``ends`` is ``final_end(c)``;
     ``per``: the conversations' values per contact (``conversation_values``; None: no conversations).
+    A backlog carried in from before the start (negative arrival times) belongs to no cell.
 
     ``c`` may come from the engine or from a log (the back-test judges history by the same rules).
     """
+    carried = c.time < 0
+    if not carried.any():
+        return _kpis(sc, c, ends, key, cells, per)
+    kpis = _kpis(sc, c, ends, np.where(carried, cells, key), cells + 1, per)      # one more cell, dropped
+    return {name: values[:cells] for name, values in kpis.items()}
+
+
+def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: int,
+          per: dict[str, np.ndarray] | None) -> dict:
     queues = list(sc.queues.values())
     channels = [channel_of(q) for q in queues]
     on_resolution = np.array([ch.on_resolution for ch in channels])[c.queue]
@@ -230,16 +240,18 @@ def queue_totals(sc: Scenario, out: EngineOutput, replication: int, per: dict | 
     per = per if per is not None else conversation_values(sc, c, out.messages)
     kpis = queue_kpis(sc, c, ends, c.queue.astype(np.int64), len(sc.queues), per)
     kpis["deflected"] = np.bincount(out.deflected_queue, minlength=len(sc.queues))
+    kpis["carried_in"] = np.bincount(c.queue[c.time < 0], minlength=len(sc.queues))
     # Resolution time: arrival to the customer's final resolution, escalations included.
-    span = ends - c.time
+    span = np.where(c.time < 0, np.nan, ends - c.time)
     resolution = [span[(c.queue == q) & ~np.isnan(span)] for q in range(len(sc.queues))]
     kpis["resolution_mean_s"] = [r.mean() if r.size else np.nan for r in resolution]
     kpis["resolution_p90_s"] = [np.quantile(r, 0.9) if r.size else np.nan for r in resolution]
     talking = [getattr(q, "conversation", None) is not None for q in sc.queues.values()]
     first = per["first_response"] if per is not None else None
+    mine = [(c.queue == q) & (c.time >= 0) for q in range(len(sc.queues))]
     kpis["first_response_p90_s"] = [
-        np.nanquantile(first[c.queue == q], 0.9) if talks and np.isfinite(first[c.queue == q]).any() else np.nan
-        for q, talks in enumerate(talking)]
+        np.nanquantile(first[m], 0.9) if talks and np.isfinite(first[m]).any() else np.nan
+        for m, talks in zip(mine, talking)]
     with np.errstate(invalid="ignore", divide="ignore"):
         kpis["escalation_rate"] = kpis["escalated"] / kpis["answered"]
         kpis["first_contact_resolution"] = kpis["resolved_first_contact"] / kpis["resolved"]

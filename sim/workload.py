@@ -138,6 +138,11 @@ def estimate(sc: Scenario) -> Workload:
                 per_queue[name] += expected
                 work._add(f"queues.{name}.from_orders.{k}.rate", expected, "contacts from orders", BYTES_PER_CONTACT,
                           source.rate)
+            if q.backlog is not None:
+                carried = q.backlog.count if q.backlog.ages is None else len(q.backlog.ages)
+                per_queue[name] += carried
+                work._add(f"queues.{name}.backlog", carried, "items waiting at the start", BYTES_PER_CONTACT,
+                          carried)
             if q.retrial is not None:
                 retrials = per_queue[name] * q.retrial.probability / (1 - q.retrial.probability)
                 per_queue[name] += retrials

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -139,6 +140,7 @@ def max_overlap(starts: np.ndarray, ends: np.ndarray) -> int:
     return int(np.cumsum(steps[order]).max(initial=0))
 
 
+@pytest.mark.slow
 @given(scenarios())
 def test_engine_invariants(data):
     sc = sim.load_scenario(data)

@@ -102,6 +102,7 @@ def test_bad_worker_counts(normal_day, capsys):
     assert "argument --workers: must be a whole number >= 1, got '0'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_tables(normal_day, five):
     """A real Dask LocalCluster on loopback: identical tables to one local process."""
     from distributed import Client, LocalCluster

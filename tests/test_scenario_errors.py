@@ -33,6 +33,7 @@ def test_bad_scenario_message(path, capsys, monkeypatch):
     assert err.splitlines() == [f"{relative}: {line}" for line in expected_lines(path)]
 
 
+@pytest.mark.slow
 def test_cli_exit_code_without_traceback():
     bad = BAD[0].relative_to(ROOT)
     for args in (["check", str(bad)], ["run", str(bad)], [str(bad)], ["run", "no/such/file.yaml"]):

@@ -74,6 +74,7 @@ def test_cli_sweep_errors(capsys):
     assert "START <= STOP" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_sweep_on_dask_equals_local(tmp_path):
     variants = grid(AXES[:1])[:2]
     local = sweep(SCENARIO, variants, tmp_path / "local", replications=2, workers=1)

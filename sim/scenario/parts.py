@@ -35,6 +35,7 @@ from sim.scenario.types import (
     Strict,
     resolve_path,
 )
+from sim.units import DURATION_JSON, parse_duration
 
 _PROFILE_JSON = {"anyOf": [{"type": "array", "items": {"type": "number", "minimum": 0}},
                            {"type": "string", "description": f"a built-in profile ({', '.join(BUILTIN_PROFILES)}) "
@@ -160,6 +161,43 @@ class EscalateAfter(Strict):
 
     after: PositiveDuration
     to: Name
+
+
+Age = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, allow_inf_nan=False), WithJsonSchema(DURATION_JSON)]
+
+
+def _ages(value: object, info: ValidationInfo) -> object:
+    """Ages as a list, or a CSV path (column ``age``: durations)."""
+    if not isinstance(value, str):
+        return value
+    path = resolve_path(value, info)
+    rows = read_csv(path)
+    if rows and "age" not in rows[0]:
+        raise ValueError(f"backlog CSV {path} needs an 'age' column")
+    return [row["age"] for row in rows]
+
+
+class Backlog(Strict):
+    """Work already waiting when the run starts (a warm start): ``count`` items whose ages (time since they
+    arrived) follow the distribution ``age``, or the ``ages`` themselves (a list, or a CSV file with an
+    ``age`` column). A waiting customer's patience runs afresh from the start; an item keeps the platform
+    deadline and first-reply deadline of its own arrival.
+    """
+
+    count: Annotated[int, Field(ge=0)] | None = None
+    age: Delay | None = None
+    ages: Annotated[tuple[Age, ...], BeforeValidator(_ages)] | None = None
+
+    @model_validator(mode="after")
+    def _count_and_age_or_ages(self) -> Backlog:
+        counted = self.count is not None and self.age is not None
+        if counted == (self.ages is not None) or (self.ages is not None and (self.count, self.age) != (None, None)):
+            raise ValueError("give 'count' and 'age' (a distribution), or 'ages'")
+        return self
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        """The ages (s) of the items waiting at the start."""
+        return np.asarray(self.ages, dtype=float) if self.ages is not None else self.age.sample(rng, self.count)
 
 
 class Bot(Strict):

@@ -18,6 +18,7 @@ from sim.channels import QueueBase, channel_of
 from sim.contacts import DRAWN
 from sim.distributions import OrderValueShare
 from sim.orders import contacts_from_orders
+from sim.outbound import attempts, call_list, due_times
 from sim.rates import RateCurve, daily_factors, rate_curve
 from sim.scenario import ORDERS, Scenario
 from sim.streams import stream
@@ -160,6 +161,28 @@ class LaterDraws:
         rng = self.followup_streams[q]
         return {"work": float(self.queues[q].handle_time.sample(rng, 1)[0]),
                 "wrap": float(wrap_up(self.queues[q], rng, 1)[0]), **self._repeat(q)}
+
+    def redial(self, q: int) -> dict[str, float]:
+        """The next attempt at an entry of outbound queue ``q``: the ``after`` delay (s, its ``retry_after``),
+        and its outcome, work and after-contact work.
+        """
+        rng = self.attempt_streams[q]
+        return {"after": float(self.queues[q].retry_after.sample(rng, 1)[0]), **self._attempt(q, rng)}
+
+    def call_back(self, q: int, share: float, after) -> dict[str, float] | None:
+        """Whether a resolved contact puts its customer on outbound queue ``q``'s list (with ``share``): None,
+        or the ``after`` delay (s) and the first attempt's draws.
+        """
+        rng = self.followup_streams[q]
+        if rng.random() >= share:
+            return None
+        return {"after": float(after.sample(rng, 1)[0]), **self._attempt(q, rng)}
+
+    def _attempt(self, q: int, rng: np.random.Generator) -> dict[str, float]:
+        queue = self.queues[q]
+        drawn = attempts(queue, lambda _purpose: rng, queue.handle_time.sample(rng, 1))
+        return {"dial": int(drawn["dial"][0]), "work": float(drawn["work"][0]),
+                "wrap": float(wrap_up(queue, rng, 1)[0])}
 
     def repeat(self, q: int) -> dict[str, float]:
         """Everything drawn for a customer coming back to queue ``q``: work, patience, retrials, repeats."""
@@ -304,6 +327,8 @@ def amounts_and_levels(sc: Scenario, q: QueueBase, draw, n: int) -> dict[str, np
             else:
                 bound = np.inf
             level[amount <= bound] = sc.levels.index(rule.level)
+    elif q.balance is not None:                            # what an outbound entry's customer owes
+        amount = _values(sc, q.balance.amount, draw("balance"), n)
     elif q.remedy is not None:
         needs = draw("remedy").random(n) < q.remedy.share
         amount[needs] = _values(sc, q.remedy.amount, draw("remedy_amount"), int(needs.sum()))
@@ -326,25 +351,33 @@ def generate_demand(sc: Scenario, replication: int, seed: int, times: dict[str, 
         def draw(purpose: str, name: str = name) -> np.random.Generator:
             return stream(seed, replication, name, purpose)
 
+        channel = channel_of(q)
         times = times_of.get(name, np.zeros(0))         # none: fed only by orders or escalations
         if q.from_orders:
-            times = np.sort(np.concatenate([times, contacts_from_orders(sc, q, orders, draw)]))
+            times = np.concatenate([times, contacts_from_orders(sc, q, orders, draw, keep_all=channel.dials)])
+        if channel.dials:                                # a call list: dialled in its hours, dropped when due
+            times, due = call_list(sc, q, times)
+        else:
+            times = np.sort(times)
         carried = np.sort(-q.backlog.draw(draw("backlog_age"))) if q.backlog is not None else np.zeros(0)
         times = np.concatenate([carried, times])         # waiting at the start: arrived before it
         n = times.size
         columns = {"time": times, "queue": np.full(n, q_index, dtype=np.int32),
-                   "work": q.handle_time.sample(draw("handle_time"), n), "wrap": wrap_up(q, draw("wrap_up"), n),
+                   **attempts(q, draw, q.handle_time.sample(draw("handle_time"), n)),
+                   "wrap": wrap_up(q, draw("wrap_up"), n),
                    **_attributes(q, draw, n), **repeats(q, draw, n), **amounts_and_levels(sc, q, draw, n),
                    "customer_class": customer_classes(q, draw, n)}
-        if carried.size and channel_of(q).patience:     # a waiting customer's patience runs from the start
+        if carried.size and channel.patience:            # a waiting customer's patience runs from the start
             columns["patience"][:carried.size] -= carried
+        if channel.dials:                                # an entry waits until it is due
+            columns["patience"] = np.concatenate([due_times(sc, q, carried), due]) - times
         by_bot = bot_resolved(sc, name, times, draw("bot"))
         by_bot[:carried.size] = False                    # already waiting for an agent
         if by_bot.any():
             deflected.append((times[by_bot], q_index))
             columns = {key: column[~by_bot] for key, column in columns.items()}
         parts.append(columns)
-        attempt_streams.append(draw("retrial_attempts") if q.retrial is not None else None)
+        attempt_streams.append(draw("retrial_attempts") if q.retrial is not None or channel.dials else None)
         followup_streams.append(draw("escalated_work"))
         repeat_streams.append(draw("later_repeats"))
     bot_time = np.concatenate([t for t, _ in deflected]) if deflected else np.zeros(0)

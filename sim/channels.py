@@ -8,13 +8,15 @@ pair here, its tests and docs (docs/architecture.md).
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from sim.distributions import Amount, HandleTime, Patience
+from sim.distributions import Amount, Constant, Delay, HandleTime, Patience
+from sim.scenario.campaigns import Balance, CallBack, Campaign, Pickup
 from sim.scenario.parts import (
     Arrivals,
     Backlog,
@@ -54,14 +56,17 @@ class Channel:
       (contacts that leave unserved, or late) and its column; waits are shown in ``wait_unit`` seconds
       named ``wait_unit_name``;
     - ``conversations``: its contacts may be conversations of messages (a ``conversation`` block), and
-      message logs hold it.
+      message logs hold it;
+    - ``dials``: agents call the customers (outbound): each contact is one attempt at an entry of a call
+      list, whose service level reads the attempts that reached the customer (``sl_clock`` ``connected``);
+      an entry not dialled by its deadline is dropped (``at_deadline`` ``expired``).
     """
 
     name: str
     exclusive: bool
     patience: bool
-    at_deadline: Literal["auto_approved", "late"] | None
-    sl_clock: Literal["answer", "resolution"]
+    at_deadline: Literal["auto_approved", "late", "expired"] | None
+    sl_clock: Literal["answer", "resolution", "connected"]
     erlang: bool
     in_logs: bool
     served: str
@@ -72,6 +77,7 @@ class Channel:
     wait_unit_name: str
     usual_answer_within: float | None = None
     conversations: bool = False
+    dials: bool = False
 
     @property
     def on_resolution(self) -> bool:
@@ -83,7 +89,9 @@ class Channel:
         return self.at_deadline == "auto_approved"
 
     def sl_label(self, queue) -> str:
-        """'answered within 20s', 'first response within 30s', 'resolved within 1d'."""
+        """'answered within 20s', 'first response within 30s', 'resolved within 1d', 'connected / dialled'."""
+        if self.sl_clock == "connected":
+            return "connected / dialled"
         return f"{self.served} within {format_duration(queue.sl_threshold())}"
 
     def wait(self, seconds: float) -> str:
@@ -113,6 +121,10 @@ class QueueBase(Strict):
     deadline: ClassVar[float | None] = None
     levels_by_amount: ClassVar[tuple[LevelRule, ...]] = ()
     remedy: ClassVar[Remedy | None] = None
+    campaign: ClassVar[Campaign | None] = None
+    balance: ClassVar[Balance | None] = None
+    after_resolution: ClassVar[CallBack | None] = None
+    blend: ClassVar[Blend | None] = None
 
     def sl_threshold(self) -> float:
         """Seconds within which a contact counts towards the service level."""
@@ -140,6 +152,22 @@ class ChatServiceLevel(ServiceLevel):
         if self.message_within is not None and self.on != "every_message":
             raise ValueError("message_within judges every message after the first; set on: every_message")
         return self
+
+
+class OutboundServiceLevel(Strict):
+    """Target answer rate of an outbound queue: attempts that reach the customer over attempts dialled
+    (the shops ask at least 60%).
+    """
+
+    target: Annotated[float, Field(gt=0, le=1)] = 0.6
+
+
+class Blend(Strict):
+    """Agents who also take inbound work dial only while each inbound queue they serve has fewer than
+    ``inbound_below`` contacts waiting (1: only while none waits).
+    """
+
+    inbound_below: Annotated[int, Field(ge=1)] = 1
 
 
 class TicketServiceLevel(Strict):
@@ -235,8 +263,35 @@ with warnings.catch_warnings():
             return self.deadline
 
 
-QUEUE_MODELS = (ChatQueue, CallQueue, RefundQueue, TicketQueue)
-Queue = Annotated[ChatQueue | CallQueue | RefundQueue | TicketQueue, Field(discriminator="channel")]
+    class OutboundQueue(QueueBase):
+        """Outbound calls (催付 payment reminders, 回访 follow-ups): a call list whose entries come from
+        orders (``from_orders``, e.g. deposits with the balance unpaid), from other queues' resolved work
+        (``after_resolution``), or are typed (``arrivals``, ``backlog``); each is dialled in the
+        ``campaign``'s hours up to ``attempts`` times, ``retry_after`` apart, until the customer picks up
+        (``pickup``). Agents dialling are held for the connect time and the rings, and when reached for
+        ``handle_time`` too. The service level is the answer rate (connected / dialled).
+        """
+
+        spec: ClassVar[Channel] = Channel(
+            "outbound", exclusive=True, patience=False, at_deadline="expired", sl_clock="connected", erlang=False,
+            in_logs=False, served="connected", served_column="connected", left="expired", left_column="abandoned",
+            wait_unit=3600.0, wait_unit_name="h", dials=True)
+        channel: Literal["outbound"]
+        campaign: Campaign = Campaign()
+        attempts: Annotated[int, Field(ge=1, le=20)] = 3
+        retry_after: Delay = Constant(dist="constant", value=7200.0)
+        pickup: Pickup = Pickup()
+        balance: Balance | None = None
+        after_resolution: CallBack | None = None
+        blend: Blend | None = None
+        sla: OutboundServiceLevel = OutboundServiceLevel()
+
+        def sl_threshold(self) -> float:
+            return math.inf
+
+
+QUEUE_MODELS = (ChatQueue, CallQueue, RefundQueue, TicketQueue, OutboundQueue)
+Queue = Annotated[ChatQueue | CallQueue | RefundQueue | TicketQueue | OutboundQueue, Field(discriminator="channel")]
 CHANNELS: dict[str, Channel] = {model.spec.name: model.spec for model in QUEUE_MODELS}
 
 

@@ -99,7 +99,7 @@ _SUMMARIES = (
     (lambda ch: ch.patience and not ch.on_resolution, None,
      ["offered", "answered", "service level", "target", "intervals\n≥ target", "abandoned", "ASA"],
      lambda row, ch: [f"{row['intervals_meeting_sl']:.0%}", f"{row['abandon_rate']:.1%}", _wait(ch, row["asa_s"])]),
-    (lambda ch: not ch.patience and not ch.on_resolution,
+    (lambda ch: not ch.patience and not ch.on_resolution and not ch.dials,
      "items with a reply deadline: service level = replied in time",
      ["items", "replied", "service level", "target", "intervals\n≥ target", "late", "mean first\nreply"],
      lambda row, ch: [f"{row['intervals_meeting_sl']:.0%}", f"{row['late']:,.0f}", _wait(ch, row["asa_s"])]),
@@ -108,12 +108,20 @@ _SUMMARIES = (
       "value auto-\napproved"],
      lambda row, ch: [_wait(ch, row["resolution_mean_s"]), f"{row['auto_approved']:,.0f}",
                       f"{row['auto_approved_value']:,.0f}"]),
+    (lambda ch: ch.dials, "outbound: service level = answer rate (connected / dialled); an entry is one customer "
+     "on the call list",
+     ["entries", "connected", "answer rate", "target", "attempts", "entries\nreached", "expired",
+      "connected per\nagent-hour", "balance\nrecovered"],
+     lambda row, ch: [f"{row['attempts']:,.0f}", _pm(row["reach_rate"], row["reach_rate_ci95"], "{:.1%}"),
+                      f"{row['abandoned']:,.0f}", f"{row['connected_per_hour']:,.1f}",
+                      "-" if row["recovered_value"] != row["recovered_value"] else f"¥{row['recovered_value']:,.0f}"]),
 )
 
 
 def summary_tables(res) -> list[Table]:
     """The run's summary: a table for contacts customers wait for (chats, calls), one for items judged on
-    a first-reply deadline (tickets), one for items judged on resolution (refunds), each if any.
+    a first-reply deadline (tickets), one for items judged on resolution (refunds), one for outbound call
+    lists, each if any.
     """
     sc, rows = res.scenario, res.summary
     title = f"{sc.name}: {res.replications} replication(s), seed {res.seed}; ± is the 95% CI"
@@ -123,9 +131,10 @@ def summary_tables(res) -> list[Table]:
         if mine.empty:
             continue
         table = _table(title if not tables or subtitle is None else subtitle, ["queue", *columns])
-        served = CHANNELS[mine["channel"].iloc[0]].served_column
+        spec = CHANNELS[mine["channel"].iloc[0]]
+        volume = "first_attempts" if spec.dials else "offered"
         for _, row in mine.iterrows():
-            table.add_row(row["queue"], f"{row['offered']:,.0f}", f"{row[served]:,.0f}",
+            table.add_row(row["queue"], f"{row[volume]:,.0f}", f"{row[spec.served_column]:,.0f}",
                           _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['sl_target']:.0%}",
                           *cells(row, CHANNELS[row["channel"]]))
         tables.append(table)
@@ -172,7 +181,7 @@ def summary_notes(res) -> list[str]:
     """What the summary's numbers include: retrials among the offered, contacts the bot answered."""
     lines = []
     for _, row in res.summary.iterrows():
-        if row["retrials"] > 0:
+        if row["retrials"] > 0 and not CHANNELS[row["channel"]].dials:
             lines.append(f"{row['queue']}: {row['retrials']:,.0f} of the offered are repeat attempts of callers "
                          "who gave up")
         if row["deflected"] > 0:

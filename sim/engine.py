@@ -33,6 +33,7 @@ from sim.attendance import Attendance
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, TRANSFERRED, WAITING, Contacts, append, engine_columns
 from sim.conversations import Conversations, Messages
+from sim.outbound import CONNECTED, next_open, openings, place
 from sim.routing import Plan, Policy, Rules, Waiting
 from sim.scenario.model import Scenario, level_of
 
@@ -106,6 +107,15 @@ class Model(AgentSchedules, Conversations):
         self.move_after = [_INF if q.escalate_after is None else q.escalate_after.after for q in sc.queues.values()]
         self.move_to = [-1 if q.escalate_after is None else queue_names.index(q.escalate_after.to)
                         for q in sc.queues.values()]
+        # Outbound queues (sim.outbound): their dialling hours, attempts per entry and the call-backs.
+        self.dial_hours = [q.campaign.hours if q.campaign is not None else None for q in sc.queues.values()]
+        self.max_attempts = [q.attempts if channel_of(q).dials else 1 for q in sc.queues.values()]
+        self.calls_back: list[list[tuple]] = [[] for _ in queue_names]      # (list, share, delay) per source queue
+        for target, q in enumerate(sc.queues.values()):
+            if q.after_resolution is not None:
+                for source in q.after_resolution.queues:
+                    self.calls_back[queue_names.index(source)].append(
+                        (target, q.after_resolution.share, q.after_resolution.after))
         self.capacity = [g.concurrency for g in sc.groups.values()]
         self._set_up_conversations()
         self.plan = plan = Plan.of(sc)
@@ -132,6 +142,9 @@ class Model(AgentSchedules, Conversations):
         self.arrival_pending = False     # whether a SimPy event is waiting for the next arrival
         for k in range(sc.n_intervals):         # from the start: a backlog carried in is counted then
             self._at(k * sc.interval, self._interval_tick, first=True)
+        for q, hours in enumerate(self.dial_hours):
+            for t in openings(hours, sc.horizon, self.time_of_day_at_0):
+                self._at(t, lambda _e, q=q: self._dial_hours_open(q))
         self._admit_arrivals()
 
     # ------------------------------------------------------------ scheduling
@@ -327,6 +340,53 @@ class Model(AgentSchedules, Conversations):
                           "customer_class": self._class_in(i, q, target)})
         self._at(when, lambda _e: self._arrive(j, target, when))
 
+    def _redial(self, i: int, q: int, now: float) -> None:
+        """Attempt ``i`` at an outbound entry did not reach the customer: the next attempt, ``retry_after``
+        later inside the dialling hours, unless the entry is out of attempts or due before then.
+        """
+        if self.attempt[i] + 1 >= self.max_attempts[q]:
+            return
+        drawn = self.later.redial(q)
+        when = next_open(self.dial_hours[q], now + drawn.pop("after"), self.time_of_day_at_0)
+        due = self.time[i] + self.patience[i]
+        if when >= due or when >= self.sc.horizon:
+            return
+        j = self._create({**drawn, "time": when, "queue": q, "patience": due - when, "attempt": self.attempt[i] + 1,
+                          "customer_class": self.customer_class[i],
+                          "first_call": self.first_call[i] if self.first_call[i] >= 0 else i})
+        self._at(when, lambda _e: self._arrive(j, q, when))
+
+    def _call_back(self, i: int, q: int, now: float) -> None:
+        """Contact ``i`` of queue ``q`` was resolved at ``now``: a share of such customers join the call list
+        of an outbound queue (``after_resolution``) after its delay.
+        """
+        for target, share, after in self.calls_back[q]:
+            drawn = self.later.call_back(target, share, after)
+            if drawn is None:
+                continue
+            times, due, kept = place(self.sc, self.queues[target], np.array([now + drawn.pop("after")]))
+            if not kept[0]:
+                continue
+            when = float(times[0])
+            j = self._create({**drawn, "time": when, "queue": target, "patience": float(due[0]) - when,
+                              "customer_class": self._class_in(i, q, target)})
+            self._at(when, lambda _e, j=j, target=target, when=when: self._arrive(j, target, when))
+
+    def _dial_hours_open(self, q: int) -> None:
+        """Outbound queue ``q``'s dialling hours open: agents free to dial take the entries waiting."""
+        now, waiting = self.env.now, self.waiting[q]
+        self._purge(q, now)
+        while waiting.n:
+            agent = self.policy.choose_agent(self, self.eligible[q], q)
+            if agent is None:
+                return
+            i = self.policy.choose_contact(self, agent, q, now)
+            if i is None:
+                return
+            self._unpark(agent)
+            waiting.n -= 1
+            self._start(agent, i, q, now, now - self.time[i])
+
     def _escalate(self, i: int, q: int) -> None:
         """Contact ``i`` needs a level its agent lacks: a follow-up enters the escalation queue now."""
         self.escalated[i] = 1
@@ -372,8 +432,13 @@ class Model(AgentSchedules, Conversations):
             self.auto[i] = 1
         elif self.level[i] > self.group_level[agent.group]:
             self._escalate(i, q)
-        elif self.repeats[i]:
-            self._repeat(i, q, now)
+        else:
+            if self.repeats[i]:
+                self._repeat(i, q, now)
+            if self.dial[i] > CONNECTED:
+                self._redial(i, q, now)
+            if self.calls_back[q]:
+                self._call_back(i, q, now)
         self.end[i] = now
         wrap = 0.0 if cut else self.wrap[i]
         if wrap > 0.0:                        # the slot stays taken while the agent wraps up

@@ -14,6 +14,7 @@ from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, OUTCOMES, TRANSFERRED, WAITING, Contacts
 from sim.conversations import Messages
 from sim.engine import EngineOutput
+from sim.outbound import CONNECTED, DIAL_OUTCOMES
 from sim.scenario import Scenario
 
 
@@ -152,6 +153,10 @@ def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: i
         in_time, still_open = per["late"] == 0, np.isnan(c.end)       # every message so far replied in time
         within = np.where(every, answered & ~still_open & in_time, within)
         undecided = np.where(every, (waiting & wait_within) | (answered & still_open & in_time), undecided)
+    connects = np.array([ch.sl_clock == "connected" for ch in channels])[c.queue]
+    if connects.any():            # an outbound queue's service level is its answer rate: connected / dialled
+        within = np.where(connects, answered & (c.dial == CONNECTED), within)
+        undecided = np.where(connects, ~answered, undecided)
     if on_resolution.any():
         followup_auto = np.zeros(c.auto.size, dtype=bool)
         followups = np.flatnonzero(c.origin >= 0)
@@ -166,6 +171,7 @@ def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: i
     within_days = np.array([np.inf if q.repeat is None else q.repeat.within for q in queues])
     with np.errstate(invalid="ignore"):
         repeated = c.repeat_at - c.end <= within_days[c.queue]
+    patient = np.array([ch.patience for ch in channels])[c.queue]
     offered = _per_cell(key, cells)
     retrials = _per_cell(key, cells, c.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
@@ -191,7 +197,7 @@ def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: i
             "waiting_at_end": (offered - n_answered - n_abandoned - n_transferred).astype(np.int64),
             "queued": _per_cell(key, cells, c.wait > 0).astype(np.int64),
             "answered_within_sl": n_within.astype(np.int64),
-            "abandoned_within_sl": _per_cell(key, cells, abandoned & wait_within & ~on_resolution).astype(np.int64),
+            "abandoned_within_sl": _per_cell(key, cells, abandoned & wait_within & patient).astype(np.int64),
             "balked": _per_cell(key, cells, c.balked).astype(np.int64),
             "resolved": _per_cell(key, cells, resolved).astype(np.int64),
             "escalated": _per_cell(key, cells, c.escalated).astype(np.int64),
@@ -207,7 +213,36 @@ def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: i
             "mean_wait_s": wait_left / (n_answered + n_abandoned + n_transferred),
             "max_wait_s": np.where(offered > 0, max_wait, np.nan),
             **_conversations(per, talking, key, cells),
+            **_outbound(sc, c, key, cells, handled),
         }
+
+
+def _outbound(sc: Scenario, c: Contacts, key: np.ndarray, cells: int, handled: np.ndarray) -> dict:
+    """The outbound KPIs of each cell: ``attempts`` dialled, ``connected``, entries ``reached`` in any
+    attempt (counted with their first attempt) and their share ``reach_rate``, the ``recovered_value``
+    (balance owed x the share who pay, over the entries reached) and ``connected_per_hour`` of the agents'
+    time on attempts (dialling, ringing, talking, wrapping up); NaN in cells without outbound work.
+    """
+    queues = list(sc.queues.values())
+    dials = np.array([channel_of(q).dials for q in queues])[c.queue]
+    attempt = dials & (c.outcome == ANSWERED)
+    connected = attempt & (c.dial == CONNECTED)
+    entry = np.where(c.first_call >= 0, c.first_call, np.arange(c.time.size))
+    first = dials & (c.attempt == 0)
+    reached = first & (np.bincount(entry[connected], minlength=c.time.size) > 0)
+    pays = np.array([q.balance.pays if q.balance is not None else 0.0 for q in queues])[c.queue]
+    entries = _per_cell(key, cells, first)
+    on_attempts = _per_cell(key, cells, np.where(attempt & handled, c.end - c.time - c.wait + c.wrap, 0.0))
+    n_connected = _per_cell(key, cells, connected)
+    n_reached = _per_cell(key, cells, reached)
+    some = _per_cell(key, cells, dials) > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"attempts": _per_cell(key, cells, attempt).astype(np.int64),
+                "connected": n_connected.astype(np.int64), "reached": n_reached.astype(np.int64),
+                "reach_rate": n_reached / entries,
+                "recovered_value": np.where(some, _per_cell(key, cells, np.where(reached, np.nan_to_num(c.amount)
+                                                                                 * pays, 0.0)), np.nan),
+                "connected_per_hour": np.where(on_attempts > 0, n_connected / (on_attempts / 3600.0), np.nan)}
 
 
 def queue_intervals(sc: Scenario, out: EngineOutput, replication: int, per: dict | None = None) -> pd.DataFrame:
@@ -360,6 +395,7 @@ def contact_records(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
         "caller": np.where(c.first_call >= 0, c.first_call, np.arange(c.time.size)),
         "repeat_of": c.repeat_of,
         "repeat_at_s": c.repeat_at,
+        "dial": np.array([*DIAL_OUTCOMES, ""])[c.dial],
         "wait_s": c.wait,
         "handle_s": c.end - c.time - c.wait,
         "wrap_s": c.wrap,

@@ -30,12 +30,13 @@ def placed_in_phases(sc: Scenario, source: FromOrders, times: np.ndarray) -> np.
     return taken
 
 
-def contacts_from_orders(sc: Scenario, q: QueueBase, orders: np.ndarray, draw) -> np.ndarray:
+def contacts_from_orders(sc: Scenario, q: QueueBase, orders: np.ndarray, draw, keep_all: bool = False) -> np.ndarray:
     """Sorted times (s) of the contacts queue ``q`` receives from the orders placed at ``orders``.
 
     Source k's orders each make the whole part of its ``rate`` contacts, and one more with the
     fraction's probability (stream ``from_orders_k_count``), each its own ``lag`` after the order or
-    ``lead`` before it (stream ``from_orders_k_delay``); those outside the horizon are dropped.
+    ``lead`` before it (stream ``from_orders_k_delay``); those outside the horizon are dropped, unless
+    ``keep_all`` (a call list places its entries itself: ``sim.outbound``).
     """
     found = []
     for k, source in enumerate(q.from_orders):
@@ -47,7 +48,7 @@ def contacts_from_orders(sc: Scenario, q: QueueBase, orders: np.ndarray, draw) -
         asking = np.repeat(placed, counts)
         delay = (source.lag or source.lead).sample(draw(f"from_orders_{k}_delay"), asking.size)
         times = asking + delay if source.lag is not None else asking - delay
-        found.append(times[(times >= 0) & (times < sc.horizon)])
+        found.append(times if keep_all else times[(times >= 0) & (times < sc.horizon)])
     return np.sort(np.concatenate(found)) if found else np.zeros(0)
 
 

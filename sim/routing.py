@@ -9,7 +9,10 @@ queue, the longest-waiting contact. Three rules refine it, each off unless the s
   (non-preemptive priority), first come first served within a class;
 - **overflow** (``queues.Q.overflow``): a contact waiting ``after`` seconds may also be taken by further
   groups, which look at it after their own queues;
-- **reserve** (``groups.G.reserve``): a group keeps its last ``agents`` idle agents for one queue.
+- **reserve** (``groups.G.reserve``): a group keeps its last ``agents`` idle agents for one queue;
+- **dialling hours and blending** (outbound queues' ``campaign.hours`` and ``blend``): nobody takes an
+  outbound entry outside its hours, and an agent who also serves inbound queues dials only while each of
+  them has fewer than ``blend.inbound_below`` contacts waiting.
 
 ``Plan`` resolves these to indices once. A ``Policy`` answers the engine's three questions (which agent,
 which contact, may this agent take this queue now); ``Rules`` is the policy of the scenario keys above.
@@ -24,7 +27,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
+from sim.channels import channel_of
 from sim.contacts import WAITING
+from sim.outbound import is_open
 
 
 class Waiting:
@@ -50,7 +55,9 @@ class Plan:
     takes from, in priority order (its skills, then the queues it takes after an overflow wait);
     ``proficiency[g][q]``: speed factor; ``overflow_after[q]``: seconds after which ``overflow_groups[q]``
     may take a contact (inf: never); ``late_only[g]``: queues g takes only after that wait;
-    ``reserve[g]``: (queue, agents) kept idle for that queue, or None; ``classes[q]``: customer classes.
+    ``reserve[g]``: (queue, agents) kept idle for that queue, or None; ``classes[q]``: customer classes;
+    ``dial_hours[q]``: an outbound queue's hours (None: any time); ``inbound_below[q]``: its blending
+    threshold (None: none); ``inbound[g]``: the queues g takes that are not outbound.
     """
 
     eligible: list[list[int]]
@@ -61,12 +68,17 @@ class Plan:
     late_only: list[frozenset[int]]
     reserve: list[tuple[int, int] | None]
     classes: list[int]
+    dial_hours: list = ()
+    inbound_below: list[int | None] = ()
+    inbound: list[list[int]] = ()
 
     @property
     def plain(self) -> bool:
         """True when no rule is on: the engine's fast path is exactly this plan."""
         return (all(n == 1 for n in self.classes) and not any(self.overflow_groups)
-                and not any(r is not None for r in self.reserve))
+                and not any(r is not None for r in self.reserve)
+                and not any(h is not None for h in self.dial_hours)
+                and not any(b is not None for b in self.inbound_below))
 
     @classmethod
     def of(cls, sc) -> Plan:
@@ -89,7 +101,10 @@ class Plan:
         return cls(eligible=[[gi for gi, g in enumerate(sc.groups.values()) if q in g.skills] for q in queues],
                    pulls=pulls, proficiency=proficiency, overflow_after=overflow_after,
                    overflow_groups=overflow_groups, late_only=[frozenset(s) for s in late_only], reserve=reserve,
-                   classes=[len(q.class_names) for q in sc.queues.values()])
+                   classes=[len(q.class_names) for q in sc.queues.values()],
+                   dial_hours=[q.campaign.hours if q.campaign is not None else None for q in sc.queues.values()],
+                   inbound_below=[q.blend.inbound_below if q.blend is not None else None for q in sc.queues.values()],
+                   inbound=[[qi for qi in p if not channel_of(list(sc.queues.values())[qi]).dials] for p in pulls])
 
 
 class Policy(Protocol):
@@ -124,8 +139,12 @@ def choose_agent(model, groups: list[int], q: int):
     agents to their queue.
     """
     exclusive, buckets, reserve = model.exclusive[q], model.buckets, model.plan.reserve
+    if not dialling_open(model, q):
+        return None
     best, best_key = None, None
     for g in groups:
+        if not blend_allows(model, g, q):
+            continue
         kept = reserve[g]
         spare_idle = not (kept is not None and kept[0] != q and len(buckets[g][0]) <= kept[1])
         for load, bucket in enumerate(buckets[g][:1] if exclusive else buckets[g]):
@@ -139,11 +158,28 @@ def choose_agent(model, groups: list[int], q: int):
 
 
 def may_take(model, agent, q: int) -> bool:
-    """Whether ``agent`` (not parked) may take work of queue ``q``: not if that would leave its group fewer
-    idle agents than it keeps for another queue.
+    """Whether ``agent`` (not parked) may take work of queue ``q``: not outside an outbound queue's
+    dialling hours or against its blending rule, nor if that would leave its group fewer idle agents than
+    it keeps for another queue.
     """
+    if not (dialling_open(model, q) and blend_allows(model, agent.group, q)):
+        return False
     kept = model.plan.reserve[agent.group]
     return kept is None or kept[0] == q or agent.load > 0 or len(model.buckets[agent.group][0]) >= kept[1]
+
+
+def dialling_open(model, q: int) -> bool:
+    """Whether queue ``q`` may be worked now: always, or for an outbound queue inside its dialling hours."""
+    hours = model.plan.dial_hours[q]
+    return hours is None or is_open(hours, model.env.now, model.time_of_day_at_0)
+
+
+def blend_allows(model, g: int, q: int) -> bool:
+    """Whether group ``g``'s agents may dial outbound queue ``q`` now: each inbound queue they serve has
+    fewer than the queue's ``blend.inbound_below`` contacts waiting (always, without a ``blend``).
+    """
+    below = model.plan.inbound_below[q]
+    return below is None or all(model.waiting[p].n < below for p in model.plan.inbound[g])
 
 
 def choose_contact(model, agent, q: int, now: float) -> int | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.channels import channel_of
 from sim.files import show
 from sim.orders import expected_from_source
 from sim.rates import planned, rate_curve
@@ -133,8 +134,9 @@ def estimate(sc: Scenario) -> Workload:
         per_queue = {}
         for name, q in sc.queues.items():
             per_queue[name] = _expected(sc, name, work) if q.arrivals is not None else 0.0
+            since = -np.inf if channel_of(q).dials else 0.0      # a call list takes earlier orders at its start
             for k, source in enumerate(q.from_orders):
-                expected = expected_from_source(sc, source, np.array([0.0, sc.horizon]))[0]
+                expected = expected_from_source(sc, source, np.array([since, sc.horizon]))[0]
                 per_queue[name] += expected
                 work._add(f"queues.{name}.from_orders.{k}.rate", expected, "contacts from orders", BYTES_PER_CONTACT,
                           source.rate)
@@ -157,6 +159,16 @@ def estimate(sc: Scenario) -> Workload:
             escalated = per_queue[name] * len(q.escalate_to)
             per_queue[name] += escalated
             work._add(f"queues.{name}.escalate_to", escalated, "escalations", BYTES_PER_CONTACT, q.escalate_to)
+        for name, q in sc.queues.items():         # call lists: call-backs, then every attempt at most
+            if q.after_resolution is not None:
+                called = q.after_resolution.share * sum(per_queue[source] for source in q.after_resolution.queues)
+                per_queue[name] += called
+                work._add(f"queues.{name}.after_resolution.share", called, "call-back entries", BYTES_PER_CONTACT,
+                          q.after_resolution.share)
+            if channel_of(q).dials and q.attempts > 1:
+                again = per_queue[name] * (q.attempts - 1)
+                per_queue[name] += again
+                work._add(f"queues.{name}.attempts", again, "further attempts", BYTES_PER_CONTACT, q.attempts)
     work.contacts = float(sum(per_queue.values()))
     for gname, group in sc.groups.items():
         if group.shifts is None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.channels import channel_of
+from sim.routing import Plan
 
 QUEUE_NAMES = ("q0", "q1", "q2")
 
@@ -118,6 +119,22 @@ def scenarios(draw):
             g["level"] = draw(st.sampled_from(["L0", "L1", "L2"]))
         groups[draw(st.sampled_from(list(groups)))]["skills"]["refunds"] = 1.0
         groups["specialists"] = {"skills": ["review", "refunds"], "level": "L2", "headcount": draw(st.integers(0, 3))}
+    if draw(st.booleans()):     # outbound work, blended into a group that takes inbound work too
+        opens, closes = draw(st.lists(st.integers(0, 23), min_size=2, max_size=2, unique=True))
+        queues["calls_out"] = {
+            "channel": "outbound", "arrivals": {"daily_volume": draw(st.floats(0, 800))},
+            "handle_time": draw(handle_times), "attempts": draw(st.integers(1, 4)),
+            "retry_after": {"dist": "exponential", "mean": draw(st.floats(60, 7200))},
+            "pickup": {"answer": draw(st.floats(0, 1)), "busy": draw(st.floats(0, 0.5))},
+            "after_resolution": {"queues": [draw(st.sampled_from(list(queues)))], "share": draw(st.floats(0, 0.5)),
+                                 "after": {"dist": "exponential", "mean": 3600}}}
+        if draw(st.booleans()):
+            queues["calls_out"]["campaign"] = {"hours": {"start": f"{opens:02d}:00", "end": f"{closes:02d}:00"}}
+        if draw(st.booleans()):
+            queues["calls_out"]["blend"] = {"inbound_below": draw(st.integers(1, 3))}
+        blended = groups[draw(st.sampled_from(list(groups)))]
+        skills = blended["skills"]          # a list (the specialists') or speeds by queue
+        blended["skills"] = {**(skills if isinstance(skills, dict) else dict.fromkeys(skills, 1.0)), "calls_out": 1.0}
     surges = []
     if draw(st.booleans()):
         start = draw(st.integers(0, 20))
@@ -221,6 +238,26 @@ def test_engine_invariants(data):
     assert repeats["repeat_of"].is_unique
     assert set(repeats["repeat_of"]) == set(contacts.index[contacts["repeat_at_s"] < sc.horizon])
     assert iv["repeats"].sum() == len(repeats)
+
+    # Outbound: attempts start inside the dialling hours, no more than the queue's attempts per entry, and
+    # blended agents dial only while fewer than blend.inbound_below contacts wait in their inbound queues.
+    if "calls_out" in sc.queues:
+        out = sc.queues["calls_out"]
+        mine = answered[answered["queue"] == "calls_out"]
+        assert (contacts[contacts["queue"] == "calls_out"].groupby("caller").size() <= out.attempts).all()
+        hours = out.campaign.hours
+        if hours is not None:
+            since = (mine["start_s"] - hours.start) % 86400
+            assert (since < hours.seconds_open() + 1e-6).all()
+        if out.blend is not None:
+            plan = Plan.of(sc)
+            names = list(sc.queues)
+            left = contacts["arrival_s"] + contacts["wait_s"]
+            for start, group in zip(mine["start_s"], mine["group"]):
+                for q in plan.inbound[list(sc.groups).index(group)]:
+                    here = contacts["queue"] == names[q]
+                    waiting = (here & (contacts["arrival_s"] < start - 1e-7) & (left > start + 1e-7)).sum()
+                    assert waiting < out.blend.inbound_below
 
     # Same seed, same tables.
     again = sim.simulate(sc, record_contacts=True)

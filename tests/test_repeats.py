@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.staffing.requirements import interval_rates
 from tests.conftest import single_queue
 
 DAY = 86400.0
@@ -73,3 +74,24 @@ def test_a_repeat_probability_of_zero_changes_nothing():
 def test_an_unknown_repeat_queue_is_named():
     with pytest.raises(sim.ScenarioError, match=r"queues\.q\.repeat\.to: unknown queue"):
         sim.load_scenario(repeat_scenario(to="nowhere"))
+
+
+def test_staffing_counts_the_customers_coming_back():
+    """The formulas' expected arrivals include repeats: λ at the start, λ / (1 − p) once repeats of repeats
+    have built up, and interval by interval the simulated offered contacts (everyone served at once;
+    20 replications, 4 standard errors each).
+    """
+    p = 0.3
+    data = repeat_scenario(probability=p, mean_delay="2h", days=2)
+    data["groups"]["team"]["headcount"] = 400
+    del data["queues"]["q"]["patience"]
+    sc = sim.load_scenario(data)
+    rates = interval_rates(sc, "q")
+    base = 10.0 / 300.0
+    assert rates[0] == pytest.approx(base * (1 + p * (1 - np.exp(-0.5 * 3600 / 7200))), rel=0.05)
+    assert rates[-1] == pytest.approx(base / (1 - p), rel=1e-3)
+    offered = sim.simulate(sc, replications=20, seed=6).intervals.pivot(
+        index="interval_start", columns="replication", values="offered").to_numpy()
+    expected = rates * sc.interval
+    error = offered.std(axis=1, ddof=1) / np.sqrt(offered.shape[1])
+    assert (np.abs(offered.mean(axis=1) - expected) < 4 * error + 1).all()

@@ -87,9 +87,11 @@ def handle(args) -> int:
         f"{f} {row['formula_agent_hours']:,.0f} / {row['formula_rostered_agent_hours']:,.0f}"
         for f, row in totals.iterrows()), markup=False)
     for _, row in report.specialists().iterrows():
-        show.print(f"back-office {row['queue']}: the deferred-work rule {row['rule_agent_hours']:,.0f} agent-hours; "
-                   f"the shops' refund-specialist rule {row['specialists']:,.1f} specialists "
-                   f"({row['specialist_hours']:,.0f} agent-hours at 8 h a day)", markup=False)
+        shops = ("" if row["specialists"] != row["specialists"] else
+                 f"; the shops' refund-specialist rule {row['specialists']:,.1f} specialists "
+                 f"({row['specialist_hours']:,.0f} agent-hours at 8 h a day)")
+        show.print(f"back-office {row['queue']}: the deferred-work rule {row['rule_agent_hours']:,.0f} agent-hours"
+                   + shops, markup=False)
     if report.simulated is not None and not report.simulated.converged:
         show.print(f"simulation: the search stopped {report.simulated.stopped}; the requirement is the last "
                    "staffing that met everywhere (or the last tried if none did)", style="yellow", markup=False)

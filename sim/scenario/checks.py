@@ -114,10 +114,11 @@ def _routing_problems(sc: Scenario, qname: str, q: QueueBase):
 
 
 def _fed_by_other_queues(sc: Scenario) -> set[str]:
-    """Queues other queues pass contacts to: escalations and repeats."""
+    """Queues other queues pass contacts to: escalations, repeats and call-backs (and those with a backlog)."""
     return ({target for q in sc.queues.values() for target in q.escalate_to.values()}
             | {q.repeat.to for q in sc.queues.values() if q.repeat is not None and q.repeat.to is not None}
-            | {q.escalate_after.to for q in sc.queues.values() if q.escalate_after is not None})
+            | {q.escalate_after.to for q in sc.queues.values() if q.escalate_after is not None}
+            | {name for name, q in sc.queues.items() if q.after_resolution is not None or q.backlog is not None})
 
 
 def _demand_problems(sc: Scenario, qname: str, q: QueueBase):
@@ -126,8 +127,9 @@ def _demand_problems(sc: Scenario, qname: str, q: QueueBase):
     fed_by_others = qname in _fed_by_other_queues(sc)
     if q.arrivals is None and not q.from_orders and not fed_by_others:
         yield path, ("needs 'arrivals' or 'from_orders' (or to be another queue's 'escalate_to', "
-                     "'escalate_after.to' or 'repeat.to')")
-    needs_orders = q.from_orders or isinstance(q.amount, OrderValueShare)
+                     "'escalate_after.to' or 'repeat.to', or a 'backlog')")
+    balance = q.balance.amount if q.balance is not None else None
+    needs_orders = q.from_orders or isinstance(q.amount, OrderValueShare) or isinstance(balance, OrderValueShare)
     if needs_orders and sc.orders is None:
         yield path, "'from_orders' and an 'order_value_share' amount need a top-level 'orders' section"
     targets = {"repeat.to": q.repeat.to if q.repeat is not None else None,
@@ -137,6 +139,17 @@ def _demand_problems(sc: Scenario, qname: str, q: QueueBase):
             yield f"{path}.{key}", f"unknown queue{hint(target, sc.queues)}, got {target!r}"
     if q.escalate_after is not None and q.escalate_after.to == qname:
         yield f"{path}.escalate_after.to", f"must be another queue, got {qname!r}"
+    if q.after_resolution is not None:
+        for source in q.after_resolution.queues:
+            if source not in sc.queues:
+                yield f"{path}.after_resolution.queues", f"unknown queue{hint(source, sc.queues)}, got {source!r}"
+            elif channel_of(sc.queues[source]).dials:
+                yield (f"{path}.after_resolution.queues", f"calls follow up inbound work, not another call list, "
+                       f"got {source!r}")
+    window = q.campaign.window if q.campaign is not None else None
+    if window is not None and (sc.clock(window.end) <= 0 or sc.clock(window.start) >= sc.horizon):
+        yield (f"{path}.campaign.window", f"outside the horizon ({sc.start} + {sc.horizon / 3600:g} h), got "
+               f"{window.start} to {window.end}")
     phases = [p.name for p in sc.orders.phases] if sc.orders is not None else []
     for i, source in enumerate(q.from_orders):
         for name in source.phases or ():

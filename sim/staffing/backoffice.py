@@ -1,5 +1,6 @@
 """Back-office work sized: refund, escalation and ticket queues (deferred work, judged on a resolution
-window or a first-reply deadline) get a requirement per interval too. Times in seconds.
+window or a first-reply deadline) and outbound call lists get a requirement per interval too. Times in
+seconds.
 
 - **Inflow**: what reaches each such queue per interval, measured by simulating the scenario as the
   staffing methods staff it (each queue its own group: who may resolve what decides what is escalated)
@@ -9,7 +10,11 @@ window or a first-reply deadline) get a requirement per interval too. Times in s
 - **Deferred-work rule**: work is done within its window W (the queue's resolution target or reply
   deadline, or the platform's auto-approval deadline if sooner) when, at every interval, the agents on
   duty can work off what arrived over the W before it: agents = work arrived in the trailing window
-  (offered × mean handle time) / (W × ``BACKOFFICE_OCCUPANCY``), rounded up.
+  (offered × mean handle time) / (W × ``BACKOFFICE_OCCUPANCY``), rounded up. A call list: its offered are
+  the attempts (retries included), each the agent time of an attempt of any outcome, W the time an entry
+  can wait (its deadline, the campaign window, at most a day), worked only in the dialling hours: the
+  work is done in the dialling seconds W holds (a 4-hour deadline: 4 hours; a day: the day's hours), and
+  no agents are asked for outside them.
 - **The shops' rule** beside it: ``refund_specialists`` (monthly requests / requests a specialist
   processes a day / processing cycle in days), with the horizon's inflow scaled to 30 days, a day of 8
   hours at the same occupancy, and the window as the cycle.
@@ -23,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from sim.channels import channel_of
+from sim.outbound import dialling_seconds, is_open, mean_attempt_s, working_window
 from sim.runner import simulate
 from sim.scenario import Scenario, dump_scenario, load_scenario
 from sim.staffing.formulas import refund_specialists
@@ -42,9 +48,19 @@ def backoffice_queues(sc: Scenario) -> list[str]:
 
 
 def window(sc: Scenario, queue: str) -> float:
-    """The time within which a queue's work must be done: its threshold, or the platform's deadline if sooner."""
+    """The time within which a queue's work must be done: its threshold, or the platform's deadline if sooner;
+    for a call list, the time an entry can wait (``sim.outbound.working_window``).
+    """
     q = sc.queues[queue]
+    if channel_of(q).dials:
+        return working_window(sc, q)
     return min(q.sl_threshold(), q.deadline if q.deadline is not None else np.inf)
+
+
+def work_per_item(sc: Scenario, queue: str) -> float:
+    """An agent's mean seconds per item: the handle time, or for a call list one attempt (any outcome)."""
+    q = sc.queues[queue]
+    return mean_attempt_s(q) if channel_of(q).dials else q.handle_time.mean
 
 
 def ample(sc: Scenario) -> Scenario:
@@ -76,14 +92,21 @@ def backoffice_requirements(sc: Scenario, replications: int = 5, seed: int | Non
     tables = []
     for queue in queues:
         inflow = offered[offered["queue"] == queue]["mean"].to_numpy(dtype=float)
-        aht = sc.queues[queue].handle_time.mean
-        span = window(sc, queue)
+        q = sc.queues[queue]
+        aht, span = work_per_item(sc, queue), window(sc, queue)
         steps = max(1, int(np.ceil(span / sc.interval)))
         work = np.convolve(inflow * aht, np.ones(steps))[:inflow.size]          # trailing window's work (s)
-        agents = np.ceil(work / (span * BACKOFFICE_OCCUPANCY) - 1e-9)
-        per_day = SPECIALIST_DAY_S * BACKOFFICE_OCCUPANCY / aht
-        monthly = inflow.sum() * MONTH_DAYS * 86400 / sc.horizon
+        if channel_of(q).dials:            # a call list is worked in its dialling hours only
+            hours = q.campaign.hours
+            dialling = np.array([is_open(hours, k * sc.interval, sc.start_offset) for k in range(sc.n_intervals)])
+            agents = np.where(dialling, np.ceil(work / (dialling_seconds(q, span) * BACKOFFICE_OCCUPANCY) - 1e-9), 0.0)
+            specialists = np.nan                                            # the shops' refund rule: not for calls
+        else:
+            agents = np.ceil(work / (span * BACKOFFICE_OCCUPANCY) - 1e-9)
+            per_day = SPECIALIST_DAY_S * BACKOFFICE_OCCUPANCY / aht
+            monthly = inflow.sum() * MONTH_DAYS * 86400 / sc.horizon
+            specialists = refund_specialists(monthly, per_day, span / 86400)
         tables.append(pd.DataFrame({"interval_start": starts, "queue": queue, "offered": inflow,
                                     "load": inflow * aht / sc.interval, "agents": agents,
-                                    "specialists": refund_specialists(monthly, per_day, span / 86400)}))
+                                    "specialists": specialists}))
     return pd.concat(tables, ignore_index=True)

@@ -4,8 +4,9 @@ Each interval is treated as a stationary queue with the interval's expected arri
 stationary independent period by period): the rate curve (profile, weekday factors, surges) with the
 day-to-day factor at its mean of 1, and the contacts expected from orders, less the bot's expected
 share. With ``lag=True`` an interval gets the rate of one mean handle time earlier (lagged SIPP, Green,
-Kolesar & Whitt 2007), which follows surges better when handle times are long. Handle time and patience
-enter by their means (Erlang A takes patience as exponential); retrials are not counted. Formulas cover
+Kolesar & Whitt 2007), which follows surges better when handle times are long. Customers coming back
+(``repeat``) add their expected contacts. Handle time and patience enter by their means (Erlang A takes
+patience as exponential); retrials are not counted. Formulas cover
 the chat and call queues with their own arrivals or contacts from orders; refund queues (back-office
 work with deadlines in hours) and queues fed only by escalations keep the scenario's own groups.
 """
@@ -59,10 +60,44 @@ def interval_rates(sc: Scenario, queue: str, lag: float = 0.0) -> np.ndarray:
     """Expected arrivals per second reaching agents in each interval, ``lag`` seconds earlier.
 
     Exact for the piecewise-constant rate curve (before the horizon its first rate is assumed), plus the
-    contacts expected from orders (``sim.orders``), less the bot's share at the interval's middle.
+    contacts expected from orders (``sim.orders``), less the bot's share at the interval's middle, plus
+    the customers coming back (``with_repeats``).
     """
     bounds = np.arange(sc.n_intervals + 1) * sc.interval - lag
-    expected = np.zeros(sc.n_intervals)
+    if not any(q.repeat is not None for q in sc.queues.values()):
+        return first_contacts(sc, queue, bounds) / sc.interval
+    return with_repeats(sc, bounds, {name: first_contacts(sc, name, bounds) for name in sc.queues})[queue] / sc.interval
+
+
+def with_repeats(sc: Scenario, bounds: np.ndarray, first: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Expected contacts of every queue between consecutive ``bounds`` (s): the ``first`` contacts, plus
+    the repeats they bring (``repeat``: probability × the contacts of the interval, spread by the repeat
+    delay from its middle, into ``repeat.to``), and the repeats of those, until a round adds less than a
+    millionth. Every contact counts as resolved (an upper bound where customers abandon or escalate) and
+    service time is left out of the delay.
+    """
+    middles = (bounds[:-1] + bounds[1:]) / 2
+    total = {name: counts.copy() for name, counts in first.items()}
+    wave = first
+    for _ in range(100):
+        later = {name: np.zeros(middles.size) for name in sc.queues}
+        for name, q in sc.queues.items():
+            if q.repeat is not None and wave[name].any():
+                spread = np.diff(q.repeat.delay.cdf(bounds[None, :] - middles[:, None]), axis=1)
+                later[q.repeat.to or name] += q.repeat.probability * (wave[name] @ spread)
+        for name in total:
+            total[name] += later[name]
+        wave = later
+        if sum(v.sum() for v in later.values()) < 1e-6 * max(sum(v.sum() for v in total.values()), 1.0):
+            break
+    return total
+
+
+def first_contacts(sc: Scenario, queue: str, bounds: np.ndarray) -> np.ndarray:
+    """Expected contacts of ``queue`` between consecutive ``bounds`` (s) from its own arrivals and orders,
+    less the bot's share (repeats aside).
+    """
+    expected = np.zeros(bounds.size - 1)
     if sc.queues[queue].arrivals is not None:
         curve = rate_curve(sc, queue)
         mid = (curve.edges[:-1] + curve.edges[1:]) / 2
@@ -71,7 +106,7 @@ def interval_rates(sc: Scenario, queue: str, lag: float = 0.0) -> np.ndarray:
         expected = np.diff(np.interp(bounds, curve.edges, cumulative)
                            + np.where(bounds < curve.edges[0], net[0] * (bounds - curve.edges[0]), 0.0))
     from_orders = expected_from_orders(sc, queue, bounds)
-    return (expected + from_orders * (1.0 - bot_share(sc, queue, (bounds[:-1] + bounds[1:]) / 2))) / sc.interval
+    return expected + from_orders * (1.0 - bot_share(sc, queue, (bounds[:-1] + bounds[1:]) / 2))
 
 
 def queue_demand(sc: Scenario, queue: str, lag: bool = False) -> QueueDemand:

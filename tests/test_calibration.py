@@ -161,6 +161,7 @@ def staffing_log(sc: sim.Scenario, agents: int) -> pd.DataFrame:
     return pd.DataFrame({"interval_start": starts, "queue": "calls", "agents": agents})
 
 
+@pytest.mark.slow
 def test_the_back_test_of_a_generated_history_meets_its_bounds(recovered):
     """docs/calibration.md's bounds: |bias| within 3% of the mean volume and 0.03 on the rates; the history
     inside the simulated p10-p90 band in 70-90% of intervals (80% when the model is right)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ def mean_wait(res: sim.Results) -> float:
 
 @given(load=st.floats(3, 12), seed=st.integers(0, 10_000), channel=st.sampled_from(["call", "chat"]),
        concurrency=st.integers(1, 3))
+@pytest.mark.slow
 def test_more_agents_never_raise_the_mean_wait(load, seed, channel, concurrency):
     """FCFS with identical servers and service requirements attached to customers: every customer's
     wait is non-increasing in the number of servers (same seed = same customers), so the mean is too."""

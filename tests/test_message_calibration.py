@@ -189,6 +189,7 @@ def test_a_conversation_is_its_responses_and_gaps(turns):
     assert response.sum() + gaps.sum() == (rounds["replied"].iloc[-1] - rounds["sent"].iloc[0]).total_seconds()
 
 
+@pytest.mark.slow
 def test_calibrate_command_with_messages(generated, tmp_path, capsys):
     """``calibrate --messages``: from a message log alone (its bad rows reported by line, a --map of its
     columns), and beside a contact log; without either log, a clear error."""

@@ -125,6 +125,7 @@ def test_the_programme_finds_the_optimum_of_every_combination(tmp_path_factory, 
 @settings(max_examples=30, deadline=None)
 @given(a=st.lists(st.integers(0, 2), min_size=6, max_size=6), b=st.lists(st.integers(0, 3), min_size=6, max_size=6),
        flex_rate=st.integers(8, 25), flex_max=st.integers(0, 3), helper=st.integers(0, 1))
+@pytest.mark.slow
 def test_multi_skilled_groups_are_shared_among_their_queues_at_least_cost(tmp_path_factory, a, b, flex_rate,
                                                                             flex_max, helper):
     """Two queues, a team for each (3-hour shifts at two starts, 10 an hour), a flexible group on a 6-hour

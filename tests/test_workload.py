@@ -82,6 +82,7 @@ def test_expected_contacts_match_the_simulated_ones():
     assert expected.agent_shifts == shifts
 
 
+@pytest.mark.slow
 def test_the_memory_estimate_is_not_below_what_a_replication_allocates():
     """Traced allocations of one replication (200,000 calls, 40 agents) stay under the estimate less the
     process's own baseline."""

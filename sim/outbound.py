@@ -2,7 +2,8 @@
 when they are dropped, and what each attempt comes to.
 
 An entry joins the list at a time (its order's time plus the source's lag, a resolution plus the
-call-back's delay, or a typed arrival), no earlier than the campaign window's start; it is dialled at
+call-back's delay, or a typed arrival), no earlier than the campaign window's start (orders placed before
+the scenario's start join a list whose window opens after it); it is dialled at
 the first moment inside the dialling hours, and dropped at its due time: the window's end, or its
 ``deadline`` after joining, whichever comes first. Each attempt is one contact of the queue: it reaches
 the customer (``CONNECTED``), rings out (``NO_ANSWER``) or finds the line ``BUSY``; an attempt that did
@@ -66,13 +67,14 @@ def due_times(sc: Scenario, q: QueueBase, joined: np.ndarray) -> np.ndarray:
 
 def place(sc: Scenario, q: QueueBase, joined: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Entries joining the list at ``joined`` (s): their first dialling times, their due times, and which are
-    kept (dialled before their due time and the horizon, joined at or after the start: entries from before
-    it are a ``backlog``).
+    kept (dialled before their due time and the horizon, on the list from the start or later: entries
+    already being dialled before it are a ``backlog``).
     """
     joined = np.asarray(joined, dtype=float)
-    times = next_open(q.campaign.hours, np.maximum(joined, window_bounds(sc, q)[0]), sc.start_offset)
+    listed = np.maximum(joined, window_bounds(sc, q)[0])       # the list opens at the window's start
+    times = next_open(q.campaign.hours, listed, sc.start_offset)
     due = due_times(sc, q, joined)
-    return times, due, (joined >= 0) & (times < due) & (times < sc.horizon)
+    return times, due, (listed >= 0) & (times < due) & (times < sc.horizon)
 
 
 def call_list(sc: Scenario, q: QueueBase, joined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

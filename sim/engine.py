@@ -82,8 +82,10 @@ class Model(AgentSchedules, Conversations):
         self.sc = sc
         # Keep only what the run needs from the demand, so its other columns can be freed meanwhile.
         self.later = demand.later
-        self.drawn_amount, self.drawn_delay = demand.amount, demand.retry_delay
-        self.drawn_repeat_delay = demand.repeat_delay
+        # The retry and repeat delays drawn, kept only where some queue uses them (8 bytes a contact each).
+        self.drawn_amount = demand.amount
+        self.drawn_delay = demand.retry_delay if any(q.retrial is not None for q in sc.queues.values()) else None
+        self.drawn_repeat_delay = demand.repeat_delay if any(q.repeat is not None for q in sc.queues.values()) else None
         self.later_repeat_delay: dict[int, float] = {}   # repeat delays of contacts created during the run
         self.deflected = demand.deflected_time, demand.deflected_queue
         self.later_delay: dict[int, float] = {}     # retry delays of retrials created during the run

@@ -168,9 +168,11 @@ def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: i
     deadline = np.array([q.deadline if ch.at_deadline == "late" else np.inf for q, ch in zip(queues, channels)])
     late = None if np.isinf(deadline).all() else (answered | waiting | transferred) & (c.wait > deadline[c.queue])
     # First-contact resolution as the shops define it: no repeat contact within the queue's repeat.within.
-    within_days = np.array([np.inf if q.repeat is None else q.repeat.within for q in queues])
-    with np.errstate(invalid="ignore"):
-        repeated = c.repeat_at - c.end <= within_days[c.queue]
+    repeated = np.False_                                 # no queue with repeats: no temporaries
+    if any(q.repeat is not None for q in queues):
+        within_days = np.array([np.inf if q.repeat is None else q.repeat.within for q in queues])
+        with np.errstate(invalid="ignore"):
+            repeated = c.repeat_at - c.end <= within_days[c.queue]
     patient = np.array([ch.patience for ch in channels])[c.queue]
     offered = _per_cell(key, cells)
     retrials = _per_cell(key, cells, c.attempt > 0).astype(np.int64)
@@ -224,6 +226,10 @@ def _outbound(sc: Scenario, c: Contacts, key: np.ndarray, cells: int, handled: n
     time on attempts (dialling, ringing, talking, wrapping up); NaN in cells without outbound work.
     """
     queues = list(sc.queues.values())
+    if not any(channel_of(q).dials for q in queues):     # no call list: no per-contact temporaries
+        zeros, nans = np.zeros(cells, dtype=np.int64), np.full(cells, np.nan)
+        return {"attempts": zeros, "connected": zeros, "reached": zeros, "reach_rate": nans,
+                "recovered_value": nans, "connected_per_hour": nans}
     dials = np.array([channel_of(q).dials for q in queues])[c.queue]
     attempt = dials & (c.outcome == ANSWERED)
     connected = attempt & (c.dial == CONNECTED)

@@ -8,7 +8,7 @@ and chats 80% within 30 s, to be edited.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ from calibration.fit import (
     outage_days,
 )
 from calibration.logs import CLOCK_TOLERANCE_S, Log, read_log
+from calibration.orders import OrdersFile, SourceFit, fit_sources, read_orders, sales_plan
 from calibration.retrials import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS
 from sim.channels import CHANNELS
 from sim.outputs import write_csv
@@ -54,6 +55,7 @@ class Calibration:
     availability: AvailabilityFit | None = None
     messages: Log | None = None
     conversations: dict[str, ConversationFit] = field(default_factory=dict)
+    sources: dict[str, list[SourceFit]] = field(default_factory=dict)     # contacts that follow orders
 
     def fit_availability(self, replications: int = 5, workers: int | None = None) -> AvailabilityFit:
         """Estimate the agents' not-ready time from the log's own waits (``calibration.availability``) and
@@ -90,6 +92,11 @@ class Calibration:
                        "idle timeout is not in a message log: --idle-timeout)")
         if self.availability is not None:
             out.append(self.availability.note())
+        for q, found in self.sources.items():
+            for f in found:
+                out.append(f"{q}: {f.rate:.3g} contacts per order {'after' if f.direction == 'lag' else 'before'} it "
+                           f"(a {f.direction} of {f.mean / 3600:,.1f} h on average, cv {f.cv:.2f}; {f.linked:,} linked "
+                           "contacts, corrected for the orders whose contacts fall outside the log)")
         for q, f in self.fits.items():
             if f.outliers:
                 shown = ", ".join(map(str, f.outliers[:10])) + (f", ... ({len(f.outliers) - 10} more)"
@@ -174,6 +181,9 @@ class Calibration:
             write_csv(_stacked([f.slowdown_table.assign(queue=q) for q, f in self.conversations.items()],
                                ["open", "replies", "mean_s", "ratio", "ratio_se", "queue"]),
                       report / "conversation_slowdown.csv")
+        if self.sources:
+            write_csv(_stacked([pd.DataFrame([vars(f) for f in found]) for found in self.sources.values() if found],
+                               ["queue", "direction", "rate", "mean", "cv", "linked"]), report / "from_orders.csv")
         if self.availability is not None:
             write_csv(self.availability.table, report / "availability.csv")
             write_csv(self.availability.days, report / "availability_days.csv")
@@ -189,11 +199,12 @@ def _stacked(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 
 def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: float,
-                   conversations: dict[str, ConversationFit] | None = None) -> dict:
+                   conversations: dict[str, ConversationFit] | None = None,
+                   sources: dict[str, list[SourceFit]] | None = None, orders: OrdersFile | None = None) -> dict:
     """The calibrated scenario as plain data (loadable by ``sim.load_scenario``); chat queues with a fit in
-    ``conversations`` are conversations.
+    ``conversations`` are conversations; queues with ``sources`` take contacts from the ``orders``' plan.
     """
-    conversations = conversations or {}
+    conversations, sources = conversations or {}, sources or {}
     start = log.rows["arrival_time"].min().normalize()
     days = int((log.rows["arrival_time"].max().normalize() - start).days) + 1
     if days * 86400 > MAX_HORIZON:
@@ -209,6 +220,10 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
         spec = {"channel": f.channel, "arrivals": arrivals,
                 "handle_time": f.handle.spec() if f.handle else {"dist": "exponential", "mean": PLACEHOLDER_HANDLE_S},
                 "sla": {"answer_within": CHANNELS[f.channel].usual_answer_within, "target": 0.8}}
+        if sources.get(q):
+            spec["from_orders"] = [source.spec() for source in sources[q]]
+            if f.daily_volume == 0:
+                del spec["arrivals"]
         if f.patience.mean is not None:
             spec["patience"] = f.patience.spec()
         if f.wrap_up is not None:
@@ -221,6 +236,8 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
         queues[q] = spec
     data = {"name": name, "start": start.isoformat(), "horizon": f"{days}d", "interval": interval, "seed": 1,
             "queues": queues, "groups": {"placeholder": {"skills": list(queues), "headcount": 0}}}
+    if any(sources.values()):
+        data["orders"] = sales_plan(orders, interval)
     label = f"the scenario calibrated from {log.path}"
     frame = sim.load_scenario(data, label=label)
     on_duty = agents_on_duty(log.rows, start, frame.n_intervals, interval)
@@ -250,12 +267,15 @@ def _group_name(skills: tuple[str, ...], taken: dict) -> str:
 def calibrate(log: str | Path | Log | None, interval: float = 900.0, name: str | None = None,
               mapping: dict[str, str] | None = None, queues: list[str] | None = None,
               clock_tolerance: float = CLOCK_TOLERANCE_S, profile: ImportProfile | None = None,
-              messages: Log | None = None, idle_timeout: float = IDLE_TIMEOUT_S) -> Calibration:
+              messages: Log | None = None, idle_timeout: float = IDLE_TIMEOUT_S,
+              orders: str | Path | OrdersFile | None = None) -> Calibration:
     """Fit every queue of a contact log (a path, or a ``Log`` already read; ``read_log`` says what
     ``mapping``, ``queues`` and ``clock_tolerance`` do) and build its scenario. With a message log
     (``calibration.message_logs``), its chat queues are conversations fitted to it (``idle_timeout``: the
     platform's, in s); without a contact log, the contacts are the message log's conversations
-    (``calibration.conversations.contact_rows``).
+    (``calibration.conversations.contact_rows``). With ``orders`` (an orders file) and a log whose contacts
+    carry an ``order_id``, the orders become the scenario's sales plan and each queue's contacts that
+    follow them its ``from_orders`` sources (``calibration.orders``).
     """
     if log is None:
         if messages is None:
@@ -274,6 +294,30 @@ def calibrate(log: str | Path | Log | None, interval: float = 900.0, name: str |
         log.notes.append(f"{log.path}: no records at all on {shown}, while the same weekdays have calls on other "
                          "dates: taken as outages, left out of daily volumes, weekday factors and day-to-day cv")
     fits = {q: fit_queue(log.rows, q, interval, outages) for q in log.rows["queue"].unique()}
+    sources: dict[str, list[SourceFit]] = {}
+    if orders is not None:
+        orders = orders if isinstance(orders, OrdersFile) else read_orders(orders)
+        log.notes.extend(orders.notes)
+        for q in fits:
+            sources[q], taken = fit_sources(log.rows, orders, q)
+            if taken.any():                   # the queue's own arrivals: the contacts no source took
+                fits[q] = _own_arrivals(log.rows, fits[q], taken, interval, outages)
     conversations = fit_conversations(messages.rows, idle_timeout) if messages is not None else {}
-    scenario = build_scenario(log, fits, safe_name(name or Path(log.path).stem), interval, conversations)
-    return Calibration(log, fits, scenario, messages=messages, conversations=conversations)
+    scenario = build_scenario(log, fits, safe_name(name or Path(log.path).stem), interval, conversations,
+                              sources, orders)
+    return Calibration(log, fits, scenario, messages=messages, conversations=conversations, sources=sources)
+
+
+def _own_arrivals(rows: pd.DataFrame, fit: QueueFit, taken: np.ndarray, interval: float,
+                  outages: list[pd.Timestamp]) -> QueueFit:
+    """``fit`` with its arrivals (volume, weekdays, day-to-day cv, profiles) refitted on the queue's
+    contacts that no order-driven source took; a daily volume of 0 when a source took them all.
+    """
+    mine = rows.index[rows["queue"] == fit.queue]
+    rest = rows.drop(mine[taken])
+    if not (rest["queue"] == fit.queue).any():
+        return replace(fit, daily_volume=0.0, day_to_day_cv=0.0)
+    own = fit_queue(rest, fit.queue, interval, outages)
+    return replace(fit, daily_counts=own.daily_counts, daily_volume=own.daily_volume,
+                   weekday_factors=own.weekday_factors, day_to_day_cv=own.day_to_day_cv, profile=own.profile,
+                   profile_by_weekday=own.profile_by_weekday, weekday_profiles=own.weekday_profiles, trend=own.trend)

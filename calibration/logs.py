@@ -2,8 +2,9 @@
 
 One row per contact: ``queue``, ``channel`` (chat or call), ``arrival_time``, then ``answer_time`` and
 ``handle_s`` if an agent took it, or ``abandon_time`` if the customer left first; optionally ``agent``
-(for chat concurrency) and ``caller``. Times are local date-times; times with a UTC offset (Chinese
-platform exports often end in +08:00) are read as local time at the log's most common offset. A row
+(for chat concurrency), ``caller`` and ``order_id`` (with an orders file: ``calibration.orders``).
+Times are local date-times; times with a UTC offset (Chinese platform exports often end in +08:00) are
+read as local time at the log's most common offset. A row
 that breaks the format is kept out of the fit and reported with its line number (CSV: the file's line,
 the header being line 1; Parquet: the row number from 1), never silently dropped. Queue names that
 cannot name a scenario queue (a '/' or '.' in them, say) are changed, and the change noted.
@@ -25,7 +26,8 @@ from sim.scenario import EARLIEST, LATEST, safe_name
 
 LOGGED = [name for name, channel in CHANNELS.items() if channel.in_logs]    # channels logs may hold
 
-COLUMNS = ("queue", "channel", "arrival_time", "answer_time", "abandon_time", "handle_s", "agent", "caller")
+COLUMNS = ("queue", "channel", "arrival_time", "answer_time", "abandon_time", "handle_s", "agent", "caller",
+           "order_id")
 REQUIRED = ("queue", "channel", "arrival_time")
 TIMES = ("arrival_time", "answer_time", "abandon_time")
 MAX_SPAN = pd.Timedelta(days=366)     # an arrival further than this from the log's median is a bad row
@@ -77,16 +79,16 @@ def parse_mapping(pairs: list[str], columns: tuple[str, ...] = COLUMNS) -> dict[
     return mapping
 
 
-def read_table(path: Path, separator: str | None = None) -> tuple[pd.DataFrame, int]:
+def read_table(path: Path, separator: str | None = None, what: str = "the log") -> tuple[pd.DataFrame, int]:
     """A Parquet file, or a text file of fields split by ``separator`` (default: guessed from its header)
-    as text, and the line number of its first row.
+    as text, and the line number of its first row; ``what`` the file is, for the error.
     """
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path), 1
         return pd.read_csv(path, dtype=str, keep_default_na=False, sep=separator or separator_of(path)), 2
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise LogError(f"{path}: cannot read the log: {str(exc).strip() or type(exc).__name__}") from None
+        raise LogError(f"{path}: cannot read {what}: {str(exc).strip() or type(exc).__name__}") from None
 
 
 def separator_of(path: Path) -> str:
@@ -235,7 +237,7 @@ def _checked(path: str, raw: pd.DataFrame, first_line: int, queues: list[str] | 
     handle = pd.to_numeric(text.where(~empty), errors="coerce")
     bad["an unreadable handle_s"] = (~empty & handle.isna()).to_numpy()
     log["handle_s"] = handle.to_numpy()
-    for column in ("queue", "channel", "agent", "caller"):
+    for column in ("queue", "channel", "agent", "caller", "order_id"):
         log[column] = text_column(raw, column)[0].to_numpy()
     log["channel"] = log["channel"].str.lower()
     answered, abandoned = log["answer_time"].notna(), log["abandon_time"].notna()

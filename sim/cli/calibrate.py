@@ -19,6 +19,10 @@ def arguments(parser) -> None:
     parser.add_argument("--messages", type=Path, metavar="MESSAGES.csv",
                         help="a chat message log (one row per message, docs/calibration.md): its chat queues become "
                              "conversations fitted to it")
+    parser.add_argument("--orders", type=Path, metavar="ORDERS.csv",
+                        help="the orders (order_id, placed_at, optionally amount) of a log whose contacts carry an "
+                             "order_id: the scenario gets them as its sales plan, and each queue's contacts that "
+                             "follow orders as from_orders sources (rate per order, lag or lead)")
     parser.add_argument("--out", type=Path, help="scenario to write (default: results/<log name>_calibrated.yaml); "
                                                  "the fit report goes beside it in <name>_fit/")
     parser.add_argument("--idle-timeout", default="10min",
@@ -81,8 +85,9 @@ def handle(args) -> int:
             messages.rows = messages.rows[early].reset_index(drop=True)
             messages.notes.append(f"{args.messages}: fitted on the conversations begun before {args.until} only")
     try:
-        result = calibrate(log, interval=interval, name=args.name, messages=messages, idle_timeout=idle_timeout)
-    except ValueError as exc:
+        result = calibrate(log, interval=interval, name=args.name, messages=messages, idle_timeout=idle_timeout,
+                           orders=args.orders)
+    except ValueError as exc:                 # LogError is one: a missing file or column of the orders
         raise UserError(str(exc)) from None
     if args.availability:
         args.interrupted = "nothing was written: the scenario and its report are written at the end"

@@ -44,8 +44,9 @@ def write_history(folder, seed: int, orders_per_day=300, days=30, log_from_day=1
                          "order_id": np.concatenate([lag_id, lead_id, np.full(own_t.size, "")])})
     rows = rows[(rows["t"] >= log_from_day * DAY) & (rows["t"] < days * DAY)].sort_values("t")
     arrival = START + pd.to_timedelta(rows["t"], unit="s")
-    log = pd.DataFrame({"queue": rows["queue"], "channel": "chat", "arrival_time": arrival.dt.strftime("%Y-%m-%d %H:%M:%S"),
-                        "answer_time": (arrival + pd.Timedelta(seconds=5)).dt.strftime("%Y-%m-%d %H:%M:%S"),
+    stamp = "%Y-%m-%d %H:%M:%S"
+    log = pd.DataFrame({"queue": rows["queue"], "channel": "chat", "arrival_time": arrival.dt.strftime(stamp),
+                        "answer_time": (arrival + pd.Timedelta(seconds=5)).dt.strftime(stamp),
                         "handle_s": 300, "order_id": rows["order_id"]})
     orders = pd.DataFrame({"order_id": ids, "placed_at": (START + pd.to_timedelta(placed, unit="s")).strftime(
         "%Y-%m-%d %H:%M:%S"), "amount": 200})

@@ -162,12 +162,14 @@ class LaterDraws:
         return {"work": float(self.queues[q].handle_time.sample(rng, 1)[0]),
                 "wrap": float(wrap_up(self.queues[q], rng, 1)[0]), **self._repeat(q)}
 
-    def redial(self, q: int) -> dict[str, float]:
-        """The next attempt at an entry of outbound queue ``q``: the ``after`` delay (s, its ``retry_after``),
-        and its outcome, work and after-contact work.
+    def redial(self, q: int, busy: bool) -> dict[str, float]:
+        """The next attempt at an entry of outbound queue ``q`` after one that rang out or (``busy``) found
+        the line busy: the ``after`` delay (s: ``retry_after``, or ``retry_after_busy`` after a busy line if
+        given), and its outcome, work and after-contact work.
         """
-        rng = self.attempt_streams[q]
-        return {"after": float(self.queues[q].retry_after.sample(rng, 1)[0]), **self._attempt(q, rng)}
+        queue, rng = self.queues[q], self.attempt_streams[q]
+        delay = queue.retry_after_busy if busy and queue.retry_after_busy is not None else queue.retry_after
+        return {"after": float(delay.sample(rng, 1)[0]), **self._attempt(q, rng)}
 
     def call_back(self, q: int, share: float, after) -> dict[str, float] | None:
         """Whether a resolved contact puts its customer on outbound queue ``q``'s list (with ``share``): None,

@@ -267,8 +267,8 @@ with warnings.catch_warnings():
         """Outbound calls (催付 payment reminders, 回访 follow-ups): a call list whose entries come from
         orders (``from_orders``, e.g. deposits with the balance unpaid), from other queues' resolved work
         (``after_resolution``), or are typed (``arrivals``, ``backlog``); each is dialled in the
-        ``campaign``'s hours up to ``attempts`` times, ``retry_after`` apart, until the customer picks up
-        (``pickup``). Agents dialling are held for the connect time and the rings, and when reached for
+        ``campaign``'s hours up to ``attempts`` times, ``retry_after`` apart (``retry_after_busy`` after a
+        busy line, if given), until the customer picks up (``pickup``). Agents dialling are held for the connect time and the rings, and when reached for
         ``handle_time`` too. The service level is the answer rate (connected / dialled).
         """
 
@@ -280,6 +280,7 @@ with warnings.catch_warnings():
         campaign: Campaign = Campaign()
         attempts: Annotated[int, Field(ge=1, le=20)] = 3
         retry_after: Delay = Constant(dist="constant", value=7200.0)
+        retry_after_busy: Delay | None = None
         pickup: Pickup = Pickup()
         balance: Balance | None = None
         after_resolution: CallBack | None = None

@@ -33,7 +33,7 @@ from sim.attendance import Attendance
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, TRANSFERRED, WAITING, Contacts, append, engine_columns
 from sim.conversations import Conversations, Messages
-from sim.outbound import CONNECTED, next_open, openings, place
+from sim.outbound import BUSY, CONNECTED, next_open, openings, place
 from sim.routing import Plan, Policy, Rules, Waiting
 from sim.scenario.model import Scenario, level_of
 
@@ -344,11 +344,12 @@ class Model(AgentSchedules, Conversations):
 
     def _redial(self, i: int, q: int, now: float) -> None:
         """Attempt ``i`` at an outbound entry did not reach the customer: the next attempt, ``retry_after``
-        later inside the dialling hours, unless the entry is out of attempts or due before then.
+        (or ``retry_after_busy``) later inside the dialling hours, unless the entry is out of attempts or due
+        before then.
         """
         if self.attempt[i] + 1 >= self.max_attempts[q]:
             return
-        drawn = self.later.redial(q)
+        drawn = self.later.redial(q, self.dial[i] == BUSY)
         when = next_open(self.dial_hours[q], now + drawn.pop("after"), self.time_of_day_at_0)
         due = self.time[i] + self.patience[i]
         if when >= due or when >= self.sc.horizon:

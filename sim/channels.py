@@ -268,8 +268,9 @@ with warnings.catch_warnings():
         orders (``from_orders``, e.g. deposits with the balance unpaid), from other queues' resolved work
         (``after_resolution``), or are typed (``arrivals``, ``backlog``); each is dialled in the
         ``campaign``'s hours up to ``attempts`` times, ``retry_after`` apart (``retry_after_busy`` after a
-        busy line, if given), until the customer picks up (``pickup``). Agents dialling are held for the connect time and the rings, and when reached for
-        ``handle_time`` too. The service level is the answer rate (connected / dialled).
+        busy line, if given), until the customer picks up (``pickup``). Agents dialling are held for the
+        connect time and the rings, and when reached for ``handle_time`` too. The service level is the
+        answer rate (connected / dialled).
         """
 
         spec: ClassVar[Channel] = Channel(

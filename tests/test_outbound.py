@@ -54,8 +54,9 @@ def test_share_reached_is_one_minus_the_chance_of_missing_every_attempt(attempts
 
 def test_attempts_follow_their_rules():
     """On the records: an entry's attempts come retry_after after the previous one ended (retry_after_busy
-    after a busy line; no dialling hours here), no more than ``attempts`` of them, none after one connected; the agent is held for the connect time plus
-    the full rings when nobody answers, the connect time alone on a busy line.
+    after a busy line; no dialling hours here), no more than ``attempts`` of them, none after one
+    connected; the agent is held for the connect time plus the full rings when nobody answers, the
+    connect time alone on a busy line.
     """
     data = outbound_scenario(entries=600, pickup={"answer": 0.4, "busy": 0.2, "rings": 2, "ring": "6s",
                                                  "connect": "4s"})

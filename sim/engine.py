@@ -109,8 +109,7 @@ class Model(AgentSchedules, Conversations):
         self.move_after = [_INF if q.escalate_after is None else q.escalate_after.after for q in sc.queues.values()]
         self.move_to = [-1 if q.escalate_after is None else queue_names.index(q.escalate_after.to)
                         for q in sc.queues.values()]
-        # Outbound queues (sim.outbound): their dialling hours, attempts per entry and the call-backs.
-        self.dial_hours = [q.campaign.hours if q.campaign is not None else None for q in sc.queues.values()]
+        # Outbound queues (sim.outbound): attempts per entry and the call-backs (dialling hours: the plan's).
         self.max_attempts = [q.attempts if channel_of(q).dials else 1 for q in sc.queues.values()]
         self.calls_back: list[list[tuple]] = [[] for _ in queue_names]      # (list, share, delay) per source queue
         for target, q in enumerate(sc.queues.values()):
@@ -122,7 +121,7 @@ class Model(AgentSchedules, Conversations):
         self._set_up_conversations()
         self.plan = plan = Plan.of(sc)
         self.skills, self.proficiency, self.eligible = plan.pulls, plan.proficiency, plan.eligible
-        self.overflow_after = plan.overflow_after
+        self.overflow_after, self.dial_hours = plan.overflow_after, plan.dial_hours
         self.policy = policy or Rules()
         if policy is not None or not plan.plain:     # routing rules on: ask the policy (sim/routing.py)
             self._find_agent = lambda q: self.policy.choose_agent(self, self.eligible[q], q)

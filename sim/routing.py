@@ -3,7 +3,7 @@
 The default (what Ciw calls the server priority function and the service discipline): an arriving
 contact goes to the eligible agent idle longest (a chat: fewest open chats first, ties to the longest in
 that state); an agent with free capacity takes from its queues in skill-priority order and, within a
-queue, the longest-waiting contact. Three rules refine it, each off unless the scenario asks for it:
+queue, the longest-waiting contact. Four rules refine it, each off unless the scenario asks for it:
 
 - **customer classes** (``queues.Q.classes``): within a queue, a higher class is taken first
   (non-preemptive priority), first come first served within a class;
@@ -30,6 +30,7 @@ from typing import Protocol
 from sim.channels import channel_of
 from sim.contacts import WAITING
 from sim.outbound import is_open
+from sim.scenario.campaigns import DialHours
 
 
 class Waiting:
@@ -68,7 +69,7 @@ class Plan:
     late_only: list[frozenset[int]]
     reserve: list[tuple[int, int] | None]
     classes: list[int]
-    dial_hours: list = ()
+    dial_hours: list[DialHours | None] = ()
     inbound_below: list[int | None] = ()
     inbound: list[list[int]] = ()
 

@@ -33,7 +33,7 @@ from calibration.fit import (
     outage_days,
 )
 from calibration.logs import CLOCK_TOLERANCE_S, Log, read_log
-from calibration.orders import OrdersFile, SourceFit, fit_sources, read_orders, sales_plan
+from calibration.orders import OrdersFile, SourceFit, fit_from_counts, fit_sources, read_orders, sales_plan
 from calibration.retrials import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS
 from sim.channels import CHANNELS
 from sim.outputs import write_csv
@@ -94,9 +94,11 @@ class Calibration:
             out.append(self.availability.note())
         for q, found in self.sources.items():
             for f in found:
+                how = (f"{f.linked:,} linked contacts, corrected for the orders whose contacts fall outside the log"
+                       if f.linked else "no order ids: fitted to how the counts follow the orders, beside own "
+                       "arrivals of one daily volume in the queue's profile, no weekday factors or day-to-day cv")
                 out.append(f"{q}: {f.rate:.3g} contacts per order {'after' if f.direction == 'lag' else 'before'} it "
-                           f"(a {f.direction} of {f.mean / 3600:,.1f} h on average, cv {f.cv:.2f}; {f.linked:,} linked "
-                           "contacts, corrected for the orders whose contacts fall outside the log)")
+                           f"(a {f.direction} of {f.mean / 3600:,.1f} h on average, cv {f.cv:.2f}; {how})")
         for q, f in self.fits.items():
             if f.outliers:
                 shown = ", ".join(map(str, f.outliers[:10])) + (f", ... ({len(f.outliers) - 10} more)"
@@ -298,10 +300,17 @@ def calibrate(log: str | Path | Log | None, interval: float = 900.0, name: str |
     if orders is not None:
         orders = orders if isinstance(orders, OrdersFile) else read_orders(orders)
         log.notes.extend(orders.notes)
+        has_ids = (log.rows["order_id"] != "").any()
         for q in fits:
             sources[q], taken = fit_sources(log.rows, orders, q)
             if taken.any():                   # the queue's own arrivals: the contacts no source took
                 fits[q] = _own_arrivals(log.rows, fits[q], taken, interval, outages)
+            elif not has_ids:                 # no order ids: how the counts follow the orders
+                found = fit_from_counts(log.rows, orders, q, fits[q].profile, interval)
+                if found is not None:
+                    sources[q] = [found[0]]
+                    fits[q] = replace(fits[q], daily_volume=found[1], weekday_factors=(1.0,) * 7, day_to_day_cv=0.0,
+                                      weekday_profiles=None, trend=0.0)
     conversations = fit_conversations(messages.rows, idle_timeout) if messages is not None else {}
     scenario = build_scenario(log, fits, safe_name(name or Path(log.path).stem), interval, conversations,
                               sources, orders)

@@ -166,3 +166,63 @@ def _truncated_lognormal(delays: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> 
     start = np.array([logs.mean(), np.log(max(logs.std(), 0.05))])
     best = minimize(negative, start, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 4000})
     return float(best.x[0]), float(np.exp(best.x[1]))
+
+
+def fit_from_counts(rows: pd.DataFrame, orders: OrdersFile, queue: str, profile: np.ndarray, interval: float,
+                    min_gain: float = 10.0) -> tuple[SourceFit, float] | None:
+    """Without order ids: the queue's first attempts per interval fitted as Poisson counts of its own
+    arrivals (a daily volume in the queue's intraday ``profile``) plus ``rate`` contacts per order with a
+    lognormal lag or lead (the order curve convolved with it), by maximum likelihood; the direction that
+    fits better. Returns the source and the own daily volume, or None unless orders explain the counts
+    better by at least ``min_gain`` in log-likelihood (they are told apart by how the counts follow the
+    days' orders: a flat order history cannot show a lag).
+    """
+    from scipy.optimize import minimize
+
+    mine = rows[(rows["queue"] == queue)]
+    mine = mine[~retrial_flags(mine)]
+    origin = rows["arrival_time"].min().normalize()
+    n_bins = int(np.ceil((rows["arrival_time"].max() - origin).total_seconds() / interval)) + 1
+    counts = np.bincount(((mine["arrival_time"] - origin).dt.total_seconds() // interval).astype(int),
+                         minlength=n_bins)[:n_bins].astype(float)
+    per_day = int(round(86400 / interval))
+    own_shape = np.resize(profile, n_bins)                     # the log starts at midnight: slot k % per_day
+    placed = (orders.orders["placed_at"] - origin).dt.total_seconds().to_numpy()
+    span = 30 * 86400.0                                        # lags and leads of up to 30 days
+    reach = int(span // interval)
+    edges = np.arange(-reach, n_bins + reach + 1) * interval  # order bins, before and after the log
+    per_bin = np.histogram(placed, bins=edges)[0].astype(float)
+    offsets = (np.arange(-reach, reach + 1)) * interval        # contact bin − order bin, in s
+
+    def expected(mu: float, sigma: float, sign: float) -> np.ndarray:
+        from scipy.stats import norm
+        lo, hi = sign * (offsets - interval / 2), sign * (offsets + interval / 2)
+        lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+        with np.errstate(divide="ignore"):
+            mass = (norm.cdf((np.log(np.maximum(hi, 0.0)) - mu) / sigma)
+                    - norm.cdf((np.log(np.maximum(lo, 0.0)) - mu) / sigma))
+        return np.convolve(per_bin, mass, mode="same")[reach:reach + n_bins]
+
+    def negative(params, sign):
+        own, rate, mu, sigma = np.exp(params[0]), np.exp(params[1]), params[2], np.exp(params[3])
+        lam = own * own_shape + rate * expected(mu, sigma, sign) + 1e-12
+        return float(np.sum(lam - counts * np.log(lam)))
+
+    daily = counts.sum() / (n_bins / per_day)
+    own_only = minimize(lambda p: negative(np.array([p[0], -50.0, 10.0, 0.0]), 1.0), [np.log(daily)],
+                        method="Nelder-Mead")
+    best = None
+    for direction, sign, typical in (("lag", 1.0, 86400.0), ("lead", -1.0, 3 * 3600.0)):
+        share = max(counts.sum() / 2 / max(len(placed), 1), 1e-6)
+        start = np.array([np.log(daily / 2), np.log(share), np.log(typical), np.log(0.7)])
+        found = minimize(negative, start, args=(sign,), method="Nelder-Mead",
+                         options={"xatol": 1e-5, "fatol": 1e-6, "maxiter": 6000, "maxfev": 8000})
+        if best is None or found.fun < best[1].fun:
+            best = (direction, found)
+    direction, found = best
+    if own_only.fun - found.fun < min_gain:
+        return None
+    own, rate, mu, sigma = np.exp(found.x[0]), np.exp(found.x[1]), found.x[2], np.exp(found.x[3])
+    fit = SourceFit(queue, direction, float(rate), float(np.exp(mu + sigma ** 2 / 2)),
+                    float(np.sqrt(np.expm1(sigma ** 2))), 0)
+    return fit, float(own)

@@ -41,58 +41,6 @@ _PROFILE_JSON = {"anyOf": [{"type": "array", "items": {"type": "number", "minimu
                            {"type": "string", "description": f"a built-in profile ({', '.join(BUILTIN_PROFILES)}) "
                                                              "or a CSV file with a 'weight' column"}]}
 
-class Arrivals(Strict):
-    """How many contacts arrive: mean daily volume shaped by profile, weekday and daily noise; or a
-    ``forecast``: the expected contacts of each interval of the horizon, in order, which replaces the
-    volume's shape (profiles and weekday factors; surges and day-to-day noise still apply); or a ``replay``:
-    the arrival times (s from the start) of a history, which arrive as they are in every replication
-    (nothing else applies to them; the back-test's ``--volumes history``).
-    """
-
-    daily_volume: NonNegative
-    profile: Annotated[tuple[NonNegative, ...], WithJsonSchema(_PROFILE_JSON)] = BUILTIN_PROFILES["flat"]
-    weekday_profiles: dict[Literal[WEEKDAYS], Annotated[tuple[NonNegative, ...], WithJsonSchema(_PROFILE_JSON)]] = {}
-    weekday_factors: tuple[NonNegative, ...] = (1.0,) * 7
-    day_to_day_cv: NonNegative = 0.0
-    forecast: tuple[NonNegative, ...] | None = None
-    replay: tuple[NonNegative, ...] | None = None
-
-    @field_validator("profile", mode="before")
-    @classmethod
-    def _resolve_profile(cls, value: object, info: ValidationInfo) -> object:
-        return _profile_weights(value, info)
-
-    @field_validator("weekday_profiles", mode="before")
-    @classmethod
-    def _resolve_weekday_profiles(cls, value: object, info: ValidationInfo) -> object:
-        if not isinstance(value, Mapping):
-            return value
-        return {str(day).lower(): _profile_weights(weights, info) for day, weights in value.items()}
-
-    @field_validator("weekday_factors")
-    @classmethod
-    def _seven_days(cls, value: tuple[float, ...]) -> tuple[float, ...]:
-        if len(value) != 7:
-            raise ValueError(f"needs 7 factors, Monday first, got {len(value)}")
-        return value
-
-    @field_validator("profile")
-    @classmethod
-    def _some_weight(cls, value: tuple[float, ...]) -> tuple[float, ...]:
-        _check_weights(value)
-        return value
-
-    @field_validator("weekday_profiles")
-    @classmethod
-    def _some_weight_each_day(cls, value: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
-        for day, weights in value.items():
-            _check_weights(weights, f"{day}: ")
-        return value
-
-    def profile_on(self, weekday: int) -> tuple[float, ...]:
-        """The intraday weights of a day of the week (0 = Monday): its own profile, else ``profile``."""
-        return self.weekday_profiles.get(WEEKDAYS[weekday], self.profile)
-
 
 def _check_weights(weights: tuple[float, ...], prefix: str = "") -> None:
     total = sum(weights)
@@ -121,6 +69,57 @@ def _profile_weights(value: object, info: ValidationInfo) -> object:
         return tuple(float(row["weight"]) for row in rows)
     except ValueError as exc:
         raise ValueError(f"profile CSV {path}: {exc}") from None
+
+
+Profile = Annotated[tuple[NonNegative, ...], BeforeValidator(_profile_weights), WithJsonSchema(_PROFILE_JSON)]
+
+
+class Arrivals(Strict):
+    """How many contacts arrive: mean daily volume shaped by profile, weekday and daily noise; or a
+    ``forecast``: the expected contacts of each interval of the horizon, in order, which replaces the
+    volume's shape (profiles and weekday factors; surges and day-to-day noise still apply); or a ``replay``:
+    the arrival times (s from the start) of a history, which arrive as they are in every replication
+    (nothing else applies to them; the back-test's ``--volumes history``).
+    """
+
+    daily_volume: NonNegative
+    profile: Profile = BUILTIN_PROFILES["flat"]
+    weekday_profiles: dict[Literal[WEEKDAYS], Profile] = {}
+    weekday_factors: tuple[NonNegative, ...] = (1.0,) * 7
+    day_to_day_cv: NonNegative = 0.0
+    forecast: tuple[NonNegative, ...] | None = None
+    replay: tuple[NonNegative, ...] | None = None
+
+    @field_validator("weekday_profiles", mode="before")
+    @classmethod
+    def _lower_case_weekdays(cls, value: object) -> object:
+        if not isinstance(value, Mapping):
+            return value
+        return {str(day).lower(): weights for day, weights in value.items()}
+
+    @field_validator("weekday_factors")
+    @classmethod
+    def _seven_days(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(value) != 7:
+            raise ValueError(f"needs 7 factors, Monday first, got {len(value)}")
+        return value
+
+    @field_validator("profile")
+    @classmethod
+    def _some_weight(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        _check_weights(value)
+        return value
+
+    @field_validator("weekday_profiles")
+    @classmethod
+    def _some_weight_each_day(cls, value: dict[str, tuple[float, ...]]) -> dict[str, tuple[float, ...]]:
+        for day, weights in value.items():
+            _check_weights(weights, f"{day}: ")
+        return value
+
+    def profile_on(self, weekday: int) -> tuple[float, ...]:
+        """The intraday weights of a day of the week (0 = Monday): its own profile, else ``profile``."""
+        return self.weekday_profiles.get(WEEKDAYS[weekday], self.profile)
 
 
 class ServiceLevel(Strict):
@@ -285,22 +284,10 @@ class SalesPlan(Strict):
     days: Annotated[dict[date, NonNegative], BeforeValidator(_plan_days), Field(min_length=1)]
     unit: Literal["orders", "gmv"] = "orders"
     total: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    profile: Annotated[tuple[NonNegative, ...], WithJsonSchema(_PROFILE_JSON)] = BUILTIN_PROFILES["flat"]
-    day_profiles: dict[date, Annotated[tuple[NonNegative, ...], WithJsonSchema(_PROFILE_JSON)]] = {}
+    profile: Profile = BUILTIN_PROFILES["flat"]
+    day_profiles: dict[date, Profile] = {}
     day_to_day_cv: NonNegative = 0.0
     phases: tuple[Phase, ...] = ()
-
-    @field_validator("profile", mode="before")
-    @classmethod
-    def _resolve_profile(cls, value: object, info: ValidationInfo) -> object:
-        return _profile_weights(value, info)
-
-    @field_validator("day_profiles", mode="before")
-    @classmethod
-    def _resolve_day_profiles(cls, value: object, info: ValidationInfo) -> object:
-        if not isinstance(value, Mapping):
-            return value
-        return {day: _profile_weights(weights, info) for day, weights in value.items()}
 
     @field_validator("days")
     @classmethod

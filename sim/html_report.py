@@ -141,7 +141,8 @@ def _groups(out: Path) -> dict:
 
 
 def _run(out: Path) -> list[dict]:
-    tables = [_verdict(_read(out / "summary.csv"))]
+    summary = _read(out / "summary.csv")
+    tables = [_verdict(summary)]
     if (out / "sla_probability.csv").is_file():
         tables.append(_table("days", "Service level by day", _read(out / "sla_probability.csv"), {
             "queue": ("queue", "{}"), "period": ("day", "{}"), "service_level": ("service level", "{:.1%}"),
@@ -153,6 +154,19 @@ def _run(out: Path) -> list[dict]:
             "interval_start": ("interval", "{}"), "queue": ("queue", "{}"), "p_meets_sl": ("P(meets target)", "{:.0%}"),
             "service_level": ("service level", "{:.1%}"), "sl_target": ("target", "{:.0%}"),
             "offered": ("offered (mean)", "{:,.1f}")}, css={"service_level": _met("service_level", "sl_target")}))
+    lists = summary[summary["channel"].map(lambda c: CHANNELS[c].dials)]
+    if not lists.empty:
+        tables.append(_table("outbound", "Outbound call lists", lists, {
+            "queue": ("queue", "{}"), "first_attempts": ("customers on the list", "{:,.0f}"),
+            "attempts": ("attempts", "{:,.0f}"), "service_level": ("answer rate", "{:.1%}"),
+            "sl_target": ("target", "{:.0%}"), "reach_rate": ("customers reached", "{:.1%}"),
+            "abandoned": ("expired undialled", "{:,.0f}"),
+            "connected_per_hour": ("connected per agent-hour", "{:,.1f}"),
+            "recovered_value": ("balance recovered", "{:,.0f}")},
+            css={"service_level": _met("service_level", "sl_target")},
+            note="Means over the replications. Answer rate: attempts that reached the customer over attempts dialled; "
+                 "customers reached: in any of their attempts; balance recovered: the balance of the customers "
+                 "reached times the share who pay."))
     if (out / "group_totals.csv").is_file():
         tables.append(_groups(out))
     if (out / "costs.csv").is_file():

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 import sim
+from sim.html_report import attempt
 from sim.outbound import mean_attempt_s
 from sim.scenario.campaigns import Pickup
 from sim.staffing.backoffice import backoffice_requirements
 from sim.staffing.roster import staffed_scenario
+from tests import pages
 
 DAY = 86400.0
 
@@ -202,3 +204,17 @@ def test_a_call_list_is_staffed_to_be_worked_within_its_deadline_in_its_hours():
 
     assert expired_share(agents) < 0.02
     assert expired_share(np.ceil(agents / 2)) > 0.1
+
+
+def test_the_run_page_shows_the_call_lists_with_the_summary_numbers(tmp_path):
+    data = outbound_scenario(entries=300, extra={"balance": {"amount": {"dist": "constant", "value": 100}}})
+    res = sim.simulate(sim.load_scenario(data), replications=2, seed=1, workers=1)
+    out = res.save(tmp_path / "out", plots=False)
+    attempt(out)
+    table = pages.parse(out / "report.html").tables["outbound"]
+    row = res.summary.iloc[0]
+    cells = [value for value, _ in table["rows"][0]]
+    assert cells[0] == "reminders" and float(cells[1]) == row["first_attempts"] and float(cells[2]) == row["attempts"]
+    assert float(cells[3]) == pytest.approx(row["service_level"])
+    assert float(cells[5]) == pytest.approx(row["reach_rate"])
+    assert float(cells[8]) == pytest.approx(row["recovered_value"])

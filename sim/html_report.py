@@ -156,7 +156,7 @@ def _run(out: Path) -> list[dict]:
             "offered": ("offered (mean)", "{:,.1f}")}, css={"service_level": _met("service_level", "sl_target")}))
     lists = summary[summary["channel"].map(lambda c: CHANNELS[c].dials)]
     if not lists.empty:
-        tables.append(_table("outbound", "Outbound call lists", lists, {
+        tables.append(_table("call_lists", "Outbound call lists", lists, {
             "queue": ("queue", "{}"), "first_attempts": ("customers on the list", "{:,.0f}"),
             "attempts": ("attempts", "{:,.0f}"), "service_level": ("answer rate", "{:.1%}"),
             "sl_target": ("target", "{:.0%}"), "reach_rate": ("customers reached", "{:.1%}"),

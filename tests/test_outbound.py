@@ -211,7 +211,7 @@ def test_the_run_page_shows_the_call_lists_with_the_summary_numbers(tmp_path):
     res = sim.simulate(sim.load_scenario(data), replications=2, seed=1, workers=1)
     out = res.save(tmp_path / "out", plots=False)
     attempt(out)
-    table = pages.parse(out / "report.html").tables["outbound"]
+    table = pages.parse(out / "report.html").tables["call_lists"]
     row = res.summary.iloc[0]
     cells = [value for value, _ in table["rows"][0]]
     assert cells[0] == "reminders" and float(cells[1]) == row["first_attempts"] and float(cells[2]) == row["attempts"]

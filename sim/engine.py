@@ -31,9 +31,10 @@ from sim.agents import BREAK, LEAVING, ON, SPAN_KINDS, Agent, AgentSchedules, Sp
 from sim.arrivals import Demand
 from sim.attendance import Attendance
 from sim.channels import channel_of
-from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, TRANSFERRED, WAITING, Contacts, append, engine_columns
+from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, TRANSFERRED, WAITING, Contacts, engine_columns
 from sim.conversations import Conversations, Messages
-from sim.outbound import BUSY, CONNECTED, next_open, openings, place
+from sim.later_contacts import LaterContacts
+from sim.outbound import CONNECTED, CallLists
 from sim.routing import Plan, Policy, Rules, Waiting
 from sim.scenario.model import Scenario, level_of
 
@@ -70,7 +71,7 @@ class EngineOutput:
     messages: Messages | None = None  # customers' messages of conversation chats (None: no such queue)
 
 
-class Model(AgentSchedules, Conversations):
+class Model(AgentSchedules, Conversations, LaterContacts, CallLists):
     """One replication of a scenario over pre-drawn demand and attendance (None: everyone shows up).
 
     ``policy`` replaces the scenario's routing (``sim.routing.Rules``) with another ``sim.routing.Policy``.
@@ -82,13 +83,8 @@ class Model(AgentSchedules, Conversations):
         self.sc = sc
         # Keep only what the run needs from the demand, so its other columns can be freed meanwhile.
         self.later = demand.later
-        # The retry and repeat delays drawn, kept only where some queue uses them (8 bytes a contact each).
         self.drawn_amount = demand.amount
-        self.drawn_delay = demand.retry_delay if any(q.retrial is not None for q in sc.queues.values()) else None
-        self.drawn_repeat_delay = demand.repeat_delay if any(q.repeat is not None for q in sc.queues.values()) else None
-        self.later_repeat_delay: dict[int, float] = {}   # repeat delays of contacts created during the run
         self.deflected = demand.deflected_time, demand.deflected_queue
-        self.later_delay: dict[int, float] = {}     # retry delays of retrials created during the run
         self.aux_days: dict[str, np.ndarray] = {}    # each group's not-ready factor per day (sim.agents)
         self.time_of_day_at_0 = sc.start.hour * 3600.0 + sc.start.minute * 60.0 + sc.start.second   # s after 00:00
         self.env = env = simpy.Environment()
@@ -102,26 +98,16 @@ class Model(AgentSchedules, Conversations):
         queue_names = list(sc.queues)
         self.exclusive = [channel_of(q).exclusive for q in sc.queues.values()]     # one contact per agent
         self.auto_approves = [channel_of(q).auto_approves for q in sc.queues.values()]   # patience is a deadline
-        self.escalate_to = [{sc.levels.index(lv): queue_names.index(target) for lv, target in q.escalate_to.items()}
-                            for q in sc.queues.values()]
-        self.repeat_to = [queue_names.index(q.repeat.to) if q.repeat is not None and q.repeat.to else k
-                          for k, q in enumerate(sc.queues.values())]
-        self.move_after = [_INF if q.escalate_after is None else q.escalate_after.after for q in sc.queues.values()]
-        self.move_to = [-1 if q.escalate_after is None else queue_names.index(q.escalate_after.to)
-                        for q in sc.queues.values()]
-        # Outbound queues (sim.outbound): attempts per entry and the call-backs (dialling hours: the plan's).
-        self.max_attempts = [q.attempts if channel_of(q).dials else 1 for q in sc.queues.values()]
-        self.calls_back: list[list[tuple]] = [[] for _ in queue_names]      # (list, share, delay) per source queue
-        for target, q in enumerate(sc.queues.values()):
-            if q.after_resolution is not None:
-                for source in q.after_resolution.queues:
-                    self.calls_back[queue_names.index(source)].append(
-                        (target, q.after_resolution.share, q.after_resolution.after))
+        self._set_up_later_contacts(demand)
         self.capacity = [g.concurrency for g in sc.groups.values()]
         self._set_up_conversations()
         self.plan = plan = Plan.of(sc)
         self.skills, self.proficiency, self.eligible = plan.pulls, plan.proficiency, plan.eligible
-        self.overflow_after, self.dial_hours = plan.overflow_after, plan.dial_hours
+        self.overflow_after = plan.overflow_after
+        self._set_up_call_lists()
+        # Whether a contact of the queue may be followed when it ends: a repeat, a redial, a call-back.
+        self.follows_end = [q.repeat is not None or channel_of(q).dials or bool(self.calls_back[k])
+                            for k, q in enumerate(self.queues)]
         self.policy = policy or Rules()
         if policy is not None or not plan.plain:     # routing rules on: ask the policy (sim/routing.py)
             self._find_agent = lambda q: self.policy.choose_agent(self, self.eligible[q], q)
@@ -143,9 +129,7 @@ class Model(AgentSchedules, Conversations):
         self.arrival_pending = False     # whether a SimPy event is waiting for the next arrival
         for k in range(sc.n_intervals):         # from the start: a backlog carried in is counted then
             self._at(k * sc.interval, self._interval_tick, first=True)
-        for q, hours in enumerate(self.dial_hours):
-            for t in openings(hours, sc.horizon, self.time_of_day_at_0):
-                self._at(t, lambda _e, q=q: self._dial_hours_open(q))
+        self._schedule_openings()
         self._admit_arrivals()
 
     # ------------------------------------------------------------ scheduling
@@ -271,18 +255,6 @@ class Model(AgentSchedules, Conversations):
         if not agent.exclusive:
             self._park(agent, now)
 
-    def _move_due(self, i: int, q: int) -> None:
-        """Contact ``i`` has waited its queue's ``escalate_after``: it leaves unresolved (transferred) and a
-        follow-up enters the queue's ``escalate_after.to``.
-        """
-        now = self.env.now
-        self._purge(q, now)
-        if self.outcome[i] != WAITING:
-            return
-        self.outcome[i], self.wait[i] = TRANSFERRED, now - self.time[i]
-        self.waiting[q].n -= 1                # it stays in its line, skipped from now on
-        self._follow_up(i, q, self.move_to[q], now)
-
     def _purge(self, q: int, now: float) -> None:
         """Remove contacts whose patience ran out by ``now``: abandoned at their deadline."""
         waiting, state = self.waiting[q], self.outcome
@@ -296,113 +268,6 @@ class Model(AgentSchedules, Conversations):
                 self.auto[i] = self.auto_approves[q]
                 if self.retry[i]:
                     self._retry(i, q, deadline)
-
-    def _create(self, values: dict[str, float]) -> int:
-        """Append a contact created during the run (``values``: its drawn and set attributes); its index.
-
-        Its retry and repeat delays, which are no engine columns, are kept aside when it will need them.
-        """
-        j = append(self.columns, values)
-        if values.get("retry"):
-            self.later_delay[j] = values["retry_delay"]
-        if values.get("repeats"):
-            self.later_repeat_delay[j] = values["repeat_delay"]
-        return j
-
-    def _class_in(self, i: int, q: int, target: int) -> int:
-        """Contact ``i``'s class of queue ``q`` in queue ``target``: the same name there, else its last."""
-        name = self.queues[q].class_names[self.customer_class[i]]
-        names = self.queues[target].class_names
-        return names.index(name) if name in names else len(names) - 1
-
-    def _retry(self, i: int, q: int, left: float) -> None:
-        """Contact ``i`` left at ``left``; its caller calls again after its retry delay (a new contact)."""
-        when = left + (float(self.drawn_delay[i]) if i < self.n_drawn else self.later_delay[i])
-        if when >= self.sc.horizon:
-            return
-        j = self._create({**self.later.retrial(q), "time": when, "queue": q, "work": self.work[i],
-                          "level": self.level[i], "attempt": self.attempt[i] + 1,
-                          "customer_class": self.customer_class[i],
-                          "first_call": self.first_call[i] if self.first_call[i] >= 0 else i})
-        self._at(when, lambda _e: self._arrive(j, q, when))
-
-    def _repeat(self, i: int, q: int, now: float) -> None:
-        """Contact ``i`` was resolved at ``now`` but its customer comes back after its repeat delay (a new
-        contact in the queue's ``repeat.to``, with the same permission level in the same queue, none in
-        another); a repeat due past the horizon is only noted (``repeat_at``).
-        """
-        when = now + (float(self.drawn_repeat_delay[i]) if i < self.n_drawn else self.later_repeat_delay[i])
-        self.repeat_at[i] = when
-        if when >= self.sc.horizon:
-            return
-        target = self.repeat_to[q]
-        j = self._create({**self.later.repeat(target), "time": when, "queue": target, "repeat_of": i,
-                          "level": self.level[i] if target == q else -1,
-                          "customer_class": self._class_in(i, q, target)})
-        self._at(when, lambda _e: self._arrive(j, target, when))
-
-    def _redial(self, i: int, q: int, now: float) -> None:
-        """Attempt ``i`` at an outbound entry did not reach the customer: the next attempt, ``retry_after``
-        (or ``retry_after_busy``) later inside the dialling hours, unless the entry is out of attempts or due
-        before then.
-        """
-        if self.attempt[i] + 1 >= self.max_attempts[q]:
-            return
-        drawn = self.later.redial(q, self.dial[i] == BUSY)
-        when = next_open(self.dial_hours[q], now + drawn.pop("after"), self.time_of_day_at_0)
-        due = self.time[i] + self.patience[i]
-        if when >= due or when >= self.sc.horizon:
-            return
-        j = self._create({**drawn, "time": when, "queue": q, "patience": due - when, "attempt": self.attempt[i] + 1,
-                          "customer_class": self.customer_class[i],
-                          "first_call": self.first_call[i] if self.first_call[i] >= 0 else i})
-        self._at(when, lambda _e: self._arrive(j, q, when))
-
-    def _call_back(self, i: int, q: int, now: float) -> None:
-        """Contact ``i`` of queue ``q`` was resolved at ``now``: a share of such customers join the call list
-        of an outbound queue (``after_resolution``) after its delay.
-        """
-        for target, share, after in self.calls_back[q]:
-            drawn = self.later.call_back(target, share, after)
-            if drawn is None:
-                continue
-            times, due, kept = place(self.sc, self.queues[target], np.array([now + drawn.pop("after")]))
-            if not kept[0]:
-                continue
-            when = float(times[0])
-            j = self._create({**drawn, "time": when, "queue": target, "patience": float(due[0]) - when,
-                              "customer_class": self._class_in(i, q, target)})
-            self._at(when, lambda _e, j=j, target=target, when=when: self._arrive(j, target, when))
-
-    def _dial_hours_open(self, q: int) -> None:
-        """Outbound queue ``q``'s dialling hours open: agents free to dial take the entries waiting."""
-        now, waiting = self.env.now, self.waiting[q]
-        self._purge(q, now)
-        while waiting.n:
-            agent = self.policy.choose_agent(self, self.eligible[q], q)
-            if agent is None:
-                return
-            i = self.policy.choose_contact(self, agent, q, now)
-            if i is None:
-                return
-            self._unpark(agent)
-            waiting.n -= 1
-            self._start(agent, i, q, now, now - self.time[i])
-
-    def _escalate(self, i: int, q: int) -> None:
-        """Contact ``i`` needs a level its agent lacks: a follow-up enters the escalation queue now."""
-        self.escalated[i] = 1
-        self._follow_up(i, q, self.escalate_to[q][self.level[i]], self.env.now)
-
-    def _follow_up(self, i: int, q: int, target: int, now: float) -> None:
-        """A follow-up of contact ``i`` enters queue ``target`` at ``now``: it keeps the customer's amount,
-        level, class (where the queue has it) and any platform deadline (due at the same time).
-        """
-        due = self.time[i] + self.patience[i] if self.auto_approves[q] else _INF
-        j = self._create({**self.later.followup(target), "time": now, "queue": target, "patience": due - now,
-                          "level": self.level[i], "customer_class": self._class_in(i, q, target),
-                          "origin": self.origin[i] if self.origin[i] >= 0 else i})
-        self._arrive(j, target, now)
 
     def _start(self, agent: Agent, i: int, q: int, now: float, wait: float) -> None:
         group = agent.group
@@ -434,7 +299,7 @@ class Model(AgentSchedules, Conversations):
             self.auto[i] = 1
         elif self.level[i] > self.group_level[agent.group]:
             self._escalate(i, q)
-        else:
+        elif self.follows_end[q]:
             if self.repeats[i]:
                 self._repeat(i, q, now)
             if self.dial[i] > CONNECTED:

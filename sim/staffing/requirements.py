@@ -77,14 +77,15 @@ def with_repeats(sc: Scenario, bounds: np.ndarray, first: dict[str, np.ndarray])
     service time is left out of the delay.
     """
     middles = (bounds[:-1] + bounds[1:]) / 2
+    spread = {name: q.repeat.probability * np.diff(q.repeat.delay.cdf(bounds[None, :] - middles[:, None]), axis=1)
+              for name, q in sc.queues.items() if q.repeat is not None}    # interval → later intervals
     total = {name: counts.copy() for name, counts in first.items()}
     wave = first
     for _ in range(100):
         later = {name: np.zeros(middles.size) for name in sc.queues}
-        for name, q in sc.queues.items():
-            if q.repeat is not None and wave[name].any():
-                spread = np.diff(q.repeat.delay.cdf(bounds[None, :] - middles[:, None]), axis=1)
-                later[q.repeat.to or name] += q.repeat.probability * (wave[name] @ spread)
+        for name, moved in spread.items():
+            if wave[name].any():
+                later[sc.queues[name].repeat.to or name] += wave[name] @ moved
         for name in total:
             total[name] += later[name]
         wave = later

@@ -233,9 +233,8 @@ def _outbound(sc: Scenario, c: Contacts, key: np.ndarray, cells: int, handled: n
     dials = np.array([channel_of(q).dials for q in queues])[c.queue]
     attempt = dials & (c.outcome == ANSWERED)
     connected = attempt & (c.dial == CONNECTED)
-    entry = np.where(c.first_call >= 0, c.first_call, np.arange(c.time.size))
     first = dials & (c.attempt == 0)
-    reached = first & (np.bincount(entry[connected], minlength=c.time.size) > 0)
+    reached = first & (np.bincount(first_attempt(c)[connected], minlength=c.time.size) > 0)
     pays = np.array([q.balance.pays if q.balance is not None else 0.0 for q in queues])[c.queue]
     entries = _per_cell(key, cells, first)
     on_attempts = _per_cell(key, cells, np.where(attempt & handled, c.end - c.time - c.wait + c.wrap, 0.0))
@@ -249,6 +248,11 @@ def _outbound(sc: Scenario, c: Contacts, key: np.ndarray, cells: int, handled: n
                 "recovered_value": np.where(some, _per_cell(key, cells, np.where(reached, np.nan_to_num(c.amount)
                                                                                  * pays, 0.0)), np.nan),
                 "connected_per_hour": np.where(on_attempts > 0, n_connected / (on_attempts / 3600.0), np.nan)}
+
+
+def first_attempt(c: Contacts) -> np.ndarray:
+    """Each contact's first attempt (its own index unless it is a retrial or a redial)."""
+    return np.where(c.first_call >= 0, c.first_call, np.arange(c.time.size))
 
 
 def queue_intervals(sc: Scenario, out: EngineOutput, replication: int, per: dict | None = None) -> pd.DataFrame:
@@ -398,7 +402,7 @@ def contact_records(sc: Scenario, out: EngineOutput, replication: int) -> pd.Dat
         "customer_class": _class_names(sc, c),
         "escalated": c.escalated,
         "origin": c.origin,
-        "caller": np.where(c.first_call >= 0, c.first_call, np.arange(c.time.size)),
+        "caller": first_attempt(c),
         "repeat_of": c.repeat_of,
         "repeat_at_s": c.repeat_at,
         "dial": np.array([*DIAL_OUTCOMES, ""])[c.dial],

@@ -25,13 +25,13 @@ from sim.scenario.parts import (
     CustomerClass,
     EscalateAfter,
     LevelRule,
-    OrderSources,
     Overflow,
     Remedy,
     Repeat,
     Retrial,
     ServiceLevel,
 )
+from sim.scenario.sales import OrderSources
 from sim.scenario.types import DAY, Duration, Name, PositiveDuration, Strict
 from sim.units import format_duration
 

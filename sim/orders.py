@@ -14,7 +14,7 @@ import numpy as np
 from sim.channels import QueueBase
 from sim.rates import RateCurve, rate_curve
 from sim.scenario import ORDERS, Scenario
-from sim.scenario.parts import FromOrders
+from sim.scenario.sales import FromOrders
 
 STEP = 60.0    # seconds: the order curve's resolution in the expected counts
 

@@ -15,8 +15,10 @@ from importlib import import_module
 _HOMES = {
     **dict.fromkeys(["DAY", "EARLIEST", "LATEST", "MAX_CONCURRENCY", "MAX_HORIZON", "NAME_FORBIDDEN", "ORDERS",
                      "WEEKDAYS", "safe_name"], "sim.scenario.types"),
-    **dict.fromkeys(["Arrivals", "Bot", "Break", "FromOrders", "Group", "LevelRule", "MassAbsence", "Orders",
-                     "Remedy", "Retrial", "ServiceLevel", "Shift", "Surge"], "sim.scenario.parts"),
+    **dict.fromkeys(["Arrivals", "Bot", "LevelRule", "Remedy", "Retrial", "ServiceLevel", "Surge"],
+                    "sim.scenario.parts"),
+    **dict.fromkeys(["Break", "Group", "MassAbsence", "Shift"], "sim.scenario.staff"),
+    **dict.fromkeys(["FromOrders", "Orders"], "sim.scenario.sales"),
     **dict.fromkeys(["Scenario", "ShiftOccurrence", "level_of"], "sim.scenario.model"),
     **dict.fromkeys(["Problem", "cross_problems"], "sim.scenario.checks"),
     **dict.fromkeys(["load_scenario", "dump_scenario"], "sim.scenario.loading"),

@@ -14,14 +14,16 @@ from sim import distributions
 from sim.channels import CHANNELS, QUEUE_MODELS, ChatServiceLevel, offered_by
 from sim.distributions import Amount, Delay, HandleTime, Patience
 from sim.files import show
-from sim.scenario import parts, staff
+from sim.scenario import campaigns, parts, sales, staff
 from sim.scenario.model import Scenario
 from sim.scenario.types import hint, pydantic_message
 
 
 def _vocabulary() -> set[str]:
     """Every key a scenario file may use (for 'did you mean' hints)."""
-    models = [parts.Arrivals, parts.ServiceLevel, parts.Retrial, parts.Bot, parts.FromOrders, parts.Orders,
+    models = [parts.Arrivals, parts.ServiceLevel, parts.Retrial, parts.Bot, sales.FromOrders, sales.Orders,
+              sales.SalesPlan, sales.Phase, parts.Repeat, parts.EscalateAfter, parts.Backlog, campaigns.Campaign,
+              campaigns.DialHours, campaigns.Pickup, campaigns.Balance, campaigns.CallBack,
               parts.LevelRule, parts.Remedy, parts.Surge, staff.Break, staff.Shift, staff.MassAbsence, staff.Group,
               staff.NotReady, parts.Conversation, parts.Conversion, staff.Cost, staff.Premium, ChatServiceLevel,
               Scenario, *QUEUE_MODELS, distributions.ExponentialPatience, distributions.LogNormal,

@@ -11,7 +11,8 @@ import numpy as np
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, WithJsonSchema
 
 from sim.channels import Queue
-from sim.scenario.parts import Orders, Surge
+from sim.scenario.parts import Surge
+from sim.scenario.sales import Orders
 from sim.scenario.staff import Group
 from sim.scenario.types import DAY, LocalDateTime, Name, PositiveDuration, Strict, within_horizon_limit
 from sim.units import DURATION_JSON, parse_duration

@@ -110,6 +110,7 @@ def test_open_conversations_obey_littles_law():
     assert np.mean(held) > 5                                # the agents were well loaded
 
 
+@pytest.mark.slow
 def test_new_first_writes_new_conversations_first():
     """``reply_order: new_first``: an agent never starts a later round's reply while a new conversation's
     first message waits for it, so first responses are quicker and later ones slower than in arrival

@@ -182,6 +182,7 @@ def test_the_mean_agent_time_of_an_attempt_is_the_one_simulated():
     assert abs(handle.mean() - mean_attempt_s(sc.queues["reminders"])) < 3.5 * handle.std() / np.sqrt(handle.size)
 
 
+@pytest.mark.slow
 def test_a_call_list_is_staffed_to_be_worked_within_its_deadline_in_its_hours():
     """The deferred-work rule on a call list (entries joining in the dialling hours, 08:00-20:00, to be
     dialled within 4 hours): no agents asked for outside the hours, and staffed as it asks almost no entry

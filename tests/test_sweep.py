@@ -82,6 +82,7 @@ def test_sweep_on_dask_equals_local(tmp_path):
     pd.testing.assert_frame_equal(local, on_dask)
 
 
+@pytest.mark.slow
 def test_resume_does_not_reuse_results_of_another_run(tmp_path):
     variants = grid(AXES[:1])[:2]
     two = sweep(SCENARIO, variants, tmp_path, replications=2, workers=1)

@@ -68,6 +68,7 @@ def test_check_shows_the_estimate(capsys):
     assert "contacts, " in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_expected_contacts_match_the_simulated_ones():
     """The estimate's contacts are the rate curves' expectation: 20 replications of double11 (surges, bots,
     retrials) average within their 99% CI of it, or above it (retrials are counted at their most)."""

@@ -312,6 +312,11 @@ def _values(sc: Scenario, amount, rng: np.random.Generator, n: int) -> np.ndarra
     return amount.sample(rng, n)
 
 
+def draws_amounts(q: QueueBase) -> bool:
+    """Whether ``amounts_and_levels`` draws values for queue ``q`` (else they are all NaN)."""
+    return q.amount is not None or q.balance is not None or q.remedy is not None
+
+
 def amounts_and_levels(sc: Scenario, q: QueueBase, draw, n: int) -> dict[str, np.ndarray]:
     """Value of each item (refund amount or remedy; NaN when none) and the level it needs (-1: none).
 

@@ -28,7 +28,7 @@ import numpy as np
 import simpy
 
 from sim.agents import BREAK, LEAVING, ON, SPAN_KINDS, Agent, AgentSchedules, Spans
-from sim.arrivals import Demand
+from sim.arrivals import Demand, draws_amounts
 from sim.attendance import Attendance
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, TRANSFERRED, WAITING, Contacts, engine_columns
@@ -83,7 +83,8 @@ class Model(AgentSchedules, Conversations, LaterContacts, CallLists):
         self.sc = sc
         # Keep only what the run needs from the demand, so its other columns can be freed meanwhile.
         self.later = demand.later
-        self.drawn_amount = demand.amount
+        # Amounts drawn (refunds, remedies, balances owed), kept only where some queue draws them (8 bytes a contact).
+        self.drawn_amount = demand.amount if any(draws_amounts(q) for q in sc.queues.values()) else None
         self.deflected = demand.deflected_time, demand.deflected_queue
         self.aux_days: dict[str, np.ndarray] = {}    # each group's not-ready factor per day (sim.agents)
         self.time_of_day_at_0 = sc.start.hour * 3600.0 + sc.start.minute * 60.0 + sc.start.second   # s after 00:00
@@ -404,7 +405,8 @@ class Model(AgentSchedules, Conversations, LaterContacts, CallLists):
         views["wait"][still] = horizon - views["time"][still]
         origin = views["origin"]
         amount = np.full(origin.size, np.nan)          # a follow-up carries its customer's amount
-        amount[:self.drawn_amount.size] = self.drawn_amount
+        if self.drawn_amount is not None:
+            amount[:self.drawn_amount.size] = self.drawn_amount
         followups = np.flatnonzero(origin >= 0)
         amount[followups] = amount[origin[followups]]
         for agent in self.agents:

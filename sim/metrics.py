@@ -119,10 +119,9 @@ def queue_kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cel
 
     ``c`` may come from the engine or from a log (the back-test judges history by the same rules).
     """
-    carried = c.time < 0
-    if not carried.any():
+    if not (c.time < 0).any():                             # no temporaries kept while the KPIs are built
         return _kpis(sc, c, ends, key, cells, per)
-    kpis = _kpis(sc, c, ends, np.where(carried, cells, key), cells + 1, per)      # one more cell, dropped
+    kpis = _kpis(sc, c, ends, np.where(c.time < 0, cells, key), cells + 1, per)   # one more cell, dropped
     return {name: values[:cells] for name, values in kpis.items()}
 
 
@@ -153,8 +152,8 @@ def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: i
         in_time, still_open = per["late"] == 0, np.isnan(c.end)       # every message so far replied in time
         within = np.where(every, answered & ~still_open & in_time, within)
         undecided = np.where(every, (waiting & wait_within) | (answered & still_open & in_time), undecided)
-    connects = np.array([ch.sl_clock == "connected" for ch in channels])[c.queue]
-    if connects.any():            # an outbound queue's service level is its answer rate: connected / dialled
+    if any(ch.sl_clock == "connected" for ch in channels):   # an outbound queue's service level: its answer rate
+        connects = np.array([ch.sl_clock == "connected" for ch in channels])[c.queue]
         within = np.where(connects, answered & (c.dial == CONNECTED), within)
         undecided = np.where(connects, ~answered, undecided)
     if on_resolution.any():
@@ -173,7 +172,9 @@ def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: i
         within_days = np.array([np.inf if q.repeat is None else q.repeat.within for q in queues])
         with np.errstate(invalid="ignore"):
             repeated = c.repeat_at - c.end <= within_days[c.queue]
-    patient = np.array([ch.patience for ch in channels])[c.queue]
+    short_abandons = abandoned & wait_within                # customers who gave up within the threshold
+    if not all(ch.patience for ch in channels):             # items past a deadline are no short abandons
+        short_abandons &= np.array([ch.patience for ch in channels])[c.queue]
     offered = _per_cell(key, cells)
     retrials = _per_cell(key, cells, c.attempt > 0).astype(np.int64)
     n_answered = _per_cell(key, cells, answered)
@@ -199,7 +200,7 @@ def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: i
             "waiting_at_end": (offered - n_answered - n_abandoned - n_transferred).astype(np.int64),
             "queued": _per_cell(key, cells, c.wait > 0).astype(np.int64),
             "answered_within_sl": n_within.astype(np.int64),
-            "abandoned_within_sl": _per_cell(key, cells, abandoned & wait_within & patient).astype(np.int64),
+            "abandoned_within_sl": _per_cell(key, cells, short_abandons).astype(np.int64),
             "balked": _per_cell(key, cells, c.balked).astype(np.int64),
             "resolved": _per_cell(key, cells, resolved).astype(np.int64),
             "escalated": _per_cell(key, cells, c.escalated).astype(np.int64),

@@ -6,12 +6,14 @@ Progress is a bar on a terminal and, when the output goes to a log, a line at ev
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
@@ -20,12 +22,35 @@ from sim import kpis
 from sim.channels import CHANNELS
 
 WIDTH = 100                   # columns when the output is not a terminal
+UNBOUNDED = 10_000            # columns a table is measured in, to find its width with no cell split
 LOG_EVERY_S = 30.0
 
 
+class _Screen(Console):
+    """A console that never splits a table's cell: a table wider than the screen is printed at its own
+    width (the terminal wraps the lines, the numbers and words stay whole).
+    """
+
+    def print(self, *objects, **kwargs) -> None:
+        unbounded = self.options.update(max_width=UNBOUNDED)
+        needed = max((Measurement.get(self, unbounded, o).maximum for o in objects if isinstance(o, Table)),
+                     default=0)
+        if needed <= self.width:
+            super().print(*objects, **kwargs)
+            return
+        width, self.width = self.width, needed
+        try:
+            super().print(*objects, **kwargs)
+        finally:
+            self.width = width
+
+
 def console() -> Console:
-    """Tables fit the terminal (or ``WIDTH`` columns in a log); plain lines are never wrapped."""
-    return Console(width=None if sys.stdout.isatty() else WIDTH, soft_wrap=True)
+    """Tables fit the terminal (in a log: ``COLUMNS`` columns if set, else ``WIDTH``) or, wider, are
+    printed whole; plain lines are never wrapped.
+    """
+    fixed = None if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else WIDTH
+    return _Screen(width=fixed, soft_wrap=True)
 
 
 def warn(lines: list[str], prefix: str = "") -> None:
@@ -73,23 +98,31 @@ class Progress:
                   flush=True)
 
 
+def _n(value, fmt: str = "{:,.0f}") -> str:
+    """``value`` formatted, '–' where it is missing (NaN, None, infinite), and never '-0'."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    text = fmt.format(value)
+    return text[1:] if text.startswith("-") and not any(ch in "123456789" for ch in text) else text
+
+
 def _pm(value: float, ci: float, fmt: str) -> str:
     """'84.7% ±2.6' : the value, and its 95% CI half-width without repeating the unit."""
-    if value != value:
-        return "-"
-    text = fmt.format(value)
-    return text if ci != ci else f"{text} ±{fmt.replace('+', '').format(ci).rstrip('%')}"
+    text = _n(value, fmt)
+    if text == "–" or ci != ci:
+        return text
+    return f"{text} ±{_n(ci, fmt.replace('+', '')).rstrip('%')}"
 
 
 def _table(title: str, columns: list[str]) -> Table:
     table = Table(title=title, title_justify="left")
     for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i == 0 else "right", overflow="fold", no_wrap=i == 0)
+        table.add_column(column, justify="left" if i == 0 else "right", no_wrap=True)
     return table
 
 
 def _wait(channel, seconds: float) -> str:
-    return channel.wait(seconds) if seconds == seconds else "-"
+    return channel.wait(seconds) if np.isfinite(seconds) else "–"
 
 
 # The summary's tables by what a channel's service level reads: (which channels, subtitle, the columns
@@ -98,23 +131,25 @@ def _wait(channel, seconds: float) -> str:
 _SUMMARIES = (
     (lambda ch: ch.patience and not ch.on_resolution, None,
      ["offered", "answered", "service level", "target", "intervals\n≥ target", "abandoned", "ASA"],
-     lambda row, ch: [f"{row['intervals_meeting_sl']:.0%}", f"{row['abandon_rate']:.1%}", _wait(ch, row["asa_s"])]),
+     lambda row, ch: [_n(row['intervals_meeting_sl'], "{:.0%}"), _n(row['abandon_rate'], "{:.1%}"), _wait(ch, row["asa_s"])]),
     (lambda ch: not ch.patience and not ch.on_resolution and not ch.dials,
      "items with a reply deadline: service level = replied in time",
-     ["items", "replied", "service level", "target", "intervals\n≥ target", "late", "mean first\nreply"],
-     lambda row, ch: [f"{row['intervals_meeting_sl']:.0%}", f"{row['late']:,.0f}", _wait(ch, row["asa_s"])]),
+     ["items", "replied", "service level", "target", "intervals\nmeeting target", "late", "open at end,\nnot yet due",
+      "mean first\nreply"],
+     lambda row, ch: [_n(row['intervals_meeting_sl'], "{:.0%}"), _n(row['late'], "{:,.0f}"),
+                      _n(row['offered'] - row['judged'], "{:,.0f}"), _wait(ch, row["asa_s"])]),
     (lambda ch: ch.on_resolution, "back-office queues: service level = resolved in time",
-     ["items", "resolved", "service level", "target", "mean\nresolution", "auto-\napproved",
-      "value auto-\napproved"],
-     lambda row, ch: [_wait(ch, row["resolution_mean_s"]), f"{row['auto_approved']:,.0f}",
-                      f"{row['auto_approved_value']:,.0f}"]),
+     ["items", "resolved", "service level", "target", "mean\nresolution", "open at end,\nnot yet due",
+      "auto-\napproved", "value auto-\napproved"],
+     lambda row, ch: [_wait(ch, row["resolution_mean_s"]), _n(row['offered'] - row['judged'], "{:,.0f}"),
+                      _n(row['auto_approved'], "{:,.0f}"), _n(row['auto_approved_value'], "¥{:,.0f}")]),
     (lambda ch: ch.dials, "outbound: service level = answer rate (connected / dialled); an entry is one customer "
      "on the call list",
      ["entries", "connected", "answer rate", "target", "attempts", "entries\nreached", "expired",
       "connected per\nagent-hour", "balance\nrecovered"],
-     lambda row, ch: [f"{row['attempts']:,.0f}", _pm(row["reach_rate"], row["reach_rate_ci95"], "{:.1%}"),
-                      f"{row['abandoned']:,.0f}", f"{row['connected_per_hour']:,.1f}",
-                      "-" if row["recovered_value"] != row["recovered_value"] else f"¥{row['recovered_value']:,.0f}"]),
+     lambda row, ch: [_n(row['attempts'], "{:,.0f}"), _pm(row["reach_rate"], row["reach_rate_ci95"], "{:.1%}"),
+                      _n(row['abandoned'], "{:,.0f}"), _n(row['connected_per_hour'], "{:,.1f}"),
+                      _n(row['recovered_value'], "¥{:,.0f}")]),
 )
 
 
@@ -135,7 +170,7 @@ def summary_tables(res) -> list[Table]:
         volume = "first_attempts" if spec.dials else "offered"
         for _, row in mine.iterrows():
             table.add_row(row["queue"], f"{row[volume]:,.0f}", f"{row[spec.served_column]:,.0f}",
-                          _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['sl_target']:.0%}",
+                          _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), _n(row['sl_target'], "{:.0%}"),
                           *cells(row, CHANNELS[row["channel"]]))
         tables.append(table)
     return tables
@@ -152,12 +187,11 @@ def conversation_table(res) -> Table | None:
                    ["queue", "messages\nper chat", "first\nresponse", "mean\nresponse", "replied in\nthreshold",
                     "left\nunseen", "orders", "sales lost"])
     for _, row in rows.iterrows():
-        table.add_row(row["queue"], f"{row['messages'] / row['answered']:.1f}",
+        table.add_row(row["queue"], _n(row['messages'] / row['answered'], "{:.1f}"),
                       _pm(row["first_response_s"], row["first_response_s_ci95"], "{:,.1f} s"),
                       _pm(row["response_s"], row["response_s_ci95"], "{:,.1f} s"),
-                      f"{row['replied_within'] / row['messages']:.1%}", f"{row['silent_abandoned']:,.0f}",
-                      "-" if row["orders"] != row["orders"] else f"{row['orders']:,.0f}",
-                      "-" if row["gmv_lost"] != row["gmv_lost"] else f"¥{row['gmv_lost']:,.0f}")
+                      _n(row['replied_within'] / row['messages'], "{:.1%}"), _n(row['silent_abandoned'], "{:,.0f}"),
+                      _n(row['orders'], "{:,.0f}"), _n(row['gmv_lost'], "¥{:,.0f}"))
     return table
 
 
@@ -170,9 +204,9 @@ def class_table(res) -> Table | None:
                    ["queue", "class", "offered", "service level", "abandoned", "ASA"])
     for _, row in rows.iterrows():
         channel = CHANNELS[res.scenario.queues[row["queue"]].channel]
-        table.add_row(row["queue"], row["customer_class"], f"{row['offered']:,.0f}",
+        table.add_row(row["queue"], row["customer_class"], _n(row['offered'], "{:,.0f}"),
                       _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"),
-                      f"{row['abandon_rate']:.1%}" if row["abandon_rate"] == row["abandon_rate"] else "-",
+                      _n(row['abandon_rate'], "{:.1%}"),
                       channel.wait(row["asa_s"]) if row["asa_s"] == row["asa_s"] else "-")
     return table
 
@@ -191,21 +225,22 @@ def summary_notes(res) -> list[str]:
 
 def groups_table(res) -> Table:
     costs = res.costs.set_index("group") if res.costs is not None else None
-    priced = ["cost (paid hours)", "per contact\nanswered"] if costs is not None else []
+    priced = ["paid\nhours", "cost", "cost per\ncontact answered"] if costs is not None else []
     table = _table("agent groups (means over replications)",
-                   ["group", "agent-hours on duty", "occupancy", "slot utilisation", "overtime hours", *priced])
+                   ["group", "agent-hours\non duty", "occupancy", "slot\nutilisation", "overtime\nhours", *priced])
     for name, row in res.group_totals.iterrows():
         slots = row["staffed_agent_s"] * res.scenario.groups[name].concurrency
         money = []
         if costs is not None:
-            money = ([f"{costs.loc[name, 'cost']:,.0f} ({costs.loc[name, 'paid_hours']:,.0f} h)",
-                      f"{costs.loc[name, 'cost_per_answered']:,.2f}"] if name in costs.index else ["-", "-"])
-        table.add_row(name, f"{row['staffed_agent_s'] / 3600:,.0f}",
-                      f"{row['busy_agent_s'] / row['staffed_agent_s']:.0%}" if row["staffed_agent_s"] else "-",
-                      f"{row['contact_s'] / slots:.0%}" if slots else "-", f"{row['overtime_agent_s'] / 3600:,.1f}",
+            money = ([_n(costs.loc[name, "paid_hours"]), _n(costs.loc[name, "cost"], "¥{:,.0f}"),
+                      _n(costs.loc[name, "cost_per_answered"], "¥{:,.2f}")] if name in costs.index else ["–"] * 3)
+        table.add_row(name, _n(row["staffed_agent_s"] / 3600),
+                      _n(row["busy_agent_s"] / row["staffed_agent_s"], "{:.0%}") if row["staffed_agent_s"] else "–",
+                      _n(row["contact_s"] / slots, "{:.0%}") if slots else "–", _n(row["overtime_agent_s"] / 3600, "{:,.1f}"),
                       *money)
     if costs is not None:
-        table.add_row("all priced groups", "", "", "", "", f"{costs['cost'].sum():,.0f}", "")
+        table.add_row("all priced groups", "", "", "", "", _n(costs["paid_hours"].sum()),
+                      _n(costs["cost"].sum(), "¥{:,.0f}"), "")
     return table
 
 
@@ -218,8 +253,8 @@ def worst_table(res, n: int = 5) -> Table | None:
     table = _table("intervals least likely to meet their target", ["interval", "queue", "P(meets target)",
                                                                    "service level", "target", "offered"])
     for _, row in worst.iterrows():
-        table.add_row(f"{row['interval_start']:%Y-%m-%d %H:%M}", row["queue"], f"{row['p_meets_sl']:.0%}",
-                      f"{row['service_level']:.1%}", f"{row['sl_target']:.0%}", f"{row['offered']:,.1f}")
+        table.add_row(f"{row['interval_start']:%Y-%m-%d %H:%M}", row["queue"], _n(row['p_meets_sl'], "{:.0%}"),
+                      _n(row['service_level'], "{:.1%}"), _n(row['sl_target'], "{:.0%}"), _n(row['offered'], "{:,.1f}"))
     return table
 
 
@@ -265,9 +300,9 @@ def staffing_table(report, replications: int, lag: bool) -> Table:
                    "intervals\n≥ target", "not below\ntarget", "P(horizon\nmeets)", "P(worst day\nmeets)"])
     for _, row in report.summary.iterrows():
         view.add_row(row["formula"], row["queue"], f"{row['agent_hours']:,.0f} / {row['rostered_agent_hours']:,.0f}",
-                     _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), f"{row['target']:.0%}",
-                     f"{row['intervals_mean_meets']:.0%}", f"{row['intervals_not_below']:.0%}",
-                     f"{row['p_meets_sl']:.0%}", f"{row['worst_day_p_meets_sl']:.0%}")
+                     _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), _n(row['target'], "{:.0%}"),
+                     _n(row['intervals_mean_meets'], "{:.0%}"), _n(row['intervals_not_below'], "{:.0%}"),
+                     _n(row['p_meets_sl'], "{:.0%}"), _n(row['worst_day_p_meets_sl'], "{:.0%}"))
     return view
 
 
@@ -284,7 +319,7 @@ def roster_table(found) -> Table:
     for _, row in found.costs().iterrows():
         view.add_row(row["group"], f"{row['cost_scenario']:,.0f} ({row['paid_hours_scenario']:,.0f} h)",
                      f"{row['cost_found']:,.0f} ({row['paid_hours_found']:,.0f} h)",
-                     f"{row['cost_found'] - row['cost_scenario']:+,.0f}")
+                     _n(row['cost_found'] - row['cost_scenario'], "{:+,.0f}"))
     totals = found.costs()[["cost_scenario", "cost_found"]].sum()
     view.add_row("cost, all groups", f"{totals['cost_scenario']:,.0f}", f"{totals['cost_found']:,.0f}",
                  f"{totals['cost_found'] - totals['cost_scenario']:+,.0f}")
@@ -294,12 +329,12 @@ def roster_table(found) -> Table:
         for _, row in t[t["kpi"] == "service_level"].iterrows():
             meets = (f", {fresh.loc[row['queue'], 'share_meeting']:.0%} of intervals meet (fresh customers)"
                      if row["queue"] in fresh.index else "")
-            view.add_row(f"{row['queue']}: service level", f"{row['base']:.1%}", f"{row['variant']:.1%}{meets}",
+            view.add_row(f"{row['queue']}: service level", _n(row['base'], "{:.1%}"), f"{row['variant']:.1%}{meets}",
                          _pm(row["difference"], row["paired_ci95"], "{:+.1%}"))
         at_stake = t[t["kpi"].isin(VALUE_AT_STAKE) & ((t["base"].abs() > 0) | (t["variant"].abs() > 0))]
         for _, row in at_stake.iterrows():
-            view.add_row(f"{row['queue']}: {VALUE_AT_STAKE[row['kpi']]}", f"{row['base']:,.0f}",
-                         f"{row['variant']:,.0f}", _pm(row["difference"], row["paired_ci95"], "{:+,.0f}"))
+            view.add_row(f"{row['queue']}: {VALUE_AT_STAKE[row['kpi']]}", _n(row['base'], "{:,.0f}"),
+                         _n(row['variant'], "{:,.0f}"), _pm(row["difference"], row["paired_ci95"], "{:+,.0f}"))
     return view
 
 
@@ -315,8 +350,8 @@ def calibration_table(result) -> Table:
         naive = "-" if pd.isna(row["naive_patience_mean_s"]) else f"{row['naive_patience_mean_s']:.0f} s"
         handle = "none" if not row["handle_dist"] else (f"{row['handle_dist']} {row['handle_mean_s']:.0f} s, "
                                                         f"cv {row['handle_cv']:.2f}")
-        view.add_row(row["queue"], row["channel"], str(row["days"]), f"{row['daily_volume']:,.0f}",
-                     f"{row['day_to_day_cv']:.3f}", handle, patience, naive, str(row["concurrency"]))
+        view.add_row(row["queue"], row["channel"], str(row["days"]), _n(row['daily_volume'], "{:,.0f}"),
+                     _n(row['day_to_day_cv'], "{:.3f}"), handle, patience, naive, str(row["concurrency"]))
     return view
 
 
@@ -329,7 +364,7 @@ def conversation_fit_table(result) -> Table:
         slowdown = result.conversations[row["queue"]].slowdown
         silent = ("none" if pd.isna(row["message_patience_mean_s"]) else
                   f"{row['silent_abandon_share']:.1%} ({row['message_patience_mean_s']:.0f} s)")
-        view.add_row(row["queue"], f"{row['conversations']:,}",
+        view.add_row(row["queue"], _n(row['conversations'], "{:,}"),
                      f"{row['first_response_mean_s']:.0f} / {row['first_response_p90_s']:.0f} s",
                      f"{row['response_mean_s']:.0f} s", f"{row['rounds_mean']:.2f} / {row['natural_rounds_mean']:.2f}",
                      f"{row['reply_mean_s']:.1f} s" + ("" if row["reply_from_clean_replies"] else " (upper bound)"),
@@ -341,8 +376,8 @@ def backtest_table(test) -> Table:
     view = _table(f"back-test: simulated ({test.replications} replications) − history, per interval",
                   ["queue", "KPI", "history mean", "MAE", "bias", "relative MAE", "history in p10-p90"])
     for _, row in test.errors.iterrows():
-        view.add_row(row["queue"], row["kpi"], f"{row['history_mean']:.3g}", f"{row['mae']:.3g}",
-                     f"{row['bias']:+.3g}", f"{row['relative_mae']:.0%}", f"{row['band_coverage']:.0%}")
+        view.add_row(row["queue"], row["kpi"], _n(row['history_mean'], "{:.3g}"), _n(row['mae'], "{:.3g}"),
+                     _n(row['bias'], "{:+.3g}"), _n(row['relative_mae'], "{:.0%}"), _n(row['band_coverage'], "{:.0%}"))
     return view
 
 

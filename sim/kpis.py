@@ -51,9 +51,11 @@ KPIS = (
     _k("answered", "contacts", "queues", "count", "taken by an agent", True, history=True),
     _k("abandoned", "contacts", "queues", "count", "left before being taken (or balked)", True),
     _k("transferred", "contacts", "queues", "count", "moved on unresolved after waiting escalate_after.after", True),
-    _k("waiting_at_end", "contacts", "queues", "count", "still waiting at the horizon"),
+    _k("waiting_at_end", "contacts", "queues", "count", "still waiting at the horizon", True),
     _k("queued", "contacts", "queues", "count", "found no agent free on arrival"),
     _k("answered_within_sl", "contacts", "queues", "count", "counted by the service level"),
+    _k("judged", "contacts", "queues", "count", "what the service level judges: offered less those still open at "
+       "the horizon within their threshold", True),
     _k("abandoned_within_sl", "contacts", "queues", "count", "abandoned within the threshold"),
     _k("balked", "contacts", "queues", "count", "left at once, nobody being free", True),
     _k("resolved", "contacts", "queues", "count", "resolved by an agent through any escalation", True),

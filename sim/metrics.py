@@ -200,6 +200,7 @@ def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: i
             "waiting_at_end": (offered - n_answered - n_abandoned - n_transferred).astype(np.int64),
             "queued": _per_cell(key, cells, c.wait > 0).astype(np.int64),
             "answered_within_sl": n_within.astype(np.int64),
+            "judged": (offered - undecided).astype(np.int64),
             "abandoned_within_sl": _per_cell(key, cells, short_abandons).astype(np.int64),
             "balked": _per_cell(key, cells, c.balked).astype(np.int64),
             "resolved": _per_cell(key, cells, resolved).astype(np.int64),

@@ -146,23 +146,25 @@ class Results:
 
     @cached_property
     def _sla_sums(self) -> dict[str, np.ndarray]:
-        """Answered within threshold and offered per (replication, queue, day), and intervals meeting SL per queue.
+        """Served within the threshold and judged (``judged``: offered less those still open at the horizon
+        within it) per (replication, queue, day), and intervals meeting SL per queue.
 
-        ``within``/``offered`` have shape (replications, queues, days); ``intervals_with_traffic`` and
-        ``intervals_met`` count (replication, interval) pairs with traffic, per queue.
+        ``within``/``judged``/``offered`` have shape (replications, queues, days); ``intervals_with_traffic``
+        and ``intervals_met`` count (replication, interval) pairs with traffic, per queue.
         """
         store, queues = self.interval_store, list(self.scenario.queues)
         queue_of = store.keys["queue"].map(queues.index).to_numpy()
         day_of = ((store.keys["interval_start"] - pd.Timestamp(self.scenario.day(0))).dt.days).to_numpy()
         shape = (self.replications, len(queues), self.scenario.n_days)
-        sums = {"within": np.zeros(shape), "offered": np.zeros(shape),
+        sums = {"within": np.zeros(shape), "offered": np.zeros(shape), "judged": np.zeros(shape),
                 "intervals_with_traffic": np.zeros(len(queues)), "intervals_met": np.zeros(len(queues))}
-        kpis = ["answered_within_sl", "offered", "service_level", "sl_target"]
+        kpis = ["answered_within_sl", "offered", "service_level", "sl_target", "judged"]
         for rows, block in store.blocks(kpis):
             met, traffic = _meets_sl(block, kpis), (block[..., 1] > 0) & ~np.isnan(block[..., 2])
             for i, (q, d) in enumerate(zip(queue_of[rows], day_of[rows])):
                 sums["within"][:, q, d] += block[:, i, 0]
                 sums["offered"][:, q, d] += block[:, i, 1]
+                sums["judged"][:, q, d] += block[:, i, 4]
                 sums["intervals_with_traffic"][q] += traffic[:, i].sum()
                 sums["intervals_met"][q] += (met[:, i] * traffic[:, i]).sum()
         return sums
@@ -171,19 +173,23 @@ class Results:
     def sla_probability(self) -> pd.DataFrame:
         """Per queue and day (and ``horizon``): mean service level and the share of replications meeting it.
 
-        A period's service level is its answered (refunds: resolved) within the threshold over offered.
+        A period's service level is defined as every interval's (docs/kpis.md): served within the threshold
+        over the contacts judged (those still open at the horizon within their threshold left out), so the
+        horizon's is the summary's. ``open_at_end``: the mean of those left out.
         """
         sums, rows = self._sla_sums, []
         periods = [(str(self.scenario.day(d)), slice(d, d + 1)) for d in range(self.scenario.n_days)]
         for period, days in [*periods, ("horizon", slice(None))]:
-            within, offered = sums["within"][:, :, days].sum(axis=2), sums["offered"][:, :, days].sum(axis=2)
+            within, judged = sums["within"][:, :, days].sum(axis=2), sums["judged"][:, :, days].sum(axis=2)
+            pending = sums["offered"][:, :, days].sum(axis=2) - judged
             with np.errstate(invalid="ignore", divide="ignore"):
-                level = within / offered                              # replication x queue
+                level = within / judged                              # replication x queue
             for q, (name, queue) in enumerate(self.scenario.queues.items()):
-                met = (level[:, q] >= queue.sla.target) | (offered[:, q] == 0)
+                met = (level[:, q] >= queue.sla.target) | (judged[:, q] == 0)
                 rows.append({"queue": name, "period": period, "service_level": np.nanmean(level[:, q])
-                             if np.any(offered[:, q] > 0) else np.nan,
-                             "sl_target": queue.sla.target, "p_meets_sl": met.mean()})
+                             if np.any(judged[:, q] > 0) else np.nan,
+                             "sl_target": queue.sla.target, "p_meets_sl": met.mean(),
+                             "open_at_end": pending[:, q].mean()})
         return pd.DataFrame(rows)
 
     def worst_intervals(self, n: int = 10) -> pd.DataFrame:

@@ -73,7 +73,7 @@ def test_sla_probability_per_day_and_horizon(five, normal_day):
     t = five.totals
     for queue in normal_day.queues:
         mine = t[t["queue"] == queue]
-        level = mine["answered_within_sl"] / mine["offered"]
+        level = mine["answered_within_sl"] / mine["judged"]
         assert p.loc[(queue, "horizon"), "p_meets_sl"] == pytest.approx(
             (level >= normal_day.queues[queue].sla.target).mean())
         assert p.loc[(queue, "2026-10-20"), "service_level"] == pytest.approx(level.mean())

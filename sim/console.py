@@ -131,25 +131,25 @@ def _wait(channel, seconds: float) -> str:
 _SUMMARIES = (
     (lambda ch: ch.patience and not ch.on_resolution, None,
      ["offered", "answered", "service level", "target", "intervals\n≥ target", "abandoned", "ASA"],
-     lambda row, ch: [_n(row['intervals_meeting_sl'], "{:.0%}"), _n(row['abandon_rate'], "{:.1%}"), _wait(ch, row["asa_s"])]),
+     lambda row, ch: [_n(row["intervals_meeting_sl"], "{:.0%}"), _n(row["abandon_rate"], "{:.1%}"), _wait(ch, row["asa_s"])]),
     (lambda ch: not ch.patience and not ch.on_resolution and not ch.dials,
      "items with a reply deadline: service level = replied in time",
      ["items", "replied", "service level", "target", "intervals\nmeeting target", "late", "open at end,\nnot yet due",
       "mean first\nreply"],
-     lambda row, ch: [_n(row['intervals_meeting_sl'], "{:.0%}"), _n(row['late'], "{:,.0f}"),
-                      _n(row['offered'] - row['judged'], "{:,.0f}"), _wait(ch, row["asa_s"])]),
+     lambda row, ch: [_n(row["intervals_meeting_sl"], "{:.0%}"), _n(row["late"], "{:,.0f}"),
+                      _n(row["offered"] - row['judged'], "{:,.0f}"), _wait(ch, row["asa_s"])]),
     (lambda ch: ch.on_resolution, "back-office queues: service level = resolved in time",
      ["items", "resolved", "service level", "target", "mean\nresolution", "open at end,\nnot yet due",
       "auto-\napproved", "value auto-\napproved"],
-     lambda row, ch: [_wait(ch, row["resolution_mean_s"]), _n(row['offered'] - row['judged'], "{:,.0f}"),
-                      _n(row['auto_approved'], "{:,.0f}"), _n(row['auto_approved_value'], "¥{:,.0f}")]),
+     lambda row, ch: [_wait(ch, row["resolution_mean_s"]), _n(row["offered"] - row['judged'], "{:,.0f}"),
+                      _n(row["auto_approved"], "{:,.0f}"), _n(row["auto_approved_value"], "¥{:,.0f}")]),
     (lambda ch: ch.dials, "outbound: service level = answer rate (connected / dialled); an entry is one customer "
      "on the call list",
      ["entries", "connected", "answer rate", "target", "attempts", "entries\nreached", "expired",
       "connected per\nagent-hour", "balance\nrecovered"],
-     lambda row, ch: [_n(row['attempts'], "{:,.0f}"), _pm(row["reach_rate"], row["reach_rate_ci95"], "{:.1%}"),
-                      _n(row['abandoned'], "{:,.0f}"), _n(row['connected_per_hour'], "{:,.1f}"),
-                      _n(row['recovered_value'], "¥{:,.0f}")]),
+     lambda row, ch: [_n(row["attempts"], "{:,.0f}"), _pm(row["reach_rate"], row["reach_rate_ci95"], "{:.1%}"),
+                      _n(row["abandoned"], "{:,.0f}"), _n(row["connected_per_hour"], "{:,.1f}"),
+                      _n(row["recovered_value"], "¥{:,.0f}")]),
 )
 
 
@@ -170,7 +170,8 @@ def summary_tables(res) -> list[Table]:
         volume = "first_attempts" if spec.dials else "offered"
         for _, row in mine.iterrows():
             table.add_row(row["queue"], f"{row[volume]:,.0f}", f"{row[spec.served_column]:,.0f}",
-                          _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), _n(row['sl_target'], "{:.0%}"),
+                          _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"),
+                          _n(row["sl_target"], "{:.0%}"),
                           *cells(row, CHANNELS[row["channel"]]))
         tables.append(table)
     return tables
@@ -187,11 +188,11 @@ def conversation_table(res) -> Table | None:
                    ["queue", "messages\nper chat", "first\nresponse", "mean\nresponse", "replied in\nthreshold",
                     "left\nunseen", "orders", "sales lost"])
     for _, row in rows.iterrows():
-        table.add_row(row["queue"], _n(row['messages'] / row['answered'], "{:.1f}"),
+        table.add_row(row["queue"], _n(row["messages"] / row['answered'], "{:.1f}"),
                       _pm(row["first_response_s"], row["first_response_s_ci95"], "{:,.1f} s"),
                       _pm(row["response_s"], row["response_s_ci95"], "{:,.1f} s"),
-                      _n(row['replied_within'] / row['messages'], "{:.1%}"), _n(row['silent_abandoned'], "{:,.0f}"),
-                      _n(row['orders'], "{:,.0f}"), _n(row['gmv_lost'], "¥{:,.0f}"))
+                      _n(row["replied_within"] / row['messages'], "{:.1%}"), _n(row["silent_abandoned"], "{:,.0f}"),
+                      _n(row["orders"], "{:,.0f}"), _n(row["gmv_lost"], "¥{:,.0f}"))
     return table
 
 
@@ -204,9 +205,9 @@ def class_table(res) -> Table | None:
                    ["queue", "class", "offered", "service level", "abandoned", "ASA"])
     for _, row in rows.iterrows():
         channel = CHANNELS[res.scenario.queues[row["queue"]].channel]
-        table.add_row(row["queue"], row["customer_class"], _n(row['offered'], "{:,.0f}"),
+        table.add_row(row["queue"], row["customer_class"], _n(row["offered"], "{:,.0f}"),
                       _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"),
-                      _n(row['abandon_rate'], "{:.1%}"),
+                      _n(row["abandon_rate"], "{:.1%}"),
                       channel.wait(row["asa_s"]) if row["asa_s"] == row["asa_s"] else "-")
     return table
 
@@ -236,8 +237,8 @@ def groups_table(res) -> Table:
                       _n(costs.loc[name, "cost_per_answered"], "¥{:,.2f}")] if name in costs.index else ["–"] * 3)
         table.add_row(name, _n(row["staffed_agent_s"] / 3600),
                       _n(row["busy_agent_s"] / row["staffed_agent_s"], "{:.0%}") if row["staffed_agent_s"] else "–",
-                      _n(row["contact_s"] / slots, "{:.0%}") if slots else "–", _n(row["overtime_agent_s"] / 3600, "{:,.1f}"),
-                      *money)
+                      _n(row["contact_s"] / slots, "{:.0%}") if slots else "–",
+                      _n(row["overtime_agent_s"] / 3600, "{:,.1f}"), *money)
     if costs is not None:
         table.add_row("all priced groups", "", "", "", "", _n(costs["paid_hours"].sum()),
                       _n(costs["cost"].sum(), "¥{:,.0f}"), "")
@@ -253,8 +254,8 @@ def worst_table(res, n: int = 5) -> Table | None:
     table = _table("intervals least likely to meet their target", ["interval", "queue", "P(meets target)",
                                                                    "service level", "target", "offered"])
     for _, row in worst.iterrows():
-        table.add_row(f"{row['interval_start']:%Y-%m-%d %H:%M}", row["queue"], _n(row['p_meets_sl'], "{:.0%}"),
-                      _n(row['service_level'], "{:.1%}"), _n(row['sl_target'], "{:.0%}"), _n(row['offered'], "{:,.1f}"))
+        table.add_row(f"{row['interval_start']:%Y-%m-%d %H:%M}", row["queue"], _n(row["p_meets_sl"], "{:.0%}"),
+                      _n(row["service_level"], "{:.1%}"), _n(row["sl_target"], "{:.0%}"), _n(row["offered"], "{:,.1f}"))
     return table
 
 
@@ -300,9 +301,9 @@ def staffing_table(report, replications: int, lag: bool) -> Table:
                    "intervals\n≥ target", "not below\ntarget", "P(horizon\nmeets)", "P(worst day\nmeets)"])
     for _, row in report.summary.iterrows():
         view.add_row(row["formula"], row["queue"], f"{row['agent_hours']:,.0f} / {row['rostered_agent_hours']:,.0f}",
-                     _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), _n(row['target'], "{:.0%}"),
-                     _n(row['intervals_mean_meets'], "{:.0%}"), _n(row['intervals_not_below'], "{:.0%}"),
-                     _n(row['p_meets_sl'], "{:.0%}"), _n(row['worst_day_p_meets_sl'], "{:.0%}"))
+                     _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), _n(row["target"], "{:.0%}"),
+                     _n(row["intervals_mean_meets"], "{:.0%}"), _n(row["intervals_not_below"], "{:.0%}"),
+                     _n(row["p_meets_sl"], "{:.0%}"), _n(row["worst_day_p_meets_sl"], "{:.0%}"))
     return view
 
 
@@ -319,7 +320,7 @@ def roster_table(found) -> Table:
     for _, row in found.costs().iterrows():
         view.add_row(row["group"], f"{row['cost_scenario']:,.0f} ({row['paid_hours_scenario']:,.0f} h)",
                      f"{row['cost_found']:,.0f} ({row['paid_hours_found']:,.0f} h)",
-                     _n(row['cost_found'] - row['cost_scenario'], "{:+,.0f}"))
+                     _n(row["cost_found"] - row['cost_scenario'], "{:+,.0f}"))
     totals = found.costs()[["cost_scenario", "cost_found"]].sum()
     view.add_row("cost, all groups", f"{totals['cost_scenario']:,.0f}", f"{totals['cost_found']:,.0f}",
                  f"{totals['cost_found'] - totals['cost_scenario']:+,.0f}")
@@ -329,12 +330,12 @@ def roster_table(found) -> Table:
         for _, row in t[t["kpi"] == "service_level"].iterrows():
             meets = (f", {fresh.loc[row['queue'], 'share_meeting']:.0%} of intervals meet (fresh customers)"
                      if row["queue"] in fresh.index else "")
-            view.add_row(f"{row['queue']}: service level", _n(row['base'], "{:.1%}"), f"{row['variant']:.1%}{meets}",
+            view.add_row(f"{row['queue']}: service level", _n(row["base"], "{:.1%}"), f"{row['variant']:.1%}{meets}",
                          _pm(row["difference"], row["paired_ci95"], "{:+.1%}"))
         at_stake = t[t["kpi"].isin(VALUE_AT_STAKE) & ((t["base"].abs() > 0) | (t["variant"].abs() > 0))]
         for _, row in at_stake.iterrows():
-            view.add_row(f"{row['queue']}: {VALUE_AT_STAKE[row['kpi']]}", _n(row['base'], "{:,.0f}"),
-                         _n(row['variant'], "{:,.0f}"), _pm(row["difference"], row["paired_ci95"], "{:+,.0f}"))
+            view.add_row(f"{row['queue']}: {VALUE_AT_STAKE[row['kpi']]}", _n(row["base"], "{:,.0f}"),
+                         _n(row["variant"], "{:,.0f}"), _pm(row["difference"], row["paired_ci95"], "{:+,.0f}"))
     return view
 
 
@@ -350,8 +351,8 @@ def calibration_table(result) -> Table:
         naive = "-" if pd.isna(row["naive_patience_mean_s"]) else f"{row['naive_patience_mean_s']:.0f} s"
         handle = "none" if not row["handle_dist"] else (f"{row['handle_dist']} {row['handle_mean_s']:.0f} s, "
                                                         f"cv {row['handle_cv']:.2f}")
-        view.add_row(row["queue"], row["channel"], str(row["days"]), _n(row['daily_volume'], "{:,.0f}"),
-                     _n(row['day_to_day_cv'], "{:.3f}"), handle, patience, naive, str(row["concurrency"]))
+        view.add_row(row["queue"], row["channel"], str(row["days"]), _n(row["daily_volume"], "{:,.0f}"),
+                     _n(row["day_to_day_cv"], "{:.3f}"), handle, patience, naive, str(row["concurrency"]))
     return view
 
 
@@ -364,7 +365,7 @@ def conversation_fit_table(result) -> Table:
         slowdown = result.conversations[row["queue"]].slowdown
         silent = ("none" if pd.isna(row["message_patience_mean_s"]) else
                   f"{row['silent_abandon_share']:.1%} ({row['message_patience_mean_s']:.0f} s)")
-        view.add_row(row["queue"], _n(row['conversations'], "{:,}"),
+        view.add_row(row["queue"], _n(row["conversations"], "{:,}"),
                      f"{row['first_response_mean_s']:.0f} / {row['first_response_p90_s']:.0f} s",
                      f"{row['response_mean_s']:.0f} s", f"{row['rounds_mean']:.2f} / {row['natural_rounds_mean']:.2f}",
                      f"{row['reply_mean_s']:.1f} s" + ("" if row["reply_from_clean_replies"] else " (upper bound)"),
@@ -376,8 +377,8 @@ def backtest_table(test) -> Table:
     view = _table(f"back-test: simulated ({test.replications} replications) − history, per interval",
                   ["queue", "KPI", "history mean", "MAE", "bias", "relative MAE", "history in p10-p90"])
     for _, row in test.errors.iterrows():
-        view.add_row(row["queue"], row["kpi"], _n(row['history_mean'], "{:.3g}"), _n(row['mae'], "{:.3g}"),
-                     _n(row['bias'], "{:+.3g}"), _n(row['relative_mae'], "{:.0%}"), _n(row['band_coverage'], "{:.0%}"))
+        view.add_row(row["queue"], row["kpi"], _n(row["history_mean"], "{:.3g}"), _n(row["mae"], "{:.3g}"),
+                     _n(row["bias"], "{:+.3g}"), _n(row["relative_mae"], "{:.0%}"), _n(row["band_coverage"], "{:.0%}"))
     return view
 
 

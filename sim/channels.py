@@ -59,7 +59,9 @@ class Channel:
       message logs hold it;
     - ``dials``: agents call the customers (outbound): each contact is one attempt at an entry of a call
       list, whose service level reads the attempts that reached the customer (``sl_clock`` ``connected``);
-      an entry not dialled by its deadline is dropped (``at_deadline`` ``expired``).
+      an entry not dialled by its deadline is dropped (``at_deadline`` ``expired``);
+    - ``staffing_moves_sl``: more agents can raise its service level (not so an answer rate, which is the
+      customers' pickup): staffing and roster searches judge only such queues by their target.
     """
 
     name: str
@@ -78,6 +80,7 @@ class Channel:
     usual_answer_within: float | None = None
     conversations: bool = False
     dials: bool = False
+    staffing_moves_sl: bool = True
 
     @property
     def on_resolution(self) -> bool:
@@ -276,7 +279,7 @@ with warnings.catch_warnings():
         spec: ClassVar[Channel] = Channel(
             "outbound", exclusive=True, patience=False, at_deadline="expired", sl_clock="connected", erlang=False,
             in_logs=False, served="connected", served_column="connected", left="expired", left_column="abandoned",
-            wait_unit=3600.0, wait_unit_name="h", dials=True)
+            wait_unit=3600.0, wait_unit_name="h", dials=True, staffing_moves_sl=False)
         channel: Literal["outbound"]
         campaign: Campaign = Campaign()
         attempts: Annotated[int, Field(ge=1, le=20)] = 3

@@ -22,6 +22,7 @@ import pandas as pd
 from sim import kpis
 from sim.channels import CHANNELS
 from sim.fonts import glyphs_for
+from sim.outputs import WARNINGS
 from sim.report import RUN_PLOTS, difference_plot_name
 
 REPORT = "report.html"
@@ -412,9 +413,10 @@ def write_report(directory: str | Path) -> Path:
     if manifest is not None:
         details.append(("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False)))
     name = manifest.get("base", manifest)["scenario"] if manifest else out.name
+    warnings = (out / WARNINGS).read_text(encoding="utf-8").splitlines() if (out / WARNINGS).is_file() else []
     page = _render("page.html.j2", title=f"{name}: {' and '.join(k.heading for k in found)}",
-                   subtitle=_provenance(manifest), sections=[s for k in found for s in k.sections(out)],
-                   details=details)
+                   subtitle=_provenance(manifest), warnings=warnings,
+                   sections=[s for k in found for s in k.sections(out)], details=details)
     path = out / REPORT
     path.write_text(page, encoding="utf-8")
     return path

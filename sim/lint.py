@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import numpy as np
 
+from sim.ceilings import near_ceiling, unattainable
 from sim.channels import channel_of
 from sim.distributions import Constant, Empirical
 from sim.orders import expected_from_orders
@@ -28,7 +29,7 @@ SHOWN = 3                  # windows listed per queue
 def warnings(sc: Scenario) -> list[str]:
     """One line per likely mistake, ``key.path: what looks wrong``; empty when nothing does."""
     return [*_short_durations(sc), *_night_shifts(sc), *_unstaffed(sc), *_team_breaks(sc), *_reserves(sc),
-            *_surges_without_arrivals(sc)]
+            *_surges_without_arrivals(sc), *unattainable(sc).values(), *near_ceiling(sc).values()]
 
 
 def _surges_without_arrivals(sc: Scenario):

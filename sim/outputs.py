@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 CSV_ENCODING = "utf-8-sig"     # UTF-8 with a byte-order mark: Excel then reads Chinese text right
+WARNINGS = "warnings.txt"      # a results folder's caveats, one per line: its page shows them first
 
 
 class OutputError(Exception):
@@ -37,6 +38,12 @@ def write_excel(path: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as book:
         for name, frame in sheets.items():
             frame.to_excel(book, sheet_name=name[:31], index=False)
+
+
+def write_warnings(folder: str | Path, lines: list[str]) -> None:
+    """The caveats of a results folder (the scenario's warnings, a search that stopped short), if any."""
+    if lines:
+        (Path(folder) / WARNINGS).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
 def _taken(path: Path) -> bool:

@@ -289,7 +289,7 @@ CALL_TEMPLATES = {"groups": {"temps": {"skills": ["q"], "cost": {"per_hour": 30}
 
 
 def test_the_search_rosters_back_office_work_judged_on_the_day(tmp_path):
-    """Refunds (20 an hour of 10 minutes, exponential; 93% to be resolved within 30 minutes, of which
+    """Refunds (20 an hour of 10 minutes, exponential; 94% to be resolved within 30 minutes, of which
     no staffing gives more than 1 - e^-3 = 95%) served by a back-office team with templates beside the
     call templates: the requirement starts from the deferred-work rule, the day falls short with it
     and the search raises it, then meets every interval of both queues; on fresh customers the day's
@@ -297,7 +297,7 @@ def test_the_search_rosters_back_office_work_judged_on_the_day(tmp_path):
     data = _call_day()
     data["queues"]["refunds"] = {"channel": "refund", "arrivals": {"daily_volume": 480, "profile": "flat"},
                                  "handle_time": {"dist": "exponential", "mean": 600},
-                                 "sla": {"resolve_within": "30min", "target": 0.93}}
+                                 "sla": {"resolve_within": "30min", "target": 0.94}}
     data["groups"]["backoffice"] = {"skills": ["refunds"], "headcount": 1, "cost": {"per_hour": 30}}
     templates = {**CALL_TEMPLATES, "templates": {**CALL_TEMPLATES["templates"], "backoffice": {
         "group": "backoffice", "starts": [f"{h:02d}:00" for h in range(0, 17)], "length": "8h"}}}
@@ -309,7 +309,7 @@ def test_the_search_rosters_back_office_work_judged_on_the_day(tmp_path):
     assert raised.min() >= 0 and raised.max() >= 1
     refunds = found.intervals[found.intervals["queue"] == "refunds"]
     assert (refunds["planned"] >= refunds["need"] - 1e-6).all()
-    assert found.fresh.set_index("queue").loc["refunds", "service_level"] >= 0.92
+    assert found.fresh.set_index("queue").loc["refunds", "service_level"] >= 0.93
 
 
 def test_roster_command(tmp_path, capsys):
@@ -360,19 +360,6 @@ def test_the_double11_templates_read():
     table = candidate_shifts(sc, roster).table
     assert set(table["template"]) == set(roster.templates)
     assert set(table.loc[table["template"] == "temps_big_day", "day"]) == {1}      # 11 November only
-
-
-def test_a_target_no_roster_can_meet_is_refused(tmp_path):
-    """A conversation chat whose own reply work misses its threshold too often: no roster is searched."""
-    data = single_queue(channel="chat", agents=4, concurrency=3, aht=300, load=4.0, days=1, answer_within=30)
-    data["queues"]["q"]["conversation"] = {"rounds": {"dist": "constant", "value": 3},
-                                           "reply": {"dist": "exponential", "mean": 30},
-                                           "gap": {"dist": "exponential", "mean": 60}}
-    data["groups"]["team"]["cost"] = {"per_hour": 10}
-    roster, sc = _templates(tmp_path, {"templates": {"d": {"group": "team", "starts": ["00:00"], "length": "24h"}}},
-                            sim.load_scenario(data))
-    with pytest.raises(RosterInfeasible, match="q: a target of 80% within 30 s cannot be met by any staffing"):
-        search_roster(sc, roster, replications=2, workers=1)
 
 
 def test_the_roster_table_shows_the_sales_at_stake(tmp_path):

@@ -16,7 +16,7 @@ from sim.cli import main
 from sim.rates import rate_curve
 from sim.staffing import erlang_a_agents, erlang_c_agents
 from sim.staffing.evaluate import evaluate
-from sim.staffing.iterative import attainable_level, simulation_requirement
+from sim.staffing.iterative import simulation_requirement
 from sim.staffing.requirements import interval_rates, requirements
 from sim.staffing.roster import requirement_shifts, staffed_scenario
 from tests.conftest import MIXED, single_queue
@@ -182,48 +182,6 @@ def test_staffing_command(tmp_path, capsys):
     assert "--per-agent-day: 'nope' is not a staffed queue" in capsys.readouterr().err
     assert main(["staffing", str(path), "--per-agent-day", "q=-1"]) == 2
     assert "needs QUEUE=N with N > 0, got 'q=-1'" in capsys.readouterr().err
-
-
-def _conversation_chats(reply: dict, on: str = "first_response", proficiency: float = 1.0,
-                        message_within: float | None = None) -> dict:
-    data = single_queue(channel="chat", agents=4, concurrency=3, aht=300, load=4.0, days=1, answer_within=30)
-    data["queues"]["q"]["conversation"] = {"rounds": {"dist": "constant", "value": 3}, "reply": reply,
-                                           "gap": {"dist": "exponential", "mean": 60}}
-    data["queues"]["q"]["sla"]["on"] = on
-    if message_within is not None:
-        data["queues"]["q"]["sla"]["message_within"] = message_within
-    data["groups"]["team"]["skills"] = {"q": proficiency}
-    return data
-
-
-@pytest.mark.parametrize("on,proficiency,message_within,expected", [
-    ("first_response", 1.0, None, 1 - np.exp(-1)), ("first_response", 2.0, None, 1 - np.exp(-2)),
-    ("every_message", 1.0, None, (1 - np.exp(-1)) ** 3),
-    ("every_message", 1.0, 60, (1 - np.exp(-1)) * (1 - np.exp(-2)) ** 2)])
-def test_the_attainable_level_of_conversations_is_the_reply_work_within_the_threshold(on, proficiency,
-                                                                                       message_within, expected):
-    """No staffing beats writing the reply itself: with exponential reply work of the threshold's mean,
-    at most 1 - e^-1 of first replies (1 - e^-2 at proficiency 2; every one of three replies: its cube;
-    the later two against 60 s: (1 - e^-2) each) come in time; 100,000 draws, so within 0.006."""
-    sc = sim.load_scenario(_conversation_chats({"dist": "exponential", "mean": 30}, on, proficiency,
-                                               message_within))
-    assert attainable_level(sc, "q") == pytest.approx(expected, abs=0.006)
-    assert attainable_level(sim.load_scenario(_conversation_chats({"dist": "constant", "value": 20})), "q") == 1.0
-    assert attainable_level(sim.load_scenario(single_queue(load=5.0, aht=300)), "q") == 1.0
-
-
-def test_a_target_no_staffing_meets_is_refused_at_once(tmp_path, capsys):
-    """A conversation chat asking 80% within 30 s of replies that alone take longer 37% of the time: the
-    simulation-based search refuses at once, saying why, instead of adding agents for nothing."""
-    data = _conversation_chats({"dist": "exponential", "mean": 30})
-    with pytest.raises(ValueError, match="no staffing gives more than 63"):
-        simulation_requirement(sim.load_scenario(data), replications=2, workers=1)
-    import yaml
-    path = tmp_path / "chats.yaml"
-    path.write_text(yaml.safe_dump(data))
-    assert main(["staffing", str(path), "--formula", "erlang_c,simulation", "--out", str(tmp_path / "o")]) == 2
-    assert "q: a target of 80% within 30 s cannot be met by any staffing" in capsys.readouterr().err
-    assert not (tmp_path / "o").exists()
 
 
 def test_the_search_stops_when_agents_stop_helping(monkeypatch):

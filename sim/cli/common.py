@@ -157,7 +157,8 @@ def overrides(pairs: list[str]) -> dict:
 
 def load(args, name: str):
     """The scenario file ``name`` with ``--set`` applied, refused (before anything else looks at it) if its
-    replications would not fit in memory; its warnings and workload notes go to stderr.
+    replications would not fit in memory; its warnings and workload notes go to stderr, and its warnings
+    to ``args.warnings`` too (for the results folder's page).
     """
     from sim import lint, workload
     from sim.console import warn
@@ -170,8 +171,10 @@ def load(args, name: str):
     problems = work.problems(parallel, getattr(args, "max_memory", None))
     if problems:
         raise ScenarioError([f"{sc.source}: {line}" for line in problems])
-    warn([*lint.warnings(sc), *work.notes(parallel)], sc.source)
+    warnings = lint.warnings(sc)
+    warn([*warnings, *work.notes(parallel)], sc.source)
     args.workload = work
+    args.warnings = [*getattr(args, "warnings", []), *(f"{sc.source}: {line}" for line in warnings)]
     return sc
 
 

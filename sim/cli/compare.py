@@ -23,7 +23,7 @@ def handle(args) -> int:
     from sim.comparison import compare
     from sim.console import Progress, comparison_table, console
     from sim.html_report import attempt
-    from sim.outputs import choose, staged, write_csv, write_excel
+    from sim.outputs import choose, staged, write_csv, write_excel, write_warnings
     from sim.report import difference_plot, difference_plot_name
 
     base = load(args, args.base)
@@ -52,6 +52,7 @@ def handle(args) -> int:
         if args.excel:
             write_excel(tmp / "comparison.xlsx", sheets)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        write_warnings(tmp, args.warnings)
         attempt(tmp)
     show.print(f"paired differences in {said_where(out, args.out or default)}", markup=False)
     return 0

@@ -26,7 +26,7 @@ def handle(args) -> int:
     from sim.console import Progress, console, roster_table
     from sim.errors import ScenarioError
     from sim.html_report import attempt
-    from sim.outputs import choose, staged
+    from sim.outputs import choose, staged, write_warnings
     from sim.rosters.programme import RosterInfeasible
     from sim.rosters.search import search_roster
     from sim.rosters.templates import read_templates
@@ -50,13 +50,12 @@ def handle(args) -> int:
         except RosterInfeasible as exc:
             raise UserError("\n".join(f"{args.templates}: {line}" for line in str(exc).splitlines())) from None
         found.save(tmp, plots=not args.no_plots)
+        write_warnings(tmp, [*args.warnings, *found.caveats()])
         attempt(tmp)
     show = console()
     show.print(roster_table(found))
-    if not found.met:
-        show.print(f"the search stopped after {len(found.history)} iterations with intervals still missing their "
-                   "target (see roster_intervals.csv); raise --max-iterations or widen the templates",
-                   style="yellow", markup=False)
+    for line in found.caveats():
+        show.print(line, style="yellow", markup=False)
     show.print(f"roster and report in {said_where(out, args.out or Path('results') / f'roster_{sc.name}')}",
                markup=False)
     return 0

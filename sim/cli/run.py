@@ -28,7 +28,7 @@ def handle(args) -> int:
         worst_table,
     )
     from sim.html_report import attempt
-    from sim.outputs import choose, staged
+    from sim.outputs import choose, staged, write_warnings
     from sim.runner import simulate
 
     sc = load(args, args.scenario)
@@ -41,6 +41,7 @@ def handle(args) -> int:
                        progress=bar.update)
         res.command = args.argv
         res.save(tmp, plots=not args.no_plots, excel=args.excel)
+        write_warnings(tmp, args.warnings)
         attempt(tmp)
     show = console()
     for table in [*summary_tables(res), conversation_table(res), class_table(res), groups_table(res),

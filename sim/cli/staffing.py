@@ -45,7 +45,7 @@ def per_agent_day(pairs: list[str], queues: list[str]) -> dict[str, float]:
 def handle(args) -> int:
     from sim.console import Progress, console, staffing_table
     from sim.html_report import attempt
-    from sim.outputs import choose, staged, write_excel
+    from sim.outputs import choose, staged, write_excel, write_warnings
     from sim.staffing.evaluate import METHODS, evaluate
     from sim.staffing.requirements import covered_queues
 
@@ -60,11 +60,11 @@ def handle(args) -> int:
     if not queues:
         raise UserError(f"{args.scenario}: no chat or call queue with its own arrivals to staff")
     if "simulation" in chosen:
-        from sim.staffing.iterative import unattainable
+        from sim.ceilings import unattainable
 
-        problems = unattainable(sc)
+        problems = unattainable(sc, queues)
         if problems:
-            raise UserError(f"{args.scenario}: --formula simulation: " + "; ".join(problems))
+            raise UserError("\n".join(f"{args.scenario}: --formula simulation: {line}" for line in problems.values()))
     daily = per_agent_day(args.per_agent_day, queues)
     default = Path("results") / f"staffing_{sc.name}"
     out = choose(args.out, default, args.overwrite)
@@ -78,6 +78,7 @@ def handle(args) -> int:
         report.save(tmp, plots=not args.no_plots)
         if args.excel:
             write_excel(tmp / "staffing.xlsx", {"summary": report.summary, "days": report.days})
+        write_warnings(tmp, [*args.warnings, *report.caveats()])
         attempt(tmp)
     show = console()
     show.print(staffing_table(report, args.replications, args.lag))
@@ -92,9 +93,8 @@ def handle(args) -> int:
                  f"({row['specialist_hours']:,.0f} agent-hours at 8 h a day)")
         show.print(f"back-office {row['queue']}: the deferred-work rule {row['rule_agent_hours']:,.0f} agent-hours"
                    + shops, markup=False)
-    if report.simulated is not None and not report.simulated.converged:
-        show.print(f"simulation: the search stopped {report.simulated.stopped}; the requirement is the last "
-                   "staffing that met everywhere (or the last tried if none did)", style="yellow", markup=False)
+    for line in report.caveats():
+        show.print(line, style="yellow", markup=False)
     worst = report.worst()
     if worst:
         show.print("worst intervals (mean over replications):")

@@ -22,7 +22,7 @@ def arguments(parser) -> None:
 def handle(args) -> int:
     from sim.console import Progress, console, sweep_table
     from sim.html_report import attempt
-    from sim.outputs import choose, write_excel
+    from sim.outputs import choose, write_excel, write_warnings
     from sim.sweep import grid, sweep
 
     path = scenario_path(args.scenario)
@@ -42,6 +42,7 @@ def handle(args) -> int:
                       plots=not args.no_plots, max_memory=args.max_memory)
     if args.excel:
         write_excel(out / "sweep.xlsx", {"sweep": table})
+    write_warnings(out, args.warnings)
     attempt(out)
     show = console()
     view = sweep_table(table, list(variants[0]), args.replications, sc.name)

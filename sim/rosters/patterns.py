@@ -25,7 +25,7 @@ from sim.costs import DAY, shift_cost
 from sim.rosters.templates import RosterFile
 from sim.scenario import Scenario
 from sim.scenario.staff import on_days
-from sim.staffing.requirements import queue_demand
+from sim.staffing.backoffice import work_per_item
 
 PRICED_OCCUPANCY = 0.85       # a vendor's agent busy this share of its time, for its per-contact price
 
@@ -50,7 +50,7 @@ def contacts_per_agent_second(sc: Scenario, group: str) -> float:
     """
     queue, proficiency = next(iter(sc.groups[group].skills.items()))
     at_once = 1 if channel_of(sc.queues[queue]).exclusive else sc.groups[group].concurrency
-    return PRICED_OCCUPANCY * at_once * proficiency / queue_demand(sc, queue).aht
+    return PRICED_OCCUPANCY * at_once * proficiency / work_per_item(sc, queue)
 
 
 def floor_share(sc: Scenario, start: float, end: float, breaks: tuple[tuple[float, float], ...]) -> np.ndarray:
@@ -75,7 +75,8 @@ def candidate_shifts(sc: Scenario, roster: RosterFile) -> Patterns:
     for name, t in roster.templates.items():
         group = sc.groups[t.group]
         weight = t.proficiency * group.availability
-        per_hour_of_contacts = group.cost.per_contact * contacts_per_agent_second(sc, t.group) * weight
+        per_hour_of_contacts = (group.cost.per_contact * contacts_per_agent_second(sc, t.group) * weight
+                                if group.cost.per_contact else 0.0)
         placements = list(itertools.product(*[np.arange(b.earliest, b.latest + 1, sc.interval) for b in t.breaks]))
         for day in range(sc.n_days):
             if not on_days(t.days, sc.day(day)):

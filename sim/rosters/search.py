@@ -11,6 +11,8 @@ Henderson 2004 and Cezik & L'Ecuyer 2008, with the cut replaced by a raised requ
    with ``probability`` p, fewer than a share p of replications reach it) the requirement there is raised
    by half the shortfall times the agents required, at least one, and the programme solved again.
    Back-office work is judged on the day (``day_levels``): where a day misses, all its intervals are raised.
+   A call list keeps the deferred-work rule's requirement: its service level, the answer rate, is the
+   customers' pickup, which no staffing changes (``Channel.staffing_moves_sl``), so it is never raised.
 4. Until every interval meets, ``max_iterations`` is reached, or the search has ``stalled`` (8 rounds
    have not cut the intervals missing); the result says whether every interval meets, with the programme's gap.
    The final roster is then simulated on fresh customers (another seed) and compared, on common random
@@ -28,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.ceilings import unattainable
+from sim.channels import channel_of
 from sim.comparison import Comparison, compare
 from sim.costs import roster_cost
 from sim.outputs import write_csv
@@ -37,7 +41,7 @@ from sim.rosters.templates import RosterFile
 from sim.runner import simulate
 from sim.scenario import Scenario, dump_scenario, load_scenario
 from sim.staffing.backoffice import backoffice_queues, backoffice_requirements
-from sim.staffing.iterative import day_levels, interval_levels, stalled, unattainable
+from sim.staffing.iterative import day_levels, interval_levels, stalled
 from sim.staffing.requirements import covered_queues, requirements
 from sim.units import format_duration, format_time_of_day
 
@@ -48,9 +52,11 @@ FRESH_SEED_OFFSET = 1000      # the check on fresh customers uses seed + this
 class RosterSearch:
     """The search's outcome: the ``roster`` (scenario with the chosen shifts), its ``solution`` among the
     ``patterns``, whether every interval ``met`` its target, one ``history`` row per iteration, the
-    requirement found (``need``, per queue), ``intervals`` (per interval and queue: need, agents planned
-    on it, service level, P(meets)), the ``fresh`` check and the ``comparison`` with the scenario's own
-    roster (``base``).
+    requirement found (``need``, per queue), ``intervals`` (per interval and queue: whether the search
+    ``judged`` it by its target, need, agents planned on it, service level, P(meets); back-office work's
+    by its day), the ``fresh`` check (per queue on fresh customers: intervals meeting, the mean P(meets)
+    over them, the horizon's service level as a run's summary shows it, the target) and the
+    ``comparison`` with the scenario's own roster (``base``).
     """
 
     base: Scenario
@@ -64,6 +70,18 @@ class RosterSearch:
     fresh: pd.DataFrame
     comparison: Comparison | None = field(default=None, repr=False)
     simulations: int = 0
+
+    def caveats(self) -> list[str]:
+        """What to read the roster with: intervals still missing when the search stopped, call lists whose
+        answer rate the search left alone.
+        """
+        lines = [f"{row.queue}: the answer rate is the customers' pickup, which no roster changes; the call list "
+                 "keeps the deferred-work rule's agents (dialled within its window)"
+                 for row in self.fresh.itertuples() if not row.judged]
+        if not self.met:
+            lines.append(f"the search stopped after {len(self.history)} iterations with intervals still missing "
+                         "their target (see roster_intervals.csv); raise --max-iterations or widen the templates")
+        return lines
 
     def shifts(self) -> pd.DataFrame:
         """One row per shift worked: template, group, day, start, end, breaks, agents and their cost in the
@@ -172,7 +190,7 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
                   progress: Callable[[int, int, float], None] | None = None) -> RosterSearch:
     """Search the least-cost roster of ``roster``'s templates meeting every queue's target (see the
     module); ``sc`` already holds the roster file's groups (``read_templates``). ``progress(iteration,
-    intervals missing, cost)`` follows it. A target no staffing can meet (``attainable_level``) is a
+    intervals missing, cost)`` follows it. A target no staffing can meet (``sim.ceilings``) is a
     ``RosterInfeasible`` at once.
     """
     seed = sc.seed if seed is None else seed
@@ -181,12 +199,12 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
     served = list(dict.fromkeys(q for g in template_groups for q in sc.groups[g].skills))
     contacts = [q for q in served if q in covered_queues(sc)]
     deferred = [q for q in served if q in backoffice_queues(sc)]
-    hopeless = unattainable(sc, contacts)
+    hopeless = unattainable(sc, [q for q in contacts + deferred if channel_of(sc.queues[q]).staffing_moves_sl])
     if hopeless:
-        raise RosterInfeasible("\n".join(hopeless))
+        raise RosterInfeasible("\n".join(hopeless.values()))
     kept = fixed_floor(sc, [g for g in sc.groups if g not in template_groups
                             and any(q in sc.groups[g].skills for q in contacts + deferred)])
-    first = requirements(sc, ("erlang_a",), lag=True)
+    first = requirements(sc, ("erlang_a",), lag=True) if contacts else None
     need = {q: first[first["queue"] == q]["agents"].to_numpy(dtype=float) for q in contacts}
     history, met, simulations = [], False, 0
     if deferred:
@@ -194,7 +212,9 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
         need |= {q: work[work["queue"] == q]["agents"].to_numpy(dtype=float) for q in deferred}
         simulations += replications
 
-    def judged(res) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    judged = [*contacts, *(q for q in deferred if channel_of(sc.queues[q]).staffing_moves_sl)]  # no answer rate
+
+    def levels_of(res) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         return interval_levels(sc, res, contacts, probability) | day_levels(sc, res, deferred, probability)
 
     for iteration in range(max_iterations):
@@ -202,8 +222,8 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
         candidate = rostered(sc, patterns, solution.counts, f"{sc.name}_roster")
         res = simulate(candidate, replications=replications, seed=seed, workers=workers, dask=dask)
         simulations += replications
-        levels = judged(res)
-        missing = sum(int(np.count_nonzero(short)) for _, _, short in levels.values())
+        levels = levels_of(res)
+        missing = sum(int(np.count_nonzero(levels[q][2])) for q in judged)
         history.append({"iteration": iteration, "cost": solution.cost, "gap": solution.gap,
                         "agents": int(solution.counts.sum()), "intervals_missing": missing})
         if progress is not None:
@@ -213,7 +233,8 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
             break
         if stalled(history) is not None:
             break                     # raising has not cut the misses for a while: more would only cost
-        for q, (_, _, short) in levels.items():
+        for q in judged:
+            short = levels[q][2]
             need[q] = need[q] + np.where(short > 0, np.maximum(1.0, np.ceil(short * need[q] / 2)), 0.0)
     intervals = []
     plan = solution.allocation
@@ -222,15 +243,16 @@ def search_roster(sc: Scenario, roster: RosterFile, replications: int = 10, seed
         planned = np.bincount(mine["interval"], mine["agents"] * mine["proficiency"], minlength=sc.n_intervals)
         intervals.append(pd.DataFrame({
             "interval_start": pd.Timestamp(sc.start) + pd.to_timedelta(np.arange(sc.n_intervals) * sc.interval, "s"),
-            "queue": q, "need": need[q], "planned": planned,
+            "queue": q, "judged": q in judged, "need": need[q], "planned": planned,
             "service_level": level, "p_meets_sl": meets, "meets": short == 0}))
     check = simulate(candidate, replications=replications, seed=seed + FRESH_SEED_OFFSET, workers=workers, dask=dask)
     simulations += replications
-    on_fresh = judged(check)
-    fresh = pd.DataFrame([{"queue": q, "intervals": level.size, "meeting": int(np.count_nonzero(short == 0)),
-                           "share_meeting": float(np.mean(short == 0)), "p_meets_sl": float(np.mean(meets)),
-                           "service_level": float(np.mean(level))}
-                          for q, (level, meets, short) in on_fresh.items()])
+    horizon = check.summary.set_index("queue")
+    fresh = pd.DataFrame([{"queue": q, "judged": q in judged, "intervals": level.size,
+                           "meeting": int(np.count_nonzero(short == 0)), "share_meeting": float(np.mean(short == 0)),
+                           "p_meets_sl": float(np.mean(meets)), "service_level": horizon.loc[q, "service_level"],
+                           "target": sc.queues[q].sla.target}
+                          for q, (level, meets, short) in levels_of(check).items()])
     comparison = None
     if compare_with_scenario:
         comparison = compare(sc, candidate, replications=replications, seed=seed, workers=workers, dask=dask)

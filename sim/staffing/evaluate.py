@@ -68,6 +68,13 @@ class StaffingReport:
                              "specialists": by["specialists"].first()}).assign(
             specialist_hours=lambda t: t["specialists"] * SPECIALIST_DAY_S / 3600 * days).reset_index()
 
+    def caveats(self) -> list[str]:
+        """What to read the report with: a simulation-based search that stopped short of converging."""
+        if self.simulated is None or self.simulated.converged:
+            return []
+        return [f"simulation: the search stopped {self.simulated.stopped}; the requirement is the last staffing that "
+                "met everywhere (or the last tried if none did)"]
+
     def worst(self) -> list[str]:
         """Per formula and queue, the run of consecutive intervals below target with the lowest attainment."""
         lines = []

@@ -21,7 +21,7 @@ target itself rather than on a delay probability:
   requirement.
 
 **What no staffing can do.** A conversation chat's first reply takes its own writing time: when that
-alone misses the threshold more often than the target allows (``attainable_level``), the search refuses
+alone misses the threshold more often than the target allows (``sim.ceilings``), the search refuses
 at once, saying so. And it stops when ``STALL_ITERATIONS`` rounds of added agents have not cut the
 intervals missing (``stopped`` says so).
 
@@ -45,54 +45,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.routing import Plan
+from sim.ceilings import unattainable
 from sim.runner import simulate
 from sim.scenario import Scenario
 from sim.staffing.requirements import covered_queues, erlang_service_level, queue_demand, requirements
 from sim.staffing.roster import staffed_groups
 
-CEILING_DRAWS = 100_000     # draws estimating the service level no staffing can exceed
 STALL_ITERATIONS = 8        # the search stops when adding agents has not cut the intervals missing for this long
-
-
-def attainable_level(sc: Scenario, queue: str) -> float:
-    """The highest service level any staffing can give ``queue``: 1, unless the queue is a conversation
-    chat whose own reply work can miss the threshold; then the share of conversations whose first reply
-    (with ``sla.on: every_message``, every reply, each against its threshold) is written in time, at one
-    open conversation and the fastest proficiency serving it (``CEILING_DRAWS`` draws, a generator of
-    its own).
-    """
-    spec = sc.queues[queue]
-    talk = getattr(spec, "conversation", None)
-    if talk is None:
-        return 1.0
-    qi = list(sc.queues).index(queue)
-    speed = max((p[qi] for p in Plan.of(sc).proficiency if qi in p), default=1.0)
-    slowdown = talk.slowdown[0] if talk.slowdown else 1.0
-    rng = np.random.default_rng(0)
-    work = talk.reply.sample(rng, CEILING_DRAWS) * slowdown / speed
-    first = float(np.mean(work <= spec.sl_threshold()))
-    if spec.sla.on == "every_message":
-        later = float(np.mean(work <= spec.message_threshold()))
-        rounds = np.maximum(1, np.round(talk.rounds.sample(rng, CEILING_DRAWS)))
-        return float(np.mean(first * later ** (rounds - 1)))
-    return first
-
-
-def unattainable(sc: Scenario, queues: list[str] | None = None) -> list[str]:
-    """One line per staffed queue (of ``queues``, default all) whose target no staffing can meet
-    (``attainable_level``).
-    """
-    out = []
-    for q in queues if queues is not None else covered_queues(sc):
-        ceiling, spec = attainable_level(sc, q), sc.queues[q]
-        if spec.sla.target > ceiling:
-            which = "every reply" if spec.sla.on == "every_message" else "the first reply"
-            out.append(f"{q}: a target of {spec.sla.target:.0%} within {spec.sl_threshold():g} s cannot be met by any "
-                       f"staffing: writing {which} alone takes longer in {1 - ceiling:.1%} of conversations (at one "
-                       f"open chat and the fastest proficiency), so no staffing gives more than {ceiling:.1%}; lower "
-                       "sla.target, lengthen sla.answer_within or shorten the reply work")
-    return out
 
 
 def primary_groups(sc: Scenario) -> dict[str, str]:
@@ -183,9 +142,9 @@ def simulation_requirement(sc: Scenario, replications: int = 10, seed: int | Non
     """
     if probability is not None and not 0 < probability <= 1:
         raise ValueError(f"probability must be in (0, 1], got {probability}")
-    problems = unattainable(sc)
+    problems = unattainable(sc, covered_queues(sc))
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ValueError("; ".join(problems.values()))
     seed = sc.seed if seed is None else seed
     primary = primary_groups(sc)
     if not primary:

@@ -19,6 +19,7 @@ from sim.results import Results
 from sim.runner import simulate
 from sim.scenario import Scenario, ScenarioError
 from sim.statistics import long_table, t_halfwidth
+from sim.verdicts import ALL_GROUPS
 
 
 @dataclass
@@ -26,14 +27,17 @@ class Comparison:
     """Base and variant results with paired differences (variant − base).
 
     ``intervals``: one row per (interval_start, queue, kpi); ``totals``: one row per (queue, kpi) over the
-    horizon. Columns: ``base``, ``variant`` (means), ``difference`` (mean of paired differences),
-    ``paired_ci95`` and ``unpaired_ci95`` (95% half-widths).
+    horizon, with the queue's ``channel`` and ``sl_target``; ``costs``: one row per (group, kpi) for
+    ``paid_hours`` and ``cost``, each priced group's and ``all groups`` (None when neither side prices its
+    groups). Columns: ``base``, ``variant`` (means),
+    ``difference`` (mean of paired differences), ``paired_ci95`` and ``unpaired_ci95`` (95% half-widths).
     """
 
     base: Results
     variant: Results
     intervals: pd.DataFrame
     totals: pd.DataFrame
+    costs: pd.DataFrame | None = None
 
 
 def _paired(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
@@ -67,7 +71,31 @@ def _total_differences(a: Results, b: Results) -> pd.DataFrame:
     def cube(res: Results) -> np.ndarray:
         return res.totals[kpis].to_numpy(dtype=float).reshape(res.replications, queues, len(kpis))
 
-    return long_table(a.totals[["queue"]].iloc[:queues], kpis, _paired(cube(a), cube(b)))
+    table = long_table(a.totals[["queue"]].iloc[:queues], kpis, _paired(cube(a), cube(b)))
+    spec = a.scenario.queues
+    return table.assign(channel=table["queue"].map(lambda q: spec[q].channel),
+                        sl_target=table["queue"].map(lambda q: spec[q].sla.target))
+
+
+def _cost_differences(a: Results, b: Results) -> pd.DataFrame | None:
+    """Paired differences of what each priced group bills (``paid_hours``, ``cost``) and of the total; a
+    group one side does not have (or does not price) costs 0 there.
+    """
+    sides = [res.replication_costs for res in (a, b)]
+    if all(per is None for per in sides):
+        return None
+    groups = list(dict.fromkeys(g for per in sides if per is not None for g in per["group"]))
+    rows = []
+    for kpi in ("paid_hours", "cost"):
+        cubes = []
+        for res, per in zip((a, b), sides):
+            table = (per.pivot_table(index="replication", columns="group", values=kpi, aggfunc="sum")
+                     if per is not None else pd.DataFrame())
+            table = table.reindex(index=range(res.replications), columns=groups).fillna(0.0)
+            cubes.append(np.column_stack([table.to_numpy(dtype=float), table.sum(axis=1).to_numpy()]))
+        paired = _paired(*cubes)
+        rows.append(pd.DataFrame({"group": [*groups, ALL_GROUPS], "kpi": kpi, **paired}))
+    return pd.concat(rows, ignore_index=True)
 
 
 def compare(base: Scenario, variant: Scenario, replications: int = 10, seed: int | None = None,
@@ -85,4 +113,4 @@ def compare(base: Scenario, variant: Scenario, replications: int = 10, seed: int
     seed = base.seed if seed is None else seed
     a = simulate(base, replications=replications, seed=seed, workers=workers, dask=dask, max_memory=max_memory)
     b = simulate(variant, replications=replications, seed=seed, workers=workers, dask=dask, max_memory=max_memory)
-    return Comparison(a, b, _interval_differences(a, b), _total_differences(a, b))
+    return Comparison(a, b, _interval_differences(a, b), _total_differences(a, b), _cost_differences(a, b))

@@ -18,8 +18,8 @@ from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
-from sim import kpis
 from sim.channels import CHANNELS
+from sim.verdicts import COSTS, difference_rows
 
 WIDTH = 100                   # columns when the output is not a terminal
 UNBOUNDED = 10_000            # columns a table is measured in, to find its width with no cell split
@@ -263,18 +263,15 @@ def worst_table(res, n: int = 5) -> Table | None:
 
 
 def comparison_table(cmp) -> Table:
+    """Variant − base over the horizon: per queue each compared KPI in its unit, then what each priced group
+    costs, with the paired 95% CI and a verdict (``sim.verdicts``).
+    """
     table = _table(f"{cmp.variant.scenario.name} − {cmp.base.scenario.name}: {cmp.base.replications} paired "
                    f"replications, seed {cmp.base.seed} (± 95% CI)",
-                   ["queue", "KPI", "base", "variant", "difference (paired CI)", "unpaired CI"])
-    formats = kpis.compared()
-    rows = cmp.totals[cmp.totals["kpi"].isin(list(formats))]
-    for _, row in rows.iterrows():
-        if np.isnan(row["base"]) and np.isnan(row["variant"]):
-            continue
-        fmt = formats[row["kpi"]]
-        table.add_row(row["queue"], row["kpi"], fmt.format(row["base"]), fmt.format(row["variant"]),
-                      f"{fmt.format(row['difference'])} ± {fmt.format(row['paired_ci95'])}",
-                      f"± {fmt.format(row['unpaired_ci95'])}")
+                   ["queue or group", "", "base", "variant", "difference\n(paired CI)", "unpaired\nCI", "verdict"])
+    for row in difference_rows(cmp.totals, cmp.costs):
+        table.add_row(row["where"], row["label"], row["base"], row["variant"], row["difference"], row["unpaired"],
+                      row["verdict"])
     return table
 
 
@@ -309,38 +306,36 @@ def staffing_table(report, replications: int, lag: bool) -> Table:
 
 
 def roster_table(found) -> Table:
-    """A roster search: per group its cost, the scenario's roster against the one found; per queue the
-    service level of both (paired, same customers) and the share of intervals the found one meets on fresh
-    customers.
+    """A roster search: per group its cost, the scenario's roster against the one found, and the saving;
+    per queue the service level of both (paired, same customers) and the share of intervals the found one
+    meets on fresh customers; the value at stake (refunds auto-approved, sales lost) where there is any.
     """
     last = found.history.iloc[-1]
     view = _table(f"{found.base.name}: least-cost roster ({len(found.history)} iterations, "
                   f"{found.simulations:,} replications simulated, programme gap {last['gap']:.2%}, "
                   f"{'every interval meets' if found.met else 'NOT every interval meets'})",
                   ["group or queue", "scenario's roster", "roster found", "difference"])
-    for _, row in found.costs().iterrows():
-        view.add_row(row["group"], f"{row['cost_scenario']:,.0f} ({row['paid_hours_scenario']:,.0f} h)",
-                     f"{row['cost_found']:,.0f} ({row['paid_hours_found']:,.0f} h)",
-                     _n(row["cost_found"] - row['cost_scenario'], "{:+,.0f}"))
-    totals = found.costs()[["cost_scenario", "cost_found"]].sum()
-    view.add_row("cost, all groups", f"{totals['cost_scenario']:,.0f}", f"{totals['cost_found']:,.0f}",
-                 f"{totals['cost_found'] - totals['cost_scenario']:+,.0f}")
+    costs, money = found.costs(), COSTS["cost"]
+    for _, row in costs.iterrows():
+        view.add_row(row["group"], f"{money.text(row['cost_scenario'])} ({_n(row['paid_hours_scenario'])} h)",
+                     f"{money.text(row['cost_found'])} ({_n(row['paid_hours_found'])} h)",
+                     money.text(row["cost_found"] - row["cost_scenario"], difference=True))
+    before, after = costs["cost_scenario"].sum(), costs["cost_found"].sum()
+    view.add_row("cost, all groups", money.text(before), money.text(after),
+                 money.text(after - before, difference=True)
+                 + (f" ({_n((after - before) / before, '{:+.1%}')})" if before > 0 else ""))
     if found.comparison is not None:
-        t = found.comparison.totals
         fresh = found.fresh.set_index("queue")
-        for _, row in t[t["kpi"] == "service_level"].iterrows():
-            meets = (f", {fresh.loc[row['queue'], 'share_meeting']:.0%} of intervals meet (fresh customers)"
-                     if row["queue"] in fresh.index else "")
-            view.add_row(f"{row['queue']}: service level", _n(row["base"], "{:.1%}"), f"{row['variant']:.1%}{meets}",
-                         _pm(row["difference"], row["paired_ci95"], "{:+.1%}"))
-        at_stake = t[t["kpi"].isin(VALUE_AT_STAKE) & ((t["base"].abs() > 0) | (t["variant"].abs() > 0))]
-        for _, row in at_stake.iterrows():
-            view.add_row(f"{row['queue']}: {VALUE_AT_STAKE[row['kpi']]}", _n(row["base"], "{:,.0f}"),
-                         _n(row["variant"], "{:,.0f}"), _pm(row["difference"], row["paired_ci95"], "{:+,.0f}"))
+        for row in difference_rows(found.comparison.totals):
+            if row["kpi"] not in ("service_level", *AT_STAKE):
+                continue
+            meets = (f", {fresh.loc[row['where'], 'share_meeting']:.0%} of intervals meet (fresh customers)"
+                     if row["kpi"] == "service_level" and row["where"] in fresh.index else "")
+            view.add_row(f"{row['where']}: {row['label']}", row["base"], row["variant"] + meets, row["difference"])
     return view
 
 
-VALUE_AT_STAKE = {"auto_approved_value": "refunds auto-approved (value)", "gmv_lost": "sales lost (GMV)"}
+AT_STAKE = ("auto_approved_value", "gmv_lost")     # the money a roster risks beside what it costs
 
 
 def calibration_table(result) -> Table:

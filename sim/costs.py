@@ -57,17 +57,16 @@ def roster_cost(sc: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_costs(sc: Scenario, answered: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame | None:
-    """Per priced group of a run: ``paid_hours`` and ``hours_cost`` (``roster_cost``), and as means over
-    replications the contacts ``answered``, their ``contact_cost`` (``per_contact``), the ``minimum_topup``
-    bringing the bill up to the vendor's ``minimum``, the ``penalty`` for its first skill's service level
-    below target (``sla_penalty`` per percentage point), the ``cost`` in all and ``cost_per_answered``. A
-    group with no paid hours (a vendor not engaged) owes no minimum and no penalty.
-    ``answered``: per replication and group; ``levels``: per replication and queue (``service_level``).
-    None without priced groups.
+def replication_costs(sc: Scenario, answered: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame | None:
+    """Per replication and priced group of a run: ``paid_hours`` and ``hours_cost`` (``roster_cost``), the
+    contacts ``answered``, their ``contact_cost`` (``per_contact``), the ``minimum_topup`` bringing the
+    bill up to the vendor's ``minimum``, the ``penalty`` for its first skill's service level below target
+    (``sla_penalty`` per percentage point) and the ``cost`` in all. A group with no paid hours (a vendor
+    not engaged) owes no minimum and no penalty. ``answered``: per replication and group; ``levels``: per
+    replication and queue (``service_level``). None without priced groups.
     """
     hours = roster_cost(sc).set_index("group")
-    rows = []
+    parts = []
     for name, group in sc.groups.items():
         cost = group.cost
         if cost is None:
@@ -81,10 +80,9 @@ def run_costs(sc: Scenario, answered: pd.DataFrame, levels: pd.DataFrame) -> pd.
         topup = np.maximum(cost.minimum - bill, 0.0) * engaged
         short = np.maximum(sc.queues[queue].sla.target - level.fillna(1.0), 0.0) * 100
         penalty = cost.sla_penalty * short * engaged
-        total = bill + topup + penalty
-        rows.append({"group": name, "paid_hours": hours.loc[name, "paid_hours"],
-                     "hours_cost": hours.loc[name, "cost"], "answered": float(mine.mean()),
-                     "contact_cost": float(contacts.mean()), "minimum_topup": float(topup.mean()),
-                     "penalty": float(penalty.mean()), "cost": float(total.mean()),
-                     "cost_per_answered": float(total.mean() / mine.mean()) if mine.mean() > 0 else np.nan})
-    return pd.DataFrame(rows) if rows else None
+        parts.append(pd.DataFrame({"replication": mine.index, "group": name,
+                                   "paid_hours": hours.loc[name, "paid_hours"], "hours_cost": hours.loc[name, "cost"],
+                                   "answered": mine.to_numpy(dtype=float), "contact_cost": contacts.to_numpy(),
+                                   "minimum_topup": topup.to_numpy(), "penalty": penalty.to_numpy(),
+                                   "cost": (bill + topup + penalty).to_numpy()}))
+    return pd.concat(parts, ignore_index=True) if parts else None

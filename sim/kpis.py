@@ -7,6 +7,7 @@ docs/kpis.md (a test keeps the two and the tables' columns in step).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,7 +26,8 @@ class Kpi:
     - ``compared``: a format for compare and sweep tables (None: not shown there);
     - ``history``: the back-test measures it on the log, by the same definition;
     - ``better``: which way is an improvement (``higher`` or ``lower``; None: neither), to colour the
-      differences results pages show.
+      differences results pages show;
+    - ``label``: what tables call it (default: its name in words).
     """
 
     name: str
@@ -37,6 +39,29 @@ class Kpi:
     compared: str | None = None
     history: bool = False
     better: Literal["higher", "lower"] | None = None
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ")
+
+    def text(self, value: float, channel=None, difference: bool = False) -> str:
+        """``value`` in the unit a planner reads: shares as percentages (a difference of shares in
+        percentage points), seconds in the channel's unit (``Channel.wait``: s, or h for back-office
+        work), money in yuan, the rest by ``compared``; '–' where missing; a difference with its sign.
+        """
+        if value is None or value != value or value in (math.inf, -math.inf):
+            return "–"
+        sign = "+" if difference else ""
+        if self.unit == "share":
+            text = f"{100 * value:{sign},.1f} pts" if difference else f"{value:.1%}"
+        elif self.unit == "s" and channel is not None:
+            text = f"{value / channel.wait_unit:{sign},.1f} {channel.wait_unit_name}"
+        elif self.unit == "currency":
+            text = ("-" if value < 0 else sign) + f"¥{abs(value):,.0f}"
+        else:
+            text = (self.compared or "{:,.4g}").replace("{:", "{:" + sign, 1).format(value)
+        return text.lstrip("+-") if not any(ch in "123456789" for ch in text) else text
 
 
 def _k(*args, **kwargs) -> Kpi:
@@ -67,16 +92,16 @@ KPIS = (
     _k("auto_approved", "items", "queues", "count", "approved by the platform at their deadline", True),
     _k("late", "items", "queues", "count", "past a first-reply deadline unanswered, or answered after it", True),
     _k("auto_approved_value", "currency", "queues", "count", "amount of the auto-approved items", True,
-       compared="{:,.0f}", better="lower"),
+       compared="{:,.0f}", better="lower", label="value auto-approved"),
     _k("deflected", "contacts", "queues", "count", "resolved by a bot (not offered)", True),
     _k("service_level", "share", "queues", "rate", "served within the threshold over the contacts judged",
-       True, compared="{:.1%}", history=True, better="higher"),
+       True, compared="{:.1%}", history=True, better="higher", label="service level"),
     _k("abandon_rate", "share", "queues", "rate", "abandoned / offered", True, compared="{:.1%}", history=True,
-       better="lower"),
+       better="lower", label="abandoned"),
     _k("asa_s", "s", "queues", "rate", "mean wait of answered contacts", True, compared="{:,.1f}",
-       history=True, better="lower"),
+       history=True, better="lower", label="ASA (mean wait of answered)"),
     _k("mean_wait_s", "s", "queues", "rate", "mean wait of contacts that left the queue", True,
-       compared="{:,.1f}", better="lower"),
+       compared="{:,.1f}", better="lower", label="mean wait"),
     _k("handle_s", "s", "queues", "rate", "mean handle time of the answered contacts that ended", history=True),
     _k("max_wait_s", "s", "queues", "max", "longest wait"),
     _k("messages", "messages", "queues", "count", "customer messages replied in conversation chats", True,
@@ -84,36 +109,38 @@ KPIS = (
     _k("replied_within", "messages", "queues", "count", "of those, replied within the threshold", True),
     _k("silent_abandoned", "contacts", "queues", "count", "conversations whose customer left unseen", True),
     _k("first_response_s", "s", "queues", "rate", "mean time from a conversation's arrival to its first reply",
-       True, compared="{:,.1f}", history=True, better="lower"),
+       True, compared="{:,.1f}", history=True, better="lower", label="first response"),
     _k("response_s", "s", "queues", "rate", "mean response time of the replied messages", True,
-       compared="{:,.1f}", history=True, better="lower"),
+       compared="{:,.1f}", history=True, better="lower", label="mean response"),
     _k("orders", "orders", "queues", "count", "orders expected from the conversations (conversion)", True,
        compared="{:,.1f}", better="higher"),
     _k("orders_lost", "orders", "queues", "count", "orders lost to slow first responses and departures", True,
        compared="{:,.1f}", better="lower"),
-    _k("gmv", "currency", "queues", "count", "orders x order value", True, compared="{:,.0f}", better="higher"),
+    _k("gmv", "currency", "queues", "count", "orders x order value", True, compared="{:,.0f}", better="higher",
+       label="sales (GMV)"),
     _k("gmv_lost", "currency", "queues", "count", "orders lost x order value", True, compared="{:,.0f}",
-       better="lower"),
+       better="lower", label="sales lost (GMV)"),
     _k("attempts", "calls", "queues", "count", "outbound attempts dialled", True),
     _k("connected", "calls", "queues", "count", "outbound attempts that reached the customer", True),
     _k("reached", "entries", "queues", "count", "call-list entries reached in any attempt (with their first)", True),
     _k("reach_rate", "share", "queues", "rate", "reached / call-list entries", True, compared="{:.1%}",
-       better="higher"),
+       better="higher", label="customers reached"),
     _k("recovered_value", "currency", "queues", "count", "balance of the entries reached x the share who pay",
-       True, compared="{:,.0f}", better="higher"),
+       True, compared="{:,.0f}", better="higher", label="balance recovered"),
     _k("connected_per_hour", "calls", "queues", "rate", "connected / agent-hours on attempts", True,
-       compared="{:,.1f}", better="higher"),
+       compared="{:,.1f}", better="higher", label="connected per agent-hour"),
     _k("sl_target", "share", "intervals", "level", "the queue's service-level target"),
     _k("max_queue_len", "contacts", "intervals", "max", "most contacts waiting at once"),
     _k("backlog", "contacts", "intervals", "level", "contacts waiting at the interval start"),
     _k("carried_in", "contacts", "totals", "count", "the backlog waiting at the start (not among offered)", True),
     _k("resolution_mean_s", "s", "totals", "rate", "mean time from arrival to final resolution", True,
-       compared="{:,.0f}", better="lower"),
+       compared="{:,.0f}", better="lower", label="mean resolution"),
     _k("resolution_p90_s", "s", "totals", "rate", "90th percentile of that time", True),
     _k("first_response_p90_s", "s", "totals", "rate", "90th percentile of the conversations' first response", True),
-    _k("escalation_rate", "share", "totals", "rate", "escalated / answered", True, compared="{:.1%}", better="lower"),
+    _k("escalation_rate", "share", "totals", "rate", "escalated / answered", True, compared="{:.1%}", better="lower",
+       label="escalated"),
     _k("first_contact_resolution", "share", "totals", "rate", "resolved_first_contact / resolved", True,
-       compared="{:.1%}", better="higher"),
+       compared="{:.1%}", better="higher", label="first-contact resolution"),
     _k("intervals_meeting_sl", "share", "summary", "rate", "share of (replication, interval) pairs with "
        "contacts to judge that met the target"),
     _k("p_meets_sl", "share", "summary", "rate", "share of replications meeting the target over the horizon"),

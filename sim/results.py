@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from sim import kpis
-from sim.costs import run_costs
+from sim.costs import replication_costs
 from sim.outputs import write_csv, write_excel
 from sim.scenario import Scenario, dump_scenario
 from sim.statistics import cell_stats, ci95_halfwidth, long_table
@@ -207,15 +207,27 @@ class Results:
             drop=True).rename_axis(columns=None)
 
     @cached_property
-    def costs(self) -> pd.DataFrame | None:
-        """Per group with a ``cost``: its roster's paid hours and their cost, contacts answered, a vendor's
-        per-contact price, minimum commitment and SLA penalty, the cost in all and per contact answered
-        (``sim.costs.run_costs``, means over replications); None without costs.
+    def replication_costs(self) -> pd.DataFrame | None:
+        """Per replication and group with a ``cost``: what it bills (``sim.costs.replication_costs``); None
+        without costs.
         """
         if all(g.cost is None for g in self.scenario.groups.values()):
             return None
         answered = self.groups.groupby(["replication", "group"], as_index=False)["answered"].sum()
-        return run_costs(self.scenario, answered, self.totals[["replication", "queue", "service_level"]])
+        return replication_costs(self.scenario, answered, self.totals[["replication", "queue", "service_level"]])
+
+    @cached_property
+    def costs(self) -> pd.DataFrame | None:
+        """Per group with a ``cost``: its roster's paid hours and their cost, contacts answered, a vendor's
+        per-contact price, minimum commitment and SLA penalty, the cost in all and per contact answered
+        (means over replications); None without costs.
+        """
+        per = self.replication_costs
+        if per is None:
+            return None
+        table = per.drop(columns="replication").groupby("group", sort=False).mean().reset_index()
+        table["cost_per_answered"] = (table["cost"] / table["answered"]).where(table["answered"] > 0)
+        return table
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The run's small tables by name, as ``save`` writes them and a workbook shows them."""

@@ -21,7 +21,7 @@ QUEUE = "售后咨询"
 
 # kind → (table id, header, saved table, its column): the page's cells (data-value) are the table's values.
 CHECKS = {"run": ("verdict", "offered", "summary.csv", "offered"),
-          "compare": ("totals-more", "difference (paired CI)", "more_totals.csv", "difference"),
+          "compare": ("totals-more", "difference (paired 95% CI)", "more_totals.csv", "difference"),
           "sweep": ("sweep", "service level", "sweep.csv", "service_level"),
           "staffing": ("staffing", "service level", "staffing_summary.csv", "service_level"),
           "roster": ("roster-cost", "cost found", "roster_cost.csv", "cost_found"),
@@ -88,9 +88,12 @@ def expected(folder: Path, kind: str) -> list[float]:
     """The saved table's column that the page's main table shows (``CHECKS``), in its order."""
     _, _, name, column = CHECKS[kind]
     table = pd.read_csv(folder / name, encoding="utf-8-sig")
-    if kind == "compare":
-        from sim import kpis
-        table = table[table["kpi"].isin(list(kpis.compared())) & ~(table["base"].isna() & table["variant"].isna())]
+    if kind == "compare":        # the compared KPIs, then what the groups cost (sim.verdicts)
+        from sim.verdicts import difference_rows
+        costs = pd.read_csv(folder / "more_costs.csv", encoding="utf-8-sig")
+        return [row["values"][column] for row in difference_rows(table, costs)]
+    if kind == "roster":         # the groups, then all groups below
+        return [*table[column], table[column].sum()]
     return table[column].tolist()
 
 

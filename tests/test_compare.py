@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
+from sim import kpis
+from sim.channels import CHANNELS
 from sim.cli import main
+from sim.verdicts import difference_rows
 from tests.conftest import single_queue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +52,45 @@ def test_cli_compare(tmp_path, capsys):
     base, variant = ROOT / "scenarios" / "double11_refunds.yaml", ROOT / "scenarios" / "double11_refunds_l1.yaml"
     assert main(["compare", str(base), str(variant), "-r", "2", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "double11_refunds_l1 − double11_refunds" in out and "resolution_mean_s" in out
+    assert "double11_refunds_l1 − double11_refunds" in out and "mean resolution" in out
+    assert " h ± " in out and " pts ± " in out              # refunds' waits in hours, shares differ by points
     totals = (tmp_path / "double11_refunds_l1_totals.csv").read_text()
     assert "paired_ci95" in totals and "unpaired_ci95" in totals
     assert main(["compare", str(base), str(variant), "-r", "1"]) == 2
+
+
+def test_a_difference_reads_in_its_unit_with_its_verdict():
+    """Shares differ by points, waits in the channel's unit, money in yuan; a service level that improved
+    but still misses its target says so; a difference the paired CI cannot tell from zero is no verdict;
+    costs are better lower."""
+    totals = pd.DataFrame([
+        {"queue": "hotline", "kpi": "service_level", "base": 0.70, "variant": 0.75, "difference": 0.05,
+         "paired_ci95": 0.01, "unpaired_ci95": 0.04, "channel": "call", "sl_target": 0.8},
+        {"queue": "refunds", "kpi": "resolution_mean_s", "base": 36000.0, "variant": 28800.0, "difference": -7200.0,
+         "paired_ci95": 900.0, "unpaired_ci95": 3600.0, "channel": "refund", "sl_target": 0.9},
+        {"queue": "refunds", "kpi": "auto_approved_value", "base": 500.0, "variant": 480.0, "difference": -20.0,
+         "paired_ci95": 30.0, "unpaired_ci95": 60.0, "channel": "refund", "sl_target": 0.9},
+        {"queue": "hotline", "kpi": "escalation_rate", "base": 0.0, "variant": 0.0, "difference": 0.0,
+         "paired_ci95": 0.0, "unpaired_ci95": 0.0, "channel": "call", "sl_target": 0.8}])
+    costs = pd.DataFrame([{"group": "all groups", "kpi": "cost", "base": 1000.0, "variant": 1200.0,
+                           "difference": 200.0, "paired_ci95": 0.0, "unpaired_ci95": 0.0}])
+    rows = {(r["where"], r["kpi"]): r for r in difference_rows(totals, costs)}
+    sl = rows[("hotline", "service_level")]
+    assert (sl["base"], sl["difference"], sl["verdict"], sl["meets"]) == (
+        "70.0%", "+5.0 pts ± 1.0 pts", "better, still below target", (False, False))
+    wait = rows[("refunds", "resolution_mean_s")]
+    assert (wait["base"], wait["difference"], wait["verdict"]) == ("10.0 h", "-2.0 h ± 0.2 h", "better")
+    money = rows[("refunds", "auto_approved_value")]
+    assert (money["difference"], money["verdict"]) == ("-¥20 ± ¥30", "not told apart")
+    assert ("hotline", "escalation_rate") not in rows                    # the same in every replication
+    assert (rows[("all groups", "cost")]["difference"], rows[("all groups", "cost")]["verdict"]) == (
+        "+¥200 ± ¥0", "worse")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([k for k in kpis.KPIS if k.compared]), st.sampled_from(sorted(CHANNELS)),
+       st.one_of(st.floats(-1e7, 1e7), st.just(float("nan")), st.just(float("inf"))), st.booleans())
+def test_kpi_text_is_never_nan_or_minus_zero(kpi, channel, value, difference):
+    text = kpi.text(value, CHANNELS[channel], difference)
+    assert "nan" not in text.lower() and "inf" not in text.lower()
+    assert not re.match(r"^-[¥]?0(\.0+)?( |%|$)", text), text

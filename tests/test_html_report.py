@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from sim.cli import main
-from sim.html_report import KINDS, _wins
+from sim.html_report import KINDS
+from sim.pages.compare import wins
 from tests import pages
 from tests.conftest import single_queue
 
@@ -72,19 +73,19 @@ def test_a_report_error_is_reported_and_the_run_kept(tmp_path, monkeypatch, caps
 
 
 def test_the_verdict_shows_auto_approved_refunds_where_there_are_some():
-    from sim.html_report import _verdict
+    from sim.pages.run import verdict
 
     summary = pd.DataFrame({"queue": ["chat", "refunds"], "channel": ["chat", "refund"], "offered": [100.0, 50.0],
                             "service_level": [0.85, 0.6], "service_level_ci95": [0.02, 0.05],
                             "sl_target": [0.8, 0.9], "p_meets_sl": [1.0, 0.0], "abandon_rate": [0.05, 0.0],
                             "asa_s": [12.0, 30000.0], "auto_approved": [0.0, 7.0],
                             "auto_approved_value": [0.0, 1234.0]})
-    verdict = _verdict(summary)
-    assert verdict["columns"][-2:] == ["auto-approved", "auto-approved value"]
-    chat, refunds = verdict["rows"]
+    table = verdict(summary)
+    assert table["columns"][-2:] == ["auto-approved", "auto-approved value"]
+    chat, refunds = table["rows"]
     assert [chat[3]["css"], refunds[3]["css"]] == ["good", "bad"]
     assert refunds[7]["text"] == "8.3 h" and refunds[8]["text"] == "7" and refunds[9]["value"] == 1234.0
-    assert "auto-approved" not in _verdict(summary.assign(auto_approved=0.0))["columns"]
+    assert "auto-approved" not in verdict(summary.assign(auto_approved=0.0))["columns"]
     assert chat[7]["text"] == "12.0 s"                # each channel's wait unit
 
 
@@ -124,18 +125,57 @@ def test_the_compare_page_says_where_the_variant_wins(result_folders):
         == [better, worse, len(sl) - better - worse]
     assert better > 0
     totals = pd.read_csv(folder / "more_totals.csv", encoding="utf-8-sig").set_index("kpi")
-    rows = {kpi: cells for kpi, cells in zip(page.column("totals-more", "KPI"), page.tables["totals-more"]["rows"])}
-    for kpi, way in (("service_level", 1), ("abandon_rate", -1)):
+    table = page.tables["totals-more"]
+    rows = {(where, label): cells for where, label, cells in zip(page.column("totals-more", "queue or group"),
+                                                                page.column("totals-more", ""), table["rows"])}
+    for label, kpi, way in (("service level", "service_level", 1), ("abandoned", "abandon_rate", -1)):
         d, ci = totals.loc[kpi, "difference"], totals.loc[kpi, "paired_ci95"]
-        assert rows[kpi][4][1] == ("" if abs(d) <= ci else "good" if way * d > 0 else "bad")
-    assert rows["service_level"][4][1] == "good"
+        short = kpi == "service_level" and totals.loc[kpi, "variant"] < totals.loc[kpi, "sl_target"]
+        assert rows[(pages.QUEUE, label)][4][1] == ("" if abs(d) <= ci else "bad" if way * d < 0 else
+                                                    "short" if short else "good")
+    assert rows[(pages.QUEUE, "service level")][4][1] in ("good", "short")
+    cost = rows[("all groups", "cost")]                  # two more agents for 12 hours at 40 an hour
+    assert float(cost[4][0]) == pytest.approx(2 * 12 * 40) and cost[4][1] == "bad" and cost[6][0] == "worse"
 
 
 def test_wins_counts_intervals_and_leaves_out_a_loss_there_was_not():
     frame = pd.DataFrame({"interval_start": ["10:00", "11:00", "12:00", "13:00"], "queue": "q", "kpi": "service_level",
                           "difference": [0.2, 0.05, 0.0, np.nan], "paired_ci95": [0.1, 0.1, 0.0, np.nan]})
-    row = _wins(frame).iloc[0]
+    row = wins(frame).iloc[0]
     assert (row["better"], row["worse"], row["same"]) == (1, 0, 2)
     assert np.isnan(row["worst"]) and row["worst_at"] == "" and (row["best"], row["best_at"]) == (0.2, "10:00")
-    row = _wins(frame.assign(difference=[-0.3, -0.01, 0.0, np.nan])).iloc[0]
+    row = wins(frame.assign(difference=[-0.3, -0.01, 0.0, np.nan])).iloc[0]
     assert (row["better"], row["worse"], row["same"]) == (0, 1, 2) and row["worst_at"] == "10:00"
+
+
+def test_the_roster_page_leads_with_the_saving_and_lists_the_shifts(result_folders):
+    folder = result_folders["roster"]
+    page = pages.parse(folder / "report.html")
+    cost = pd.read_csv(folder / "roster_cost.csv", encoding="utf-8-sig")
+    verdict = dict(zip(page.column("roster-verdict", ""), page.column("roster-verdict", "value")))
+    assert float(verdict["saving"]) == pytest.approx(cost["cost_scenario"].sum() - cost["cost_found"].sum())
+    assert float(verdict["cost of the roster found"]) == pytest.approx(cost["cost_found"].sum())
+    shifts = pd.read_csv(folder / "roster_shifts.csv", encoding="utf-8-sig")
+    assert sorted(map(int, page.column("roster-shifts", "agents"))) == sorted(shifts["agents"])
+
+
+def test_the_run_page_shows_the_money_and_the_conversations():
+    """Sales won and lost by conversations, refunds auto-approved and the agents' cost lead the run page;
+    the conversations' response times beside them; nothing where there is no money or conversation."""
+    from sim.pages.run import conversations, money
+
+    summary = pd.DataFrame({"queue": ["presales", "refunds"], "answered": [100.0, 50.0],
+                            "messages": [500.0, np.nan], "replied_within": [400.0, np.nan],
+                            "first_response_s": [25.0, np.nan], "first_response_p90_s": [60.0, np.nan],
+                            "response_s": [30.0, np.nan], "silent_abandoned": [3.0, np.nan],
+                            "orders": [30.0, np.nan], "gmv": [6000.0, np.nan], "gmv_lost": [1200.0, np.nan],
+                            "auto_approved_value": [0.0, 340.0], "recovered_value": [np.nan, np.nan]})
+    costs = pd.DataFrame({"group": ["a", "b"], "cost": [1000.0, 500.0]})
+    rows = money(summary, costs)["rows"]
+    assert [(r[0]["value"], r[1]["value"], r[2]["value"]) for r in rows] == [
+        ("agents (all priced groups)", "cost", 1500.0), ("presales", "sales (GMV)", 6000.0),
+        ("presales", "sales lost (GMV)", 1200.0), ("refunds", "value auto-approved", 340.0)]
+    talk = conversations(summary)
+    assert len(talk["rows"]) == 1 and talk["rows"][0][1]["value"] == 5.0 and talk["rows"][0][5]["value"] == 0.8
+    assert money(summary.assign(gmv=np.nan, gmv_lost=np.nan, auto_approved_value=0.0), None) is None
+    assert conversations(summary.assign(messages=np.nan)) is None

@@ -43,6 +43,9 @@ def handle(args) -> int:
             write_csv(cmp.intervals, tmp / f"{variant.name}_intervals.csv")
             write_csv(cmp.totals, tmp / f"{variant.name}_totals.csv")
             sheets[f"{variant.name}_totals"] = cmp.totals
+            if cmp.costs is not None:
+                write_csv(cmp.costs, tmp / f"{variant.name}_costs.csv")
+                sheets[f"{variant.name}_costs"] = cmp.costs
             if not args.no_plots:
                 difference_plot(cmp.intervals, tmp / difference_plot_name(variant.name))
             manifest.setdefault("base", {**cmp.base.manifest(), "command": args.argv})

@@ -116,7 +116,7 @@ class RosterSearch:
     def costs(self) -> pd.DataFrame:
         """Per group: paid hours and cost of the scenario's roster and of the one found; with the
         comparison, as its runs bill them (a vendor's contacts, minimum and penalty included:
-        ``sim.costs.run_costs``), else the hours alone.
+        ``sim.costs.replication_costs``), else the hours alone.
         """
         if self.comparison is not None:
             base, found = (r.costs[["group", "paid_hours", "cost"]]

@@ -19,7 +19,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from sim.channels import CHANNELS
-from sim.verdicts import COSTS, difference_rows
+from sim.verdicts import COSTS, difference_rows, sweep_variants
 
 WIDTH = 100                   # columns when the output is not a terminal
 UNBOUNDED = 10_000            # columns a table is measured in, to find its width with no cell split
@@ -276,19 +276,27 @@ def comparison_table(cmp) -> Table:
 
 
 def sweep_table(table: pd.DataFrame, params: list[str], replications: int, name: str) -> Table | None:
-    """Service level (and P(meeting the target)) per variant and queue."""
-    ok = table[table["status"] == "ok"]
-    if ok.empty:
-        return None
-    ok = ok.assign(cell=[f"{sl:.1%} ({p:.0%})" for sl, p in zip(ok["service_level"], ok["p_meets_sl"])])
-    pivot = ok.pivot_table(index=params, columns="queue", values="cell", aggfunc="first", sort=False)
-    from sim.sweep import short_path
+    """Per variant: its parameters, agent-hours, cost, service level (P(meeting the target)) per queue,
+    whether it meets every target; the cheapest that does is marked (``sim.verdicts.sweep_variants``).
+    """
+    from sim.scenario.loading import short_path
 
+    side = sweep_variants(table, params)
+    if side.empty:
+        return None
+    ok = table[table["status"] == "ok"].set_index(["variant", "queue"])
+    queues = list(dict.fromkeys(ok.index.get_level_values("queue")))
+    priced = side["centre_cost"].notna().any()
     view = _table(f"{name}: service level over the horizon (P(meeting the target)), {replications} replications",
-                  [*map(short_path, params), *map(str, pivot.columns)])
-    for index, row in pivot.iterrows():
-        keys = index if isinstance(index, tuple) else (index,)
-        view.add_row(*[str(k) for k in keys], *[str(v) for v in row])
+                  [*map(short_path, params), "agent-\nhours", *(["cost"] if priced else []), *map(str, queues),
+                   "every target\nmet"])
+    for row in side.to_dict("records"):
+        levels = [f"{_n(ok.loc[(row['variant'], q), 'service_level'], '{:.1%}')} "
+                  f"({_n(ok.loc[(row['variant'], q), 'p_meets_sl'], '{:.0%}')})" if (row["variant"], q) in ok.index
+                  else "–" for q in queues]
+        view.add_row(*[str(row[p]) for p in params], _n(row["centre_agent_hours"]),
+                     *([_n(row["centre_cost"], "¥{:,.0f}")] if priced else []), *levels,
+                     ("yes, cheapest" if row["cheapest"] else "yes") if row["every_target"] else "no")
     return view
 
 

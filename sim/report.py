@@ -23,7 +23,7 @@ import pandas as pd  # noqa: E402
 
 from sim.channels import channel_of  # noqa: E402
 from sim.fonts import use_cjk_fonts  # noqa: E402
-from sim.sweep import short_path  # noqa: E402
+from sim.scenario.loading import short_path  # noqa: E402
 
 use_cjk_fonts()
 

@@ -32,16 +32,6 @@ from sim.scenario import ScenarioError, load_scenario
 MAX_VARIANTS = 10_000
 
 
-def short_path(path: str) -> str:
-    """A swept parameter's path without its section, for labels: 'groups.team.shifts.0.count' → 'team.shifts.0.count'.
-
-    >>> short_path("groups.hotline_team.shifts.0.count"), short_path("surges.1.multiplier")
-    ('hotline_team.shifts.0.count', 'surges.1.multiplier')
-    """
-    head, _, rest = path.partition(".")
-    return rest if head in ("groups", "queues") and rest else path
-
-
 def parse_axis(text: str) -> tuple[str, list[Any]]:
     """``path=20:40:5`` (inclusive range) or ``path=10,15,20`` (list; values read as YAML) → (path, values).
 
@@ -120,8 +110,9 @@ def run_variant(source, overrides: dict[str, Any], replications: int, seed: int 
                 workers: int | None, dask: Any = None, max_memory: float | None = None) -> pd.DataFrame:
     """One row per queue: the variant's parameters and its horizon KPIs, or its error.
 
-    ``centre_agent_hours`` is the whole centre's staffed agent-hours (every group), the same on every
-    queue's row of a variant.
+    ``centre_agent_hours`` is the whole centre's staffed agent-hours (every group) and ``centre_cost`` what
+    its priced groups bill (NaN without prices), the same on every queue's row of a variant; ``sl_target``
+    the queue's target.
     """
     try:
         sc = load_scenario(source, overrides=overrides)
@@ -130,7 +121,9 @@ def run_variant(source, overrides: dict[str, Any], replications: int, seed: int 
         return pd.DataFrame([{**overrides, "status": "error", "error": " | ".join(exc.problems)}])
     summary = res.summary.set_index("queue")
     hours = res.group_totals["staffed_agent_s"].sum() / 3600
+    cost = res.costs["cost"].sum() if res.costs is not None else np.nan
     rows = [{**overrides, "status": "ok", "error": "", "queue": queue, "centre_agent_hours": hours,
+             "centre_cost": cost, "sl_target": sc.queues[queue].sla.target,
              **{k: summary.loc[queue, k] for k in kpis.swept() if k in summary.columns}}
             for queue in summary.index]
     return pd.DataFrame(rows)

@@ -1,12 +1,15 @@
 """How a planner reads a paired difference (``sim.comparison``): each KPI by its label, in its unit (shares
 in percent and their differences in points, waits in the channel's unit, money in yuan), and a verdict:
 better, worse, or not told apart (the paired 95% CI holds zero); a service level that got better but
-still misses its target says so. The terminal and the results pages both read these rows.
+still misses its target says so. And a sweep's variants side by side: what each costs, whether it meets
+every target, and the cheapest that does. The terminal and the results pages both read these.
 """
 
 from __future__ import annotations
 
 import math
+
+import pandas as pd
 
 from sim import kpis
 from sim.channels import CHANNELS
@@ -74,3 +77,32 @@ def _unchanged(r: dict) -> bool:
     the total cost).
     """
     return r["difference"] == 0 and r["paired_ci95"] == 0
+
+
+def sweep_variants(table, parameters: list[str]):
+    """One row per finished variant of a sweep (``sim.sweep``): its ``parameters``, ``centre_agent_hours``,
+    ``centre_cost``, per queue its service level (``sl:<queue>``), whether ``every_target`` is met (each
+    queue's horizon service level at or above its target), the ``worst_queue`` (furthest below, or
+    nearest above, its target) and ``cheapest``: the variant meeting every target at the least cost
+    (agent-hours where no group is priced; ties: the first).
+    """
+    ok = table[table["status"] == "ok"]
+    if ok.empty:
+        return pd.DataFrame()
+    margin = ok["service_level"] - ok["sl_target"]
+    per = ok.assign(margin=margin.fillna(0.0))
+    rows = []
+    for variant, part in per.groupby("variant", sort=True):
+        first = part.iloc[0]
+        worst = part.loc[part["margin"].idxmin()]
+        rows.append({"variant": variant, **{p: first[p] for p in parameters},
+                     "centre_agent_hours": first["centre_agent_hours"], "centre_cost": first.get("centre_cost"),
+                     **{f"sl:{q}": v for q, v in zip(part["queue"], part["service_level"])},
+                     "every_target": bool((part["margin"] >= 0).all()), "worst_queue": worst["queue"]})
+    out = pd.DataFrame(rows)
+    price = out["centre_cost"] if out["centre_cost"].notna().any() else out["centre_agent_hours"]
+    meeting = price.where(out["every_target"])
+    out["cheapest"] = False
+    if meeting.notna().any():
+        out.loc[meeting.idxmin(), "cheapest"] = True
+    return out

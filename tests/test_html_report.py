@@ -179,3 +179,15 @@ def test_the_run_page_shows_the_money_and_the_conversations():
     assert len(talk["rows"]) == 1 and talk["rows"][0][1]["value"] == 5.0 and talk["rows"][0][5]["value"] == 0.8
     assert money(summary.assign(gmv=np.nan, gmv_lost=np.nan, auto_approved_value=0.0), None) is None
     assert conversations(summary.assign(messages=np.nan)) is None
+
+
+def test_the_sweep_page_puts_the_variants_side_by_side(result_folders):
+    folder = result_folders["sweep"]
+    page = pages.parse(folder / "report.html")
+    table = pd.read_csv(folder / "sweep.csv", encoding="utf-8-sig")
+    hours = table.groupby("variant")["centre_agent_hours"].first()
+    assert [float(v) for v in page.column("variants", "agent-hours")] == pytest.approx(hours.tolist())
+    assert [float(v) for v in page.column("variants", "cost")] == pytest.approx(
+        table.groupby("variant")["centre_cost"].first().tolist())
+    met = (table["service_level"] >= table["sl_target"]).groupby(table["variant"]).all()
+    assert page.column("variants", "every target met") == ["yes" if m else "no" for m in met]

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -92,3 +93,25 @@ def test_resume_does_not_reuse_results_of_another_run(tmp_path):
     assert not two.equals(three)
     with pytest.raises(ValueError):
         sweep(SCENARIO, [], tmp_path / "none")
+
+
+def test_the_cheapest_variant_meeting_every_target_is_marked():
+    """Per variant: cost and agent-hours, every target met or not; the cheapest meeting them all is the one
+    marked (by cost where groups are priced, else by agent-hours), none where no variant meets them."""
+    from sim.verdicts import sweep_variants
+
+    rows = []
+    for variant, (count, cost, a, b) in enumerate([(2, 100.0, 0.85, 0.70), (4, 120.0, 0.85, 0.82),
+                                                    (6, 140.0, 0.90, 0.90), (3, 110.0, 0.79, 0.95)]):
+        for queue, level in (("a", a), ("b", b)):
+            rows.append({"variant": variant, "count": count, "status": "ok", "queue": queue, "service_level": level,
+                         "sl_target": 0.8, "centre_agent_hours": 10.0 * count, "centre_cost": cost})
+    table = pd.DataFrame(rows)
+    side = sweep_variants(table, ["count"])
+    assert side["every_target"].tolist() == [False, True, True, False]
+    assert side.loc[side["cheapest"], "variant"].tolist() == [1]
+    assert side["worst_queue"].tolist() == ["b", "b", "a", "a"]
+    unpriced = sweep_variants(table.assign(centre_cost=np.nan, centre_agent_hours=[60, 60, 20, 20, 40, 40, 30, 30]),
+                              ["count"])
+    assert unpriced.loc[unpriced["cheapest"], "variant"].tolist() == [1]
+    assert not sweep_variants(table.assign(sl_target=0.99), ["count"])["cheapest"].any()

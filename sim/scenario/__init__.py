@@ -21,7 +21,7 @@ _HOMES = {
     **dict.fromkeys(["FromOrders", "Orders"], "sim.scenario.sales"),
     **dict.fromkeys(["Scenario", "ShiftOccurrence", "level_of"], "sim.scenario.model"),
     **dict.fromkeys(["Problem", "cross_problems"], "sim.scenario.checks"),
-    **dict.fromkeys(["load_scenario", "dump_scenario"], "sim.scenario.loading"),
+    **dict.fromkeys(["load_scenario", "dump_scenario", "short_path"], "sim.scenario.loading"),
     "Queue": "sim.channels",
     "read_yaml": "sim.files",
     "ScenarioError": "sim.errors",

@@ -100,3 +100,13 @@ def _apply_overrides(data: dict, overrides: Mapping[str, Any]) -> list[str]:
 def dump_scenario(sc: Scenario) -> dict:
     """The resolved scenario as plain data (durations in seconds, profiles and rosters inlined)."""
     return sc.model_dump(mode="json", exclude_none=True)
+
+
+def short_path(path: str) -> str:
+    """A swept parameter's path without its section, for labels: 'groups.team.shifts.0.count' → 'team.shifts.0.count'.
+
+    >>> short_path("groups.hotline_team.shifts.0.count"), short_path("surges.1.multiplier")
+    ('hotline_team.shifts.0.count', 'surges.1.multiplier')
+    """
+    head, _, rest = path.partition(".")
+    return rest if head in ("groups", "queues") and rest else path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 import time
 
 import numpy as np
@@ -19,6 +20,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from sim.channels import CHANNELS
+from sim.pages.staffing import SHARES
 from sim.verdicts import COSTS, difference_rows, sweep_variants
 
 WIDTH = 100                   # columns when the output is not a terminal
@@ -60,12 +62,15 @@ def warn(lines: list[str], prefix: str = "") -> None:
 
 
 class Progress:
-    """Progress of ``total`` steps of work: a bar on a terminal, else a line on stderr at every tenth."""
+    """Progress of ``total`` steps of work: a bar on a terminal, else a line on stderr at every tenth (and
+    whenever what runs changes, at most every ``LOG_EVERY_S``). ``bound``: ``total`` is an upper bound (a
+    search that may end sooner), so the time left is one too.
+    """
 
-    def __init__(self, description: str, total: int, unit: str):
-        self.description, self.total, self.unit = description, max(total, 1), unit
+    def __init__(self, description: str, total: int, unit: str, bound: bool = False):
+        self.description, self.total, self.unit, self.bound = description, max(total, 1), unit, bound
         self.began = self.logged_at = time.monotonic()
-        self.logged_tenth = 0
+        self.logged_tenth, self.logged_text = 0, description
         self.bar = None
         if sys.stderr.isatty():
             self.bar = RichProgress(TextColumn("{task.description}"), BarColumn(),
@@ -90,10 +95,12 @@ class Progress:
             self.bar.update(self.task, completed=done, description=self.description)
             return
         now, tenth = time.monotonic(), done * 10 // self.total
-        if tenth > self.logged_tenth or now - self.logged_at >= LOG_EVERY_S:
-            self.logged_tenth, self.logged_at = tenth, now
+        changed = self.description != self.logged_text
+        if tenth > self.logged_tenth or now - self.logged_at >= (LOG_EVERY_S / 10 if changed else LOG_EVERY_S):
+            self.logged_tenth, self.logged_at, self.logged_text = tenth, now, self.description
             elapsed = now - self.began
-            left = f", about {elapsed / done * (self.total - done):,.0f} s left" if 0 < done < self.total else ""
+            left = (f", {'up to' if self.bound else 'about'} {elapsed / done * (self.total - done):,.0f} s left"
+                    if 0 < done < self.total else "")
             print(f"{self.description}: {done}/{self.total} {self.unit}, {elapsed:,.0f} s{left}", file=sys.stderr,
                   flush=True)
 
@@ -303,13 +310,12 @@ def sweep_table(table: pd.DataFrame, params: list[str], replications: int, name:
 def staffing_table(report, replications: int, lag: bool) -> Table:
     view = _table(f"{report.scenario.name}: formulas' staffing, simulated ({replications} replications"
                   f"{', lagged SIPP' if lag else ''})",
-                  ["formula", "queue", "agent-hours\npresent /\nrostered", "service level", "target",
-                   "intervals\n≥ target", "not below\ntarget", "P(horizon\nmeets)", "P(worst day\nmeets)"])
+                  ["method", "queue", "agent-hours\npresent /\nrostered", "service level", "target",
+                   *(textwrap.fill(label, 18) for label in SHARES.values())])
     for _, row in report.summary.iterrows():
         view.add_row(row["formula"], row["queue"], f"{row['agent_hours']:,.0f} / {row['rostered_agent_hours']:,.0f}",
                      _pm(row["service_level"], row["service_level_ci95"], "{:.1%}"), _n(row["target"], "{:.0%}"),
-                     _n(row["intervals_mean_meets"], "{:.0%}"), _n(row["intervals_not_below"], "{:.0%}"),
-                     _n(row["p_meets_sl"], "{:.0%}"), _n(row["worst_day_p_meets_sl"], "{:.0%}"))
+                     *(_n(row[column], "{:.0%}") for column in SHARES))
     return view
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -247,3 +249,24 @@ def test_back_office_work_is_sized_by_its_window():
     half["groups"]["backoffice"]["headcount"] = 2
     short = sim.simulate(sim.load_scenario(half), replications=5, seed=1, workers=1).summary
     assert short.set_index("queue").loc["refunds", "service_level"] < 0.5
+
+
+def test_the_search_reports_its_rounds_and_both_views_name_the_shares_alike(tmp_path, capsys):
+    """In a log, the simulation-based search says which round it is in and how many intervals miss (not a
+    silent wait after the formulas), with an upper bound on the time left; the terminal and the page head
+    the shares of success with the same words."""
+    import yaml
+
+    from sim.pages.staffing import SHARES
+    from tests import pages
+
+    path, out = tmp_path / "q.yaml", tmp_path / "out"
+    path.write_text(yaml.safe_dump(single_queue(load=5.0, aht=300, days=1)))
+    assert main(["staffing", str(path), "--formula", "erlang_c,simulation", "-r", "2", "--workers", "1",
+                 "--no-plots", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert re.search(r"simulation, round \d+ of at most 60, \d+ intervals missing: \d+/63 simulations", captured.err)
+    assert all(" s left" not in line or "up to" in line for line in captured.err.splitlines())
+    assert all(line in captured.out for label in SHARES.values() for line in textwrap.wrap(label, 18))
+    headers = pages.parse(out / "report.html").tables["staffing"]["headers"]
+    assert all(label in headers for label in SHARES.values())

@@ -46,7 +46,7 @@ def handle(args) -> int:
     from sim.console import Progress, console, staffing_table
     from sim.html_report import attempt
     from sim.outputs import choose, staged, write_excel, write_warnings
-    from sim.staffing.evaluate import METHODS, evaluate
+    from sim.staffing.evaluate import METHODS, evaluate, simulations_at_most
     from sim.staffing.requirements import covered_queues
 
     sc = load(args, args.scenario)
@@ -69,12 +69,13 @@ def handle(args) -> int:
     default = Path("results") / f"staffing_{sc.name}"
     out = choose(args.out, default, args.overwrite)
     args.interrupted = "nothing was written: the study is written once every method is done"
-    with staged(out) as (tmp,), Progress(f"staffing {sc.name}", len(chosen), "methods") as bar:
+    with staged(out) as (tmp,), Progress(f"staffing {sc.name}", simulations_at_most(chosen), "simulations",
+                                         bound="simulation" in chosen) as bar:
         report = evaluate(sc, chosen, replications=args.replications, seed=args.seed, lag=args.lag,
                           per_agent_per_day=daily, probability=args.probability, workers=args.workers,
                           dask=dask(args.dask),
-                          progress=lambda formula: bar.update(chosen.index(formula),
-                                                              f"staffing {sc.name}: {formula}"))
+                          progress=lambda done, what: bar.update(done, f"staffing {sc.name}: {what}"))
+        bar.update(bar.total, f"staffing {sc.name}: done")
         report.save(tmp, plots=not args.no_plots)
         if args.excel:
             write_excel(tmp / "staffing.xlsx", {"summary": report.summary, "days": report.days})

@@ -30,6 +30,14 @@ from sim.staffing.requirements import FORMULAS, covered_queues, requirements
 from sim.staffing.roster import staffed_scenario
 
 METHODS = (*FORMULAS, "simulation")
+SEARCH_ROUNDS = 60      # the simulation-based search's rounds at most
+
+
+def simulations_at_most(formulas: tuple[str, ...]) -> int:
+    """The simulations ``evaluate`` runs at most: the back-office inflow, one per method, and the
+    simulation-based search's rounds.
+    """
+    return 1 + len(formulas) + (SEARCH_ROUNDS if "simulation" in formulas else 0)
 
 
 @dataclass
@@ -183,10 +191,11 @@ def _summary_rows(sc: Scenario, res, formula: str, attained: pd.DataFrame, hours
 def evaluate(sc: Scenario, formulas: tuple[str, ...] = METHODS, replications: int = 10, seed: int | None = None,
              lag: bool = False, per_agent_per_day: dict[str, float] | None = None, probability: float | None = None,
              workers: int | None = None, dask: Any = None,
-             progress: Callable[[str], None] | None = None) -> StaffingReport:
+             progress: Callable[[int, str], None] | None = None) -> StaffingReport:
     """Each formula's per-interval requirement (``requirements``), and with ``simulation`` the simulation-based
     one (``probability`` as in ``simulation_requirement``), staffed and simulated ``replications`` times on
-    the same ``seed``; ``progress(formula)`` is called as each one starts.
+    the same ``seed``. ``progress(simulations done, what is running)`` follows the work: at most
+    ``simulations_at_most(formulas)`` simulations of ``replications`` each.
     """
     unknown = [f for f in formulas if f not in METHODS]
     if unknown:
@@ -196,16 +205,28 @@ def evaluate(sc: Scenario, formulas: tuple[str, ...] = METHODS, replications: in
         raise ValueError(f"{sc.name}: no chat or call queue with its own arrivals to staff")
     # the simulation's rows borrow their expected offered contacts and load from a formula's
     need = requirements(sc, tuple(f for f in formulas if f != "simulation") or ("erlang_a",), lag, per_agent_per_day)
+    done = 0
+
+    def tell(what: str, extra: int = 0) -> None:
+        if progress is not None:
+            progress(done + extra, what)
+
+    tell("back-office work")
     backoffice = backoffice_requirements(sc, replications, seed + 2, workers=workers, dask=dask)
+    done += 1
     targets = {q: spec.sla.target for q, spec in sc.queues.items()}
     need["target"] = need["queue"].map(targets)
     backoffice["target"] = backoffice["queue"].map(targets)
     intervals, summary, days, found = [], [], [], None
     for formula in formulas:
-        if progress is not None:
-            progress(formula)
+        tell(formula)
         if formula == "simulation":
-            found = simulation_requirement(sc, replications, seed + 1, probability, workers=workers, dask=dask)
+            found = simulation_requirement(sc, replications, seed + 1, probability, max_iterations=SEARCH_ROUNDS,
+                                           workers=workers, dask=dask, progress=lambda i, missing: tell(
+                                               f"simulation, round {i + 1} of at most {SEARCH_ROUNDS}, {missing:,} "
+                                               "intervals missing", i + 1))
+            done += len(found.history)
+            tell("simulation, checked on other customers")
             mine, staffed, hours, total = _simulated_staffing(sc, need, found, backoffice)
         else:
             mine, staffed, hours, total = _formula_staffing(sc, need, formula, backoffice)
@@ -220,5 +241,7 @@ def evaluate(sc: Scenario, formulas: tuple[str, ...] = METHODS, replications: in
         by_day = res.sla_probability
         days.append(by_day[(by_day["period"] != "horizon") & by_day["queue"].isin(hours)].assign(formula=formula)[
             ["formula", "queue", "period", "service_level", "p_meets_sl"]])
+        done += 1
+    tell("done")
     return StaffingReport(sc, replications, seed, lag, pd.concat(intervals, ignore_index=True),
                           pd.DataFrame(summary), pd.concat(days, ignore_index=True), found, backoffice)

@@ -17,7 +17,7 @@ from sim.distributions import Constant, Empirical
 from sim.orders import expected_from_orders
 from sim.rates import rate_curve
 from sim.scenario import DAY, Scenario
-from sim.units import format_time_of_day
+from sim.units import format_span, format_time_of_day
 
 SHORT_HANDLE_S = 30.0      # a chat or call handled faster than this is rarely meant
 SHORT_PATIENCE_S = 10.0    # customers who wait less than this on average are rarely meant
@@ -138,8 +138,5 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _when(sc: Scenario, first: int, stop: int) -> str:
-    begin = sc.start + timedelta(seconds=first * sc.interval)
-    end = sc.start + timedelta(seconds=stop * sc.interval)
-    if begin.date() == end.date() or end == begin.replace(hour=0, minute=0, second=0) + timedelta(days=1):
-        return f"{begin:%H:%M}-{end:%H:%M} on {begin.date()}"
-    return f"from {begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+    at = [sc.start + timedelta(seconds=k * sc.interval) for k in (first, stop)]
+    return format_span(*at)

@@ -1,9 +1,12 @@
-"""Parsing of durations ("90s", "15min", "2h", "3d") and times of day ("08:00") into seconds."""
+"""Parsing of durations ("90s", "15min", "2h", "3d") and times of day ("08:00") into seconds, and their
+formatting (and that of a span of date-times) for messages and tables.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+from datetime import datetime, timedelta
 
 _UNIT_SECONDS = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(s|sec|min|m|h|d)?\s*$")
@@ -74,3 +77,25 @@ def format_time_of_day(seconds: float) -> str:
     """
     hours, minutes, secs = int(seconds // 3600), int(seconds % 3600 // 60), int(seconds % 60)
     return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+
+
+def format_span(begin: datetime, end: datetime) -> str:
+    """A span of time as a planner says it: '09:00-17:30 on 2026-06-17', 'all day on 2026-06-17',
+    'from 2026-06-17 22:00 to 2026-06-18 02:00'.
+
+    >>> from datetime import datetime as t
+    >>> format_span(t(2026, 6, 17, 9), t(2026, 6, 17, 17, 30)), format_span(t(2026, 6, 17), t(2026, 6, 18))
+    ('09:00-17:30 on 2026-06-17', 'all day on 2026-06-17')
+    >>> format_span(t(2026, 6, 17, 22), t(2026, 6, 18, 2)), format_span(t(2026, 6, 17, 20), t(2026, 6, 18))
+    ('from 2026-06-17 22:00 to 2026-06-18 02:00', '20:00-24:00 on 2026-06-17')
+    """
+    midnight = datetime.combine(begin.date(), datetime.min.time())
+    if begin == midnight and end == midnight + timedelta(days=1):
+        return f"all day on {begin.date()}"
+    if begin.date() == end.date():
+        return f"{begin:%H:%M}-{end:%H:%M} on {begin.date()}"
+    if end == midnight + timedelta(days=1):
+        return f"{begin:%H:%M}-24:00 on {begin.date()}"
+    if end - begin == timedelta(days=(end - begin).days) and begin == midnight:
+        return f"all day from {begin.date()} to {(end - timedelta(days=1)).date()}"
+    return f"from {begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"

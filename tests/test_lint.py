@@ -68,7 +68,7 @@ def test_a_queue_left_without_anyone_for_hours():
     ecommerce_call profile, 1,200 × 3.0 / 84.4 = 42.7 calls before 08:00 and 1,200 × 3.4 / 84.4 = 48.3 after 22:00."""
     found = lint(lambda d: d["groups"]["hotline_team"]["shifts"].pop(4))
     assert found == ["queues.hotline: nobody who serves it is on shift 00:00-08:00 on 2026-10-20 while about 43 "
-                     "contacts arrive", "queues.hotline: nobody who serves it is on shift 22:00-00:00 on 2026-10-20 "
+                     "contacts arrive", "queues.hotline: nobody who serves it is on shift 22:00-24:00 on 2026-10-20 "
                      "while about 48 contacts arrive"]
 
 

@@ -28,6 +28,7 @@ from sim.staffing.backoffice import SPECIALIST_DAY_S, backoffice_requirements
 from sim.staffing.iterative import primary_groups, simulation_requirement
 from sim.staffing.requirements import FORMULAS, covered_queues, requirements
 from sim.staffing.roster import staffed_scenario
+from sim.units import format_span
 
 METHODS = (*FORMULAS, "simulation")
 SEARCH_ROUNDS = 60      # the simulation-based search's rounds at most
@@ -95,7 +96,7 @@ class StaffingReport:
             worst = min(runs, key=lambda item: item[1]["attained_sl"].mean())[1]
             first, last = worst["interval_start"].iloc[0], worst["interval_start"].iloc[-1]
             end = last + pd.Timedelta(seconds=self.scenario.interval)
-            lines.append(f"{formula}: {queue} {first:%H:%M}-{end:%H:%M} on {first:%-d %b} attains "
+            lines.append(f"{formula}: {queue} {format_span(first, end)} attains "
                          f"{worst['attained_sl'].mean():.0%} vs {worst['target'].iloc[0]:.0%}")
         return lines
 

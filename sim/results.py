@@ -195,14 +195,18 @@ class Results:
     def worst_intervals(self, n: int = 10) -> pd.DataFrame:
         """The ``n`` intervals least likely to meet their service-level target, with contacts to judge:
         interval_start, queue, p_meets_sl (share of replications meeting it), mean service level, target and
-        mean offered; the lowest probability first (ties: the lowest service level).
+        mean offered; the lowest probability first (ties: the lowest service level, then the most contacts
+        offered, so the busiest of many failing intervals come first).
         """
         stats = self.interval_stats
-        wide = stats[stats["kpi"].isin(["meets_sl", "service_level", "offered"])].pivot_table(
-            index=["interval_start", "queue"], columns="kpi", values="mean", sort=False).reset_index()
+        kpis = ["meets_sl", "service_level", "offered"]
+        wide = stats[stats["kpi"].isin(kpis)].pivot_table(
+            index=["interval_start", "queue"], columns="kpi", values="mean", sort=False, dropna=False
+        ).reindex(columns=kpis).reset_index()
         wide = wide[(wide["offered"] > 0) & wide["service_level"].notna()].rename(columns={"meets_sl": "p_meets_sl"})
         wide["sl_target"] = wide["queue"].map({q: spec.sla.target for q, spec in self.scenario.queues.items()})
-        wide = wide.sort_values(["p_meets_sl", "service_level"], kind="stable").head(n)
+        wide = wide.assign(busy=-wide["offered"]).sort_values(["p_meets_sl", "service_level", "busy"],
+                                                              kind="stable").head(n)
         return wide[["interval_start", "queue", "p_meets_sl", "service_level", "sl_target", "offered"]].reset_index(
             drop=True).rename_axis(columns=None)
 

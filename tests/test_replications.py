@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import sim
 from sim.cli import main
 from sim.statistics import cell_stats
+from tests.conftest import single_queue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,3 +122,19 @@ def test_bad_dask_addresses(capsys):
                              ("somewhere", "expected tcp://host:port or local:N")):
         assert main(["run", scenario, "--dask", address, "--no-plots"]) == 2
         assert message in capsys.readouterr().err
+
+
+def test_worst_intervals_put_the_busiest_of_equally_failing_intervals_first():
+    """A queue nobody serves in the evening misses every interval there: of the intervals at 0%, the
+    busiest come first, not the earliest; a queue with no traffic at all has no worst interval."""
+    data = single_queue(load=8.0, aht=300, days=1)
+    data["queues"]["q"]["arrivals"]["profile"] = [1] * 18 + [4, 4, 2, 1, 1, 1]      # busiest 18:00-20:00
+    data["groups"]["team"] = {"skills": ["q"], "shifts": [{"start": "00:00", "end": "17:00", "count": 10}]}
+    res = sim.simulate(sim.load_scenario(data), replications=3, seed=2)
+    worst = res.worst_intervals(4)
+    assert (worst["p_meets_sl"] == 0).all() and (worst["service_level"] == 0).all()
+    hours = worst["interval_start"].dt.hour.tolist()
+    assert set(hours[:2]) == {18, 19} and hours[2] == 20
+    empty = single_queue(load=5.0, days=1)
+    empty["queues"]["q"]["arrivals"]["daily_volume"] = 0
+    assert sim.simulate(sim.load_scenario(empty), replications=2).worst_intervals().empty

@@ -4,8 +4,8 @@ was, simulated, and judged interval by interval against the history and two base
 Models compared, per queue and KPI (``offered, answered, abandon_rate, asa_s, service_level, handle_s``):
 
 - ``simulation``: the scenario's mean over replications, with its p10-p90 band;
-- ``last_week``: the history's own value in the same interval a week earlier (intervals without one are
-  left out of its ``n``);
+- ``last_week``: the history's own value in the same interval a week earlier (intervals without one, on
+  a day before the log starts or without a record, are left out of its ``n``);
 - ``erlang_a``: stationary Erlang A per interval with the interval's arrival rate (the scenario's, or the
   history's with ``volumes="history"``), its agents on duty, the scenario's mean handle time and mean
   patience; its ``asa_s`` is the mean wait of all arrivals, and its ``handle_s`` the scenario's mean.
@@ -116,6 +116,9 @@ def holdout(scenario: str | Path | dict, log: Log, replications: int = 20, seed:
     from ``since`` (default: all of the log's) are judged; earlier days feed only the ``last_week`` baseline.
     """
     judged = log if since is None else Log(log.path, log.rows[log.rows["arrival_time"] >= since], log.bad, log.notes)
+    if since is not None and judged.rows.empty and not log.rows.empty:
+        raise ValueError(f"--from {since.date()}: the history ends on {log.rows['arrival_time'].max().date()}; "
+                         f"nothing is left to judge")
     sc = project(scenario, judged, volumes)
     if staffing is not None:
         sc = with_staffing(sc, staffing)
@@ -143,15 +146,19 @@ def holdout(scenario: str | Path | dict, log: Log, replications: int = 20, seed:
 
 
 def _earlier_weeks(rows: pd.DataFrame, sc: sim.Scenario) -> pd.DataFrame | None:
-    """The history's KPIs in the week before the judged days (for ``last_week``), in long form."""
+    """The history's KPIs in the week before the judged days (for ``last_week``), in long form; only the
+    days the history covers (a day before the log starts, or an outage day without a record, is unknown,
+    not a day without contacts).
+    """
     week = pd.Timedelta(days=7)
     start = pd.Timestamp(sc.start) - week
     earlier = rows[(rows["arrival_time"] >= start) & (rows["arrival_time"] < pd.Timestamp(sc.start))]
     if earlier.empty:
         return None
     shifted = sc.model_copy(update={"start": sc.start - week.to_pytimedelta(), "horizon": 7 * 86400.0})
-    return history_intervals(earlier, shifted).melt(id_vars=["interval_start", "queue"], value_vars=list(KPIS),
+    long = history_intervals(earlier, shifted).melt(id_vars=["interval_start", "queue"], value_vars=list(KPIS),
                                                     var_name="kpi", value_name="history")
+    return long[long["interval_start"].dt.normalize().isin(set(earlier["arrival_time"].dt.normalize()))]
 
 
 def _last_week(long: pd.DataFrame) -> pd.DataFrame:

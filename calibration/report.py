@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib import ticker
 from scipy import stats
 
@@ -178,7 +179,7 @@ def backtest_plots(backtest, directory: Path) -> list[Path]:
             ("first_response_s",) if part.loc[part["kpi"] == "first_response_s", "history"].notna().any() else ())
         fig, axes = figure(len(shown), dates=True, sharex=True)
         for ax, kpi in zip(axes[:, 0], shown):
-            rows = part[part["kpi"] == kpi]
+            rows = _gaps_kept(part[part["kpi"] == kpi])
             ax.fill_between(rows["interval_start"], rows["p10"], rows["p90"], alpha=0.3, step="post",
                             label=f"simulated p10-p90 ({backtest.replications} replications)")
             ax.plot(rows["interval_start"], rows[backtest.simulated], lw=1, label="simulated mean")
@@ -188,3 +189,14 @@ def backtest_plots(backtest, directory: Path) -> list[Path]:
         axes[0, 0].set_title(f"{queue}: back-test")
         paths.append(save_figure(fig, directory / f"backtest_{queue}.png", dpi=100))
     return paths
+
+
+def _gaps_kept(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` on every interval from the first to the last (the shortest step between two), NaN where none
+    was judged (closed hours): lines and bands break there instead of bridging them.
+    """
+    steps = rows["interval_start"].drop_duplicates().sort_values().diff().dropna()
+    if steps.empty:
+        return rows
+    grid = pd.date_range(rows["interval_start"].min(), rows["interval_start"].max(), freq=steps.min())
+    return rows.set_index("interval_start").reindex(grid).rename_axis("interval_start").reset_index()

@@ -100,3 +100,31 @@ def test_backtest_until_judges_the_days_before(history, tmp_path):
     intervals = pd.read_csv(out / "backtest_intervals.csv", encoding="utf-8-sig", parse_dates=["interval_start"])
     assert intervals["interval_start"].max() < pd.Timestamp("2026-09-14")
     assert main(["backtest", str(scenario), str(path), "--from", "2026-09-14", "--until", "2026-09-10"]) == 2
+
+
+def test_last_week_forecasts_nothing_where_the_log_has_no_earlier_day(history):
+    """Judged from the log's fifth day: last week's days before the log starts are unknown, not days without
+    contacts; only the judged days whose day a week earlier is in the log get a last-week forecast."""
+    scenario, _, log = history
+    test = holdout(scenario, log, replications=2, seed=1, volumes="history", since=pd.Timestamp("2026-09-11"))
+    covered = test.intervals.dropna(subset=["last_week"])
+    assert covered["interval_start"].min() >= log.rows["arrival_time"].min().normalize() + pd.Timedelta(days=7)
+    offered = covered[covered["kpi"] == "offered"]
+    assert len(offered) > 0 and (offered["last_week"] > 0).mean() > 0.5
+
+
+def test_a_from_date_after_the_history_says_so(history, tmp_path, capsys):
+    scenario, path, log = history
+    assert main(["backtest", str(scenario), str(path), "--from", "2027-01-01", "--out", str(tmp_path / "x")]) == 2
+    last = log.rows["arrival_time"].max().date()
+    assert f"--from 2027-01-01: the history ends on {last}; nothing is left to judge" in capsys.readouterr().err
+
+
+def test_back_test_plots_break_at_closed_hours():
+    """Intervals nobody worked are not judged: the plotted lines and bands have gaps there, not bridges."""
+    from calibration.report import _gaps_kept
+
+    starts = pd.to_datetime(["2026-09-07 08:00", "2026-09-07 08:15", "2026-09-07 10:00"])
+    rows = pd.DataFrame({"interval_start": starts, "history": [1.0, 2.0, 3.0], "p10": 0.0, "p90": 4.0})
+    full = _gaps_kept(rows)
+    assert len(full) == 9 and full["history"].isna().sum() == 6 and full["p90"].notna().sum() == 3

@@ -57,19 +57,81 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
+# What a Chinese input method types in place of YAML's punctuation: its name and what to type instead.
+FULL_WIDTH = {"：": ("a full-width colon", ":"), "，": ("a full-width comma", ","), "、": ("an enumeration comma", ","),
+              "\u3000": ("an ideographic (full-width) space", "a plain space"), "\t": ("a tab", "spaces"),
+              "［": ("a full-width bracket", "["), "］": ("a full-width bracket", "]"),
+              "｛": ("a full-width brace", "{"), "｝": ("a full-width brace", "}"), "－": ("a full-width hyphen", "-"),
+              "＃": ("a full-width number sign", "#"), "．": ("a full-width full stop", "."),
+              "“": ("a curly quote", '"'), "”": ("a curly quote", '"'), "‘": ("a curly quote", "'"),
+              "’": ("a curly quote", "'"), "＂": ("a full-width quote", '"'), "＇": ("a full-width quote", "'")}
+FULL_WIDTH_DIGITS = "０１２３４５６７８９"
+SHOWN_SLIPS = 10
+
+
+def _outside_comments_and_quotes(line: str):
+    """(column, character) of a YAML line, leaving out what is quoted and what follows a comment's '#'."""
+    quote = None
+    for column, ch in enumerate(line):
+        if quote is not None:
+            quote = None if ch == quote else quote
+        elif ch in "'\"" and (column == 0 or line[column - 1] in " \t:[{,-"):
+            quote = ch
+        elif ch == "#" and (column == 0 or line[column - 1] in " \t"):
+            return
+        else:
+            yield column, ch
+
+
+def input_method_slips(text: str, characters: str | dict = FULL_WIDTH,
+                       leading_only: bool = False) -> list[tuple[int, str]]:
+    """(line, 'line L, column C: ...') for each of ``characters`` outside comments and quotes
+    (``leading_only``: in a line's indentation only), saying what to type instead.
+    """
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        previous = None
+        for column, ch in _outside_comments_and_quotes(line):
+            if leading_only and line[:column].strip(" \t\u3000"):
+                break
+            repeated, previous = previous == (column - 1, ch), (column, ch)
+            if ch in characters and not repeated:            # a run of the same slip is named once
+                if ch == "\t":
+                    found.append((number, f"line {number}, column {column + 1}: a tab; YAML indents with spaces: "
+                                          "type spaces instead"))
+                else:
+                    name, instead = FULL_WIDTH[ch]
+                    found.append((number, f"line {number}, column {column + 1}: '{ch}' is {name}, as a Chinese "
+                                          f"input method types it; type "
+                                          f"{instead if instead == 'a plain space' else repr(instead)} instead"))
+    return found
+
+
 def parse_yaml(text: str, label: str) -> Any:
-    """Parse YAML ``text`` (from ``label``, for messages) within the module's limits."""
+    """Parse YAML ``text`` (from ``label``, for messages) within the module's limits. Punctuation a Chinese
+    input method types (a full-width colon, comma or space; a tab) is named with its line and column.
+    """
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "syntax"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([f"{label}: {where}: invalid YAML: {problem}"]) from None
+        problem = f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}"
+        slips = input_method_slips(text)
+        near = mark is not None and any(abs(line - 1 - mark.line) <= 1 for line, _ in slips)
+        lines = [*_first([said for _, said in slips]), *([] if near else [problem])]
+        raise ScenarioError([f"{label}: {line}" for line in lines]) from None
     except RecursionError:
         raise ScenarioError([f"{label}: nested more than {MAX_DEPTH} levels deep"]) from None
+    indented = input_method_slips(text, "\u3000", leading_only=True)      # valid YAML, but not the key meant
+    if indented:
+        raise ScenarioError([f"{label}: {line}" for line in _first([said for _, said in indented])])
     check_size(data, label)
     return data
+
+
+def _first(lines: list[str]) -> list[str]:
+    return lines[:SHOWN_SLIPS] + ([f"and {len(lines) - SHOWN_SLIPS} more"] if len(lines) > SHOWN_SLIPS else [])
 
 
 def check_size(data: Any, label: str) -> None:

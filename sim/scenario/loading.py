@@ -80,7 +80,7 @@ def _apply_overrides(data: dict, overrides: Mapping[str, Any]) -> list[str]:
         for depth, key in enumerate(keys):
             last = depth == len(keys) - 1
             if isinstance(node, list):
-                if not key.isdigit() or int(key) >= len(node):
+                if not (key.isascii() and key.isdigit()) or int(key) >= len(node):
                     problems.append(f"{dotted}: no list item {key!r} (the list has {len(node)}), got {show(value)}")
                     break
                 key = int(key)

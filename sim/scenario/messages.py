@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sim import distributions
 from sim.channels import CHANNELS, QUEUE_MODELS, ChatServiceLevel, offered_by
 from sim.distributions import Amount, Delay, HandleTime, Patience
-from sim.files import show
+from sim.files import FULL_WIDTH_DIGITS, show
 from sim.scenario import campaigns, parts, sales, staff
 from sim.scenario.model import Scenario
 from sim.scenario.types import hint, pydantic_message
@@ -144,6 +144,16 @@ def format_errors(exc: ValidationError) -> list[str]:
         elif err["type"] == "extra_forbidden" or ", got " in msg or isinstance(value, Mapping):
             lines.append(f"{path}: {msg}")
         else:
-            lines.append(f"{path}: {msg}, got {show(value)}")
+            lines.append(f"{path}: {msg}, got {show(value)}{_full_width(value)}")
     return lines
+
+
+def _full_width(value: object) -> str:
+    """A hint where a value holds full-width digits (typed with a Chinese input method)."""
+    if not isinstance(value, str) or not any(ch in FULL_WIDTH_DIGITS for ch in value):
+        return ""
+    return f"; it holds full-width digits: type {value.translate(_HALF_WIDTH)}"
+
+
+_HALF_WIDTH = str.maketrans({**{d: str(i) for i, d in enumerate(FULL_WIDTH_DIGITS)}, "．": ".", "：": ":"})
 

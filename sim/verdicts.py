@@ -15,7 +15,7 @@ from sim import kpis
 from sim.channels import CHANNELS
 
 ALL_GROUPS = "all groups"                  # the row of a comparison's costs adding up every group
-BETTER, WORSE, SAME = "better", "worse", "not told apart"
+BETTER, WORSE, SAME, UNCHANGED = "better", "worse", "not told apart", "the same"
 SHORT = "better, still below target"
 COSTS = {k.name: k for k in (
     kpis.Kpi("paid_hours", "h", "groups", "count", "paid hours of the group's roster", compared="{:,.0f} h"),
@@ -25,11 +25,13 @@ COSTS = {k.name: k for k in (
 def verdict(way: str | None, difference: float, ci: float, variant: float | None = None,
             target: float | None = None) -> str:
     """``better``, ``worse`` or ``not told apart`` for a difference whose improving direction is ``way``
-    (``higher`` or ``lower``; None: no verdict, ''); a ``variant`` level still below its ``target`` that
-    got better reads ``better, still below target``.
+    (``higher`` or ``lower``; None: no verdict, ''), ``the same`` where it is nil in every replication; a
+    ``variant`` level still below its ``target`` that got better reads ``better, still below target``.
     """
     if way is None or not math.isfinite(difference):
         return ""
+    if difference == 0 and ci == 0:
+        return UNCHANGED
     if not abs(difference) > (ci if math.isfinite(ci) else 0.0):
         return SAME
     if (difference > 0) != (way == "higher"):

@@ -94,3 +94,27 @@ def test_kpi_text_is_never_nan_or_minus_zero(kpi, channel, value, difference):
     text = kpi.text(value, CHANNELS[channel], difference)
     assert "nan" not in text.lower() and "inf" not in text.lower()
     assert not re.match(r"^-[¥]?0(\.0+)?( |%|$)", text), text
+
+
+def test_a_variant_of_the_base_from_the_command_line(tmp_path, capsys):
+    """``--variant-set groups.*.absenteeism=0.15``: one variant of the base file with every group's
+    absenteeism changed (the wildcard), compared on the same customers; the hotline loses service level."""
+    out = tmp_path / "cmp"
+    assert main(["compare", str(ROOT / "scenarios" / "double11.yaml"), "--variant-set", "groups.*.absenteeism=0.15",
+                 "-r", "3", "--workers", "1", "--no-plots", "--out", str(out)]) == 0
+    totals = pd.read_csv(out / "double11_variant_totals.csv", encoding="utf-8-sig").set_index(["queue", "kpi"])
+    assert totals.loc[("hotline", "service_level"), "difference"] < 0
+    assert main(["compare", str(ROOT / "scenarios" / "double11.yaml")]) == 2
+    assert "give variant files, or --variant-set" in capsys.readouterr().err
+
+
+def test_a_wildcard_sets_every_member():
+    sc = sim.load_scenario(ROOT / "scenarios" / "double11_refunds.yaml",
+                           overrides={"groups.*.absenteeism": 0.15, "groups.*.shifts.*.count": 3})
+    assert {g.absenteeism for g in sc.groups.values()} == {0.15}
+    assert {s.count for g in sc.groups.values() for s in g.shifts} == {3}
+    with pytest.raises(sim.ScenarioError, match=r"groups\.\*\.shifts\.9\.count: nothing matches: no member of "
+                                                r"groups has shifts\.9\.count"):
+        sim.load_scenario(ROOT / "scenarios" / "double11.yaml", overrides={"groups.*.shifts.9.count": 1})
+    with pytest.raises(sim.ScenarioError, match="no key 'groupz'"):
+        sim.load_scenario(ROOT / "scenarios" / "double11.yaml", overrides={"groupz.*.absenteeism": 0.1})

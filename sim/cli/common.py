@@ -50,8 +50,8 @@ def option_groups() -> dict[str, argparse.ArgumentParser]:
     """
     overrides = argparse.ArgumentParser(add_help=False)
     overrides.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                           help="override a scenario value by dotted path, e.g. groups.presales.headcount=30 "
-                                "(repeatable)")
+                           help="override a scenario value by dotted path, e.g. groups.presales.headcount=30; "
+                                "* for every key or item, e.g. groups.*.absenteeism=0.15 (repeatable)")
     replications = argparse.ArgumentParser(add_help=False)
     replications.add_argument("-r", "--replications", type=whole(1), default=10,
                               help="independent replications of the horizon: more give narrower confidence "
@@ -155,16 +155,17 @@ def overrides(pairs: list[str]) -> dict:
     return result
 
 
-def load(args, name: str):
+def load(args, name: str, changes: list[str] = ()):
     """The scenario file ``name`` with ``--set`` applied, refused (before anything else looks at it) if its
     replications would not fit in memory; its warnings and workload notes go to stderr, and its warnings
-    to ``args.warnings`` too (for the results folder's page).
+    to ``args.warnings`` too (for the results folder's page). ``changes``: ``PATH=VALUE`` overrides applied
+    after ``--set``'s.
     """
     from sim import lint, workload
     from sim.console import warn
     from sim.scenario import ScenarioError, load_scenario
 
-    sc = load_scenario(scenario_path(name), overrides=overrides(getattr(args, "overrides", [])))
+    sc = load_scenario(scenario_path(name), overrides=overrides([*getattr(args, "overrides", []), *changes]))
     replications, workers = getattr(args, "replications", 1), getattr(args, "workers", None)
     parallel = 1 if getattr(args, "dask", None) else min(replications, workers or os.cpu_count() or 1)
     work = workload.estimate(sc)

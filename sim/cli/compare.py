@@ -1,5 +1,5 @@
 """``compare``: paired differences of variants against a base on common random numbers (``--set`` applies
-to every file).
+to every file; ``--variant-set`` makes a variant of the base itself).
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ GROUPS = ("overrides", "replications", "runs", "outputs")
 
 def arguments(parser) -> None:
     parser.add_argument("base", help="scenario file of the base")
-    parser.add_argument("variants", nargs="+", help="scenario files of the variants")
+    parser.add_argument("variants", nargs="*", help="scenario files of the variants")
+    parser.add_argument("--variant-set", dest="variant_overrides", action="append", default=[],
+                        metavar="PATH=VALUE", help="a variant of the base file itself with this change (repeatable: "
+                                                   "one variant with every change), e.g. groups.*.absenteeism=0.15")
 
 
 def handle(args) -> int:
@@ -28,6 +31,10 @@ def handle(args) -> int:
 
     base = load(args, args.base)
     variants = [load(args, v) for v in args.variants]
+    if args.variant_overrides:
+        variants.append(load(args, args.base, [f"name={base.name}_variant", *args.variant_overrides]))
+    if not variants:
+        raise UserError("compare: give variant files, or --variant-set PATH=VALUE for a variant of the base")
     if args.replications < 2:
         raise UserError(f"--replications: a paired comparison needs >= 2, got {args.replications}")
     default = Path("results") / f"compare_{base.name}"

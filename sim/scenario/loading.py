@@ -72,29 +72,61 @@ def _booleans(data: dict) -> list[str]:
 
 
 def _apply_overrides(data: dict, overrides: Mapping[str, Any]) -> list[str]:
-    """Set each dotted path (list items by index) in ``data``; return problems with paths."""
+    """Set each dotted path (list items by index; ``*`` for every key or item at that level, e.g.
+    ``groups.*.absenteeism``) in ``data``; return problems with paths.
+    """
     problems = []
-    for dotted, value in overrides.items():
-        node: Any = data
-        keys = dotted.split(".")
-        for depth, key in enumerate(keys):
-            last = depth == len(keys) - 1
-            if isinstance(node, list):
-                if not (key.isascii() and key.isdigit()) or int(key) >= len(node):
-                    problems.append(f"{dotted}: no list item {key!r} (the list has {len(node)}), got {show(value)}")
-                    break
-                key = int(key)
-            elif not isinstance(node, dict):
-                problems.append(f"{dotted}: {'.'.join(keys[:depth])} is not a mapping, got {show(value)}")
-                break
-            elif not last and key not in node:
-                problems.append(f"{dotted}: no key {key!r}{hint(key, node)}, got {show(value)}")
-                break
-            if last:
-                node[key] = value
-            else:
-                node = node[key]
+    for pattern, value in overrides.items():
+        paths = _expand(data, pattern.split("."))
+        if not paths:
+            head, _, rest = pattern.partition(".*.")
+            problems.append(f"{pattern}: nothing matches: no member of {head} has {rest}, got {show(value)}")
+        for keys in paths:
+            problems += _set(data, ".".join(keys), keys, value)
     return problems
+
+
+def _expand(data: Any, keys: list[str], matched: int = 0) -> list[list[str]]:
+    """The concrete key paths a dotted pattern names: each ``*`` stands for every key of the mapping (or item
+    of the list) it meets, leaving out those below which the rest of the path does not exist (a group with
+    a head count and no shifts, for ``groups.*.shifts.*.count``); a path without ``*`` is itself.
+    ``matched``: the leading keys that came from a ``*``.
+    """
+    star = keys.index("*") if "*" in keys else len(keys)
+    node: Any = data
+    for depth, key in enumerate(keys[:star] if star < len(keys) else keys[:-1]):
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isascii() and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return [] if depth >= matched > 0 else [keys]     # below a '*': not this member; else _set says so
+    if star == len(keys):
+        return [keys]
+    members = list(node) if isinstance(node, dict) else [str(i) for i in range(len(node))] \
+        if isinstance(node, list) else []
+    return [path for member in members
+            for path in _expand(data, [*keys[:star], str(member), *keys[star + 1:]], star + 1)]
+
+
+def _set(data: dict, dotted: str, keys: list[str], value: Any) -> list[str]:
+    """Set one dotted path in ``data``; the problem where it cannot be."""
+    node: Any = data
+    for depth, key in enumerate(keys):
+        last = depth == len(keys) - 1
+        if isinstance(node, list):
+            if not (key.isascii() and key.isdigit()) or int(key) >= len(node):
+                return [f"{dotted}: no list item {key!r} (the list has {len(node)}), got {show(value)}"]
+            key = int(key)
+        elif not isinstance(node, dict):
+            return [f"{dotted}: {'.'.join(keys[:depth])} is not a mapping, got {show(value)}"]
+        elif not last and key not in node:
+            return [f"{dotted}: no key {key!r}{hint(key, node)}, got {show(value)}"]
+        if last:
+            node[key] = value
+        else:
+            node = node[key]
+    return []
 
 
 def dump_scenario(sc: Scenario) -> dict:

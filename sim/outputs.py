@@ -21,6 +21,7 @@ import pandas as pd
 
 CSV_ENCODING = "utf-8-sig"     # UTF-8 with a byte-order mark: Excel then reads Chinese text right
 WARNINGS = "warnings.txt"      # a results folder's caveats, one per line: its page shows them first
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # text a spreadsheet would run as a formula begins so
 
 
 class OutputError(Exception):
@@ -28,16 +29,54 @@ class OutputError(Exception):
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, append: bool = False) -> None:
-    """``frame`` as CSV without its index; the byte-order mark only at the start of the file."""
-    frame.to_csv(path, index=False, mode="a" if append else "w", header=not append,
-                 encoding="utf-8" if append else CSV_ENCODING)
+    """``frame`` as CSV without its index; the byte-order mark only at the start of the file; text a
+    spreadsheet would run as a formula (a queue named ``=HYPERLINK(...)``) written as text, behind an
+    apostrophe (``read_csv`` takes it off again).
+    """
+    _as_text(frame).to_csv(path, index=False, mode="a" if append else "w", header=not append,
+                           encoding="utf-8" if append else CSV_ENCODING)
 
 
-def write_excel(path: str | Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """One workbook, a sheet per table (names cut to Excel's 31 characters); date-times stay date-times."""
-    with pd.ExcelWriter(path, engine="openpyxl") as book:
-        for name, frame in sheets.items():
-            frame.to_excel(book, sheet_name=name[:31], index=False)
+def read_csv(path: str | Path, **options) -> pd.DataFrame:
+    """A CSV ``write_csv`` wrote, as it was before (the apostrophes guarding formulas taken off)."""
+    frame = pd.read_csv(path, encoding=CSV_ENCODING, **options)
+    guarded = tuple(f"'{start}" for start in FORMULA_START)
+    for column in [c for c in frame.columns if _textual(frame[c].dtype)]:
+        text = frame[column].astype(str)
+        if text.str.startswith(guarded).any():
+            frame[column] = frame[column].where(~text.str.startswith(guarded), text.str[1:])
+    return frame
+
+
+def _textual(dtype) -> bool:
+    """Whether a column of this dtype may hold text (object, string or categorical)."""
+    return (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype))
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each text cell that begins like a formula behind an apostrophe."""
+    risky = {}
+    for column in [c for c in frame.columns if _textual(frame[c].dtype)]:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype) and not any(
+                isinstance(c, str) and c.startswith(FORMULA_START) for c in values.cat.categories):
+            continue                                     # names of queues and groups: checked once each
+        text = values.astype(str)
+        starts = text.str.startswith(FORMULA_START)
+        if starts.any():
+            starts &= values.map(lambda v: isinstance(v, str)).astype(bool)
+            risky[column] = values.astype(object).where(~starts, "'" + text)
+    return frame.assign(**risky) if risky else frame
+
+
+def write_excel(path: str | Path, sheets: dict[str, pd.DataFrame], chinese: bool = False) -> None:
+    """One workbook for a service manager, a sheet per table (``sim.workbook``: headers in words, in
+    Chinese with ``chinese``, percentages, hours, widths, a frozen header, formulas never run).
+    """
+    from sim.workbook import write_workbook
+
+    write_workbook(path, sheets, chinese)
 
 
 def write_warnings(folder: str | Path, lines: list[str]) -> None:

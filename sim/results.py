@@ -272,7 +272,7 @@ class Results:
         if excel:
             means = {"interval_means": _means(self.interval_stats, "queue"),
                      "group_means": _means(self.group_stats, "group")}
-            write_excel(out / "results.xlsx", {**self.tables(), **means})
+            write_excel(out / "results.xlsx", {**self.tables(), **means}, chinese=self.scenario.chinese)
         if plots:
             from sim import report
             report.save_plots(self, out)

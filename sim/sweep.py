@@ -25,7 +25,7 @@ import yaml
 
 from sim import kpis
 from sim.files import read_yaml
-from sim.outputs import CSV_ENCODING, write_csv
+from sim.outputs import read_csv, write_csv
 from sim.runner import dask_client, simulate
 from sim.scenario import ScenarioError, load_scenario
 
@@ -155,7 +155,7 @@ def sweep(source, variants: list[dict[str, Any]], out: str | Path, replications:
             if not (resume and path.exists()):
                 _write_atomically(path, run_variant(source, overrides, replications, seed, workers, client,
                                                     max_memory))
-            parts.append(pd.read_csv(path, keep_default_na=False, na_values=[""], encoding=CSV_ENCODING)
+            parts.append(read_csv(path, keep_default_na=False, na_values=[""])
                          .assign(variant=k))
             if progress is not None:
                 progress(k + 1, len(variants))

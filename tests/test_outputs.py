@@ -115,3 +115,59 @@ def test_a_disk_that_fills_during_the_run_is_reported(tmp_path, capsys, monkeypa
     assert main(["run", NORMAL_DAY, "-r", "2", "--workers", "1", "--no-plots", "--out", str(tmp_path / "r")]) == 2
     assert "cannot keep the run's tables: No space left on device" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_workbook_reads_as_a_service_manager_expects(tmp_path):
+    """Headers in words (Chinese for a shop with Chinese names), service levels as percentages, agent time in
+    hours, whole counts without decimals, the header frozen, columns wide enough; the numbers are the
+    tables' (hours = agent-seconds / 3600)."""
+    import openpyxl
+    import yaml
+
+    from tests.conftest import single_queue
+
+    data = single_queue(load=5.0, days=1)
+    data["queues"] = {"热线": data["queues"]["q"]}
+    data["groups"] = {"热线组": {"skills": ["热线"], "headcount": 8}}
+    path, out = tmp_path / "cn.yaml", tmp_path / "run"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["run", str(path), "-r", "2", "--workers", "1", "--no-plots", "--excel", "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out / "results.xlsx")
+    assert {"汇总", "按天", "技能组"} <= set(book.sheetnames)
+    summary = book["汇总"]
+    headers = [c.value for c in summary[1]]
+    level = summary.cell(row=2, column=headers.index("服务水平") + 1)
+    assert level.number_format == "0.0%" and 0 < level.value <= 1
+    assert summary.freeze_panes == "A2" and summary.column_dimensions["A"].width >= 8
+    assert summary.cell(row=2, column=headers.index("放弃量") + 1).number_format in ("#,##0", "#,##0.0")
+    groups = book["技能组"]
+    headers = [c.value for c in groups[1]]
+    totals = pd.read_csv(out / "group_totals.csv", encoding="utf-8-sig")
+    assert groups.cell(row=2, column=headers.index("在岗工时 (小时)") + 1).value == pytest.approx(
+        totals["staffed_agent_s"].iloc[0] / 3600)
+
+
+def test_a_name_that_looks_like_a_formula_is_written_as_text(tmp_path):
+    """A queue named '=1+1' and a group '@SUM(A1)' (from someone's export): every CSV holds them behind an
+    apostrophe, the workbook as text cells, never as formulas; the page reads them back as they were."""
+    import openpyxl
+    import yaml
+
+    from tests import pages
+    from tests.conftest import single_queue
+
+    data = single_queue(load=5.0, days=1)
+    data["queues"] = {"=1+1": data["queues"]["q"]}
+    data["groups"] = {"@SUM(A1)": {"skills": ["=1+1"], "headcount": 8, "cost": {"per_hour": 30}}}
+    path, out = tmp_path / "f.yaml", tmp_path / "run"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert main(["run", str(path), "-r", "2", "--workers", "1", "--no-plots", "--excel", "--contacts",
+                 "--out", str(out)]) == 0
+    for csv in out.glob("*.csv"):
+        text = csv.read_text(encoding="utf-8-sig")
+        assert not any(cell.startswith(("=", "@")) for line in text.splitlines() for cell in line.split(",")), csv
+    assert "'=1+1" in (out / "summary.csv").read_text(encoding="utf-8-sig")
+    book = openpyxl.load_workbook(out / "results.xlsx")
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(c.value == "=1+1" for c in cells) and all(c.data_type != "f" for c in cells)
+    assert pages.parse(out / "report.html").column("verdict", "queue") == ["=1+1"]

@@ -60,7 +60,7 @@ def handle(args) -> int:
             show.print(comparison_table(cmp))
             bar.update(k + 1)
         if args.excel:
-            write_excel(tmp / "comparison.xlsx", sheets)
+            write_excel(tmp / "comparison.xlsx", sheets, chinese=base.chinese)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         write_warnings(tmp, args.warnings)
         attempt(tmp)

@@ -78,7 +78,7 @@ def handle(args) -> int:
         bar.update(bar.total, f"staffing {sc.name}: done")
         report.save(tmp, plots=not args.no_plots)
         if args.excel:
-            write_excel(tmp / "staffing.xlsx", {"summary": report.summary, "days": report.days})
+            write_excel(tmp / "staffing.xlsx", {"summary": report.summary, "days": report.days}, chinese=sc.chinese)
         write_warnings(tmp, [*args.warnings, *report.caveats()])
         attempt(tmp)
     show = console()

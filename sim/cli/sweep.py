@@ -41,7 +41,7 @@ def handle(args) -> int:
                       dask=dask(args.dask), resume=args.resume, progress=lambda done, _total: bar.update(done),
                       plots=not args.no_plots, max_memory=args.max_memory)
     if args.excel:
-        write_excel(out / "sweep.xlsx", {"sweep": table})
+        write_excel(out / "sweep.xlsx", {"sweep": table}, chinese=sc.chinese)
     write_warnings(out, args.warnings)
     attempt(out)
     show = console()

@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.outputs import read_csv
+
 
 def read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, encoding="utf-8-sig")
+    return read_csv(path)
 
 
 def missing(value) -> bool:

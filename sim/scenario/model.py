@@ -66,6 +66,11 @@ class Scenario(Strict):
         return type(other) is type(self) and self.__dict__ == other.__dict__
 
     @property
+    def chinese(self) -> bool:
+        """Whether the shop names its queues or groups in Chinese (its workbooks then speak Chinese)."""
+        return any("\u3400" <= ch <= "\u9fff" for name in (*self.queues, *self.groups) for ch in name)
+
+    @property
     def n_intervals(self) -> int:
         return int(round(self.horizon / self.interval))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.attendance import Attendance
+from sim.distributions import MIN_CV, busyness
 from sim.scenario.model import ShiftOccurrence
 from sim.scenario.staff import MAX_NOT_READY
 
@@ -109,8 +110,8 @@ class AgentSchedules:
         if group not in self.aux_days:
             cv = self.sc.groups[group].not_ready.day_to_day_cv
             days = self.sc.n_days + 2                       # shifts that cross the last midnight
-            self.aux_days[group] = np.ones(days) if cv == 0 else self.later.agent_stream(
-                group, "not_ready_days").gamma(1.0 / cv ** 2, cv ** 2, days)
+            self.aux_days[group] = busyness(
+                self.later.agent_stream(group, "not_ready_days") if cv >= MIN_CV else None, cv, days)
         return self.aux_days[group]
 
     def _add_agent(self, gi: int, occ: ShiftOccurrence, pauses) -> Agent:

@@ -113,6 +113,11 @@ def _n(value, fmt: str = "{:,.0f}") -> str:
     return text[1:] if text.startswith("-") and not any(ch in "123456789" for ch in text) else text
 
 
+def _ratio(part: float, whole: float) -> float:
+    """``part / whole``, NaN where ``whole`` is nil or missing (a queue no message reached)."""
+    return part / whole if whole and whole == whole else float("nan")
+
+
 def _pm(value: float, ci: float, fmt: str) -> str:
     """'84.7% ±2.6' : the value, and its 95% CI half-width without repeating the unit."""
     text = _n(value, fmt)
@@ -196,10 +201,11 @@ def conversation_table(res) -> Table | None:
                    ["queue", "messages\nper chat", "first\nresponse", "mean\nresponse", "replied in\nthreshold",
                     "left\nunseen", "orders", "sales lost"])
     for _, row in rows.iterrows():
-        table.add_row(row["queue"], _n(row["messages"] / row['answered'], "{:.1f}"),
+        table.add_row(row["queue"], _n(_ratio(row["messages"], row["answered"]), "{:.1f}"),
                       _pm(row["first_response_s"], row["first_response_s_ci95"], "{:,.1f} s"),
                       _pm(row["response_s"], row["response_s_ci95"], "{:,.1f} s"),
-                      _n(row["replied_within"] / row['messages'], "{:.1%}"), _n(row["silent_abandoned"], "{:,.0f}"),
+                      _n(_ratio(row["replied_within"], row["messages"]), "{:.1%}"),
+                      _n(row["silent_abandoned"], "{:,.0f}"),
                       _n(row["orders"], "{:,.0f}"), _n(row["gmv_lost"], "¥{:,.0f}"))
     return table
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.scenario.parts import MAX_ROUNDS
+
 _INF = float("inf")
 
 
@@ -97,7 +99,7 @@ class Conversations:
 
     def _converse(self, agent, i: int, q: int, now: float) -> None:
         """Contact ``i``'s first message is taken by ``agent`` at ``now``: its conversation begins."""
-        rounds = max(1, int(round(self.talk_draws[q]["rounds"]())))
+        rounds = max(1, int(round(min(self.talk_draws[q]["rounds"](), MAX_ROUNDS))))
         talk = self.talks[i] = _Talk(agent, q, rounds)
         if agent.replies is None:
             agent.replies, agent.firsts = deque(), deque()

@@ -217,3 +217,15 @@ HandleTime = Annotated[
 ]
 Delay = HandleTime
 Patience = Annotated[ExponentialPatience | LogNormalPatience | ConstantPatience, Field(discriminator="dist")]
+
+MIN_CV = 1e-6           # a day-to-day cv below this is no noise (the gamma's shape would overflow)
+
+
+def busyness(rng: np.random.Generator | None, cv: float, n: int) -> np.ndarray:
+    """``n`` gamma factors of mean 1 and coefficient of variation ``cv`` (a day's busyness); all 1 below
+    ``MIN_CV`` (``rng`` is then not drawn from, and may be None).
+    """
+    if cv < MIN_CV:
+        return np.ones(n)
+    shape = 1.0 / cv**2
+    return rng.gamma(shape, 1.0 / shape, n)

@@ -10,9 +10,12 @@ reads their queue names right.
 
 from __future__ import annotations
 
+import errno
+import glob
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,14 +92,27 @@ def _taken(path: Path) -> bool:
     return path.is_file() or (path.is_dir() and any(path.iterdir()))
 
 
+def _numbered(path: Path) -> Path:
+    """The first ``<path>_2``, ``<path>_3``... not taken."""
+    number = 2
+    while _taken(candidate := path.with_name(f"{path.stem}_{number}{path.suffix}")):
+        number += 1
+    return candidate
+
+
 def choose(requested: str | Path | None, default: str | Path, overwrite: bool = False,
            option: str = "--out", folder: bool = True) -> Path:
     """The path to write: ``requested`` (refused if it holds results, unless ``overwrite``), else ``default``,
     else the first free ``<default>_2``, ``<default>_3``... (``default`` itself when ``overwrite``).
-    ``folder``: the output is a folder, so an existing file there is a mistake whatever ``overwrite`` says.
+    ``folder``: the output is a folder, so an existing file there is a mistake whatever ``overwrite`` says;
+    an empty path, or the folder one is in (or one holding it), is always refused. ``~`` is the home folder.
     """
     if requested is not None:
-        path = Path(requested)
+        if not str(requested).strip():
+            raise OutputError(f"{option}: an empty path; give a file or folder name")
+        path = Path(requested).expanduser()
+        if folder and (path.resolve() == Path.cwd().resolve() or path.resolve() in Path.cwd().resolve().parents):
+            raise OutputError(f"{option} {requested}: is the folder you are in (or holds it); give a new folder")
         if folder and path.is_file():
             raise OutputError(f"{option} {path}: is a file; give a folder")
         if not folder and path.is_dir():
@@ -108,44 +124,115 @@ def choose(requested: str | Path | None, default: str | Path, overwrite: bool = 
     path = Path(default)
     if overwrite or not _taken(path):
         return path
-    number = 2
-    while _taken(candidate := path.with_name(f"{path.stem}_{number}{path.suffix}")):
-        number += 1
-    return candidate
+    return _numbered(path)
+
+
+STALE_UNOWNED_S = 86400.0        # a folder of ours naming no process, untouched this long, is stale
+
+
+def private_folder(parent: Path, prefix: str) -> Path:
+    """A new folder ``<prefix><pid>-XXXX`` in ``parent``: this process's, so that one a killed process left
+    behind is known as stale (``remove_stale``).
+    """
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+
+
+def remove_stale(parent: Path, prefix: str) -> list[Path]:
+    """Remove the folders ``<prefix><pid>-...`` in ``parent`` whose process is gone (a ``kill -9`` leaves
+    them; a finished or interrupted command removes its own), and ``<prefix>...`` naming no process untouched
+    for a day (earlier versions'); the ones removed.
+    """
+    removed = []
+    for path in parent.glob(f"{glob.escape(prefix)}*"):
+        owner = path.name.removeprefix(prefix).split("-")[0]
+        try:
+            if not path.is_dir() or (_alive(int(owner)) if owner.isdigit()
+                                     else time.time() - path.stat().st_mtime < STALE_UNOWNED_S):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+class Staged:
+    """What ``staged`` hands out: the stand-in ``paths`` (iterating gives them) and, once the block is done,
+    where each result ended up (``final``).
+    """
+
+    def __init__(self, targets: tuple[Path, ...], tmp: Path):
+        self.final = list(targets)
+        self.paths = [tmp / target.name for target in targets]
+
+    def __iter__(self):
+        return iter(self.paths)
 
 
 @contextmanager
-def staged(*targets: Path, option: str = "--out") -> Iterator[list[Path]]:
-    """Yield a stand-in path for each target (same name, in a hidden folder beside the first target);
-    when the block succeeds, move each into place, replacing what is there; when it fails, remove them.
+def staged(*targets: Path, option: str = "--out", replace: bool = False) -> Iterator[Staged]:
+    """Stand-in paths for ``targets`` (same names, in a hidden folder beside the first target); when the
+    block succeeds, move each into place; when it fails, remove them. A target that another command
+    filled meanwhile (two runs into the same folder) is replaced only with ``replace``; otherwise the
+    result goes to the first free ``<target>_2``, ``_3``... (``Staged.final`` says where).
 
     The folder is made at once, so an unwritable place is reported (as ``OutputError``) before the work.
     """
     first = targets[0]
     try:
         first.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{first.name}.", dir=first.parent))
+        remove_stale(first.parent, f".{first.name}.")
+        tmp = private_folder(first.parent, f".{first.name}.")
     except OSError as exc:
         raise OutputError(f"{option} {first}: cannot write there: {exc.strerror or exc}") from None
+    stage = Staged(targets, tmp)
     try:
-        yield [tmp / target.name for target in targets]
-        for target in targets:
-            _replace(tmp / target.name, target)
+        yield stage
+        for k, target in enumerate(targets):
+            stage.final[k] = _place(tmp / target.name, target, replace)
     except OSError as exc:
         raise OutputError(f"{option} {first}: cannot write results: {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _replace(new: Path, target: Path) -> None:
-    """Move ``new`` to ``target``; an existing target is removed only once ``new`` is ready to take its place."""
+def _place(new: Path, target: Path, replace: bool) -> Path:
+    """Move ``new`` to ``target`` (with ``replace``, removing what is there only once ``new`` is ready to take
+    its place; without, atomically, or else to the first free numbered name); where it went.
+    """
     if not new.exists():
-        return
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_dir() and not target.is_symlink():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-        os.replace(target, old / target.name)
-        os.replace(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, target)
+    if replace:
+        if target.is_dir() and not target.is_symlink():
+            old = private_folder(target.parent, f".{target.name}.")
+            os.replace(target, old / target.name)
+            os.replace(new, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(new, target)
+        return target
+    while True:
+        try:
+            if new.is_dir():
+                os.rename(new, target)          # fails if another command filled the folder meanwhile
+            else:
+                os.link(new, target)            # fails if the file exists
+                new.unlink()
+            return target
+        except (FileExistsError, IsADirectoryError, NotADirectoryError):
+            target = _numbered(target)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            target = _numbered(target)

@@ -15,6 +15,7 @@ from datetime import datetime, time
 
 import numpy as np
 
+from sim.distributions import MIN_CV, busyness
 from sim.profiles import shares_per_interval
 from sim.scenario import ORDERS, Scenario
 from sim.streams import stream
@@ -52,10 +53,7 @@ def daily_factors(sc: Scenario, name: str, replication: int, seed: int) -> np.nd
         cv, n = sc.orders.plan.day_to_day_cv, len(sc.orders.plan.days)
     else:
         cv, n = (sc.orders.arrivals if name == ORDERS else sc.queues[name].arrivals).day_to_day_cv, sc.n_days
-    if cv == 0:
-        return np.ones(n)
-    shape = 1.0 / cv**2
-    return stream(seed, replication, name, "day_to_day").gamma(shape, 1.0 / shape, n)
+    return busyness(stream(seed, replication, name, "day_to_day") if cv >= MIN_CV else None, cv, n)
 
 
 def _horizon_rates(sc: Scenario, name: str, factors: np.ndarray | None) -> np.ndarray:

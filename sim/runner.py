@@ -32,7 +32,7 @@ from sim.arrivals import arrival_times, generate_demand
 from sim.attendance import draw_attendance
 from sim.engine import Model
 from sim.errors import ScenarioError
-from sim.outputs import OutputError
+from sim.outputs import OutputError, private_folder, remove_stale
 from sim.results import Results
 from sim.scenario import Scenario
 from sim.store import TableStore
@@ -81,6 +81,16 @@ def _chunks(replications: int, workers: int) -> list[list[int]]:
     return [list(range(first, min(first + size, replications))) for first in range(0, replications, size)]
 
 
+WORKDIR_PREFIX = "sim-"          # a run's temporary folders: sim-<pid>-..., in the temporary folder (TMPDIR)
+
+
+def make_workdir(purpose: str = "") -> Path:
+    """A temporary folder for this process's tables (``sim-<pid>-...``, so that one a killed run left is
+    known as stale: ``sim.outputs.remove_stale``).
+    """
+    return private_folder(Path(tempfile.gettempdir()), WORKDIR_PREFIX + (f"{purpose}-" if purpose else ""))
+
+
 @contextmanager
 def dask_client(target: Any) -> Iterator[Any]:
     """A Dask client for ``target``.
@@ -97,9 +107,14 @@ def dask_client(target: Any) -> Iterator[Any]:
         n = int(target.removeprefix("local:"))
         # Errors of replications come back through their futures; the cluster's own logs would only add
         # the connection errors its processes log while shutting down.
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                          silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
-            yield client
+        scratch = make_workdir("dask")                 # removed here, or as stale after a kill -9
+        try:
+            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                              silence_logs=logging.CRITICAL, local_directory=str(scratch)) as cluster, \
+                    Client(cluster) as client:
+                yield client
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     else:
         with Client(target, timeout="20s") as client:
             yield client
@@ -195,7 +210,8 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
         raise ScenarioError([f"{sc.source}: {line}" for line in too_big])
     began = time.perf_counter()
     _check_disk(sc, replications, tempfile.gettempdir())
-    workdir = Path(tempfile.mkdtemp(prefix="sim-"))
+    remove_stale(Path(tempfile.gettempdir()), WORKDIR_PREFIX)
+    workdir = make_workdir()
     stores = {name: TableStore(workdir / f"{name}.npy", replications) for name in ("intervals", "groups", "totals")}
     kept: dict[str, dict[int, pd.DataFrame]] = {name: {} for name in ("contacts", "agents", "classes")}
     events = done = 0

@@ -25,7 +25,7 @@ import yaml
 
 from sim import kpis
 from sim.files import read_yaml
-from sim.outputs import read_csv, write_csv
+from sim.outputs import OutputError, read_csv, write_csv
 from sim.runner import dask_client, simulate
 from sim.scenario import ScenarioError, load_scenario
 
@@ -101,9 +101,17 @@ def _fingerprint(source) -> str:
 
 
 def _write_atomically(path: Path, frame: pd.DataFrame) -> None:
+    """``frame`` to ``path`` whole or not at all; a disk that cannot take it is an ``OutputError`` naming the
+    file, and leaves no part of it behind.
+    """
     tmp = path.with_suffix(".tmp")
-    write_csv(frame, tmp)
-    os.replace(tmp, path)
+    try:
+        write_csv(frame, tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write the variant's results: {exc.strerror or exc}; the variants "
+                          f"finished so far are kept in {path.parent} (rerun with --resume)") from None
 
 
 def run_variant(source, overrides: dict[str, Any], replications: int, seed: int | None,

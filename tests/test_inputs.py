@@ -103,3 +103,31 @@ def test_bad_csv_inputs_are_named(tmp_path):
     with pytest.raises(sim.ScenarioError) as err:
         sim.load_scenario(path)
     assert f"queues.hotline.arrivals.profile: {tmp_path / 'binary.csv'} is not UTF-8 text" in str(err.value)
+
+
+@pytest.mark.parametrize("cv", [1e-300, 1e-9])
+def test_a_day_to_day_cv_too_small_to_matter_is_no_noise(cv):
+    """A gamma of shape 1/cv² overflowed (or divided by zero) for a cv of 1e-300: below 1e-6 it is none."""
+    from tests.conftest import single_queue
+
+    data = single_queue(load=5.0, days=2)
+    data["queues"]["q"]["arrivals"]["day_to_day_cv"] = cv
+    base = sim.simulate(sim.load_scenario(single_queue(load=5.0, days=2)), replications=2, seed=1)
+    tiny = sim.simulate(sim.load_scenario(data), replications=2, seed=1)
+    assert tiny.totals["offered"].tolist() == base.totals["offered"].tolist()
+
+
+def test_values_no_shop_means_are_named():
+    """A day-to-day cv above 10, and conversations of more than 200 messages on average (a duration typed
+    where a count is meant), are refused by key before any draw overflows."""
+    from tests.conftest import single_queue
+    from tests.test_ceilings import conversation_chats
+
+    data = single_queue(load=5.0)
+    data["queues"]["q"]["arrivals"]["day_to_day_cv"] = 1e200
+    with pytest.raises(sim.ScenarioError, match="day_to_day_cv: input should be less than or equal to 10"):
+        sim.load_scenario(data)
+    chats = conversation_chats({"dist": "exponential", "mean": 30})
+    chats["queues"]["q"]["conversation"]["rounds"] = {"dist": "lognormal", "mean": 1e300, "cv": 20}
+    with pytest.raises(sim.ScenarioError, match="conversation.rounds: .*more than 200 messages on average"):
+        sim.load_scenario(chats)

@@ -171,3 +171,78 @@ def test_a_name_that_looks_like_a_formula_is_written_as_text(tmp_path):
     cells = [c for sheet in book for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(c.value == "=1+1" for c in cells) and all(c.data_type != "f" for c in cells)
     assert pages.parse(out / "report.html").column("verdict", "queue") == ["=1+1"]
+
+
+def test_a_run_finishing_second_into_the_same_folder_keeps_both(tmp_path, capsys, monkeypatch):
+    """Two runs started at once into the same default folder: the one finishing second does not replace
+    the first's results, it goes to the next free folder and says so; --overwrite replaces."""
+    monkeypatch.chdir(tmp_path)
+    from sim.outputs import choose
+
+    target = choose(None, tmp_path / "results" / "normal_day")
+    with staged(target) as stage:                      # the first run, still working
+        (first,) = stage
+        first.mkdir()
+        (first / "summary.csv").write_text("first")
+        assert main(["run", NORMAL_DAY, "-r", "2", "--workers", "1", "--no-plots"]) == 0      # finishes first
+    assert stage.final == [tmp_path / "results" / "normal_day_2"]
+    assert (tmp_path / "results" / "normal_day" / "manifest.json").is_file()
+    assert (tmp_path / "results" / "normal_day_2" / "summary.csv").read_text() == "first"
+    with staged(target, replace=True) as stage:
+        (again,) = stage
+        again.mkdir()
+        (again / "summary.csv").write_text("again")
+    assert stage.final == [target] and (target / "summary.csv").read_text() == "again"
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["normal_day", "normal_day_2"]
+
+
+def test_what_a_killed_run_left_behind_is_removed_by_the_next(tmp_path):
+    """A kill -9 leaves the run's temporary tables (sim-<pid>-...) and a staged results folder: the next run
+    removes those of processes that are gone, and keeps those of processes still running."""
+    import os
+    import subprocess
+    import sys
+
+    from sim.outputs import private_folder, remove_stale
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    left = tmp_path / f"sim-{dead}-abc"
+    left.mkdir()
+    (left / "intervals.npy").write_bytes(b"x")
+    mine = private_folder(tmp_path, "sim-")
+    assert mine.name.startswith(f"sim-{os.getpid()}-")
+    assert remove_stale(tmp_path, "sim-") == [left] and mine.is_dir() and not left.exists()
+
+
+def test_a_sweep_on_a_full_disk_names_the_file_and_leaves_no_part(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import sim.sweep
+
+    def full(frame, path, append=False):
+        Path(path).write_text("part")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(sim.sweep, "write_csv", full)
+    out = tmp_path / "sw"
+    assert main(["sweep", NORMAL_DAY, "--set", "seed=1,2", "-r", "1", "--workers", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out / 'variants'}" in err and "No space left on device" in err and "--resume" in err
+    assert list((out / "variants").glob("*.tmp")) == []
+
+
+@pytest.mark.parametrize("where", [".", "", ".."])
+def test_an_output_folder_that_cannot_be_meant_is_refused_before_the_run(where, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.txt").write_text("keep")
+    assert main(["run", NORMAL_DAY, "-r", "1", "--out", where, "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert ("empty path" in err) if where == "" else ("is the folder you are in" in err)
+    assert "simulating" not in err and (tmp_path / "mine.txt").read_text() == "keep"
+
+
+def test_a_home_folder_path_is_expanded(tmp_path, monkeypatch):
+    from sim.outputs import choose
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert choose("~/runs/x", "results/x") == tmp_path / "runs" / "x"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.cli.common import UserError, dask, date_option, read_contact_log, said_where, whole
+from sim.cli.common import UserError, dask, date_option, output_path, read_contact_log, said_where, whole
 
 NAME = "backtest"
 HELP = "judge a scenario on a history, interval by interval, against last week and Erlang A"
@@ -25,7 +25,7 @@ def arguments(parser) -> None:
     parser.add_argument("--staffing", type=Path, metavar="STAFF.csv",
                         help="staffing log (interval_start, queue, agents) instead of the agents the history shows")
     parser.add_argument("-r", "--replications", type=whole(2), default=20, help="replications")
-    parser.add_argument("--out", type=Path, help="output folder (default: results/backtest_<scenario>)")
+    parser.add_argument("--out", type=output_path, help="output folder (default: results/backtest_<scenario>)")
     parser.add_argument("--overwrite", action="store_true", help="replace what --out already holds")
     parser.add_argument("--no-plots", action="store_true", help="skip the plots")
 
@@ -54,12 +54,13 @@ def handle(args) -> int:
                        dask=dask(args.dask))
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    with staged(out) as (tmp,):
+    with staged(out, replace=args.overwrite) as stage:
+        (tmp,) = stage
         test.save(tmp, plots=not args.no_plots)
         attempt(tmp)
     show = console()
     for line in log.problems():
         show.print(line, style="yellow", markup=False)
     show.print(holdout_table(test, args.volumes))
-    show.print(f"back-test in {said_where(out, args.out or default)}", markup=False)
+    show.print(f"back-test in {said_where(stage.final[0], args.out or default)}", markup=False)
     return 0

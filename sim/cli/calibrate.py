@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.cli.common import UserError, dask, date_option, read_contact_log, read_messages, said_where, whole
+from sim.cli.common import (
+    UserError,
+    dask,
+    date_option,
+    output_path,
+    read_contact_log,
+    read_messages,
+    said_where,
+    whole,
+)
 
 NAME = "calibrate"
 HELP = "fit a scenario to a contact log (docs/calibration.md)"
@@ -23,8 +32,9 @@ def arguments(parser) -> None:
                         help="the orders (order_id, placed_at, optionally amount) of a log whose contacts carry an "
                              "order_id: the scenario gets them as its sales plan, and each queue's contacts that "
                              "follow orders as from_orders sources (rate per order, lag or lead)")
-    parser.add_argument("--out", type=Path, help="scenario to write (default: results/<log name>_calibrated.yaml); "
-                                                 "the fit report goes beside it in <name>_fit/")
+    parser.add_argument("--out", type=output_path,
+                        help="scenario to write (default: results/<log name>_calibrated.yaml); the fit report goes "
+                             "beside it in <name>_fit/")
     parser.add_argument("--idle-timeout", default="10min",
                         help="with --messages: how long the platform keeps a chat open after its customer went "
                              "silent (not in a message log)")
@@ -105,7 +115,8 @@ def handle(args) -> int:
         args.interrupted = "nothing was written: the scenario and its report are written after the back-test"
         test = backtest(result, replications=args.replications, seed=args.seed, staffing=staffing,
                         workers=args.workers, dask=dask(args.dask), max_memory=args.max_memory)
-    with staged(out, report_dir) as (tmp_scenario, tmp_report):
+    with staged(out, report_dir, replace=args.overwrite) as stage:
+        tmp_scenario, tmp_report = stage
         result.save(tmp_scenario, tmp_report, plots=not args.no_plots)
         if test is not None:
             test.save(tmp_report, plots=not args.no_plots)
@@ -113,7 +124,8 @@ def handle(args) -> int:
     if test is not None:
         from sim.console import backtest_table
         show.print(backtest_table(test))
-    show.print(f"scenario in {said_where(out, args.out or default)}, fit report in {report_dir}", markup=False)
+    show.print(f"scenario in {said_where(stage.final[0], args.out or default)}, fit report in {stage.final[1]}",
+               markup=False)
     return 0
 
 

@@ -29,6 +29,13 @@ def whole(minimum: int):
     return parse
 
 
+def output_path(text: str) -> Path:
+    """A --out path: never empty; ``~`` is the home folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; give a file or folder name")
+    return Path(text).expanduser()
+
+
 def memory(text: str) -> float:
     """A size such as 12G, 800M or 2.5GB (bytes when no unit)."""
     units = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
@@ -64,7 +71,8 @@ def option_groups() -> dict[str, argparse.ArgumentParser]:
                       help="refuse runs estimated to need more memory than this, e.g. 12G (default: 80%% of this "
                            "machine's)")
     outputs = argparse.ArgumentParser(add_help=False)
-    outputs.add_argument("--out", type=Path, help="output folder (default: under results/, never one already used)")
+    outputs.add_argument("--out", type=output_path,
+                         help="output folder (default: under results/, never one already used)")
     outputs.add_argument("--overwrite", action="store_true", help="replace what --out already holds")
     outputs.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     outputs.add_argument("--excel", action="store_true", help="also write the main tables as an .xlsx workbook")

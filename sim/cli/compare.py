@@ -41,7 +41,9 @@ def handle(args) -> int:
     out = choose(args.out, default, args.overwrite)
     args.interrupted = "nothing was written: the comparison is written once every variant is done"
     show = console()
-    with staged(out) as (tmp,), Progress(f"comparing with {base.name}", len(variants), "variants") as bar:
+    with (staged(out, replace=args.overwrite) as stage,
+          Progress(f"comparing with {base.name}", len(variants), "variants") as bar):
+        (tmp,) = stage
         tmp.mkdir()
         sheets, manifest = {}, {}
         for k, variant in enumerate(variants):
@@ -64,5 +66,5 @@ def handle(args) -> int:
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         write_warnings(tmp, args.warnings)
         attempt(tmp)
-    show.print(f"paired differences in {said_where(out, args.out or default)}", markup=False)
+    show.print(f"paired differences in {said_where(stage.final[0], args.out or default)}", markup=False)
     return 0

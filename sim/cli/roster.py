@@ -40,7 +40,9 @@ def handle(args) -> int:
         raise UserError(str(exc)) from None
     out = choose(args.out, Path("results") / f"roster_{sc.name}", args.overwrite)
     args.interrupted = "nothing was written: the roster is written once the search ends"
-    with staged(out) as (tmp,), Progress(f"roster {sc.name}", args.max_iterations, "iterations") as bar:
+    with (staged(out, replace=args.overwrite) as stage,
+          Progress(f"roster {sc.name}", args.max_iterations, "iterations") as bar):
+        (tmp,) = stage
         try:
             found = search_roster(sc, roster, replications=args.replications, seed=args.seed,
                                   probability=args.probability, max_iterations=args.max_iterations,
@@ -56,6 +58,6 @@ def handle(args) -> int:
     show.print(roster_table(found))
     for line in found.caveats():
         show.print(line, style="yellow", markup=False)
-    show.print(f"roster and report in {said_where(out, args.out or Path('results') / f'roster_{sc.name}')}",
+    show.print(f"roster and report in {said_where(stage.final[0], args.out or Path('results') / f'roster_{sc.name}')}",
                markup=False)
     return 0

@@ -35,7 +35,9 @@ def handle(args) -> int:
     default = Path("results") / sc.name
     out = choose(args.out, default, args.overwrite)
     args.interrupted = "nothing was written: results are written once every replication is done"
-    with staged(out) as (tmp,), Progress(f"simulating {sc.name}", args.replications, "replications") as bar:
+    with (staged(out, replace=args.overwrite) as stage,
+          Progress(f"simulating {sc.name}", args.replications, "replications") as bar):
+        (tmp,) = stage
         res = simulate(sc, replications=args.replications, seed=args.seed, workers=args.workers,
                        dask=dask(args.dask), record_contacts=args.contacts, max_memory=args.max_memory,
                        progress=bar.update)
@@ -50,5 +52,5 @@ def handle(args) -> int:
             show.print(table)
     for line in summary_notes(res):
         show.print(line, markup=False)
-    show.print(f"{res.runtime_s:.1f}s, results in {said_where(out, args.out or default)}", markup=False)
+    show.print(f"{res.runtime_s:.1f}s, results in {said_where(stage.final[0], args.out or default)}", markup=False)
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from sim.cli.common import output_path
 
 NAME = "schema"
 HELP = "print the JSON Schema of scenario files (for editors that complete and check keys)"
@@ -10,7 +10,7 @@ GROUPS = ()
 
 
 def arguments(parser) -> None:
-    parser.add_argument("--out", type=Path, help="write it to this file instead")
+    parser.add_argument("--out", type=output_path, help="write it to this file instead")
 
 
 def handle(args) -> int:
@@ -23,7 +23,7 @@ def handle(args) -> int:
     if args.out is None:
         print(text)
         return 0
-    with staged(choose(args.out, None, overwrite=True, folder=False)) as (tmp,):
+    with staged(choose(args.out, None, overwrite=True, folder=False), replace=True) as (tmp,):
         tmp.write_text(text + "\n", encoding="utf-8")
     print(f"JSON Schema of scenario files in {args.out}")
     return 0

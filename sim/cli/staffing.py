@@ -69,8 +69,10 @@ def handle(args) -> int:
     default = Path("results") / f"staffing_{sc.name}"
     out = choose(args.out, default, args.overwrite)
     args.interrupted = "nothing was written: the study is written once every method is done"
-    with staged(out) as (tmp,), Progress(f"staffing {sc.name}", simulations_at_most(chosen), "simulations",
-                                         bound="simulation" in chosen) as bar:
+    with (staged(out, replace=args.overwrite) as stage,
+          Progress(f"staffing {sc.name}", simulations_at_most(chosen), "simulations",
+                   bound="simulation" in chosen) as bar):
+        (tmp,) = stage
         report = evaluate(sc, chosen, replications=args.replications, seed=args.seed, lag=args.lag,
                           per_agent_per_day=daily, probability=args.probability, workers=args.workers,
                           dask=dask(args.dask),
@@ -101,5 +103,5 @@ def handle(args) -> int:
         show.print("worst intervals (mean over replications):")
         for line in worst:
             show.print(f"  {line}", markup=False)
-    show.print(f"tables and plots in {said_where(out, args.out or default)}", markup=False)
+    show.print(f"tables and plots in {said_where(stage.final[0], args.out or default)}", markup=False)
     return 0

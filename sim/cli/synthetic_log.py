@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from sim.cli.common import load, whole
+from sim.cli.common import load, output_path, whole
 
 NAME = "synthetic-log"
 HELP = "simulate a scenario and write its contacts as a log"
@@ -15,7 +13,7 @@ GROUPS = ("overrides",)
 
 def arguments(parser) -> None:
     parser.add_argument("scenario", help="scenario file")
-    parser.add_argument("--out", type=Path, required=True, help="CSV (or .parquet) to write")
+    parser.add_argument("--out", type=output_path, required=True, help="CSV (or .parquet) to write")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
     parser.add_argument("--seed", type=whole(0), help="random seed (default: the scenario's)")
     parser.add_argument("--messages", action="store_true",
@@ -34,11 +32,12 @@ def handle(args) -> int:
         log = synthetic_message_log(sc, seed=args.seed) if args.messages else synthetic_log(sc, seed=args.seed)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    with staged(out) as (tmp,):
+    with staged(out, replace=args.overwrite) as stage:
+        (tmp,) = stage
         if out.suffix.lower() in (".parquet", ".pq"):
             log.to_parquet(tmp, index=False)
         else:
             write_csv(log, tmp)
     what = "messages" if args.messages else "contacts"
-    console().print(f"{len(log):,} {what} of {sc.name} written to {out}", markup=False)
+    console().print(f"{len(log):,} {what} of {sc.name} written to {stage.final[0]}", markup=False)
     return 0

@@ -25,6 +25,7 @@ from sim.profiles import BUILTIN_PROFILES
 from sim.scenario.types import (
     DAY,
     WEEKDAYS,
+    DayToDayCv,
     Duration,
     LocalDateTime,
     Name,
@@ -85,7 +86,7 @@ class Arrivals(Strict):
     profile: Profile = BUILTIN_PROFILES["flat"]
     weekday_profiles: dict[Literal[WEEKDAYS], Profile] = {}
     weekday_factors: tuple[NonNegative, ...] = (1.0,) * 7
-    day_to_day_cv: NonNegative = 0.0
+    day_to_day_cv: DayToDayCv = 0.0
     forecast: tuple[NonNegative, ...] | None = None
     replay: tuple[NonNegative, ...] | None = None
 
@@ -270,6 +271,10 @@ class Conversion(Strict):
         return np.interp(first_response, times, np.array(list(self.by_first_response.values())))
 
 
+MAX_MEAN_ROUNDS = 200       # customer messages a conversation has on average, at most
+MAX_ROUNDS = 2000           # a conversation's drawn rounds are cut here (a long tail must not stall a run)
+
+
 class Conversation(Strict):
     """A chat as a conversation (``sim.conversations``): ``rounds`` of customer message and agent reply
     (a distribution, rounded to a whole number, at least 1); the agent's ``reply`` work (s, at proficiency
@@ -290,6 +295,14 @@ class Conversation(Strict):
     idle_timeout: PositiveDuration = 600.0
     reply_order: Literal["arrival", "new_first"] = "arrival"
     conversion: Conversion | None = None
+
+    @field_validator("rounds")
+    @classmethod
+    def _rounds_of_a_chat(cls, value: Delay) -> Delay:
+        if value.mean > MAX_MEAN_ROUNDS:
+            raise ValueError(f"a chat of more than {MAX_MEAN_ROUNDS} messages on average is no chat (rounds "
+                             f"counts the customer's messages, not seconds), got a mean of {value.mean:g}")
+        return value
 
 
 _SKILLS_JSON = {"anyOf": [{"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},

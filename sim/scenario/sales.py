@@ -16,7 +16,7 @@ from sim.distributions import Delay
 from sim.files import read_csv
 from sim.profiles import BUILTIN_PROFILES
 from sim.scenario.parts import Arrivals, Profile, Window
-from sim.scenario.types import Name, NonNegative, Strict, resolve_path
+from sim.scenario.types import DayToDayCv, Name, NonNegative, Strict, resolve_path
 
 
 class FromOrders(Strict):
@@ -86,7 +86,7 @@ class SalesPlan(Strict):
     total: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     profile: Profile = BUILTIN_PROFILES["flat"]
     day_profiles: dict[date, Profile] = {}
-    day_to_day_cv: NonNegative = 0.0
+    day_to_day_cv: DayToDayCv = 0.0
     phases: tuple[Phase, ...] = ()
 
     @field_validator("days")

@@ -27,6 +27,7 @@ from sim.scenario.types import (
     DAY,
     MAX_CONCURRENCY,
     WEEKDAYS,
+    DayToDayCv,
     Name,
     NonNegative,
     PositiveDuration,
@@ -87,7 +88,7 @@ class NotReady(Strict):
     after_contact: float | tuple[float, ...] | None = None
     mean: PositiveDuration
     when: Literal["due", "idle"] = "due"
-    day_to_day_cv: NonNegative = 0.0
+    day_to_day_cv: DayToDayCv = 0.0
 
     @field_validator("share", mode="before")
     @classmethod

@@ -74,6 +74,7 @@ LocalDateTime = Annotated[datetime, AfterValidator(_local), WithJsonSchema(
     {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$",
      "description": "local date and time, e.g. 2026-11-11T00:00"})]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+DayToDayCv = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]   # real busyness: 0.02-0.5
 Name = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_name)]
 
 

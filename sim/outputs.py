@@ -4,8 +4,10 @@ A command writes into a hidden temporary folder beside its target and moves the 
 place at the end, so a failure or an interrupt leaves nothing half-written, and an output folder that
 cannot be written is found before any simulation runs. Results never replace earlier ones unless
 asked: a default folder that is taken becomes ``<name>_2``, ``<name>_3``...; an explicit one that holds
-files needs ``overwrite``. CSV files carry a UTF-8 byte-order mark, so Excel on a Chinese Windows laptop
-reads their queue names right.
+files needs ``overwrite``; two commands that finish into the same folder keep both (the second moves to
+the next free name). Temporary folders carry their process's id, so that what a killed command left is
+removed by the next. CSV files carry a UTF-8 byte-order mark, so Excel on a Chinese Windows laptop reads
+their queue names right.
 """
 
 from __future__ import annotations

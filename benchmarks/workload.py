@@ -1,8 +1,10 @@
-"""Memory of one replication against sim.workload's estimate: contacts, agent shifts, intervals.
+"""Memory and time of one replication against sim.workload's estimate: contacts, agent shifts, intervals.
 
-Each case runs in a fresh process: peak RSS after a warm-up replication of a tiny scenario (the baseline,
-measured in the same process) and after one replication of the case; the growth per unit is compared
-with the estimate's cost per unit. Usage: ``python benchmarks/workload.py`` (about a minute).
+Each case runs in a fresh process: peak RSS after a warm-up run of a tiny scenario (the baseline,
+measured in the same process) and after one replication of the case with its statistics tables (what a
+run holds at once); the growth per unit, and the seconds per unit of this machine, are compared with the
+estimate's. Ratios, measured in the same run, are what to read on a shared machine. Usage:
+``python benchmarks/workload.py`` (about two minutes).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ CASES = {                       # name: (units, what the unit is)
     "agents": (100_000, "agents"),
     "agent_shifts": (20_000, "agent shifts"),
     "intervals": (400 * 96, "intervals"),
+    "short_intervals": (43_200, "1-s intervals"),
 }
 
 
@@ -36,38 +39,52 @@ def scenario(kind: str, n: int) -> dict:
         data["groups"]["team"] = {"skills": ["q"], "shifts": [{"start": "08:00", "end": "17:00", "count": 100,
                                                                "breaks": [{"at": "12:00", "duration": "1h"}]}]}
         return data
+    if kind == "short_intervals":
+        data = single_queue(rate_per_s=1e-4, agents=1, days=1)
+        data["interval"], data["horizon"] = 1, n
+        return data
     data = single_queue(rate_per_s=1e-4, agents=1, days=n // 96)
     data["interval"] = "15min"
     return data
 
 
 def measure(kind: str) -> dict:
+    import time
+
     import sim
     from sim import workload
-    from sim.runner import replicate
     from tests.conftest import single_queue
 
-    replicate(sim.load_scenario(single_queue(load=5, agents=10, days=1)), 0, 1)
+    def run(sc) -> None:
+        res = sim.simulate(sc, replications=1, workers=1, max_memory=2**40)
+        _ = res.interval_stats, res.group_stats, res.sla_probability, res.summary
+
+    run(sim.load_scenario(single_queue(load=5, agents=10, days=1)))
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     n, _ = CASES[kind]
     sc = sim.load_scenario(scenario(kind, n))
-    replicate(sc, 0, 1)
+    began = time.perf_counter()
+    run(sc)
+    seconds = time.perf_counter() - began
     grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
-    estimate = workload.estimate(sc).memory - workload.PROCESS_BYTES
-    return {"kind": kind, "units": n, "measured_bytes": grown, "estimated_bytes": estimate}
+    work = workload.estimate(sc)
+    return {"kind": kind, "units": n, "measured_bytes": grown, "estimated_bytes": work.memory - workload.PROCESS_BYTES,
+            "measured_s": seconds, "estimated_s": work.seconds}
 
 
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--case":
         print(json.dumps(measure(sys.argv[2])))
         return
-    print(f"{'case':<14}{'units':>10}{'measured B/unit':>18}{'estimate B/unit':>18}{'estimate/measured':>20}")
+    print(f"{'case':<14}{'units':>10}{'measured B/unit':>17}{'estimate B/unit':>17}{'estimate/measured':>19}"
+          f"{'measured µs/unit':>18}{'estimate µs/unit':>18}{'estimate/measured':>19}")
     for kind, (n, noun) in CASES.items():
         out = subprocess.run([sys.executable, __file__, "--case", kind], capture_output=True, text=True, check=True,
                              cwd=ROOT)
         row = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{noun:<14}{n:>10,}{row['measured_bytes'] / n:>18,.0f}{row['estimated_bytes'] / n:>18,.0f}"
-              f"{row['estimated_bytes'] / row['measured_bytes']:>20.2f}")
+        print(f"{noun:<14}{n:>10,}{row['measured_bytes'] / n:>17,.0f}{row['estimated_bytes'] / n:>17,.0f}"
+              f"{row['estimated_bytes'] / row['measured_bytes']:>19.2f}{row['measured_s'] / n * 1e6:>18,.1f}"
+              f"{row['estimated_s'] / n * 1e6:>18,.1f}{row['estimated_s'] / row['measured_s']:>19.2f}")
 
 
 if __name__ == "__main__":

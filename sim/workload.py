@@ -25,9 +25,16 @@ from sim.scenario import ORDERS, Scenario
 BYTES_PER_CONTACT = 400         # measured 190-340 B (engine arrays, tables' temporaries)
 BYTES_PER_AGENT_SHIFT = 3000    # measured 1.2-2.8 KB (agent object, its shift, break and overtime events)
 BYTES_PER_ORDER = 40           # its time, and per source a draw and a mask (counted, not measured)
-BYTES_PER_CELL = 1000           # per interval and queue or group: measured about 0.9 KB
+BYTES_PER_DRAW = 40             # a contact drawn from an order, inside the horizon or not (its time, delay, mask)
+BYTES_PER_CELL = 7000           # per interval and queue or group, the statistics tables included: 5.5-7.5 KB
 PROCESS_BYTES = 300 * 2**20     # a worker process with NumPy, pandas, SimPy and Numba loaded
 LARGE_BYTES = 2**30             # above this per replication, a run prints a note
+# Seconds of one replication per item (measured on this engine, docs/performance.md; conservative).
+SECONDS_PER_CONTACT = 2e-5      # 5-20 µs; a conversation of several messages up to about 50 µs
+SECONDS_PER_AGENT_SHIFT = 4e-5  # 32 µs
+SECONDS_PER_CELL = 4e-5         # 35 µs
+SECONDS_PER_DRAW = 1e-7
+LONG_S = 300.0                  # above this per replication, a run prints a note
 
 
 def physical_memory() -> float:
@@ -77,6 +84,7 @@ class Workload:
 
     contacts: float = 0.0
     orders: float = 0.0
+    draws: float = 0.0
     agent_shifts: float = 0.0
     cells: int = 0
     drivers: dict[str, Driver] = field(default_factory=dict)
@@ -85,11 +93,19 @@ class Workload:
     def memory(self) -> float:
         """Bytes one replication needs, its process included."""
         return (PROCESS_BYTES + self.contacts * BYTES_PER_CONTACT + self.orders * BYTES_PER_ORDER
-                + self.agent_shifts * BYTES_PER_AGENT_SHIFT + self.cells * BYTES_PER_CELL)
+                + self.draws * BYTES_PER_DRAW + self.agent_shifts * BYTES_PER_AGENT_SHIFT
+                + self.cells * BYTES_PER_CELL)
+
+    @property
+    def seconds(self) -> float:
+        """Seconds one replication takes on one core of this machine (an estimate: within a factor of two)."""
+        return (self.contacts * SECONDS_PER_CONTACT + self.agent_shifts * SECONDS_PER_AGENT_SHIFT
+                + self.cells * SECONDS_PER_CELL + (self.draws + self.orders) * SECONDS_PER_DRAW)
 
     def describe(self) -> str:
         return (f"about {_count(self.contacts)} contacts, {_count(self.agent_shifts)} agent shifts and "
-                f"{self.cells:,} interval rows per replication, {gigabytes(self.memory)} of memory")
+                f"{self.cells:,} interval rows per replication, {gigabytes(self.memory)} of memory and "
+                f"{duration(self.seconds)} of one core")
 
     def problems(self, parallel: int = 1, max_memory: float | None = None) -> list[str]:
         """Why ``parallel`` replications at once would not fit in ``max_memory`` bytes (default: 80% of this
@@ -105,17 +121,31 @@ class Workload:
                 f"memory{at_once}, more than the {gigabytes(limit)} allowed (--max-memory), got {show(top.value)}"]
 
     def notes(self, parallel: int = 1) -> list[str]:
-        """A line when a replication is large (over 1 GB): what it holds and what the run will use."""
-        if self.memory < LARGE_BYTES:
+        """A line when a replication is large (over 1 GB, or over 5 minutes): what it holds and what the run
+        will use.
+        """
+        if self.memory < LARGE_BYTES and self.seconds < LONG_S:
             return []
         together = f"; {parallel} at once use about {gigabytes(self.memory * parallel)}" if parallel > 1 else ""
         return [f"large run: {self.describe()}{together}"]
 
-    def _add(self, key: str, count: float, noun: str, unit_bytes: float, value: object) -> None:
+    def _add(self, key: str, count: float, noun: str, unit_bytes: float, value: object, extra: float = 0.0) -> None:
+        """``key`` brings ``count`` more ``noun`` of ``unit_bytes`` each, and ``extra`` bytes besides."""
         old = self.drivers.get(key)
+        spent = count * unit_bytes + extra
         if old is not None:
-            count += old.count
-        self.drivers[key] = Driver(count, noun, count * unit_bytes, value)
+            count, spent = count + old.count, spent + old.bytes
+        self.drivers[key] = Driver(count, noun, spent, value)
+
+
+def duration(seconds: float) -> str:
+    """'about 3 s', '12 min', '2.5 h', '4 days' (as a planner reads a wait for a run)."""
+    if not math.isfinite(seconds) or seconds >= 1e9:
+        return f"{seconds / 86400:.1e} days"
+    for unit, size in (("days", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:,.1f} {unit}" if unit == "h" else f"{seconds / size:,.0f} {unit}"
+    return f"{max(seconds, 1):,.0f} s"
 
 
 def _count(n: float) -> str:
@@ -135,11 +165,14 @@ def estimate(sc: Scenario) -> Workload:
         for name, q in sc.queues.items():
             per_queue[name] = _expected(sc, name, work) if q.arrivals is not None else 0.0
             since = -np.inf if channel_of(q).dials else 0.0      # a call list takes earlier orders at its start
-            for k, source in enumerate(q.from_orders):
-                expected = expected_from_source(sc, source, np.array([since, sc.horizon]))[0]
+            for k, source in enumerate(q.from_orders):      # every order's contacts are drawn, then kept or not
+                before, expected, after = expected_from_source(sc, source, np.array([-np.inf, since, sc.horizon,
+                                                                                     np.inf]))
+                drawn = before + expected + after
                 per_queue[name] += expected
-                work._add(f"queues.{name}.from_orders.{k}.rate", expected, "contacts from orders", BYTES_PER_CONTACT,
-                          source.rate)
+                work.draws += drawn
+                work._add(f"queues.{name}.from_orders.{k}.rate", drawn, "contacts drawn from orders (inside the "
+                          "horizon or not)", BYTES_PER_DRAW, source.rate, extra=expected * BYTES_PER_CONTACT)
             if q.backlog is not None:
                 carried = q.backlog.count if q.backlog.ages is None else len(q.backlog.ages)
                 per_queue[name] += carried

@@ -102,3 +102,50 @@ def test_large_runs_are_announced():
     assert work.memory > workload.LARGE_BYTES
     assert work.notes(2)[0].startswith("large run: about 4,000,000 contacts")
     assert work.problems(2, max_memory=1e12) == []
+
+
+@pytest.mark.slow
+def test_short_intervals_are_priced_with_their_statistics_tables():
+    """Half a day of 1-second intervals with few contacts: what the run and its statistics tables allocate
+    (traced) stays under the estimate less the process's baseline (it was a third of it)."""
+    data = single_queue(load=5.0, days=1)
+    data["interval"], data["horizon"] = 1, "12h"
+    sc = sim.load_scenario(data)
+    estimate = workload.estimate(sc).memory - workload.PROCESS_BYTES
+    tracemalloc.start()
+    res = sim.simulate(sc, replications=1, workers=1)
+    res.interval_stats, res.group_stats, res.sla_probability, res.summary
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < estimate < 4 * peak
+
+
+def test_contacts_drawn_from_orders_outside_the_horizon_are_counted():
+    """A year of orders before a one-day horizon: every order's contacts are drawn before those outside
+    the horizon are dropped, so the estimate counts them all (it said 'about 0 contacts') and refuses,
+    naming the source's rate."""
+    import datetime
+
+    data = single_queue(load=5.0, days=1)
+    first = datetime.date(2026, 11, 2) - datetime.timedelta(days=364)
+    data["orders"] = {"average_order_value": 100, "plan": {"days": {
+        (first + datetime.timedelta(days=d)).isoformat(): 1_000_000 for d in range(365)}}}
+    data["queues"]["q"] = {**data["queues"]["q"], "arrivals": None,
+                           "from_orders": {"rate": 100, "lag": {"dist": "exponential", "mean": "1h"}}}
+    del data["queues"]["q"]["arrivals"]
+    work = workload.estimate(sim.load_scenario(data))
+    assert work.draws == pytest.approx(365 * 1e8, rel=1e-6) and work.contacts < 1.1e8
+    problem = work.problems(1, max_memory=64 * 2**30)[0]
+    assert problem.startswith("queues.q.from_orders.0.rate: about 3.7e+10 contacts drawn from orders") and \
+        problem.endswith("got 100.0")
+
+
+def test_the_estimate_says_how_long_a_replication_takes():
+    sc = sim.load_scenario(single_queue(load=5.0, days=1))
+    agents = copy.deepcopy(single_queue(load=5.0, days=1))
+    agents["groups"]["team"]["headcount"] = 10_000_000
+    big = workload.estimate(sim.load_scenario(agents))
+    assert big.seconds > workload.LONG_S and "min of one core" in big.describe()
+    assert big.notes()[0].startswith("large run:")
+    assert workload.estimate(sc).describe().endswith("1 s of one core")
+    assert workload.duration(7200) == "2.0 h" and workload.duration(3 * 86400) == "3 days"

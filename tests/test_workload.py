@@ -114,7 +114,7 @@ def test_short_intervals_are_priced_with_their_statistics_tables():
     estimate = workload.estimate(sc).memory - workload.PROCESS_BYTES
     tracemalloc.start()
     res = sim.simulate(sc, replications=1, workers=1)
-    res.interval_stats, res.group_stats, res.sla_probability, res.summary
+    _ = res.interval_stats, res.group_stats, res.sla_probability, res.summary
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < estimate < 4 * peak

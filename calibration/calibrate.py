@@ -289,7 +289,7 @@ def calibrate(log: str | Path | Log | None, interval: float = 900.0, name: str |
     elif not isinstance(log, Log):
         log = read_log(log, mapping, queues, clock_tolerance, profile)
     if log.rows.empty:
-        raise ValueError(f"{log.path}: no valid rows to fit")
+        raise ValueError(f"{log.path}: no valid rows to fit: {log.why_empty()}")
     outages = outage_days(log.rows)
     if outages:
         shown = ", ".join(str(d.date()) for d in outages)
@@ -311,7 +311,11 @@ def calibrate(log: str | Path | Log | None, interval: float = 900.0, name: str |
                     sources[q] = [found[0]]
                     fits[q] = replace(fits[q], daily_volume=found[1], weekday_factors=(1.0,) * 7, day_to_day_cv=0.0,
                                       weekday_profiles=None, trend=0.0)
-    conversations = fit_conversations(messages.rows, idle_timeout) if messages is not None else {}
+    try:
+        conversations = fit_conversations(messages.rows, idle_timeout) if messages is not None else {}
+    except ValueError as exc:
+        left = f"; rows left out: {messages.left_out()}" if messages.bad else ""
+        raise ValueError(f"{messages.path}: {exc}{left}") from None
     scenario = build_scenario(log, fits, safe_name(name or Path(log.path).stem), interval, conversations,
                               sources, orders)
     return Calibration(log, fits, scenario, messages=messages, conversations=conversations, sources=sources)

@@ -335,6 +335,9 @@ def fit_conversations(rows: pd.DataFrame, idle_timeout: float = IDLE_TIMEOUT_S) 
     the platform's (s), which a log does not show.
     """
     rounds, talks = rounds_of(rows)
+    if rounds.empty:
+        raise ValueError(f"no conversation has an agent's reply ({len(talks):,} conversations, "
+                         f"{int((rows['sender'] == 'customer').sum()):,} customer messages): nothing to fit")
     response = _seconds(rounds["replied"], rounds["sent"])
     endings = {}
     for queue in talks["queue"].unique():

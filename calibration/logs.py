@@ -55,6 +55,15 @@ class Log:
     def bad_count(self) -> int:
         return sum(len(lines) for lines in self.bad.values())
 
+    def left_out(self) -> str:
+        """The rows left out, for a message: how many of each kind, and their first lines."""
+        return "; ".join(f"{len(lines):,} with {kind} (line(s) {', '.join(map(str, lines[:5]))}"
+                         f"{', ...' if len(lines) > 5 else ''})" for kind, lines in self.bad.items())
+
+    def why_empty(self) -> str:
+        """Why no row is left, for a message: the kinds of bad rows and how many, or that there were none."""
+        return f"every row was left out: {self.left_out()}" if self.bad else "the file has no rows"
+
     def problems(self, shown: int = 10) -> list[str]:
         """One line per kind of bad row: how many, and the first line numbers."""
         out = []
@@ -85,8 +94,13 @@ def read_table(path: Path, separator: str | None = None, what: str = "the log") 
     """
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
+            if path.is_file() and path.read_bytes()[:4] != b"PAR1":
+                raise LogError(f"{path}: not a Parquet file (its name says Parquet, its contents do not): export "
+                               "it again, or give it the name its contents have (.csv for text)")
             return pd.read_parquet(path), 1
         return pd.read_csv(path, dtype=str, keep_default_na=False, sep=separator or separator_of(path)), 2
+    except LogError:
+        raise
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise LogError(f"{path}: cannot read {what}: {str(exc).strip() or type(exc).__name__}") from None
 

@@ -76,7 +76,9 @@ def read_orders(path: str | Path, mapping: dict[str, str] | None = None) -> Orde
             notes.append(f"{path}: {int(flags.sum())} order row(s) with {kind} left out: line(s) "
                          f"{first_lines(lines[flags])}")
     if not kept.any():
-        raise LogError(f"{path}: no valid order rows")
+        why = "; ".join(f"{int(flags.sum())} with {kind}" for kind, flags in bad.items() if flags.any())
+        raise LogError(f"{path}: no valid order rows: all {len(raw):,} were left out ({why or 'the file has no rows'})"
+                       + (f"; the first: line(s) {first_lines(lines.iloc[:10])}" if len(raw) else ""))
     orders = pd.DataFrame({"order_id": ids[kept], "placed_at": placed[kept], "amount": amount[kept]})
     return OrdersFile(str(path), orders.sort_values("placed_at").reset_index(drop=True), notes)
 

@@ -12,6 +12,7 @@ from calibration import calibrate, read_log, synthetic_log
 from calibration.backtest import backtest
 from calibration.fit import gamma_cv
 from sim.cli import main
+from tests.test_api import ROOT
 
 
 def call_centre(days: int, cv: float, agents: int = 6, retrial: float = 0.0) -> sim.Scenario:
@@ -544,3 +545,30 @@ def test_an_agent_idle_in_a_quiet_hour_stays_on_duty():
     assert busy[34:40].max() == 0                              # the 09:00 caller waited half an hour meanwhile
     long = agents_on_duty(rows[rows["agent"] == "c"], t, 96, 900)[("q",)]
     assert long[34:46].max() == 0
+
+
+def test_files_with_nothing_to_fit_say_why(tmp_path, capsys):
+    """A log whose every row is bad, an orders file without a valid order, a message log without a single
+    reply, and a text file named .parquet: each names the file and what was left out, and why."""
+    log = tmp_path / "log.csv"
+    log.write_text("queue,channel,arrival_time,answer_time,abandon_time,handle_s\nq,call,abc,,,\nq,call,,,,\n")
+    assert main(["calibrate", str(log), "--out", str(tmp_path / "a.yaml")]) == 2
+    assert (f"{log}: no valid rows to fit: every row was left out: 1 with an unreadable arrival_time (line(s) 2); "
+            "1 with no arrival_time (line(s) 3)") in capsys.readouterr().err
+    good = tmp_path / "good.csv"
+    synthetic_log(sim.load_scenario(ROOT / "scenarios" / "normal_day.yaml")).head(500).to_csv(good, index=False)
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order_id,placed_at\n,2026-01-01\no1,xyz\n")
+    assert main(["calibrate", str(good), "--orders", str(orders), "--out", str(tmp_path / "b.yaml")]) == 2
+    assert (f"{orders}: no valid order rows: all 2 were left out (1 with no order_id; 1 with an unreadable "
+            "placed_at); the first: line(s) 2, 3") in capsys.readouterr().err
+    messages = tmp_path / "messages.csv"
+    messages.write_text("conversation,queue,sender,time,agent\n1,presales,customer,2026-11-10 00:00:01,\n"
+                        "1,presales,agent,not a time,a1\n")
+    assert main(["calibrate", "--messages", str(messages), "--out", str(tmp_path / "c.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert f"{messages}: no conversation has an agent's reply" in err and "1 with an unreadable time (line(s) 3)" in err
+    fake = tmp_path / "log.parquet"
+    fake.write_bytes(log.read_bytes())
+    assert main(["calibrate", str(fake), "--out", str(tmp_path / "d.yaml")]) == 2
+    assert f"{fake}: not a Parquet file" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from sim.channels import CHANNELS
 from sim.pages.staffing import SHARES
+from sim.units import counted
 from sim.verdicts import COSTS, difference_rows, sweep_variants
 
 WIDTH = 100                   # columns when the output is not a terminal
@@ -172,7 +173,7 @@ def summary_tables(res) -> list[Table]:
     lists, each if any.
     """
     sc, rows = res.scenario, res.summary
-    title = f"{sc.name}: {res.replications} replication(s), seed {res.seed}; ± is the 95% CI"
+    title = f"{sc.name}: {counted(res.replications, 'replication')}, seed {res.seed}; ± is the 95% CI"
     tables = []
     for chosen, subtitle, columns, cells in _SUMMARIES:
         mine = rows[rows["channel"].map(lambda c, chosen=chosen: bool(chosen(CHANNELS[c])))]

@@ -16,11 +16,12 @@ from sim.channels import channel_of
 from sim.distributions import Constant, Empirical
 from sim.orders import expected_from_orders
 from sim.rates import rate_curve
-from sim.scenario import DAY, Scenario
+from sim.scenario import DAY, Scenario, level_of
 from sim.units import format_span, format_time_of_day
 
 SHORT_HANDLE_S = 30.0      # a chat or call handled faster than this is rarely meant
 SHORT_PATIENCE_S = 10.0    # customers who wait less than this on average are rarely meant
+SHORT_BREAK_S = 300.0      # a break shorter than this is rarely meant
 LONG_NIGHT_S = 12 * 3600.0  # a shift crossing midnight longer than this may have start and end swapped
 UNSTAFFED_S = 3600.0       # a queue without anyone on shift this long, while contacts arrive, is reported
 SHOWN = 3                  # windows listed per queue
@@ -28,8 +29,56 @@ SHOWN = 3                  # windows listed per queue
 
 def warnings(sc: Scenario) -> list[str]:
     """One line per likely mistake, ``key.path: what looks wrong``; empty when nothing does."""
-    return [*_short_durations(sc), *_night_shifts(sc), *_unstaffed(sc), *_team_breaks(sc), *_reserves(sc),
-            *_surges_without_arrivals(sc), *unattainable(sc).values(), *near_ceiling(sc).values()]
+    return [*_short_durations(sc), *_short_breaks(sc), *_night_shifts(sc), *_unstaffed(sc), *_team_breaks(sc),
+            *_reserves(sc), *_surges_without_arrivals(sc), *_idle_queues(sc), *unattainable(sc).values(),
+            *near_ceiling(sc).values()]
+
+
+def _short_breaks(sc: Scenario):
+    """Breaks shorter than ``SHORT_BREAK_S``: seconds typed where minutes or hours were meant."""
+    for gname, group in sc.groups.items():
+        for i, shift in enumerate(group.shifts or ()):
+            for j, pause in enumerate(shift.breaks):
+                if pause.duration < SHORT_BREAK_S:
+                    yield (f"groups.{gname}.shifts.{i}.breaks.{j}.duration: a break of {pause.duration:g} s is very "
+                           "short; numbers without a unit are seconds (write 1h for an hour)")
+
+
+def _idle_queues(sc: Scenario):
+    """Queues no work ever reaches: no arrivals, orders or backlog of their own, and no queue that gets work
+    escalates (with a level its agents lack), moves or repeats work to them, or calls back after it.
+    """
+    levels = {name: set() for name in sc.queues}             # the levels the items reaching a queue may need
+    reached = set()
+    for name, q in sc.queues.items():
+        if q.arrivals is not None or q.from_orders or q.backlog is not None:
+            reached.add(name)
+            levels[name] |= {r.level for r in q.levels_by_amount} | ({q.remedy.level} if q.remedy else set())
+    lowest = {name: min((level_of(sc, g) for g in sc.groups.values() if name in g.skills), default=None)
+              for name in sc.queues}
+    changed = True
+    while changed:
+        before = (len(reached), sum(map(len, levels.values())))
+        for name in list(reached):
+            q = sc.queues[name]
+            for level, target in q.escalate_to.items():
+                if level in levels[name] and lowest[name] is not None and lowest[name] < sc.levels.index(level):
+                    reached.add(target)
+                    levels[target].add(level)
+            for target in [q.escalate_after.to if q.escalate_after else None, q.repeat.to if q.repeat else None]:
+                if target is not None:
+                    reached.add(target)
+                    levels[target] |= levels[name]
+        reached |= {name for name, q in sc.queues.items()
+                    if q.after_resolution is not None and reached & set(q.after_resolution.queues)}
+        changed = before != (len(reached), sum(map(len, levels.values())))
+    for name in sc.queues:
+        if name in reached:
+            continue
+        idle = [g for g, group in sc.groups.items() if set(group.skills) == {name}]
+        also = f"; {', '.join(idle)}, serving only it, would wait idle" if idle else ""
+        yield (f"queues.{name}: no work ever reaches it: it has no arrivals of its own, and no queue escalates "
+               f"(with a level its agents lack), moves or repeats work to it{also}")
 
 
 def _surges_without_arrivals(sc: Scenario):

@@ -62,10 +62,19 @@ def _per_interval(stats: pd.DataFrame, by: str, kpi: str, statistic: str = "mean
     return stats[stats["kpi"] == kpi].pivot(index="interval_start", columns=by, values=statistic)
 
 
+def with_traffic(results) -> list[str]:
+    """The queues that had contacts in some interval (all of them if none had): a queue without traffic
+    gets no empty panel.
+    """
+    offered = _per_interval(results.interval_stats, "queue", "offered")
+    busy = [q for q in results.scenario.queues if offered[q].sum() > 0]
+    return busy or list(results.scenario.queues)
+
+
 def save_plots(results, directory: Path) -> list[Path]:
     """Write the standard plots of ``results`` into ``directory``; returns their paths."""
     sc = results.scenario
-    queues = list(sc.queues)
+    queues = with_traffic(results)
     iv = results.interval_stats
     paths = []
 
@@ -133,8 +142,9 @@ def waits(results, path: Path) -> Path:
     """
     sc = results.scenario
     iv = results.interval_stats
-    fig, axes = figure(len(sc.queues), 2, height=2.4, dates=True, sharex=True)
-    for (left, right), q in zip(axes, sc.queues):
+    queues = with_traffic(results)
+    fig, axes = figure(len(queues), 2, height=2.4, dates=True, sharex=True)
+    for (left, right), q in zip(axes, queues):
         for ax, kpi in ((left, "asa_s"), (right, "backlog")):
             mean, low, high = (_per_interval(iv, "queue", kpi, stat)[q] for stat in ("mean", "p10", "p90"))
             channel = channel_of(sc.queues[q])
@@ -159,10 +169,11 @@ def heatmap(results, path: Path) -> Path:
     times = pd.DatetimeIndex(sl.index)
     days = sorted(set(times.normalize()))
     columns = int(round(86400 / sc.interval))
-    fig, axes = figure(len(sc.queues), height=0.45 * len(days) + 1.1)
+    queues = with_traffic(results)
+    fig, axes = figure(len(queues), height=0.45 * len(days) + 1.1)
     slot = ((times - times.normalize()).total_seconds() // sc.interval).astype(int)
     row = [days.index(d) for d in times.normalize()]
-    for ax, q in zip(axes[:, 0], sc.queues):
+    for ax, q in zip(axes[:, 0], queues):
         grid = np.full((len(days), columns), np.nan)
         grid[row, slot] = sl[q].to_numpy(dtype=float)
         target = sc.queues[q].sla.target

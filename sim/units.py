@@ -99,3 +99,12 @@ def format_span(begin: datetime, end: datetime) -> str:
     if end - begin == timedelta(days=(end - begin).days) and begin == midnight:
         return f"all day from {begin.date()} to {(end - timedelta(days=1)).date()}"
     return f"from {begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 queue', '3 queues', '1,200 intervals' (nouns whose plural takes an s).
+
+    >>> counted(1, "group"), counted(2, "group"), counted(1200, "interval")
+    ('1 group', '2 groups', '1,200 intervals')
+    """
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

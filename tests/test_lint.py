@@ -90,3 +90,20 @@ def test_warnings_go_to_stderr_and_keep_exit_code_zero(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.err.startswith(f"warning: {path}: queues.hotline.handle_time.mean: a call handled in 5 s")
     assert "OK" in captured.out
+
+
+def test_a_queue_no_work_reaches_is_named():
+    """Without the rule sending large refunds to a supervisor (L3), nothing ever reaches the supervisors'
+    queue, and the team serving only it would wait idle; the example itself warns of nothing."""
+    data = yaml.safe_load((ROOT / "scenarios" / "double11_refunds.yaml").read_text())
+    data["queues"]["refund_requests"]["levels_by_amount"] = [{"up_to_share": 0.3, "level": "L1"}, {"level": "L2"}]
+    lines = [line for line in warnings(sim.load_scenario(data)) if "no work ever reaches" in line]
+    assert lines == ["queues.supervisor_review: no work ever reaches it: it has no arrivals of its own, and no queue "
+                     "escalates (with a level its agents lack), moves or repeats work to it; supervisors, serving only "
+                     "it, would wait idle"]
+
+
+def test_a_break_of_seconds_is_named():
+    assert lint(lambda d: d["groups"]["presales"]["shifts"][0]["breaks"][0].update(duration=60)) == [
+        "groups.presales.shifts.0.breaks.0.duration: a break of 60 s is very short; numbers without a unit are "
+        "seconds (write 1h for an hour)"]

@@ -81,3 +81,24 @@ def test_refund_queues_read_as_back_office_work(refunds):
     refund_line = next(line for line in text.splitlines() if "refund_requests" in line)
     assert " h " in refund_line and " s " not in refund_line
     assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_a_queue_without_traffic_gets_no_empty_panel(tmp_path):
+    """A queue nobody contacts is left out of the plots (its panel was empty); the others keep theirs."""
+    import matplotlib.image
+
+    from sim.report import save_plots, with_traffic
+    from tests.conftest import single_queue
+
+    data = single_queue(load=5.0, days=1)
+    data["queues"]["quiet"] = {**data["queues"]["q"], "arrivals": {"daily_volume": 0, "profile": "flat"}}
+    data["groups"]["team"]["skills"] = ["q", "quiet"]
+    res = sim.simulate(sim.load_scenario(data), replications=2, seed=1)
+    assert with_traffic(res) == ["q"]
+    alone = sim.simulate(sim.load_scenario(single_queue(load=5.0, days=1)), replications=2, seed=1)
+    save_plots(res, tmp_path)
+    (tmp_path / "alone").mkdir()
+    save_plots(alone, tmp_path / "alone")
+    for name in ("service_level.png", "volumes.png", "waits.png"):        # one panel, as for one queue
+        assert matplotlib.image.imread(tmp_path / name).shape == matplotlib.image.imread(
+            tmp_path / "alone" / name).shape

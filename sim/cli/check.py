@@ -15,8 +15,9 @@ def arguments(parser) -> None:
 
 def handle(args) -> int:
     from sim.console import console
+    from sim.units import counted
 
     sc = load(args, args.scenario)
-    console().print(f"{args.scenario}: OK ({len(sc.queues)} queues, {len(sc.groups)} groups, {sc.n_intervals} "
-                    f"intervals; {args.workload.describe()})", markup=False)
+    console().print(f"{args.scenario}: OK ({counted(len(sc.queues), 'queue')}, {counted(len(sc.groups), 'group')}, "
+                    f"{counted(sc.n_intervals, 'interval')}; {args.workload.describe()})", markup=False)
     return 0

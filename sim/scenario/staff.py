@@ -37,7 +37,7 @@ from sim.scenario.types import (
     pydantic_message,
     resolve_path,
 )
-from sim.units import format_time_of_day
+from sim.units import format_duration, format_time_of_day
 
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
@@ -158,8 +158,13 @@ class Shift(Strict):
             for b in blocks:
                 offset = (b.at - self.start) % DAY
                 if offset + b.duration > self.length:
-                    raise ValueError(f"{kind} at {format_time_of_day(b.at)} for {b.duration:g}s does not fit in the "
-                                     "shift")
+                    start, end = format_time_of_day(self.start), format_time_of_day(self.end)
+                    swapped = ((b.at - self.end) % DAY + b.duration <= (self.start - self.end) % DAY
+                               and self.end < self.start)
+                    hint = (f"; the shift runs overnight from {start} to {end}: were start and end swapped "
+                            f"({end}-{start})?" if swapped else "")
+                    raise ValueError(f"{kind} at {format_time_of_day(b.at)} for {format_duration(b.duration)} does "
+                                     f"not fit in the {start}-{end} shift{hint}")
         return self
 
     def runs_on(self, day: date) -> bool:

@@ -350,8 +350,9 @@ def roster_table(found) -> Table:
         for row in difference_rows(found.comparison.totals):
             if row["kpi"] not in ("service_level", *AT_STAKE):
                 continue
-            meets = (f", {fresh.loc[row['where'], 'share_meeting']:.0%} of intervals meet (fresh customers)"
-                     if row["kpi"] == "service_level" and row["where"] in fresh.index else "")
+            meets = ("" if row["kpi"] != "service_level" or row["where"] not in fresh.index else
+                     ", not searched: the customers' pickup" if not fresh.loc[row["where"], "judged"] else
+                     f", {fresh.loc[row['where'], 'share_meeting']:.0%} of intervals meet (fresh customers)")
             view.add_row(f"{row['where']}: {row['label']}", row["base"], row["variant"] + meets, row["difference"])
     return view
 

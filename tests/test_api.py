@@ -118,6 +118,7 @@ def test_chinese_names(tmp_path):
     assert "售前咨询" in (tmp_path / "scenario.yaml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_cli_run_writes_results_and_prints_a_summary(tmp_path):
     proc = subprocess.run([sys.executable, "run.py", "run", "scenarios/normal_day.yaml", "-r", "2",
                            "--seed", "4", "--out", str(tmp_path), "--contacts"],

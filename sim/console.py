@@ -19,6 +19,7 @@ from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
+from sim import kpis
 from sim.channels import CHANNELS
 from sim.pages.staffing import SHARES
 from sim.units import counted
@@ -391,12 +392,25 @@ def conversation_fit_table(result) -> Table:
     return view
 
 
+def _judged(kpi: str, value: float, difference: bool = False) -> str:
+    """A back-test's figure of ``kpi`` in its unit (an error without its sign: ``difference`` adds one)."""
+    known = {k.name: k for k in kpis.KPIS}
+    if kpi not in known:
+        return _n(value, "{:+.3g}" if difference else "{:.3g}")
+    return known[kpi].text(value, difference=difference)
+
+
+def _label(kpi: str) -> str:
+    return next((k.title for k in kpis.KPIS if k.name == kpi), kpi)
+
+
 def backtest_table(test) -> Table:
     view = _table(f"back-test: simulated ({test.replications} replications) − history, per interval",
                   ["queue", "KPI", "history mean", "MAE", "bias", "relative MAE", "history in p10-p90"])
     for _, row in test.errors.iterrows():
-        view.add_row(row["queue"], row["kpi"], _n(row["history_mean"], "{:.3g}"), _n(row["mae"], "{:.3g}"),
-                     _n(row["bias"], "{:+.3g}"), _n(row["relative_mae"], "{:.0%}"), _n(row["band_coverage"], "{:.0%}"))
+        view.add_row(row["queue"], _label(row["kpi"]), _judged(row["kpi"], row["history_mean"]),
+                     _judged(row["kpi"], row["mae"], True).lstrip("+"), _judged(row["kpi"], row["bias"], True),
+                     _n(row["relative_mae"], "{:.0%}"), _n(row["band_coverage"], "{:.0%}"))
     return view
 
 
@@ -411,8 +425,9 @@ def holdout_table(test, volumes: str) -> Table:
         cells = []
         for model in ("simulation", "last_week", "erlang_a"):
             row = errors.loc[(queue, kpi, model)] if (queue, kpi, model) in errors.index else None
-            cells.append("-" if row is None else f"{row['mae']:.3g} / {row['bias']:+.3g}")
+            cells.append("–" if row is None else
+                         f"{_judged(kpi, row['mae'], True).lstrip('+')} / {_judged(kpi, row['bias'], True)}")
         band = part.loc[part["model"] == "simulation", "in_band"]
-        view.add_row(queue, kpi, f"{part['history_mean'].iloc[0]:.3g}", *cells,
-                     f"{band.iloc[0]:.0%}" if len(band) and band.iloc[0] == band.iloc[0] else "-")
+        view.add_row(queue, _label(kpi), _judged(kpi, part["history_mean"].iloc[0]), *cells,
+                     _n(band.iloc[0], "{:.0%}") if len(band) else "–")
     return view

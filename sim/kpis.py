@@ -57,12 +57,13 @@ class Kpi:
         sign = "+" if difference else ""
         if self.unit == "share":
             text = f"{100 * value:{sign},.1f} pts" if difference else f"{value:.1%}"
-        elif self.unit == "s" and channel is not None:
-            text = f"{value / channel.wait_unit:{sign},.1f} {channel.wait_unit_name}"
+        elif self.unit == "s":
+            unit, name = (channel.wait_unit, channel.wait_unit_name) if channel is not None else (1.0, "s")
+            text = f"{value / unit:{sign},.1f} {name}"
         elif self.unit == "currency":
             text = ("-" if value < 0 else sign) + f"¥{abs(value):,.0f}"
         else:
-            text = (self.compared or "{:,.4g}").replace("{:", "{:" + sign, 1).format(value)
+            text = (self.compared or "{:,.2f}").replace("{:", "{:" + sign, 1).format(value)
         return text.lstrip("+-") if not any(ch in "123456789" for ch in text) else text
 
 
@@ -109,7 +110,7 @@ KPIS = (
     _k("mean_wait_s", "s", "queues", "rate", "mean wait of contacts that left the queue", True,
        compared="{:,.1f}", better="lower", label="mean wait", zh="平均等待时长"),
     _k("handle_s", "s", "queues", "rate", "mean handle time of the answered contacts that ended", history=True,
-       zh="平均处理时长"),
+       zh="平均处理时长", label="mean handle time"),
     _k("max_wait_s", "s", "queues", "max", "longest wait", zh="最长等待"),
     _k("messages", "messages", "queues", "count", "customer messages replied in conversation chats", True,
        history=True, zh="消息数"),

@@ -104,10 +104,11 @@ def test_chinese_names_render_as_glyphs_not_boxes(browser, run_page):
     assert cell.screenshot() != drawn
 
 
-_COLUMN = """([table, header]) => {
+_COLUMN = """([table, header, foot]) => {
   const t = document.getElementById(table);
   const index = Array.from(t.tHead.rows[0].cells).findIndex(c => c.innerText === header);
-  return Array.from(t.tBodies[0].rows).map(r => r.cells[index].dataset.value);
+  const rows = [...t.tBodies[0].rows, ...(foot && t.tFoot ? t.tFoot.rows : [])];   // foot: the totals too
+  return rows.map(r => r.cells[index].dataset.value);
 }"""
 
 
@@ -119,7 +120,7 @@ def test_every_kind_of_page_loads_with_the_saved_numbers(browser, result_folders
     assert images and all(done and w > 100 and h > 100 for done, w, h in images)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     table, header, _, _ = pages.CHECKS[kind]
-    shown = [float(v) for v in page.evaluate(_COLUMN, [table, header])]
+    shown = [float(v) for v in page.evaluate(_COLUMN, [table, header, True])]
     assert shown == pytest.approx(pages.expected(folder, kind), rel=1e-12) and shown
     assert pages.QUEUE in page.locator("body").inner_text()
     page.screenshot(path=str(tmp_path / f"{kind}.png"), full_page=True)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import jsonschema
+import pandas as pd
 import pytest
 import yaml
 
@@ -144,3 +145,20 @@ def test_the_json_schema_accepts_the_examples_and_catches_a_typo(tmp_path, capsy
     next(iter(data["groups"].values()))["headcont"] = 3
     assert ["Additional properties are not allowed ('headcont' was unexpected)"] == [
         e.message for e in validator.iter_errors(data)]
+
+
+def test_terminal_tables_never_split_a_number_or_a_word(tmp_path, capsys, monkeypatch):
+    """At 60 columns in a log, the groups' costs and the summary's figures are printed whole (the table is
+    as wide as it needs), where rich used to fold '¥135,320' over two lines; nothing reads 'nan' or '-0'."""
+    import re
+
+    monkeypatch.setenv("COLUMNS", "60")
+    assert main(["run", str(ROOT / "scenarios" / "double11_plan.yaml"), "-r", "2", "--workers", "1", "--no-plots",
+                 "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    costs = re.findall(r"¥[\d,]+", out)
+    summary = pd.read_csv(tmp_path / "r" / "costs.csv", encoding="utf-8-sig")
+    assert f"¥{summary['cost'].sum():,.0f}" in costs
+    assert all(f"¥{c:,.0f}" in costs for c in summary["cost"])
+    assert "nan" not in out and not re.search(r"(?<![\w.])-0(\.0+)?(?![\d.])", out)
+    assert max(len(line) for line in out.splitlines()) > 60           # wider than the screen, not folded

@@ -40,11 +40,11 @@ def backtest(out: Path) -> list[dict]:
         lowest = set(errors.index[(errors["mae"] == best) & errors.duplicated(["queue", "kpi"], keep=False)])
         errors = errors.assign(lowest=[i in lowest for i in errors.index])
         css = {"mae": lambda r: "good" if r["lowest"] else ""}
-    plots = cells.plots(out, "backtest_*.png", lambda stem: f"{stem.removeprefix('backtest_')}: history against the "
-                   "simulated mean and p10-p90 band")
-    return [cells.section("Back-test", [cells.table("backtest", "Errors against the history", errors, columns, css,
-                                          note="mae: mean absolute error per interval; bias: mean of the model − "
-                                               "history; band coverage (in band): share of intervals whose history "
-                                               "lies in the simulated p10-p90; last_week and erlang_a: the "
-                                               "baselines the simulation should beat (green: the lowest error).")],
-                     plots)]
+    plots = cells.plots(out, "backtest_*.png",
+                        lambda stem: f"{stem.removeprefix('backtest_')}: history against the simulated mean and "
+                                     "p10-p90 band")
+    table = cells.table("backtest", "Errors against the history", errors, columns, css,
+                        note="mae: mean absolute error per interval; bias: mean of the model − history; band coverage "
+                             "(in band): share of intervals whose history lies in the simulated p10-p90; last_week "
+                             "and erlang_a: the baselines the simulation should beat (green: the lowest error).")
+    return [cells.section("Back-test", [table], plots)]

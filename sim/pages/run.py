@@ -31,18 +31,20 @@ def verdict(summary: pd.DataFrame) -> dict:
         row = [cells.cell(r.queue, r.queue), cells.cell(r.channel, r.channel),
                cells.cell(f"{r.offered:,.0f}", r.offered),
                cells.cell(cells.percent(r.service_level, r.service_level_ci95), r.service_level,
-                     "" if met is None else "good" if met else "bad"),
+                          "" if met is None else "good" if met else "bad"),
                cells.cell(cells.percent(r.sl_target), r.sl_target),
                cells.cell(cells.percent(r.p_meets_sl), r.p_meets_sl),
                cells.cell(cells.percent(r.abandon_rate), r.abandon_rate),
                cells.cell(CHANNELS[r.channel].wait(r.asa_s) if np.isfinite(r.asa_s) else "–", r.asa_s)]
         if refunds:
             row += [cells.cell(f"{r.auto_approved:,.0f}", r.auto_approved, "bad" if r.auto_approved > 0 else ""),
-                    cells.cell(f"{r.auto_approved_value:,.0f}", r.auto_approved_value)]
+                    cells.cell(f"¥{r.auto_approved_value:,.0f}", r.auto_approved_value)]
         rows.append(row)
     return cells.grid("verdict", "", columns, rows,
-                 note="Service level with its 95% confidence interval over the replications; P(meets): the share of "
-                    "replications whose horizon meets the target. Green: at or above the target; red: below it.")
+                      note="Service level with its 95% confidence interval over the replications; P(meets): the share "
+                           "of replications whose horizon meets the target. Green: at or above the target; red: below "
+                           "it. A service level judges what was decided by the end: contacts still open and not yet "
+                           "past their threshold are left out (the days' table counts them).")
 
 
 def groups(out: Path) -> dict:

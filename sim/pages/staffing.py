@@ -32,6 +32,6 @@ def sections(out: Path) -> list[dict]:
         tables.append(cells.table("backoffice", "Back-office work (deferred)", backoffice,
                                   cells.columns(backoffice, "{:,.1f}")))
     plots = cells.plots(out, "staffing_*.png", lambda stem: "Simulation-based requirement per group"
-                   if stem == "staffing_requirement" else f"{stem.removeprefix('staffing_')}: requirement by method "
-                   "and the service level it attains")
+                        if stem == "staffing_requirement" else f"{stem.removeprefix('staffing_')}: requirement by "
+                        "method and the service level it attains")
     return [cells.section("Methods", tables), cells.section("Plots", plots=plots)]

@@ -56,7 +56,7 @@ def synthetic_message_log(sc: sim.Scenario, seed: int | None = None) -> pd.DataF
         raise ValueError(f"{sc.name}: no chat queue is a conversation (give one a conversation block)")
     start = pd.Timestamp(sc.start)
     groups, queues = np.array(list(sc.groups)), np.array(list(sc.queues))
-    talking = np.array([getattr(q, "conversation", None) is not None for q in sc.queues.values()])
+    talking = np.array([q.converses for q in sc.queues.values()])
     left = np.flatnonzero((c.outcome == ABANDONED) & talking[c.queue])
     agent = groups[c.group[m.contact]] + "-" + c.agent[m.contact].astype(str)
     replied = ~np.isnan(m.replied)

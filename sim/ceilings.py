@@ -46,7 +46,7 @@ def ceiling(sc: Scenario, queue: str) -> Ceiling | None:
         return Ceiling(p.reach_probability(), f"the answer rate is the customers' pickup, whatever the staffing: "
                        f"(1 − busy {p.busy:g}) × answer {p.answer:g} × {ring:.0%} picking up within {p.rings} rings "
                        f"of {format_duration(p.ring)}")
-    talk = getattr(q, "conversation", None)
+    talk = q.conversation
     if talk is not None:
         return _conversation(sc, queue)
     if channel_of(q).on_resolution:
@@ -74,7 +74,7 @@ def _conversation(sc: Scenario, queue: str) -> Ceiling:
     rng = np.random.default_rng(0)
     work = talk.reply.sample(rng, DRAWS) * slowdown / _fastest(sc, queue)
     first = float(np.mean(work <= q.sl_threshold()))
-    if q.sla.on == "every_message":
+    if q.judges_every_message:
         later = float(np.mean(work <= q.message_threshold()))
         rounds = np.maximum(1, np.round(talk.rounds.sample(rng, DRAWS)))
         level = float(np.mean(first * later ** (rounds - 1)))
@@ -117,6 +117,6 @@ def _remedy(sc: Scenario, queue: str) -> str:
     q = sc.queues[queue]
     if channel_of(q).dials:
         return "lower sla.target to what customers pick up, or change the pickup if it is wrong"
-    if getattr(q, "conversation", None) is not None:
+    if q.converses:
         return "lower sla.target, lengthen sla.answer_within or shorten the reply work"
     return "lower sla.target, lengthen sla.resolve_within (or the deadline) or shorten the handle time"

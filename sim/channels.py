@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator
 
@@ -128,10 +128,27 @@ class QueueBase(Strict):
     balance: ClassVar[Balance | None] = None
     after_resolution: ClassVar[CallBack | None] = None
     blend: ClassVar[Blend | None] = None
+    conversation: ClassVar[Conversation | None] = None
+
+    @property
+    def converses(self) -> bool:
+        """Whether its contacts are conversations of messages (a chat queue with a ``conversation`` block)."""
+        return self.conversation is not None
+
+    @property
+    def judges_every_message(self) -> bool:
+        """Whether a contact counts towards the service level only when every message of it was replied to
+        in time (a conversation chat's ``sla.on: every_message``).
+        """
+        return False
 
     def sl_threshold(self) -> float:
         """Seconds within which a contact counts towards the service level."""
         return self.sla.answer_within
+
+    def message_threshold(self) -> float:
+        """Seconds within which a conversation's later messages must be replied to."""
+        return self.sl_threshold()
 
     @property
     def class_names(self) -> list[str]:
@@ -200,6 +217,10 @@ with warnings.catch_warnings():
         bot: Bot | None = None
         remedy: Remedy | None = None
         conversation: Conversation | None = None
+
+        @property
+        def judges_every_message(self) -> bool:
+            return self.sla.on == "every_message"
 
         def message_threshold(self) -> float:
             """Seconds within which a conversation's later messages must be replied to (``sla.on:
@@ -296,7 +317,7 @@ with warnings.catch_warnings():
 
 
 QUEUE_MODELS = (ChatQueue, CallQueue, RefundQueue, TicketQueue, OutboundQueue)
-Queue = Annotated[ChatQueue | CallQueue | RefundQueue | TicketQueue | OutboundQueue, Field(discriminator="channel")]
+Queue = Annotated[Union[QUEUE_MODELS], Field(discriminator="channel")]     # noqa: UP007 (built from the tuple)
 CHANNELS: dict[str, Channel] = {model.spec.name: model.spec for model in QUEUE_MODELS}
 
 

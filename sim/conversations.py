@@ -88,7 +88,7 @@ class Conversations:
     """
 
     def _set_up_conversations(self) -> None:
-        self.conversation = [getattr(q, "conversation", None) for q in self.sc.queues.values()]
+        self.conversation = [q.conversation for q in self.sc.queues.values()]
         self.new_first = [spec is not None and spec.reply_order == "new_first" for spec in self.conversation]
         self.talk_draws = {                 # each queue's rounds, replies, gaps and patience: a stream each
             q: {kind: _Draws(getattr(spec, kind), self.later.agent_stream(name, "conversation", kind))

@@ -8,6 +8,7 @@ docs/kpis.md (a test keeps the two and the tables' columns in step).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -220,3 +221,28 @@ def swept() -> list[str]:
 def history() -> list[str]:
     """KPIs the back-test measures on a log."""
     return [k.name for k in KPIS if k.history]
+
+
+def doc_lists() -> dict[str, list[str]]:
+    """The KPI lists the docs keep, by the name their markers give (``<!-- kpis:NAME -->...<!-- /kpis -->``)."""
+    return {"summary_counts": summary_counts(), "summary_rates": summary_rates(), "swept": swept(),
+            "history": history()}
+
+
+_MARKED = re.compile(r"(<!-- kpis:(\w+) -->)(.*?)(<!-- /kpis -->)", re.DOTALL)
+
+
+def fill_doc_lists(text: str) -> str:
+    """``text`` with each marked list rewritten from the registry: "`a`, `b` and `c`"."""
+    def listed(match: re.Match) -> str:
+        names = [f"`{name}`" for name in doc_lists()[match[2]]]
+        return f"{match[1]}{', '.join(names[:-1])} and {names[-1]}{match[4]}"
+    return _MARKED.sub(listed, text)
+
+
+if __name__ == "__main__":      # python -m sim.kpis docs/*.md: rewrite the docs' KPI lists from the registry
+    import sys
+    from pathlib import Path
+
+    for doc in map(Path, sys.argv[1:]):
+        doc.write_text(fill_doc_lists(doc.read_text(encoding="utf-8")), encoding="utf-8")

@@ -61,14 +61,14 @@ def per_conversation(sc: Scenario, c: Contacts, messages: Messages) -> dict[str,
     queues = list(sc.queues.values())
     queue = c.queue[messages.contact]                        # only chats have messages
     threshold = np.where(first, np.array([q.sl_threshold() for q in queues])[queue],
-                         np.array([getattr(q, "message_threshold", q.sl_threshold)() for q in queues])[queue])
+                         np.array([q.message_threshold() for q in queues])[queue])
     first_response = np.full(n, np.nan)
     first_response[messages.contact[first & replied]] = messages.response[first & replied]
     late = np.where(replied, messages.response > threshold, sc.horizon - messages.sent > threshold)
     silent = np.bincount(messages.contact, messages.silent, minlength=n) > 0
     orders, lost, value = np.zeros(n), np.zeros(n), np.zeros(n)
     for q, spec in enumerate(sc.queues.values()):
-        conversion = getattr(spec, "conversation", None) and spec.conversation.conversion
+        conversion = spec.converses and spec.conversation.conversion
         if not conversion:
             continue
         mine = (c.queue == q) & (c.outcome != WAITING) & ~((c.outcome == ANSWERED) & np.isnan(first_response))
@@ -107,7 +107,7 @@ def conversation_values(sc: Scenario, c: Contacts, messages: Messages | None) ->
     """``per_conversation`` of a run (or a log) whose queues hold conversations; None otherwise. Computed
     once per replication and handed to each table.
     """
-    talking = any(getattr(q, "conversation", None) is not None for q in sc.queues.values())
+    talking = any(q.converses for q in sc.queues.values())
     return per_conversation(sc, c, messages) if messages is not None and talking else None
 
 
@@ -142,13 +142,13 @@ def _kpis(sc: Scenario, c: Contacts, ends: np.ndarray, key: np.ndarray, cells: i
     wait_within = c.wait <= threshold
     within = answered & wait_within
     undecided = waiting & wait_within
-    talking = np.array([getattr(q, "conversation", None) is not None for q in queues])[c.queue]
+    talking = np.array([q.converses for q in queues])[c.queue]
     if per is not None:       # a conversation's first response is its first reply, not the slot it got
         first_within = per["first_response"] <= threshold
         no_reply_yet = np.isnan(per["first_response"]) & (sc.horizon - c.time <= threshold)
         within = np.where(talking, answered & first_within, within)
         undecided = np.where(talking, undecided | (answered & no_reply_yet), undecided)
-        every = np.array([getattr(q.sla, "on", "") == "every_message" for q in queues])[c.queue]
+        every = np.array([q.judges_every_message for q in queues])[c.queue]
         in_time, still_open = per["late"] == 0, np.isnan(c.end)       # every message so far replied in time
         within = np.where(every, answered & ~still_open & in_time, within)
         undecided = np.where(every, (waiting & wait_within) | (answered & still_open & in_time), undecided)
@@ -293,7 +293,7 @@ def queue_totals(sc: Scenario, out: EngineOutput, replication: int, per: dict | 
     resolution = [span[(c.queue == q) & ~np.isnan(span)] for q in range(len(sc.queues))]
     kpis["resolution_mean_s"] = [r.mean() if r.size else np.nan for r in resolution]
     kpis["resolution_p90_s"] = [np.quantile(r, 0.9) if r.size else np.nan for r in resolution]
-    talking = [getattr(q, "conversation", None) is not None for q in sc.queues.values()]
+    talking = [q.converses for q in sc.queues.values()]
     first = per["first_response"] if per is not None else None
     mine = [(c.queue == q) & (c.time >= 0) for q in range(len(sc.queues))]
     kpis["first_response_p90_s"] = [

@@ -37,8 +37,22 @@ def test_every_table_column_is_a_registered_kpi_and_documented(mixed):
     assert set(mixed.groups.columns) - KEYS == registered["groups"]
     summary = {c for c in mixed.summary.columns if not c.endswith("_ci95")} - KEYS - {"replications"}
     assert summary <= registered["intervals"] | registered["totals"] | registered["summary"]
-    documented = set(re.findall(r"`(\w+)`", (ROOT / "docs" / "kpis.md").read_text(encoding="utf-8")))
+    prose = re.sub(r"<!-- kpis:.*?<!-- /kpis -->", "", (ROOT / "docs" / "kpis.md").read_text(encoding="utf-8"),
+                   flags=re.DOTALL)          # the generated lists define nothing
+    documented = set(re.findall(r"`(\w+)`", prose))
     assert {k.name for k in kpis.KPIS} - documented == set()
+
+
+def test_the_docs_kpi_lists_are_the_registrys():
+    """Every KPI list the docs keep is marked and matches ``sim.kpis`` (``python -m sim.kpis docs/*.md``
+    rewrites them); the summary's, the sweep's and the back-test's lists are marked.
+    """
+    marked = set()
+    for doc in sorted((ROOT / "docs").glob("*.md")):
+        text = doc.read_text(encoding="utf-8")
+        assert kpis.fill_doc_lists(text) == text, f"{doc.name}: run python -m sim.kpis docs/*.md"
+        marked |= set(re.findall(r"<!-- kpis:(\w+) -->", text))
+    assert marked == set(kpis.doc_lists())
 
 
 def test_every_drawn_attribute_is_drawn(mixed):

@@ -1,5 +1,6 @@
 """House style: ruff (lint, docstrings, imports) is part of the test suite."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +59,18 @@ def test_every_plot_comes_from_the_one_helper():
            if path != ROOT / "sim" / "report.py"
            and any(call in path.read_text(encoding="utf-8") for call in ("plt.subplots", "plt.figure", ".savefig("))]
     assert own == []
+
+
+def test_the_channel_table_names_every_channel_and_its_own_keys():
+    """docs/scenarios.md has a row per channel of ``sim.channels`` listing the keys it alone takes, and the
+    sentence after the table the keys every channel takes."""
+    from sim.channels import QUEUE_MODELS, QueueBase
+
+    text = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \|(?:[^|]*\|){3} ([^|]*) \|$", text, flags=re.MULTILINE))
+    common = set(QueueBase.model_fields)
+    for model in QUEUE_MODELS:
+        own = set(model.model_fields) - common - {"channel", "sla"}
+        assert set(re.findall(r"`(\w+)`", rows.get(model.spec.name, ""))) == own, model.spec.name
+    every = re.search(r"^Every channel takes (.*)\.$", text, flags=re.MULTILINE)[1]
+    assert set(re.findall(r"`(\w+)`", every)) == common | {"sla"}

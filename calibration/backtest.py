@@ -23,8 +23,8 @@ import sim
 from calibration.conversations import rounds_of
 from sim import kpis, metrics
 from sim.contacts import ABANDONED, ANSWERED, WAITING, Contacts
-from sim.conversations import Messages
 from sim.outputs import write_csv
+from sim.records import Messages
 from sim.staffing.roster import staffed_scenario
 
 KPIS = tuple(kpis.history())

@@ -18,8 +18,6 @@ from sim.scenario.model import ShiftOccurrence
 from sim.scenario.staff import MAX_NOT_READY
 
 OFF, ON, BREAK, LEAVING = 0, 1, 2, 3        # an agent's state
-SPAN_KINDS = ("staffed", "busy", "overtime", "breaks", "shrinkage", "not_ready", "wrap_up",     # recorded spans
-              "writing")
 PAUSES = ("breaks", "shrinkage", "not_ready")      # the kinds of time off the floor an agent takes
 
 
@@ -63,15 +61,6 @@ class Agent:
         self.firsts = None      # with reply_order new_first: new conversations awaiting their first reply
         self.writing = False    # writing a reply now (sim.conversations)
 
-
-
-@dataclass(frozen=True)
-class Spans:
-    """Time spans (s) of agents: ``agent[k]`` from ``start[k]`` to ``end[k]``."""
-
-    agent: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
 
 
 class AgentSchedules:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from sim.call_lists import attempts, call_list, due_times
 from sim.channels import QueueBase, channel_of
 from sim.contacts import DRAWN
 from sim.distributions import OrderValueShare
 from sim.orders import contacts_from_orders
-from sim.outbound import attempts, call_list, due_times
 from sim.rates import RateCurve, daily_factors, rate_curve
 from sim.scenario import ORDERS, Scenario
 from sim.streams import stream

@@ -59,7 +59,7 @@ ATTRIBUTES = (
     Attribute("level",       "int8",    -1,        True,  True,  True,  "permission level needed (-1: none)"),
     Attribute("customer_class", "int8", 0,         True,  True,  True,  "index into the queue's class_names"),
     Attribute("dial",        "int8",    -1,        True,  True,  True,  "an outbound attempt's outcome: connected, no "
-                                                                  "answer, busy (sim.outbound; -1: not one)"),
+                                                                  "answer, busy (sim.records; -1: not one)"),
     Attribute("outcome",     "int8",    WAITING,   False, True,  True,  "waiting, answered, abandoned or transferred"),
     Attribute("attempt",     "int16",   0,         False, True,  True,  "earlier attempts of the same caller"),
     Attribute("balked",      "bool",    0,         False, True,  True,  "left at once, nobody being free"),

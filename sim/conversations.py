@@ -15,31 +15,13 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 
+from sim.records import Messages
 from sim.scenario.parts import MAX_ROUNDS
 
 _INF = float("inf")
-
-
-@dataclass(frozen=True)
-class Messages:
-    """The customers' messages of a replication: ``contact`` (index into its contacts), ``sent`` and
-    ``replied`` (s from the start; NaN: no reply by the horizon) and ``silent`` (the customer had left,
-    unseen, before this reply came).
-    """
-
-    contact: np.ndarray
-    sent: np.ndarray
-    replied: np.ndarray
-    silent: np.ndarray
-
-    @property
-    def response(self) -> np.ndarray:
-        """Each message's response time (s): from sent to replied."""
-        return self.replied - self.sent
 
 
 class _Talk:

@@ -22,53 +22,24 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
-from sim.agents import BREAK, LEAVING, ON, SPAN_KINDS, Agent, AgentSchedules, Spans
+from sim.agents import BREAK, LEAVING, ON, Agent, AgentSchedules
 from sim.arrivals import Demand, draws_amounts
 from sim.attendance import Attendance
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, BY_NAME, OUTPUT, TRANSFERRED, WAITING, Contacts, engine_columns
-from sim.conversations import Conversations, Messages
+from sim.conversations import Conversations
 from sim.later_contacts import LaterContacts
-from sim.outbound import CONNECTED, CallLists
+from sim.outbound import CallLists
+from sim.records import CONNECTED, SPAN_KINDS, EngineOutput, Spans
 from sim.routing import Plan, Policy, Rules, Waiting
 from sim.scenario.model import Scenario, level_of
 
 __all__ = ["ABANDONED", "ANSWERED", "TRANSFERRED", "WAITING", "EngineOutput", "Model", "Spans"]
 _INF = float("inf")
-
-
-@dataclass(frozen=True)
-class EngineOutput:
-    """Per-contact records and per-agent spans of one replication.
-
-    ``contacts`` are the demand's, in the same order, followed by the retrials and follow-ups created
-    during the run (``sim.contacts``: a retrial's ``attempt`` counts earlier attempts of the same
-    caller; ``wait`` is the time to answer, to leaving (0 for a contact that balked) or, still waiting
-    at the horizon, waited so far).
-    """
-
-    contacts: Contacts
-    deflected_time: np.ndarray       # contacts a bot resolved: arrival times and queues
-    deflected_queue: np.ndarray
-    max_queue_len: np.ndarray        # (n_intervals, n_queues)
-    backlog: np.ndarray              # (n_intervals, n_queues): waiting at the interval start
-    agent_group: np.ndarray
-    agent_shift: np.ndarray          # (n_agents, 2): scheduled shift start and end (s)
-    staffed: Spans                   # on duty and not on break (overtime included)
-    breaks: Spans                    # from the time the agent leaves the floor for a break until it is back
-    shrinkage: Spans                 # planned time off the phones (meetings, training), as breaks
-    not_ready: Spans                 # not-ready (aux) episodes, as breaks
-    wrap_up: Spans                   # after-contact work, one span per contact (chats may overlap)
-    writing: Spans                   # conversation chats: writing a reply, one span per reply
-    busy: Spans                      # holding at least one contact
-    overtime: Spans                  # past the scheduled shift end, finishing work
-    events: int                      # SimPy events scheduled
-    messages: Messages | None = None  # customers' messages of conversation chats (None: no such queue)
 
 
 class Model(AgentSchedules, Conversations, LaterContacts, CallLists):

@@ -9,12 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.agents import SPAN_KINDS, Spans
 from sim.channels import channel_of
 from sim.contacts import ABANDONED, ANSWERED, OUTCOMES, TRANSFERRED, WAITING, Contacts
-from sim.conversations import Messages
-from sim.engine import EngineOutput
-from sim.outbound import CONNECTED, DIAL_OUTCOMES
+from sim.records import CONNECTED, DIAL_OUTCOMES, SPAN_KINDS, EngineOutput, Messages, Spans
 from sim.scenario import Scenario
 
 

@@ -36,7 +36,7 @@ def contacts_from_orders(sc: Scenario, q: QueueBase, orders: np.ndarray, draw, k
     Source k's orders each make the whole part of its ``rate`` contacts, and one more with the
     fraction's probability (stream ``from_orders_k_count``), each its own ``lag`` after the order or
     ``lead`` before it (stream ``from_orders_k_delay``); those outside the horizon are dropped, unless
-    ``keep_all`` (a call list places its entries itself: ``sim.outbound``).
+    ``keep_all`` (a call list places its entries itself: ``sim.call_lists``).
     """
     found = []
     for k, source in enumerate(q.from_orders):

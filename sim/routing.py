@@ -27,9 +27,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
+from sim.call_lists import is_open
 from sim.channels import channel_of
 from sim.contacts import WAITING
-from sim.outbound import is_open
 from sim.scenario.campaigns import DialHours
 
 

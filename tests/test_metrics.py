@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.agents import Spans
 from sim.metrics import span_seconds
+from sim.records import Spans
 
 
 @given(st.integers(1, 12), st.integers(1, 3),

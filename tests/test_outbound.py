@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import sim
+from sim.call_lists import mean_attempt_s
 from sim.html_report import attempt
-from sim.outbound import mean_attempt_s
 from sim.scenario.campaigns import Pickup
 from sim.staffing.backoffice import backoffice_requirements
 from sim.staffing.roster import staffed_scenario

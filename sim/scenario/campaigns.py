@@ -1,6 +1,6 @@
 """The scenario keys of outbound work (``channel: outbound`` queues): when a campaign dials, how customers
 pick up, what a reached customer pays, and the call-backs that follow other queues' work. What they do
-in a run is in ``sim.outbound``.
+in a run is in ``sim.call_lists`` and ``sim.outbound``.
 """
 
 from __future__ import annotations

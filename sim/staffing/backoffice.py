@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.call_lists import dialling_seconds, is_open, mean_attempt_s, working_window
 from sim.channels import channel_of
-from sim.outbound import dialling_seconds, is_open, mean_attempt_s, working_window
 from sim.runner import simulate
 from sim.scenario import Scenario, dump_scenario, load_scenario
 from sim.staffing.formulas import refund_specialists
@@ -49,7 +49,7 @@ def backoffice_queues(sc: Scenario) -> list[str]:
 
 def window(sc: Scenario, queue: str) -> float:
     """The time within which a queue's work must be done: its threshold, or the platform's deadline if sooner;
-    for a call list, the time an entry can wait (``sim.outbound.working_window``).
+    for a call list, the time an entry can wait (``sim.call_lists.working_window``).
     """
     q = sc.queues[queue]
     if channel_of(q).dials:

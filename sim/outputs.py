@@ -75,15 +75,6 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**risky) if risky else frame
 
 
-def write_excel(path: str | Path, sheets: dict[str, pd.DataFrame], chinese: bool = False) -> None:
-    """One workbook for a service manager, a sheet per table (``sim.workbook``: headers in words, in
-    Chinese with ``chinese``, percentages, hours, widths, a frozen header, formulas never run).
-    """
-    from sim.workbook import write_workbook
-
-    write_workbook(path, sheets, chinese)
-
-
 def write_warnings(folder: str | Path, lines: list[str]) -> None:
     """The caveats of a results folder (the scenario's warnings, a search that stopped short), if any."""
     if lines:

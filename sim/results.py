@@ -18,11 +18,12 @@ import yaml
 
 from sim import kpis
 from sim.costs import replication_costs
-from sim.outputs import write_csv, write_excel
+from sim.outputs import write_csv
 from sim.scenario import Scenario, dump_scenario
 from sim.statistics import cell_stats, ci95_halfwidth, long_table
 from sim.store import TableStore
 from sim.version import VERSION
+from sim.workbook import write_workbook
 
 _ADDITIVE_GROUP_KPIS = tuple(name for name, k in kpis.of_table("groups").items() if k.aggregate == "count")
 
@@ -272,7 +273,7 @@ class Results:
         if excel:
             means = {"interval_means": _means(self.interval_stats, "queue"),
                      "group_means": _means(self.group_stats, "group")}
-            write_excel(out / "results.xlsx", {**self.tables(), **means}, chinese=self.scenario.chinese)
+            write_workbook(out / "results.xlsx", {**self.tables(), **means}, in_chinese=self.scenario.chinese)
         if plots:
             from sim import report
             report.save_plots(self, out)

@@ -26,8 +26,9 @@ def handle(args) -> int:
     from sim.comparison import compare
     from sim.console import Progress, comparison_table, console
     from sim.html_report import attempt
-    from sim.outputs import choose, staged, write_csv, write_excel, write_warnings
+    from sim.outputs import choose, staged, write_csv, write_warnings
     from sim.report import difference_plot, difference_plot_name
+    from sim.workbook import write_workbook
 
     base = load(args, args.base)
     variants = [load(args, v) for v in args.variants]
@@ -62,7 +63,7 @@ def handle(args) -> int:
             show.print(comparison_table(cmp))
             bar.update(k + 1)
         if args.excel:
-            write_excel(tmp / "comparison.xlsx", sheets, chinese=base.chinese)
+            write_workbook(tmp / "comparison.xlsx", sheets, in_chinese=base.chinese)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         write_warnings(tmp, args.warnings)
         attempt(tmp)

@@ -45,9 +45,10 @@ def per_agent_day(pairs: list[str], queues: list[str]) -> dict[str, float]:
 def handle(args) -> int:
     from sim.console import Progress, console, staffing_table
     from sim.html_report import attempt
-    from sim.outputs import choose, staged, write_excel, write_warnings
+    from sim.outputs import choose, staged, write_warnings
     from sim.staffing.evaluate import METHODS, evaluate, simulations_at_most
     from sim.staffing.requirements import covered_queues
+    from sim.workbook import write_workbook
 
     sc = load(args, args.scenario)
     chosen = tuple(f.strip() for f in (args.formula or ",".join(METHODS)).split(",") if f.strip())
@@ -80,7 +81,8 @@ def handle(args) -> int:
         bar.update(bar.total, f"staffing {sc.name}: done")
         report.save(tmp, plots=not args.no_plots)
         if args.excel:
-            write_excel(tmp / "staffing.xlsx", {"summary": report.summary, "days": report.days}, chinese=sc.chinese)
+            write_workbook(tmp / "staffing.xlsx", {"summary": report.summary, "days": report.days},
+                           in_chinese=sc.chinese)
         write_warnings(tmp, [*args.warnings, *report.caveats()])
         attempt(tmp)
     show = console()

@@ -22,8 +22,9 @@ def arguments(parser) -> None:
 def handle(args) -> int:
     from sim.console import Progress, console, sweep_table
     from sim.html_report import attempt
-    from sim.outputs import choose, write_excel, write_warnings
+    from sim.outputs import choose, write_warnings
     from sim.sweep import grid, sweep
+    from sim.workbook import write_workbook
 
     path = scenario_path(args.scenario)
     sc = load(args, args.scenario)
@@ -41,7 +42,7 @@ def handle(args) -> int:
                       dask=dask(args.dask), resume=args.resume, progress=lambda done, _total: bar.update(done),
                       plots=not args.no_plots, max_memory=args.max_memory)
     if args.excel:
-        write_excel(out / "sweep.xlsx", {"sweep": table}, chinese=sc.chinese)
+        write_workbook(out / "sweep.xlsx", {"sweep": table}, in_chinese=sc.chinese)
     write_warnings(out, args.warnings)
     attempt(out)
     show = console()

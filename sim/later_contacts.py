@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import math
 
-from sim.contacts import TRANSFERRED, WAITING, append
+from sim.contacts import ASIDE, BY_NAME, ENGINE, LATER_KINDS, TRANSFERRED, WAITING, append
 
 _INF = math.inf
+# Per kind of contact created during the run: the engine's columns it inherits, the attributes drawn for
+# it and those its creation site sets (``Attribute.later``).
+_GIVEN = {kind: tuple(frozenset(name for name in (*ENGINE, *ASIDE) if BY_NAME[name].given_to(kind) == rule)
+                      for rule in ("inherit", "draw", "set")) for kind in LATER_KINDS}
 
 
 class LaterContacts:
@@ -34,19 +38,26 @@ class LaterContacts:
         self.move_after = [_INF if q.escalate_after is None else q.escalate_after.after for q in self.queues]
         self.move_to = [-1 if q.escalate_after is None else names.index(q.escalate_after.to) for q in self.queues]
 
-    def _create(self, values: dict[str, float]) -> int:
-        """Append a contact created during the run (``values``: its drawn and set attributes); its index.
+    def create(self, kind: str, parent: int, drawn: dict[str, float], **values: float) -> int:
+        """Append a contact of ``kind`` (``sim.contacts.LATER_KINDS``) created during the run from contact
+        ``parent``, with the attributes ``drawn`` for it and the ``values`` its site sets, as each
+        attribute declares (``Attribute.later``); its index. A draw or value the declaration does not ask
+        for, or one it asks for and is missing, is a programming error.
 
         Its retry and repeat delays, which are no engine columns, are kept aside when it will need them.
         """
-        j = append(self.columns, values)
-        if values.get("retry"):
-            self.later_delay[j] = values["retry_delay"]
-        if values.get("repeats"):
-            self.later_repeat_delay[j] = values["repeat_delay"]
+        inherit, draw, given = _GIVEN[kind]
+        if drawn.keys() != draw or values.keys() != given:
+            raise ValueError(f"a {kind} draws {sorted(draw)} and is given {sorted(given)}; got "
+                             f"{sorted(drawn)} and {sorted(values)}")
+        j = append(self.columns, {**{name: self.columns[name][parent] for name in inherit}, **drawn, **values})
+        if drawn.get("retry"):
+            self.later_delay[j] = drawn["retry_delay"]
+        if drawn.get("repeats"):
+            self.later_repeat_delay[j] = drawn["repeat_delay"]
         return j
 
-    def _class_in(self, i: int, q: int, target: int) -> int:
+    def class_in(self, i: int, q: int, target: int) -> int:
         """Contact ``i``'s class of queue ``q`` in queue ``target``: the same name there, else its last."""
         name = self.queues[q].class_names[self.customer_class[i]]
         names = self.queues[target].class_names
@@ -56,15 +67,15 @@ class LaterContacts:
         """Contact ``i`` left at ``left``; its caller calls again after its retry delay (a new contact)."""
         when = left + (float(self.drawn_delay[i]) if i < self.n_drawn else self.later_delay[i])
         if when < self.sc.horizon:
-            self._next_attempt(i, q, when, {**self.later.retrial(q), "work": self.work[i], "level": self.level[i]})
+            self.next_attempt("retrial", i, q, when, self.later.retrial(q))
 
-    def _next_attempt(self, i: int, q: int, when: float, values: dict[str, float]) -> None:
-        """A new attempt of contact ``i``'s customer at queue ``q`` arrives at ``when`` (a retrial, a redial),
-        with ``values`` drawn or kept for it; it counts the earlier attempts and points at the first.
+    def next_attempt(self, kind: str, i: int, q: int, when: float, drawn: dict[str, float], **values: float) -> None:
+        """A new attempt of contact ``i``'s customer at queue ``q`` arrives at ``when`` (``kind``: a retrial,
+        a redial), with what is ``drawn`` for it and any further ``values``; it counts the earlier attempts
+        and points at the first.
         """
-        j = self._create({**values, "time": when, "queue": q, "attempt": self.attempt[i] + 1,
-                          "customer_class": self.customer_class[i],
-                          "first_call": self.first_call[i] if self.first_call[i] >= 0 else i})
+        j = self.create(kind, i, drawn, time=when, queue=q, attempt=self.attempt[i] + 1,
+                        first_call=self.first_call[i] if self.first_call[i] >= 0 else i, **values)
         self._at(when, lambda _e: self._arrive(j, q, when))
 
     def _repeat(self, i: int, q: int, now: float) -> None:
@@ -77,9 +88,8 @@ class LaterContacts:
         if when >= self.sc.horizon:
             return
         target = self.repeat_to[q]
-        j = self._create({**self.later.repeat(target), "time": when, "queue": target, "repeat_of": i,
-                          "level": self.level[i] if target == q else -1,
-                          "customer_class": self._class_in(i, q, target)})
+        j = self.create("repeat", i, self.later.repeat(target), time=when, queue=target, repeat_of=i,
+                        level=self.level[i] if target == q else -1, customer_class=self.class_in(i, q, target))
         self._at(when, lambda _e: self._arrive(j, target, when))
 
     def _escalate(self, i: int, q: int) -> None:
@@ -92,9 +102,9 @@ class LaterContacts:
         level, class (where the queue has it) and any platform deadline (due at the same time).
         """
         due = self.time[i] + self.patience[i] if self.auto_approves[q] else _INF
-        j = self._create({**self.later.followup(target), "time": now, "queue": target, "patience": due - now,
-                          "level": self.level[i], "customer_class": self._class_in(i, q, target),
-                          "origin": self.origin[i] if self.origin[i] >= 0 else i})
+        j = self.create("follow_up", i, self.later.followup(target), time=now, queue=target, patience=due - now,
+                        customer_class=self.class_in(i, q, target),
+                        origin=self.origin[i] if self.origin[i] >= 0 else i)
         self._arrive(j, target, now)
 
     def _move_due(self, i: int, q: int) -> None:

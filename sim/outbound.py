@@ -15,7 +15,7 @@ from sim.records import BUSY
 class CallLists:
     """The call lists' side of ``sim.engine.Model``: dialling hours, redials and call-backs. The model
     provides ``sc``, ``queues``, ``plan``, ``later`` (streams), the contacts' columns, ``waiting``,
-    ``eligible``, ``policy``, ``_at``, ``_create``, ``_arrive``, ``_next_attempt``, ``_class_in``,
+    ``eligible``, ``policy``, ``_at``, ``create``, ``_arrive``, ``next_attempt``, ``class_in``,
     ``_purge``, ``_unpark`` and ``_start``.
     """
 
@@ -49,7 +49,7 @@ class CallLists:
         when = next_open(self.dial_hours[q], now + drawn.pop("after"), self.time_of_day_at_0)
         due = self.time[i] + self.patience[i]
         if when < due and when < self.sc.horizon:
-            self._next_attempt(i, q, when, {**drawn, "patience": due - when})
+            self.next_attempt("redial", i, q, when, drawn, patience=due - when)
 
     def _call_back(self, i: int, q: int, now: float) -> None:
         """Contact ``i`` of queue ``q`` was resolved at ``now``: a share of such customers join the call list
@@ -63,8 +63,8 @@ class CallLists:
             if not kept[0]:
                 continue
             when = float(times[0])
-            j = self._create({**drawn, "time": when, "queue": target, "patience": float(due[0]) - when,
-                              "customer_class": self._class_in(i, q, target)})
+            j = self.create("call_back", i, drawn, time=when, queue=target, patience=float(due[0]) - when,
+                            customer_class=self.class_in(i, q, target))
             self._at(when, lambda _e, j=j, target=target, when=when: self._arrive(j, target, when))
 
     def _dial_hours_open(self, q: int) -> None:

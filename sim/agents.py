@@ -1,5 +1,5 @@
 """Agents: their state, their shifts, breaks and absences, and the availability buckets by which arriving
-contacts find them (``AgentSchedules``, the agents' side of ``sim.engine.Model``).
+contacts find them (``Agents``, the engine's agents component).
 
 At a break an agent takes no new work, goes off once it holds nothing and stays off for the break's
 duration; at shift end it takes nothing new and finishes what it holds (overtime). An agent that can take
@@ -8,14 +8,21 @@ one more contact sits in its group's bucket for its load, in the order it got th
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.attendance import Attendance
 from sim.distributions import MIN_CV, busyness
-from sim.scenario.model import ShiftOccurrence
+from sim.records import SPAN_KINDS, Spans
+from sim.scenario.model import Scenario, ShiftOccurrence
 from sim.scenario.staff import MAX_NOT_READY
+
+if TYPE_CHECKING:
+    from sim.arrivals import LaterDraws
+    from sim.components import Kernel
 
 OFF, ON, BREAK, LEAVING = 0, 1, 2, 3        # an agent's state
 PAUSES = ("breaks", "shrinkage", "not_ready")      # the kinds of time off the floor an agent takes
@@ -41,12 +48,13 @@ class NotReadyDraws:
 
 class Agent:
     """One agent on one shift: its state (``OFF``, ``ON``, ``BREAK``, ``LEAVING``), open contacts (``load``;
-    ``exclusive`` while it holds a call or an item), the bucket it waits in and since when (s).
+    ``exclusive`` while it holds a call or an item; the kernel keeps these two and ``busy_since``), the
+    bucket it waits in and since when (s).
     """
 
     __slots__ = ("id", "group", "state", "load", "exclusive", "bucket", "since", "busy_since",
                  "duty_since", "shift_end", "break_due", "break_from", "speed", "pause", "pause_token", "ready",
-                 "defers", "replies", "firsts", "writing")
+                 "defers")
 
     def __init__(self, agent_id: int, group: int, shift_end: float, speed: float):
         self.id, self.group, self.shift_end, self.speed = agent_id, group, shift_end, speed
@@ -57,18 +65,28 @@ class Agent:
         self.pause, self.pause_token = "breaks", 0     # the kind of the pause due or taken, and its number
         self.ready: NotReadyDraws | None = None      # when the group has not-ready time
         self.defers = False     # a not-ready episode due waits while contacts wait for it (NotReady.when "idle")
-        self.replies = None     # conversations whose customer awaits this agent's reply, in order (a deque)
-        self.firsts = None      # with reply_order new_first: new conversations awaiting their first reply
-        self.writing = False    # writing a reply now (sim.conversations)
 
 
+class Agents:
+    """The agents of a run: their shifts, breaks and absences, the spans they record, and the
+    availability ``buckets`` arriving contacts find them in: ``buckets[g][k]`` holds group g's agents on
+    duty with k open contacts who can take one more, in the order they got there (longest first).
 
-class AgentSchedules:
-    """The agents' side of ``sim.engine.Model``: shifts, breaks and absences, and the availability buckets
-    arriving contacts find agents in. The model provides ``sc``, ``env``, ``_at`` (schedule a callback),
-    ``_pull`` (take waiting work), ``time_of_day_at_0`` (s from midnight to the start) and the state these
-    methods keep (``agents``, ``buckets``, ``spans``, ``aux_days``).
+    ``kernel`` schedules (``at``), tells the time (``now``) and gives an agent coming on the floor its
+    waiting work (``pull``); ``later`` gives the agents' random streams.
     """
+
+    def __init__(self, sc: Scenario, kernel: Kernel, later: LaterDraws, attendance: Attendance | None):
+        self.sc, self.kernel, self.later = sc, kernel, later
+        self.time_of_day_at_0 = sc.start_offset
+        self.capacity = [g.concurrency for g in sc.groups.values()]
+        self.buckets: list[list[dict[Agent, None]]] = [[{} for _ in range(k)] for k in self.capacity]
+        self.agents: list[Agent] = []
+        self.agent_shift: list[tuple[float, float]] = []
+        self.spans = {kind: (array("q"), array("d"), array("d")) for kind in SPAN_KINDS}
+        self.aux_days: dict[str, np.ndarray] = {}    # each group's not-ready factor per day
+        for gi, name in enumerate(sc.groups):
+            self._schedule_group(gi, name, attendance)
 
     def _schedule_group(self, gi: int, name: str, attendance: Attendance | None) -> None:
         windows = [(self.sc.clock(w.start), self.sc.clock(w.end)) for w in self.sc.groups[name].mass_absences]
@@ -108,28 +126,29 @@ class AgentSchedules:
         agent = Agent(len(self.agents), gi, occ.end, occ.proficiency)
         self.agents.append(agent)
         self.agent_shift.append((occ.start, occ.end))
-        self._at(max(occ.start, 0.0), lambda _e: self._on_duty(agent))
+        self.kernel.at(max(occ.start, 0.0), self._on_duty, agent)
         for at, duration, kind in pauses:
             if 0.0 <= at < self.sc.horizon:
-                self._at(at, lambda _e, d=duration, k=kind: self._break_due(agent, d, k))
+                self.kernel.at(at, self._break_due, agent, duration, kind)
         if occ.end < self.sc.horizon:
-            self._at(occ.end, lambda _e: self._shift_end(agent))
+            self.kernel.at(occ.end, self._shift_end, agent)
         return agent
 
     def _on_duty(self, agent: Agent) -> None:
-        agent.state, agent.duty_since = ON, self.env.now
-        self._pull(agent, self.env.now)
-        self._park(agent, self.env.now)
+        now = self.kernel.now
+        agent.state, agent.duty_since = ON, now
+        self.kernel.pull(agent, now)
+        self.park(agent, now)
         self._next_not_ready(agent)
 
     def _next_not_ready(self, agent: Agent) -> None:
         """Schedule the agent's next not-ready episode: a ready time from now, exponential at each hour's rate."""
         if agent.ready is not None and not agent.ready.after_contact:
             token = agent.pause_token
-            due = self._after_ready(self.env.now, agent.ready.stream.standard_exponential(), agent.ready,
+            due = self._after_ready(self.kernel.now, agent.ready.stream.standard_exponential(), agent.ready,
                                     min(agent.shift_end, self.sc.horizon))
             if due is not None:
-                self._at(due, lambda _e: self._not_ready_due(agent, token))
+                self.kernel.at(due, self._not_ready_due, agent, token)
 
     def _after_ready(self, now: float, effort: float, ready: NotReadyDraws, until: float) -> float | None:
         """When a ready time of standard-exponential ``effort`` ends, the rate share / ((1 - share) mean)
@@ -164,14 +183,47 @@ class AgentSchedules:
         if ready.stream.random() < ready.value(self._day_and_hour(now)):
             self._pause_due(agent, ready.stream.exponential(ready.mean), "not_ready")
 
+    def freed(self, agent: Agent, now: float) -> None:
+        """The agent freed the capacity of a contact (the kernel lowered its ``load``): it may go not ready
+        after it, takes more work if on duty with no pause due (or a not-ready episode it defers while
+        contacts wait), and, holding nothing, ends its busy period and leaves the floor if it must.
+        """
+        if agent.ready is not None and agent.ready.after_contact and agent.state == ON and not agent.break_due:
+            self._after_contact(agent, now)
+        if agent.state == ON and (not agent.break_due or (agent.defers and agent.pause == "not_ready")):
+            if agent.bucket is not None:
+                self.unpark(agent)
+            self.kernel.pull(agent, now)            # work taken at once continues the busy period
+            if not agent.exclusive:
+                self.park(agent, now)
+        if not agent.load:
+            self.record("busy", agent, agent.busy_since, now)
+            agent.busy_since = None
+            if agent.state != ON or agent.break_due:
+                self._leave_floor(agent, now)
+
+    def close(self, horizon: float) -> dict[str, Spans]:
+        """Every kind of span, those still open at the ``horizon`` ended there."""
+        for agent in self.agents:
+            if agent.load:
+                self.record("busy", agent, agent.busy_since, horizon)
+            if agent.state in (ON, LEAVING):
+                self.record("staffed", agent, agent.duty_since, horizon)
+            if agent.state == LEAVING and horizon > agent.shift_end:
+                self.record("overtime", agent, agent.shift_end, horizon)
+            if agent.state == BREAK:
+                self.record(agent.pause, agent, agent.break_from, horizon)
+        return {kind: Spans(np.asarray(ids, dtype=np.int64), np.asarray(s), np.asarray(e))
+                for kind, (ids, s, e) in self.spans.items()}
+
     def _break_due(self, agent: Agent, duration: float, kind: str = "breaks") -> None:
         """A pause of ``kind`` falls due: the agent takes no new work and goes once it holds nothing.
 
         A planned pause (a break, shrinkage) falling due during a not-ready episode ends that episode.
         """
-        now = self.env.now
+        now = self.kernel.now
         if agent.state == BREAK and agent.pause == "not_ready" and kind != "not_ready":
-            self._record("not_ready", agent, agent.break_from, now)
+            self.record("not_ready", agent, agent.break_from, now)
             agent.state, agent.duty_since = ON, now
         if agent.state != ON:
             return
@@ -183,47 +235,48 @@ class AgentSchedules:
         """The agent takes no new work (but what waits for it, if it defers the pause) until it goes on a pause of
         ``kind`` lasting ``duration`` (s), once it holds nothing.
         """
-        agent.break_due, agent.break_from, agent.pause = duration, self.env.now, kind
+        agent.break_due, agent.break_from, agent.pause = duration, self.kernel.now, kind
         agent.pause_token += 1
-        self._unpark(agent)
+        self.unpark(agent)
 
     def _back_from_break(self, agent: Agent, token: int) -> None:
         if agent.state != BREAK or agent.pause_token != token:
             return
-        now = self.env.now
-        self._record(agent.pause, agent, agent.break_from, now)
+        now = self.kernel.now
+        self.record(agent.pause, agent, agent.break_from, now)
         if now >= agent.shift_end:
             agent.state = OFF
             return
         agent.state, agent.duty_since = ON, now
-        self._pull(agent, now)
-        self._park(agent, now)
+        self.kernel.pull(agent, now)
+        self.park(agent, now)
         self._next_not_ready(agent)
 
     def _shift_end(self, agent: Agent) -> None:
         agent.break_due = 0.0                           # a pause not yet started is not taken
         if agent.state == BREAK:                        # the pause ends with the shift
-            self._record(agent.pause, agent, agent.break_from, self.env.now)
+            self.record(agent.pause, agent, agent.break_from, self.kernel.now)
             agent.state = OFF
         elif agent.state == ON:
             agent.state = LEAVING
-            self._unpark(agent)
+            self.unpark(agent)
             if agent.load == 0:
-                self._leave_floor(agent, self.env.now)
+                self._leave_floor(agent, self.kernel.now)
 
     def _leave_floor(self, agent: Agent, now: float) -> None:
         """The agent holds nothing and must stop: end of shift (with overtime) or start of a break."""
-        self._record("staffed", agent, agent.duty_since, now)
+        self.record("staffed", agent, agent.duty_since, now)
         if agent.state == LEAVING:
             if now > agent.shift_end:
-                self._record("overtime", agent, agent.shift_end, now)
+                self.record("overtime", agent, agent.shift_end, now)
             agent.state = OFF
         else:                                 # the pause's span starts now, when the agent leaves the floor
             duration, agent.break_due, agent.state, agent.break_from = agent.break_due, 0.0, BREAK, now
             token = agent.pause_token
-            self._at(now + duration, lambda _e: self._back_from_break(agent, token))
+            self.kernel.at(now + duration, self._back_from_break, agent, token)
 
-    def _record(self, kind: str, agent: Agent, start: float, end: float) -> None:
+    def record(self, kind: str, agent: Agent, start: float, end: float) -> None:
+        """A span of ``kind`` (``sim.records.SPAN_KINDS``) of the agent, from ``start`` to ``end`` (s)."""
         ids, starts, ends = self.spans[kind]
         ids.append(agent.id)
         starts.append(start)
@@ -231,7 +284,7 @@ class AgentSchedules:
 
     # ------------------------------------------------------------ availability buckets
 
-    def _park(self, agent: Agent, now: float) -> None:
+    def park(self, agent: Agent, now: float) -> None:
         """Make the agent findable by arriving contacts if it can take one more."""
         if (agent.state == ON and not agent.break_due and not agent.exclusive
                 and agent.load < self.capacity[agent.group]):
@@ -239,7 +292,8 @@ class AgentSchedules:
             bucket[agent] = None
             agent.bucket, agent.since = bucket, now
 
-    def _unpark(self, agent: Agent) -> None:
+    def unpark(self, agent: Agent) -> None:
+        """The agent leaves its bucket: it takes no arriving contact until parked again."""
         if agent.bucket is not None:
             del agent.bucket[agent]
             agent.bucket = None

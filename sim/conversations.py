@@ -1,4 +1,4 @@
-"""Chats as conversations (``ChatQueue.conversation``): the message-level side of ``sim.engine.Model``.
+"""Chats as conversations (``ChatQueue.conversation``): the engine's conversations component.
 
 Once a chat's first message is taken, the conversation runs in rounds: the customer's message waits at
 the agent for a reply; the agent writes one reply at a time across all its open conversations, first come
@@ -15,25 +15,33 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.records import Messages
 from sim.scenario.parts import MAX_ROUNDS
 
+if TYPE_CHECKING:
+    from sim.agents import Agent, Agents
+    from sim.arrivals import LaterDraws
+    from sim.components import Kernel
+    from sim.scenario import Scenario
+
 _INF = float("inf")
 
 
 class _Talk:
-    """One open conversation: its agent and queue, rounds left, its current message, when that message is
-    before the agent (s; a first message admitted ahead of the clock is not before the agent earlier) and
-    its patience (s).
+    """One open conversation: its agent (and the agent's desk) and queue, rounds left, its current message,
+    when that message is before the agent (s; a first message admitted ahead of the clock is not before
+    the agent earlier) and its patience (s).
     """
 
-    __slots__ = ("agent", "q", "rounds_left", "message", "ready", "patience")
+    __slots__ = ("agent", "desk", "q", "rounds_left", "message", "ready", "patience")
 
-    def __init__(self, agent, q: int, rounds: int):
-        self.agent, self.q, self.rounds_left, self.message, self.ready, self.patience = agent, q, rounds, -1, 0.0, _INF
+    def __init__(self, agent: Agent, desk: _Desk, q: int, rounds: int):
+        self.agent, self.desk, self.q, self.rounds_left = agent, desk, q, rounds
+        self.message, self.ready, self.patience = -1, 0.0, _INF
 
 
 class _Draws:
@@ -54,37 +62,44 @@ class _Draws:
         return self.values[self.next - 1]
 
 
-class _Ended:
-    """What ``Model._finish`` reads from the event of a contact's end, for a conversation that ends."""
+class _Desk:
+    """One agent's replies to write: ``replies`` (conversations whose customer awaits a reply, in order),
+    ``firsts`` (with ``reply_order: new_first``, new conversations awaiting their first reply) and whether
+    it is ``writing`` one now.
+    """
 
-    __slots__ = ("value",)
+    __slots__ = ("replies", "firsts", "writing")
 
-    def __init__(self, value):
-        self.value = value
+    def __init__(self):
+        self.replies, self.firsts, self.writing = deque(), deque(), False
 
 
 class Conversations:
-    """The conversations' side of ``sim.engine.Model``. The model provides ``sc``, ``env``, ``time``,
-    ``proficiency``, ``later`` (streams), ``_at`` (schedule a callback), ``_record`` (an agent's span) and
-    ``_finish`` (a contact ends).
+    """The conversations of a run (the engine's conversations component). ``kernel`` schedules (``at``),
+    tells the time (``now``) and ends a contact (``end``); ``agents`` records the agents' writing spans;
+    ``time`` is the contacts' arrival times; ``proficiency[g][q]`` speeds group g's replies on queue q.
     """
 
-    def _set_up_conversations(self) -> None:
-        self.conversation = [q.conversation for q in self.sc.queues.values()]
+    def __init__(self, sc: Scenario, kernel: Kernel, agents: Agents, later: LaterDraws, time,
+                 proficiency: list[dict[int, float]]):
+        self.kernel, self.agents, self.time, self.proficiency = kernel, agents, time, proficiency
+        self.conversation = [q.conversation for q in sc.queues.values()]
         self.new_first = [spec is not None and spec.reply_order == "new_first" for spec in self.conversation]
         self.talk_draws = {                 # each queue's rounds, replies, gaps and patience: a stream each
-            q: {kind: _Draws(getattr(spec, kind), self.later.agent_stream(name, "conversation", kind))
+            q: {kind: _Draws(getattr(spec, kind), later.agent_stream(name, "conversation", kind))
                 for kind in ("rounds", "reply", "gap", "message_patience") if getattr(spec, kind) is not None}
-            for q, (name, spec) in enumerate(zip(self.sc.queues, self.conversation)) if spec is not None}
+            for q, (name, spec) in enumerate(zip(sc.queues, self.conversation)) if spec is not None}
         self.talks: dict[int, _Talk] = {}
+        self.desks: dict[int, _Desk] = {}            # by agent id
         self.sent_by, self.sent_at, self.replied_at, self.silent = array("q"), array("d"), array("d"), array("B")
 
-    def _converse(self, agent, i: int, q: int, now: float) -> None:
+    def begin(self, agent: Agent, i: int, q: int, now: float) -> None:
         """Contact ``i``'s first message is taken by ``agent`` at ``now``: its conversation begins."""
         rounds = max(1, int(round(min(self.talk_draws[q]["rounds"](), MAX_ROUNDS))))
-        talk = self.talks[i] = _Talk(agent, q, rounds)
-        if agent.replies is None:
-            agent.replies, agent.firsts = deque(), deque()
+        desk = self.desks.get(agent.id)
+        if desk is None:
+            desk = self.desks[agent.id] = _Desk()
+        talk = self.talks[i] = _Talk(agent, desk, q, rounds)
         self._message(talk, i, self.time[i], now, first=True)
 
     def _message(self, talk: _Talk, i: int, sent: float, now: float, first: bool = False) -> None:
@@ -98,47 +113,47 @@ class Conversations:
         self.silent.append(0)
         patience = self.talk_draws[talk.q].get("message_patience")
         talk.patience = _INF if first or patience is None else patience()
-        agent = talk.agent
-        (agent.firsts if first and self.new_first[talk.q] else agent.replies).append(i)
-        if not agent.writing:
-            self._write(agent, now)
+        desk = talk.desk
+        (desk.firsts if first and self.new_first[talk.q] else desk.replies).append(i)
+        if not desk.writing:
+            self._write(talk.agent, desk, now)
 
-    def _write(self, agent, now: float) -> None:
+    def _write(self, agent: Agent, desk: _Desk, now: float) -> None:
         """The agent writes its next reply, from ``now`` or once that message is before it."""
-        i = agent.firsts.popleft() if agent.firsts else agent.replies.popleft()
+        i = desk.firsts.popleft() if desk.firsts else desk.replies.popleft()
         talk = self.talks[i]
         now = max(now, talk.ready)
         spec = self.conversation[talk.q]
         slowdown = spec.slowdown[min(agent.load, len(spec.slowdown)) - 1] if spec.slowdown else 1.0
         work = self.talk_draws[talk.q]["reply"]() * slowdown / (self.proficiency[agent.group][talk.q] * agent.speed)
-        agent.writing = True
-        self._record("writing", agent, now, now + work)
-        self._at(now + work, lambda _e: self._replied(agent, i))
+        desk.writing = True
+        self.agents.record("writing", agent, now, now + work)
+        self.kernel.at(now + work, self._replied, agent, desk, i)
 
-    def _replied(self, agent, i: int) -> None:
+    def _replied(self, agent: Agent, desk: _Desk, i: int) -> None:
         """The agent sent its reply in conversation ``i``; the customer answers after a gap, or has left."""
-        now = self.env.now
+        now = self.kernel.now
         talk = self.talks[i]
         spec = self.conversation[talk.q]
         self.replied_at[talk.message] = now
         if now - self.sent_at[talk.message] > talk.patience:        # gone, unseen: the platform closes it later
             self.silent[talk.message] = 1
-            self._at(now + spec.idle_timeout, lambda _e: self._close(i))
+            self.kernel.at(now + spec.idle_timeout, self._close, i)
         else:
             talk.rounds_left -= 1
             if talk.rounds_left == 0:
                 self._close(i)
             else:
                 sent = now + self.talk_draws[talk.q]["gap"]()
-                self._at(sent, lambda _e: self._message(talk, i, sent, sent))
-        agent.writing = False
-        if agent.replies or agent.firsts:
-            self._write(agent, now)
+                self.kernel.at(sent, self._message, talk, i, sent, sent)
+        desk.writing = False
+        if desk.replies or desk.firsts:
+            self._write(agent, desk, now)
 
     def _close(self, i: int) -> None:
         """Conversation ``i`` ends now: its slot is freed as a chat's end frees it (after any wrap-up)."""
         talk = self.talks.pop(i)
-        self._finish(_Ended((talk.agent, i, talk.q, False)))
+        self.kernel.end(talk.agent, i, talk.q)
 
     def messages(self) -> Messages:
         """The messages of the run, as arrays."""

@@ -1,14 +1,22 @@
-"""The contacts a run creates (the engine's ``LaterContacts`` side of ``sim.engine.Model``): retrials of
-callers who left, repeats of customers whose problem was not solved, follow-ups of work escalated for a
-level its agent lacks or moved on after a wait (``escalate_after``). Each is appended to the engine's
-columns with its draws (``sim.arrivals.LaterDraws``) and arrives like any contact.
+"""The contacts a run creates (the engine's later-contacts component): retrials of callers who left,
+repeats of customers whose problem was not solved, follow-ups of work escalated for a level its agent
+lacks or moved on after a wait (``escalate_after``), and, for the call lists, redials and call-backs.
+Each is appended to the contact table by one function (``LaterContacts.create``), with what its
+attributes declare (``sim.contacts.ATTRIBUTES``), and arrives like any contact.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from sim.contacts import ASIDE, BY_NAME, ENGINE, LATER_KINDS, TRANSFERRED, WAITING, append
+
+if TYPE_CHECKING:
+    from sim.arrivals import Demand
+    from sim.components import Kernel
+    from sim.scenario import Scenario
+    from sim.waiting import WaitingLines
 
 _INF = math.inf
 # Per kind of contact created during the run: the engine's columns it inherits, the attributes drawn for
@@ -18,15 +26,18 @@ _GIVEN = {kind: tuple(frozenset(name for name in (*ENGINE, *ASIDE) if BY_NAME[na
 
 
 class LaterContacts:
-    """The model provides ``sc``, ``queues``, ``columns`` (and each column by name), ``later`` (streams),
-    ``n_drawn``, ``env``, ``waiting``, ``auto_approves``, ``_at``, ``_arrive`` and ``_purge``.
+    """Creates the contacts of a run. ``kernel`` schedules (``at``), tells the time and lets a contact
+    arrive (``arrive``); ``lines`` are the waiting lines (a contact moved on leaves its line); ``columns``
+    the contact table, to which created contacts are appended; ``demand`` the drawn contacts (their
+    retry and repeat delays, and ``later``, the draws of contacts created during the run).
     """
 
-    def _set_up_later_contacts(self, demand) -> None:
-        """Where each queue sends escalations, repeats and moves, and the drawn retry and repeat delays (kept
-        only where some queue uses them: 8 bytes a contact each).
-        """
-        sc, names = self.sc, list(self.sc.queues)
+    def __init__(self, sc: Scenario, kernel: Kernel, lines: WaitingLines, columns: dict, demand: Demand):
+        self.sc, self.kernel, self.lines, self.columns, self.draws = sc, kernel, lines, columns, demand.later
+        self.queues = list(sc.queues.values())
+        names = list(sc.queues)
+        self.n_drawn = len(demand)
+        # Drawn retry and repeat delays, kept only where some queue uses them (8 bytes a contact each).
         self.drawn_delay = demand.retry_delay if any(q.retrial is not None for q in self.queues) else None
         self.drawn_repeat_delay = demand.repeat_delay if any(q.repeat is not None for q in self.queues) else None
         self.later_delay: dict[int, float] = {}          # retry delays of retrials created during the run
@@ -35,8 +46,15 @@ class LaterContacts:
                             for q in self.queues]
         self.repeat_to = [names.index(q.repeat.to) if q.repeat is not None and q.repeat.to else k
                           for k, q in enumerate(self.queues)]
-        self.move_after = [_INF if q.escalate_after is None else q.escalate_after.after for q in self.queues]
         self.move_to = [-1 if q.escalate_after is None else names.index(q.escalate_after.to) for q in self.queues]
+        self.time, self.patience, self.outcome = columns["time"], columns["patience"], columns["outcome"]
+        self.wait, self.level, self.customer_class = columns["wait"], columns["level"], columns["customer_class"]
+        self.attempt, self.first_call, self.origin = columns["attempt"], columns["first_call"], columns["origin"]
+        self.escalated, self.repeat_at = columns["escalated"], columns["repeat_at"]
+
+    def release_inputs(self) -> None:
+        """Drop the drawn delays once the run is over (the contact table stays)."""
+        self.drawn_delay = self.drawn_repeat_delay = None
 
     def create(self, kind: str, parent: int, drawn: dict[str, float], **values: float) -> int:
         """Append a contact of ``kind`` (``sim.contacts.LATER_KINDS``) created during the run from contact
@@ -63,11 +81,11 @@ class LaterContacts:
         names = self.queues[target].class_names
         return names.index(name) if name in names else len(names) - 1
 
-    def _retry(self, i: int, q: int, left: float) -> None:
+    def retry(self, i: int, q: int, left: float) -> None:
         """Contact ``i`` left at ``left``; its caller calls again after its retry delay (a new contact)."""
         when = left + (float(self.drawn_delay[i]) if i < self.n_drawn else self.later_delay[i])
         if when < self.sc.horizon:
-            self.next_attempt("retrial", i, q, when, self.later.retrial(q))
+            self.next_attempt("retrial", i, q, when, self.draws.retrial(q))
 
     def next_attempt(self, kind: str, i: int, q: int, when: float, drawn: dict[str, float], **values: float) -> None:
         """A new attempt of contact ``i``'s customer at queue ``q`` arrives at ``when`` (``kind``: a retrial,
@@ -76,9 +94,9 @@ class LaterContacts:
         """
         j = self.create(kind, i, drawn, time=when, queue=q, attempt=self.attempt[i] + 1,
                         first_call=self.first_call[i] if self.first_call[i] >= 0 else i, **values)
-        self._at(when, lambda _e: self._arrive(j, q, when))
+        self.kernel.at(when, self.kernel.arrive, j, q, when)
 
-    def _repeat(self, i: int, q: int, now: float) -> None:
+    def repeat(self, i: int, q: int, now: float) -> None:
         """Contact ``i`` was resolved at ``now`` but its customer comes back after its repeat delay (a new
         contact in the queue's ``repeat.to``, with the same permission level in the same queue, none in
         another); a repeat due past the horizon is only noted (``repeat_at``).
@@ -88,34 +106,33 @@ class LaterContacts:
         if when >= self.sc.horizon:
             return
         target = self.repeat_to[q]
-        j = self.create("repeat", i, self.later.repeat(target), time=when, queue=target, repeat_of=i,
+        j = self.create("repeat", i, self.draws.repeat(target), time=when, queue=target, repeat_of=i,
                         level=self.level[i] if target == q else -1, customer_class=self.class_in(i, q, target))
-        self._at(when, lambda _e: self._arrive(j, target, when))
+        self.kernel.at(when, self.kernel.arrive, j, target, when)
 
-    def _escalate(self, i: int, q: int) -> None:
+    def escalate(self, i: int, q: int, now: float) -> None:
         """Contact ``i`` needs a level its agent lacks: a follow-up enters the escalation queue now."""
         self.escalated[i] = 1
-        self._follow_up(i, q, self.escalate_to[q][self.level[i]], self.env.now)
+        self._follow_up(i, q, self.escalate_to[q][self.level[i]], now)
+
+    def move(self, i: int, q: int) -> None:
+        """Contact ``i`` has waited its queue's ``escalate_after``: it leaves unresolved (transferred) and a
+        follow-up enters the queue's ``escalate_after.to``.
+        """
+        now = self.kernel.now
+        self.lines.purge(q, now)
+        if self.outcome[i] != WAITING:
+            return
+        self.outcome[i], self.wait[i] = TRANSFERRED, now - self.time[i]
+        self.lines.take(i, q)
+        self._follow_up(i, q, self.move_to[q], now)
 
     def _follow_up(self, i: int, q: int, target: int, now: float) -> None:
         """A follow-up of contact ``i`` enters queue ``target`` at ``now``: it keeps the customer's amount,
         level, class (where the queue has it) and any platform deadline (due at the same time).
         """
-        due = self.time[i] + self.patience[i] if self.auto_approves[q] else _INF
-        j = self.create("follow_up", i, self.later.followup(target), time=now, queue=target, patience=due - now,
+        due = self.time[i] + self.patience[i] if self.lines.auto_approves[q] else _INF
+        j = self.create("follow_up", i, self.draws.followup(target), time=now, queue=target, patience=due - now,
                         customer_class=self.class_in(i, q, target),
                         origin=self.origin[i] if self.origin[i] >= 0 else i)
-        self._arrive(j, target, now)
-
-    def _move_due(self, i: int, q: int) -> None:
-        """Contact ``i`` has waited its queue's ``escalate_after``: it leaves unresolved (transferred) and a
-        follow-up enters the queue's ``escalate_after.to``.
-        """
-        now = self.env.now
-        self._purge(q, now)
-        if self.outcome[i] != WAITING:
-            return
-        self.outcome[i], self.wait[i] = TRANSFERRED, now - self.time[i]
-        self.waiting[q].n -= 1                # it stays in its line, skipped from now on
-        self._follow_up(i, q, self.move_to[q], now)
-
+        self.kernel.arrive(j, target, now)

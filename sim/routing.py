@@ -14,38 +14,24 @@ queue, the longest-waiting contact. Four rules refine it, each off unless the sc
   outbound entry outside its hours, and an agent who also serves inbound queues dials only while each of
   them has fewer than ``blend.inbound_below`` contacts waiting.
 
-``Plan`` resolves these to indices once. A ``Policy`` answers the engine's three questions (which agent,
-which contact, may this agent take this queue now); ``Rules`` is the policy of the scenario keys above.
-The engine keeps a plain fast path, equal to ``Rules`` without rules, for scenarios that use none
-(``Plan.plain``); ``sim.engine.Model`` takes another policy for experiments with new rules.
+``Plan`` resolves these to indices once. A ``Policy`` answers the engine's three questions (which agent
+takes an arriving contact, which waiting contact a freed agent takes, may this agent take this queue
+now), looking at the ``Floor``: the agents free for work and the waiting lines, read-only. ``Plain`` is
+the default; ``Rules`` adds the four rules above and is the policy of scenarios that use any
+(``Plan.plain``). ``sim.engine.Model`` takes another policy for experiments with new rules
+(docs/engine.md has one in a dozen lines).
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from sim.call_lists import is_open
 from sim.channels import channel_of
-from sim.contacts import WAITING
 from sim.scenario.campaigns import DialHours
-
-
-class Waiting:
-    """The contacts waiting in one queue: a first-come-first-served line per customer class (highest class
-    first), a heap of (deadline, contact) for those who may leave, and how many are still waiting.
-
-    Lines keep contacts that already left (abandoned, or taken out of order); readers skip them.
-    """
-
-    __slots__ = ("lines", "deadlines", "n")
-
-    def __init__(self, classes: int):
-        self.lines = [deque() for _ in range(classes)]
-        self.deadlines: list[tuple[float, int]] = []
-        self.n = 0
 
 
 @dataclass(frozen=True)
@@ -58,9 +44,11 @@ class Plan:
     may take a contact (inf: never); ``late_only[g]``: queues g takes only after that wait;
     ``reserve[g]``: (queue, agents) kept idle for that queue, or None; ``classes[q]``: customer classes;
     ``dial_hours[q]``: an outbound queue's hours (None: any time); ``inbound_below[q]``: its blending
-    threshold (None: none); ``inbound[g]``: the queues g takes that are not outbound.
+    threshold (None: none); ``inbound[g]``: the queues g takes that are not outbound; ``exclusive[q]``:
+    whether a contact of q holds its agent alone (``Channel.exclusive``).
     """
 
+    exclusive: list[bool]
     eligible: list[list[int]]
     pulls: list[list[int]]
     proficiency: list[dict[int, float]]
@@ -75,7 +63,7 @@ class Plan:
 
     @property
     def plain(self) -> bool:
-        """True when no rule is on: the engine's fast path is exactly this plan."""
+        """True when no rule is on: the ``Plain`` policy routes it."""
         return (all(n == 1 for n in self.classes) and not any(self.overflow_groups)
                 and not any(r is not None for r in self.reserve)
                 and not any(h is not None for h in self.dial_hours)
@@ -99,7 +87,8 @@ class Plan:
                 late_only[gi].add(qi)
         reserve = [(queues.index(g.reserve.queue), g.reserve.agents) if g.reserve is not None else None
                    for g in sc.groups.values()]
-        return cls(eligible=[[gi for gi, g in enumerate(sc.groups.values()) if q in g.skills] for q in queues],
+        return cls(exclusive=[channel_of(q).exclusive for q in sc.queues.values()],
+                   eligible=[[gi for gi, g in enumerate(sc.groups.values()) if q in g.skills] for q in queues],
                    pulls=pulls, proficiency=proficiency, overflow_after=overflow_after,
                    overflow_groups=overflow_groups, late_only=[frozenset(s) for s in late_only], reserve=reserve,
                    classes=[len(q.class_names) for q in sc.queues.values()],
@@ -108,92 +97,169 @@ class Plan:
                    inbound=[[qi for qi in p if not channel_of(list(sc.queues.values())[qi]).dials] for p in pulls])
 
 
+class Agent(Protocol):
+    """What a routing policy reads of an agent (``sim.agents.Agent``)."""
+
+    id: int
+    group: int        # index of its group
+    load: int         # contacts it holds
+    since: float      # when it got into its bucket, with that load (s)
+    speed: float      # its proficiency factor (the shift's), times its group's on each queue (``Plan``)
+
+
+class WaitingView(Protocol):
+    """What a routing policy sees of one queue's line: the contacts still waiting, in order."""
+
+    def __len__(self) -> int:
+        """How many contacts wait."""
+
+    def __iter__(self) -> Iterator[int]:
+        """The waiting contacts (indices into the contact table), highest class first, then longest waiting."""
+
+    def first(self, customer_class: int = 0) -> int | None:
+        """The longest-waiting contact of a class (default: the first class), or None."""
+
+
+class Floor(Protocol):
+    """What a routing policy sees, read-only: the time, the agents free for work, the waiting lines and
+    the contacts' attributes.
+    """
+
+    @property
+    def now(self) -> float:
+        """The simulation time (s from the start)."""
+
+    time_of_day_at_0: float     # s from midnight to the start
+
+    def free(self, group: int) -> list[Mapping[Agent, None]]:
+        """The group's agents on duty who can take one more contact, by the contacts they hold (index 0:
+        idle), each in the order they got there (longest first).
+        """
+
+    def line(self, queue: int) -> WaitingView:
+        """The queue's waiting contacts, in order."""
+
+    def contacts(self, attribute: str) -> Sequence[float]:
+        """Every contact's value of an attribute (``sim.contacts.ATTRIBUTES``), by contact index."""
+
+
 class Policy(Protocol):
-    """What the engine asks when it routes (``model`` is the ``sim.engine.Model``; agents are ``sim.agents.Agent``)."""
+    """The engine's routing questions. A policy is attached once to the floor and plan of a run; it
+    decides, and the engine acts (takes the contact out of its line, starts it).
+    """
 
-    def choose_agent(self, model, groups: list[int], q: int):
-        """The agent of ``groups`` (idle or with a free slot) to take a contact of queue ``q`` now, or None."""
+    def attach(self, floor: Floor, plan: Plan) -> None:
+        """What the policy looks at during the run."""
 
-    def choose_contact(self, model, agent, q: int, now: float) -> int | None:
-        """The waiting contact of queue ``q`` the agent takes next (removed from its line), or None."""
+    def choose_agent(self, q: int, groups: Sequence[int]) -> Agent | None:
+        """The agent of ``groups`` (free for work) to take an arriving contact of queue ``q`` now, or None."""
 
-    def may_take(self, model, agent, q: int) -> bool:
+    def choose_contact(self, agent: Agent, q: int) -> int | None:
+        """The waiting contact of queue ``q`` the agent takes next, or None."""
+
+    def may_take(self, agent: Agent, q: int) -> bool:
         """Whether the agent, about to look for work, may take queue ``q``'s contacts at all now."""
 
 
-class Rules:
-    """The scenario's routing: customer classes, overflow and reserve (each off unless set)."""
-
-    def choose_agent(self, model, groups: list[int], q: int):
-        return choose_agent(model, groups, q)
-
-    def choose_contact(self, model, agent, q: int, now: float) -> int | None:
-        return choose_contact(model, agent, q, now)
-
-    def may_take(self, model, agent, q: int) -> bool:
-        return may_take(model, agent, q)
-
-
-def choose_agent(model, groups: list[int], q: int):
-    """The agent of ``groups`` to take a contact of queue ``q`` now, or None: the longest idle (calls and
-    items: only agents holding nothing; chats: fewest open chats first), leaving each group's reserved idle
-    agents to their queue.
+class Plain:
+    """The default routing: an arriving contact goes to the eligible agent idle longest (a chat: fewest
+    open chats first, ties to the longest in that state); a freed agent takes the longest-waiting contact.
     """
-    exclusive, buckets, reserve = model.exclusive[q], model.buckets, model.plan.reserve
-    if not dialling_open(model, q):
-        return None
-    best, best_key = None, None
-    for g in groups:
-        if not blend_allows(model, g, q):
-            continue
-        kept = reserve[g]
-        spare_idle = not (kept is not None and kept[0] != q and len(buckets[g][0]) <= kept[1])
-        for load, bucket in enumerate(buckets[g][:1] if exclusive else buckets[g]):
-            if not bucket or (load == 0 and not spare_idle):
+
+    def attach(self, floor: Floor, plan: Plan) -> None:
+        self.floor, self.plan = floor, plan
+        self.free = [floor.free(g) for g in range(len(plan.pulls))]
+        self.lines = [floor.line(q) for q in range(len(plan.eligible))]
+        self.exclusive = plan.exclusive
+
+    def choose_agent(self, q: int, groups: Sequence[int]) -> Agent | None:
+        best = None
+        if self.exclusive[q]:                         # calls and items: only agents holding nothing
+            for g in groups:
+                idle = self.free[g][0]
+                if idle:
+                    agent = next(iter(idle))
+                    if best is None or agent.since < best.since:
+                        best = agent
+            return best
+        best_key = None
+        for g in groups:
+            for load, bucket in enumerate(self.free[g]):
+                if bucket:
+                    agent = next(iter(bucket))
+                    if best is None or (load, agent.since) < best_key:
+                        best, best_key = agent, (load, agent.since)
+                    break
+        return best
+
+    def choose_contact(self, agent: Agent, q: int) -> int | None:
+        return self.lines[q].first()
+
+    def may_take(self, agent: Agent, q: int) -> bool:
+        return True
+
+
+class Rules(Plain):
+    """The scenario's routing: customer classes, overflow, reserve, dialling hours and blending (each off
+    unless set); without any, the same choices as ``Plain``.
+    """
+
+    def attach(self, floor: Floor, plan: Plan) -> None:
+        super().attach(floor, plan)
+        self.time = floor.contacts("time")
+
+    def choose_agent(self, q: int, groups: Sequence[int]) -> Agent | None:
+        """The longest idle (calls and items: only agents holding nothing; chats: fewest open chats first),
+        leaving each group's reserved idle agents to their queue.
+        """
+        if not self.dialling_open(q):
+            return None
+        exclusive, reserve = self.exclusive[q], self.plan.reserve
+        best, best_key = None, None
+        for g in groups:
+            if not self.blend_allows(g, q):
                 continue
-            agent = next(iter(bucket))
-            if best is None or (load, agent.since) < best_key:
-                best, best_key = agent, (load, agent.since)
-            break
-    return best
+            kept, free = reserve[g], self.free[g]
+            spare_idle = not (kept is not None and kept[0] != q and len(free[0]) <= kept[1])
+            for load, bucket in enumerate(free[:1] if exclusive else free):
+                if not bucket or (load == 0 and not spare_idle):
+                    continue
+                agent = next(iter(bucket))
+                if best is None or (load, agent.since) < best_key:
+                    best, best_key = agent, (load, agent.since)
+                break
+        return best
 
+    def choose_contact(self, agent: Agent, q: int) -> int | None:
+        """The highest class first, the longest waiting within it; a group taking ``q`` on overflow only
+        takes contacts that waited long enough.
+        """
+        line = self.lines[q]
+        late = q in self.plan.late_only[agent.group]
+        oldest = self.floor.now - self.plan.overflow_after[q]
+        for customer_class in range(self.plan.classes[q]):
+            i = line.first(customer_class)
+            if i is not None and (not late or self.time[i] <= oldest):
+                return i
+        return None
 
-def may_take(model, agent, q: int) -> bool:
-    """Whether ``agent`` (not parked) may take work of queue ``q``: not outside an outbound queue's
-    dialling hours or against its blending rule, nor if that would leave its group fewer idle agents than
-    it keeps for another queue.
-    """
-    if not (dialling_open(model, q) and blend_allows(model, agent.group, q)):
-        return False
-    kept = model.plan.reserve[agent.group]
-    return kept is None or kept[0] == q or agent.load > 0 or len(model.buckets[agent.group][0]) >= kept[1]
+    def may_take(self, agent: Agent, q: int) -> bool:
+        """Not outside an outbound queue's dialling hours or against its blending rule, nor if that would
+        leave the agent's group fewer idle agents than it keeps for another queue.
+        """
+        if not (self.dialling_open(q) and self.blend_allows(agent.group, q)):
+            return False
+        kept = self.plan.reserve[agent.group]
+        return kept is None or kept[0] == q or agent.load > 0 or len(self.free[agent.group][0]) >= kept[1]
 
+    def dialling_open(self, q: int) -> bool:
+        """Whether queue ``q`` may be worked now: always, or for an outbound queue inside its dialling hours."""
+        hours = self.plan.dial_hours[q]
+        return hours is None or is_open(hours, self.floor.now, self.floor.time_of_day_at_0)
 
-def dialling_open(model, q: int) -> bool:
-    """Whether queue ``q`` may be worked now: always, or for an outbound queue inside its dialling hours."""
-    hours = model.plan.dial_hours[q]
-    return hours is None or is_open(hours, model.env.now, model.time_of_day_at_0)
-
-
-def blend_allows(model, g: int, q: int) -> bool:
-    """Whether group ``g``'s agents may dial outbound queue ``q`` now: each inbound queue they serve has
-    fewer than the queue's ``blend.inbound_below`` contacts waiting (always, without a ``blend``).
-    """
-    below = model.plan.inbound_below[q]
-    return below is None or all(model.waiting[p].n < below for p in model.plan.inbound[g])
-
-
-def choose_contact(model, agent, q: int, now: float) -> int | None:
-    """The waiting contact of queue ``q`` the agent takes next, or None: the highest class first, the
-    longest waiting within it; a group taking ``q`` on overflow only takes contacts that waited long enough.
-    Contacts that already left are dropped from the lines on the way.
-    """
-    lines, state = model.waiting[q].lines, model.outcome
-    late = q in model.plan.late_only[agent.group]
-    oldest = now - model.plan.overflow_after[q]
-    for line in lines:
-        while line and state[line[0]] != WAITING:
-            line.popleft()
-        if line and (not late or model.time[line[0]] <= oldest):
-            return line.popleft()
-    return None
+    def blend_allows(self, g: int, q: int) -> bool:
+        """Whether group ``g``'s agents may dial outbound queue ``q`` now: each inbound queue they serve has
+        fewer than the queue's ``blend.inbound_below`` contacts waiting (always, without a ``blend``).
+        """
+        below = self.plan.inbound_below[q]
+        return below is None or all(len(self.lines[p]) < below for p in self.plan.inbound[g])

@@ -93,12 +93,12 @@ def test_open_conversations_obey_littles_law():
         model = Model(sc, generate_demand(sc, r, 21))
         samples = []
 
-        def sample(_event, model=model, samples=samples):      # scheduled as the engine's own events are
-            samples.append(sum(agent.load for agent in model.agents))
-            if model.env.now + 10.0 < end:
-                model._at(model.env.now + 10.0, sample)
+        def sample(model=model, samples=samples):      # scheduled as the components' events are
+            samples.append(sum(agent.load for agent in model.agents.agents))
+            if model.now + 10.0 < end:
+                model.at(model.now + 10.0, sample)
 
-        model._at(start, sample)
+        model.at(start, sample)
         c = model.run().contacts
         answered = (c.outcome == ANSWERED) & ~np.isnan(c.end)
         taken, closed = c.time + c.wait, c.end

@@ -84,9 +84,9 @@ def test_the_creation_function_refuses_what_the_declaration_does_not_ask_for():
     sc = sim.load_scenario(_example("double11.yaml"))
     model = Model(sc, generate_demand(sc, 0, 1))
     with pytest.raises(ValueError, match="a retrial draws"):
-        model.create("retrial", 0, {}, time=1.0, queue=0, attempt=1, first_call=0)
+        model.later.create("retrial", 0, {}, time=1.0, queue=0, attempt=1, first_call=0)
     drawn = {"patience": 60.0, "retry": 0, "retry_delay": np.nan, "balks": 0, "repeats": 0, "repeat_delay": np.nan}
     with pytest.raises(ValueError, match="is given"):
-        model.create("retrial", 0, drawn, time=1.0, queue=0, attempt=1, first_call=0, level=2)
-    j = model.create("retrial", 0, drawn, time=1.0, queue=0, attempt=1, first_call=0)
+        model.later.create("retrial", 0, drawn, time=1.0, queue=0, attempt=1, first_call=0, level=2)
+    j = model.later.create("retrial", 0, drawn, time=1.0, queue=0, attempt=1, first_call=0)
     assert model.columns["work"][j] == model.columns["work"][0] and model.columns["patience"][j] == 60.0

@@ -11,9 +11,9 @@ import pytest
 
 import sim
 from sim.arrivals import generate_demand
-from sim.contacts import ANSWERED, WAITING
+from sim.contacts import ANSWERED
 from sim.engine import Model
-from sim.routing import Plan, Rules
+from sim.routing import Plain, Plan, Rules
 from sim.staffing import ErlangC
 from tests.conftest import MIXED, single_queue
 from tests.test_validation import assert_in_ci
@@ -157,16 +157,12 @@ def test_routing_keys_are_checked(tmp_path):
         assert expected in text, text
 
 
-class _Newest(Rules):
+class _Newest(Plain):
     """A policy that takes the newest waiting contact first (last come, first served)."""
 
-    def choose_contact(self, model, agent, q, now):
-        for line in model.waiting[q].lines:
-            while line:
-                i = line.pop()
-                if model.outcome[i] == WAITING:
-                    return i
-        return None
+    def choose_contact(self, agent, q):
+        waiting = list(self.lines[q])
+        return waiting[-1] if waiting else None
 
 
 def _answer_order_is_arrival_order(policy) -> bool:

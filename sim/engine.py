@@ -7,18 +7,21 @@ the rest: the agents (``sim.agents``), the waiting lines (``sim.waiting``), conv
 (``sim.conversations``), the contacts a run creates (``sim.later_contacts``) and the call lists
 (``sim.outbound``).
 
-Few events per contact (docs/engine.md). A service completion is one ``Timeout`` whose callback frees the
-agent. Arrivals are pre-drawn; after every event, the contacts arriving before the next scheduled event
-are admitted at once (they meet exactly the state they would meet at their own time), so an arrival costs
-a SimPy event only when nothing else is pending. Abandonment needs no event: a waiting contact carries a
-deadline (arrival + patience), and whenever its queue is looked at, contacts past their deadline leave
-as abandoned at their deadline (``sim.waiting``); outcomes are exact because nothing can serve a contact
-between two events.
+SimPy events are the scheduled happenings: interval starts, shifts, breaks and not-ready episodes,
+conversations' messages and replies, overflow and escalation waits, dialling hours. Between two of them,
+the kernel runs in time order the two things that happen to every contact: arrivals (pre-drawn, and
+those created during the run) and ends of service (kept by the kernel in a heap as they start). Nothing
+else can happen before the next event, so each meets the state exactly as it would at its own time, and
+neither costs a SimPy event (docs/engine.md). Abandonment needs no event either: a waiting contact
+carries a deadline (arrival + patience), and whenever its queue is looked at, contacts past their
+deadline leave as abandoned at their deadline (``sim.waiting``).
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
+from itertools import count
 
 import numpy as np
 import simpy
@@ -52,6 +55,11 @@ class Model:
         self.sc = sc
         self.env = simpy.Environment()
         self.events = 1                            # SimPy events scheduled, counting the run's end
+        self.clock = 0.0                           # the time of what happens now (s)
+        # Contacts in service, by the time they end: (time, order, agent, contact, queue, cut by a deadline);
+        # contact -1: a wrap-up that ends. Kept by the kernel, as the arrivals are (see _advance).
+        self.ending: list[tuple] = []
+        self.order = count()
         self.interval, self.last_interval = sc.interval, sc.n_intervals - 1
         for k in range(sc.n_intervals):            # first of all: at an interval start, before anything else
             self.at(k * sc.interval, self._interval_tick)
@@ -92,27 +100,27 @@ class Model:
         self.max_queue_len = [[0] * len(queues) for _ in range(sc.n_intervals)]
         self.backlog = [[0] * len(queues) for _ in range(sc.n_intervals)]        # waiting at each interval start
         self.next_arrival, self.n_drawn = 0, len(demand)     # contacts created later are scheduled one by one
-        self.arrival_pending = False     # whether a SimPy event is waiting for the next arrival
-        self._timeout, self._on_finish, self._on_release = self.env.timeout, self._finish, self._wrapped  # hot path
-        self._admit_arrivals()
+        self._advance()
 
     # ------------------------------------------------------------ what components ask (sim.components.Kernel)
 
     @property
     def now(self) -> float:
-        return self.env.now
+        return self.clock
 
     def at(self, when: float, action: Callable[..., None], *args) -> None:
-        """Call ``action(*args)`` at absolute time ``when``, then admit the arrivals due before the next event.
-        Events at the same time run in the order they were scheduled.
+        """Call ``action(*args)`` at absolute time ``when`` (a SimPy event), then run the arrivals and ends
+        due before the next event. Events at the same time run in the order they were scheduled, before
+        the contacts that end then.
         """
         self.events += 1
-        self.env.timeout(when - self.env.now, (action, args)).callbacks.extend((self._act, self._admit_arrivals))
+        self.env.timeout(when - self.env.now, (when, action, args)).callbacks.append(self._act)
 
-    @staticmethod
-    def _act(event: simpy.Timeout) -> None:
-        action, args = event.value
+    def _act(self, event: simpy.Timeout) -> None:
+        when, action, args = event.value
+        self.clock = when
         action(*args)
+        self._advance()
 
     def arrive(self, i: int, q: int, t: float) -> None:
         """Contact ``i`` enters queue ``q`` at ``t``: its arrival, or the start for a backlog item, which
@@ -173,7 +181,7 @@ class Model:
 
     def serve_waiting(self, q: int) -> None:
         """Agents free for queue ``q`` take its waiting contacts now, as the policy chooses."""
-        now, waiting = self.env.now, self.waiting[q]
+        now, waiting = self.clock, self.waiting[q]
         self.lines.purge(q, now)
         while waiting.n:
             agent = self.choose_agent(q, self.eligible[q])
@@ -188,35 +196,38 @@ class Model:
 
     # ------------------------------------------------------------ arrivals, intervals
 
-    def _admit_arrivals(self, _event=None) -> None:
-        """Admit every contact arriving before the next scheduled event; runs after each event.
-
-        A contact arriving at t earlier than every pending event (``env.peek()``) meets the state exactly
-        as it will be at t, so it is admitted now, without an event of its own (whatever it schedules
-        uses absolute times). A SimPy event waits for an arrival only when nothing is pending before it.
+    def _advance(self) -> None:
+        """Run, in time order, the arrivals and the ends of contacts due before the next SimPy event; runs
+        after each. Nothing else can happen before that event, so each meets the state exactly as it will
+        be at its time: neither costs a SimPy event. An arrival and an end at the same time: the end first;
+        an end and an event at the same time: the event first.
         """
-        env, times, n = self.env, self.time, self.n_drawn
-        i, now = self.next_arrival, env.now
-        upcoming = env.peek()
-        while i < n and (times[i] <= now or times[i] < upcoming):
-            self.arrive(i, self.queue[i], times[i] if times[i] > now else now)   # a backlog: at the start
-            i += 1
+        env, times, n, ending = self.env, self.time, self.n_drawn, self.ending
+        while True:
             upcoming = env.peek()
-        self.next_arrival = i
-        if i < n and upcoming > times[i] and not self.arrival_pending:
-            self.events += 1
-            env.timeout(times[i] - now).callbacks.append(self._arrival_due)
-            self.arrival_pending = True
-
-    def _arrival_due(self, _event) -> None:
-        self.arrival_pending = False
-        self._admit_arrivals()
+            i = self.next_arrival
+            arrival = times[i] if i < n else _INF
+            if ending and ending[0][0] <= arrival:
+                if ending[0][0] >= upcoming:
+                    return
+                self.clock, _, agent, j, q, cut = heapq.heappop(ending)
+                if j >= 0:
+                    self._end(agent, j, q, cut)
+                else:                         # a wrap-up ends
+                    self._release(agent, q, self.clock)
+            elif arrival < upcoming or arrival <= self.clock:
+                self.next_arrival = i + 1
+                if arrival > self.clock:
+                    self.clock = arrival
+                self.arrive(i, self.queue[i], self.clock)      # a backlog: at the start
+            else:
+                return
 
     def _interval_tick(self) -> None:
         """At an interval start, before anything else happens then, count the contacts carried over as that
         interval's queue length and backlog.
         """
-        now = self.env.now
+        now = self.clock
         k = min(int(round(now / self.interval)), self.last_interval)
         row, backlog = self.max_queue_len[k], self.backlog[k]
         for q, waiting in enumerate(self.waiting):
@@ -224,7 +235,7 @@ class Model:
             row[q] = backlog[q] = waiting.n
 
     def _purge_now(self, q: int) -> None:
-        self.lines.purge(q, self.env.now)
+        self.lines.purge(q, self.clock)
 
     def _left(self, i: int, q: int, at: float) -> None:
         """Contact ``i`` left queue ``q``'s line at ``at`` (its patience ran out) and calls again."""
@@ -232,7 +243,7 @@ class Model:
 
     def _overflow_due(self, i: int, q: int) -> None:
         """Contact ``i`` has waited the queue's overflow time: an idle agent of the overflow groups takes it."""
-        now = self.env.now
+        now = self.clock
         self.lines.purge(q, now)
         if self.outcome[i] != WAITING:
             return
@@ -261,21 +272,17 @@ class Model:
         if self.converses[q]:
             self.conversations.begin(agent, i, q, now)     # rounds of messages and replies, then end()
             return
-        done = now + self.work[i] / (self.proficiency[group][q] * agent.speed)   # absolute: ``now`` may lead env.now
+        done = now + self.work[i] / (self.proficiency[group][q] * agent.speed)
         cut = False
         if self.lines.auto_approves[q]:
             due = self.time[i] + self.patience[i]          # the item's patience is the platform deadline
             if due < done:                                 # the platform approves the item mid-work
                 done, cut = due, True
-        self.events += 1
-        self._timeout(done - self.env.now, (agent, i, q, cut)).callbacks.append(self._on_finish)
-
-    def _finish(self, event: simpy.Timeout) -> None:
-        self._end(*event.value)
+        heapq.heappush(self.ending, (done, next(self.order), agent, i, q, cut))
 
     def _end(self, agent: Agent, i: int, q: int, cut: bool) -> None:
         """The contact ends now; what follows it is created; its agent wraps up, if it must, then is free."""
-        now = self.env.now
+        now = self.clock
         if cut:
             self.auto[i] = 1
         elif self.level[i] > self.group_level[agent.group]:
@@ -288,15 +295,9 @@ class Model:
         wrap = 0.0 if cut else self.wrap[i]
         if wrap > 0.0:                        # the slot stays taken while the agent wraps up
             self.agents.record("wrap_up", agent, now, now + wrap)
-            self.events += 1
-            self._timeout(wrap, (agent, q)).callbacks.append(self._on_release)
-            self._admit_arrivals()            # what arrives before the next event, as after any event
+            heapq.heappush(self.ending, (now + wrap, next(self.order), agent, -1, q, False))
         else:
             self._release(agent, q, now)
-
-    def _wrapped(self, event: simpy.Timeout) -> None:
-        agent, q = event.value
-        self._release(agent, q, self.env.now)
 
     def _release(self, agent: Agent, q: int, now: float) -> None:
         """The agent frees the capacity a contact of queue ``q`` held: it takes more work or leaves."""
@@ -304,9 +305,6 @@ class Model:
         if self.exclusive[q]:
             agent.exclusive = False
         self.agents.freed(agent, now)
-        i = self.next_arrival                 # same test as _admit_arrivals, without the call when idle
-        if i < self.n_drawn and self.time[i] < self.env.peek():
-            self._admit_arrivals()
 
     # ------------------------------------------------------------ run
 
@@ -349,12 +347,12 @@ class _Floor:
     """What a routing policy sees of a run (``sim.routing.Floor``)."""
 
     def __init__(self, model: Model):
-        self._env, self._agents, self._lines, self._columns = model.env, model.agents, model.lines, model.columns
+        self._model, self._agents, self._lines, self._columns = model, model.agents, model.lines, model.columns
         self.time_of_day_at_0 = model.time_of_day_at_0
 
     @property
     def now(self) -> float:
-        return self._env.now
+        return self._model.clock
 
     def free(self, group: int) -> list[dict[Agent, None]]:
         return self._agents.buckets[group]

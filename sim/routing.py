@@ -164,6 +164,9 @@ class Policy(Protocol):
 class Plain:
     """The default routing: an arriving contact goes to the eligible agent idle longest (a chat: fewest
     open chats first, ties to the longest in that state); a freed agent takes the longest-waiting contact.
+
+    ``attach`` keeps, for subclasses, ``floor``, ``plan``, ``free[g]`` (``Floor.free``) and ``lines[q]``
+    (``Floor.line``).
     """
 
     def attach(self, floor: Floor, plan: Plan) -> None:

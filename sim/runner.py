@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import os
+import pickle
 import shutil
 import signal
 import tempfile
@@ -69,7 +71,7 @@ def replicate_many(sc: Scenario, replications: list[int], seed: int,
 
 
 def _replicate_list(sc: Scenario, replications: list[int], seed: int, record_contacts: bool) -> list[tuple[int, dict]]:
-    """``replicate_many`` as one task for a worker process."""
+    """``replicate_many`` as one task for a Dask worker."""
     return list(replicate_many(sc, replications, seed, record_contacts))
 
 
@@ -121,8 +123,10 @@ def dask_client(target: Any) -> Iterator[Any]:
 
 
 def _finished(sc: Scenario, replications: int, seed: int, workers: int, dask: Any,
-              record_contacts: bool) -> Iterator[tuple[int, dict]]:
-    """Yield (replication, tables) as replications finish: on Dask, in local processes, or here."""
+              record_contacts: bool, handover: Path) -> Iterator[tuple[int, dict]]:
+    """Yield (replication, tables) as replications finish: on Dask, in local processes (their tables
+    handed over through files in ``handover``), or here.
+    """
     if dask is not None:
         from distributed import as_completed as dask_completed
 
@@ -137,28 +141,47 @@ def _finished(sc: Scenario, replications: int, seed: int, workers: int, dask: An
         for chunk in _chunks(replications, workers):
             yield from replicate_many(sc, chunk, seed, record_contacts)
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup, initargs=(os.getpid(),))
-        try:
-            futures = {pool.submit(_replicate_list, sc, chunk, seed, record_contacts): chunk
-                       for chunk in _chunks(replications, workers)}
-            for future in as_completed(futures):
-                futures.pop(future)                          # drop each future once read
-                yield from future.result()
-        except BaseException:            # interrupted, or the caller stopped reading: stop the workers now
-            processes = list((getattr(pool, "_processes", None) or {}).values())    # no public way in 3.11
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.join(timeout=10)
-            # A worker stopped while sending a result leaves half a message in the result pipe, which the
-            # pool's reading thread would wait for forever, and the interpreter's exit with it. Closing this
-            # process's copy of the pipe's write end (the workers held the others) ends that read at EOF.
-            writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
-            if writer is not None:
-                writer.close()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
+        yield from _in_processes(sc, replications, seed, workers, record_contacts, handover)
+
+
+def _in_processes(sc: Scenario, replications: int, seed: int, workers: int, record_contacts: bool,
+                  handover: Path) -> Iterator[tuple[int, dict]]:
+    """Yield (replication, tables) as worker processes finish them. Each task writes its tables to a file
+    in ``handover`` and sends back only its name: a message that short is one write to the result pipe,
+    which a worker stopped mid-run cannot leave half-sent (the pool would wait for the rest forever).
+    """
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup, initargs=(os.getpid(),))
+    try:
+        futures = {pool.submit(_replicate_to_file, sc, chunk, seed, record_contacts, handover): chunk
+                   for chunk in _chunks(replications, workers)}
+        for future in as_completed(futures):
+            futures.pop(future)                          # drop each future once read
+            path = Path(future.result())
+            with path.open("rb") as file:
+                finished = pickle.load(file)
+            path.unlink()
+            yield from finished
+    except BaseException:            # interrupted, or the caller stopped reading: stop the workers now
+        processes = set(multiprocessing.active_children()) - before
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _replicate_to_file(sc: Scenario, replications: list[int], seed: int, record_contacts: bool,
+                       folder: Path) -> str:
+    """``replicate_many`` as one task for a worker process: its tables pickled to a new file in ``folder``;
+    the file's name.
+    """
+    with tempfile.NamedTemporaryFile("wb", dir=folder, prefix="tables-", suffix=".pickle", delete=False) as file:
+        pickle.dump(list(replicate_many(sc, replications, seed, record_contacts)), file,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+    return file.name
 
 
 def _worker_setup(parent: int) -> None:
@@ -216,7 +239,7 @@ def simulate(sc: Scenario, replications: int = 1, seed: int | None = None, worke
     kept: dict[str, dict[int, pd.DataFrame]] = {name: {} for name in ("contacts", "agents", "classes")}
     events = done = 0
     try:
-        for r, tables in _finished(sc, replications, seed, workers, dask, record_contacts):
+        for r, tables in _finished(sc, replications, seed, workers, dask, record_contacts, workdir):
             for name, store in stores.items():
                 try:
                     store.write(r, tables[name])

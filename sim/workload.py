@@ -129,7 +129,7 @@ class Workload:
         together = f"; {parallel} at once use about {gigabytes(self.memory * parallel)}" if parallel > 1 else ""
         return [f"large run: {self.describe()}{together}"]
 
-    def _add(self, key: str, count: float, noun: str, unit_bytes: float, value: object, extra: float = 0.0) -> None:
+    def add(self, key: str, count: float, noun: str, unit_bytes: float, value: object, extra: float = 0.0) -> None:
         """``key`` brings ``count`` more ``noun`` of ``unit_bytes`` each, and ``extra`` bytes besides."""
         old = self.drivers.get(key)
         spent = count * unit_bytes + extra
@@ -156,7 +156,7 @@ def estimate(sc: Scenario) -> Workload:
     """The workload of one replication of ``sc`` (expected values; retrials and escalations at their most)."""
     work = Workload(cells=sc.n_intervals * (len(sc.queues) + len(sc.groups)))
     key, value = ("interval", sc.interval) if sc.interval < 60 else ("horizon", sc.horizon)
-    work._add(key, sc.n_intervals, "intervals", BYTES_PER_CELL * (len(sc.queues) + len(sc.groups)), value)
+    work.add(key, sc.n_intervals, "intervals", BYTES_PER_CELL * (len(sc.queues) + len(sc.groups)), value)
     if work.cells * BYTES_PER_CELL > 2**36:
         return work                                # the rate curves alone would not fit: stop here
     with np.errstate(all="ignore"):
@@ -171,48 +171,48 @@ def estimate(sc: Scenario) -> Workload:
                 drawn = before + expected + after
                 per_queue[name] += expected
                 work.draws += drawn
-                work._add(f"queues.{name}.from_orders.{k}.rate", drawn, "contacts drawn from orders (inside the "
+                work.add(f"queues.{name}.from_orders.{k}.rate", drawn, "contacts drawn from orders (inside the "
                           "horizon or not)", BYTES_PER_DRAW, source.rate, extra=expected * BYTES_PER_CONTACT)
             if q.backlog is not None:
                 carried = q.backlog.count if q.backlog.ages is None else len(q.backlog.ages)
                 per_queue[name] += carried
-                work._add(f"queues.{name}.backlog", carried, "items waiting at the start", BYTES_PER_CONTACT,
+                work.add(f"queues.{name}.backlog", carried, "items waiting at the start", BYTES_PER_CONTACT,
                           carried)
             if q.retrial is not None:
                 retrials = per_queue[name] * q.retrial.probability / (1 - q.retrial.probability)
                 per_queue[name] += retrials
-                work._add(f"queues.{name}.retrial.probability", retrials, "retrials", BYTES_PER_CONTACT,
+                work.add(f"queues.{name}.retrial.probability", retrials, "retrials", BYTES_PER_CONTACT,
                           q.retrial.probability)
             if q.repeat is not None:              # customers coming back, again and again at most
                 again = per_queue[name] * q.repeat.probability / (1 - q.repeat.probability)
                 per_queue[name] += again
-                work._add(f"queues.{name}.repeat.probability", again, "repeats", BYTES_PER_CONTACT,
+                work.add(f"queues.{name}.repeat.probability", again, "repeats", BYTES_PER_CONTACT,
                           q.repeat.probability)
         for name, q in sc.queues.items():         # every escalation is one more contact, at most
             escalated = per_queue[name] * len(q.escalate_to)
             per_queue[name] += escalated
-            work._add(f"queues.{name}.escalate_to", escalated, "escalations", BYTES_PER_CONTACT, q.escalate_to)
+            work.add(f"queues.{name}.escalate_to", escalated, "escalations", BYTES_PER_CONTACT, q.escalate_to)
         for name, q in sc.queues.items():         # call lists: call-backs, then every attempt at most
             if q.after_resolution is not None:
                 called = q.after_resolution.share * sum(per_queue[source] for source in q.after_resolution.queues)
                 per_queue[name] += called
-                work._add(f"queues.{name}.after_resolution.share", called, "call-back entries", BYTES_PER_CONTACT,
+                work.add(f"queues.{name}.after_resolution.share", called, "call-back entries", BYTES_PER_CONTACT,
                           q.after_resolution.share)
             if channel_of(q).dials and q.attempts > 1:
                 again = per_queue[name] * (q.attempts - 1)
                 per_queue[name] += again
-                work._add(f"queues.{name}.attempts", again, "further attempts", BYTES_PER_CONTACT, q.attempts)
+                work.add(f"queues.{name}.attempts", again, "further attempts", BYTES_PER_CONTACT, q.attempts)
     work.contacts = float(sum(per_queue.values()))
     for gname, group in sc.groups.items():
         if group.shifts is None:
             work.agent_shifts += group.headcount
-            work._add(f"groups.{gname}.headcount", group.headcount, "agents", BYTES_PER_AGENT_SHIFT, group.headcount)
+            work.add(f"groups.{gname}.headcount", group.headcount, "agents", BYTES_PER_AGENT_SHIFT, group.headcount)
             continue
         occurrences = np.bincount([occ.row for occ in sc.shift_occurrences(gname)], minlength=len(group.shifts))
         for row, shift in enumerate(group.shifts):
             n = float(occurrences[row]) * shift.count
             work.agent_shifts += n
-            work._add(f"groups.{gname}.shifts.{row}.count", n, "agent shifts", BYTES_PER_AGENT_SHIFT, shift.count)
+            work.add(f"groups.{gname}.shifts.{row}.count", n, "agent shifts", BYTES_PER_AGENT_SHIFT, shift.count)
     return work
 
 
@@ -229,7 +229,7 @@ def _expected(sc: Scenario, name: str, work: Workload) -> float:
     surges = [(i, s) for i, s in enumerate(sc.surges) if s.queues is None or name in s.queues]
     if surges and not total <= 2 * calm:            # also when the total overflowed
         i, surge = max(surges, key=lambda item: item[1].multiplier)
-        work._add(f"surges.{i}.multiplier", total, noun, unit_bytes, surge.multiplier)
+        work.add(f"surges.{i}.multiplier", total, noun, unit_bytes, surge.multiplier)
     else:
-        work._add(key, total, noun, unit_bytes, value)
+        work.add(key, total, noun, unit_bytes, value)
     return total

@@ -127,3 +127,27 @@ def test_the_graph_sees_lazy_and_relative_imports():
     assert "calibration.calibrate" in edges["calibration"]      # a package's relative import
     assert "sim.components" in edges["sim.agents"]              # for the type checker
     assert "sim.components" not in graph(typing=False)["sim.agents"]
+
+
+PUBLIC_DESPITE_THE_UNDERSCORE = {"os._exit"}      # documented: exit without cleanup (a worker whose parent died)
+
+
+def test_no_private_attribute_of_another_object():
+    """Code reads private attributes (``x._name``, or ``getattr(x, "_name")``) only of its own object: not of
+    SimPy's, the standard library's or another part's."""
+    found = []
+    for path in sorted([*(ROOT / "sim").rglob("*.py"), *(ROOT / "calibration").rglob("*.py"),
+                        *(ROOT / "benchmarks").glob("*.py"), ROOT / "run.py"]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute):
+                name, owner = node.attr, node.value
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr",
+                  "hasattr", "setattr") and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)):
+                name, owner = str(node.args[1].value), node.args[0]
+            else:
+                continue
+            if (name.startswith("_") and not name.startswith("__")
+                    and not (isinstance(owner, ast.Name) and owner.id in ("self", "cls"))
+                    and ast.unparse(node) not in PUBLIC_DESPITE_THE_UNDERSCORE):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+    assert found == []

@@ -4,6 +4,8 @@ the general routing path equals the plain one when no rule changes anything."""
 from __future__ import annotations
 
 import copy
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,8 @@ from sim.routing import Plain, Plan, Rules
 from sim.staffing import ErlangC
 from tests.conftest import MIXED, single_queue
 from tests.test_validation import assert_in_ci
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(data: dict, replications: int = 2, seed: int = 4) -> sim.Results:
@@ -180,3 +184,29 @@ def test_another_policy_plugs_into_the_engine():
     assert _answer_order_is_arrival_order(None)
     assert _answer_order_is_arrival_order(Rules())
     assert not _answer_order_is_arrival_order(_Newest())
+
+
+def _doc_policy() -> str:
+    """The policy example of docs/engine.md, as written there."""
+    text = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
+    block = text.split("<!-- tested: tests/test_routing.py -->", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    return textwrap.dedent(block)
+
+
+def test_the_docs_policy_runs_and_routes_to_the_fastest():
+    """Two groups on one call queue, one twice as fast: with the plain routing each answers about half
+    the calls; with the documented policy the fast group answers most of them."""
+    data = single_queue(agents=6, aht=300, load=3.0, days=1)
+    data["groups"] = {"fast": {"skills": {"q": 2.0}, "headcount": 6}, "slow": {"skills": {"q": 1.0}, "headcount": 6}}
+    sc = sim.load_scenario(data)
+    shares = {}
+    for name, policy in (("plain", None), ("fastest", "doc")):
+        scope = {"Model": Model, "sc": sc, "demand": generate_demand(sc, 0, 1)}
+        if policy is None:
+            scope["out"] = Model(sc, scope["demand"]).run()
+        else:
+            exec(_doc_policy(), scope)
+        c = scope["out"].contacts
+        answered = c.outcome == ANSWERED
+        shares[name] = float(np.mean(c.group[answered] == 0))
+    assert 0.4 < shares["plain"] < 0.6 and shares["fastest"] > 0.9, shares

@@ -22,27 +22,13 @@ COMMANDS = {module.NAME: module for module in (import_module(f"sim.cli.{name}") 
 __all__ = ["COMMANDS", "UserError", "main"]
 
 
-class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
-    """Help that shows an option's default once: where its text does not already say it, and where there
-    is one to show (not for flags, unset values or empty lists).
-    """
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
-        if "default" in text or action.default in (None, False, [], argparse.SUPPRESS):
-            return text
-        return super()._get_help_string(action)
-
-
 def _parser() -> argparse.ArgumentParser:
-    formatter = _Defaults
-    groups = option_groups()
+    groups = option_groups()          # defaults worth showing are in their help texts, as %(default)s
     parser = argparse.ArgumentParser(prog="run.py", description="Contact-centre simulator for e-commerce customer "
-                                     "service. `python run.py SCENARIO` is `run SCENARIO`.", formatter_class=formatter)
+                                     "service. `python run.py SCENARIO` is `run SCENARIO`.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, command in COMMANDS.items():
-        command.arguments(sub.add_parser(name, parents=[groups[g] for g in command.GROUPS],
-                                         formatter_class=formatter, help=command.HELP))
+        command.arguments(sub.add_parser(name, parents=[groups[g] for g in command.GROUPS], help=command.HELP))
     return parser
 
 

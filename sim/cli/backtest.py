@@ -20,11 +20,12 @@ def arguments(parser) -> None:
                         help="judge the days before DATE only (the training period of a calibration, say)")
     parser.add_argument("--volumes", choices=("forecast", "history"), default="forecast",
                         help="forecast: the scenario's volumes; history: each interval's arrivals from the "
-                             "history, to judge the service model apart from the volume forecast")
+                             "history, to judge the service model apart from the volume forecast (default: "
+                             "%(default)s)")
     parser.add_argument("--all-intervals", action="store_true", help="also judge intervals nobody was on duty")
     parser.add_argument("--staffing", type=Path, metavar="STAFF.csv",
                         help="staffing log (interval_start, queue, agents) instead of the agents the history shows")
-    parser.add_argument("-r", "--replications", type=whole(2), default=20, help="replications")
+    parser.add_argument("-r", "--replications", type=whole(2), default=20, help="replications (default: %(default)s)")
     parser.add_argument("--out", type=output_path, help="output folder (default: results/backtest_<scenario>)")
     parser.add_argument("--overwrite", action="store_true", help="replace what --out already holds")
     parser.add_argument("--no-plots", action="store_true", help="skip the plots")

@@ -37,9 +37,9 @@ def arguments(parser) -> None:
                              "beside it in <name>_fit/")
     parser.add_argument("--idle-timeout", default="10min",
                         help="with --messages: how long the platform keeps a chat open after its customer went "
-                             "silent (not in a message log)")
+                             "silent (not in a message log; default: %(default)s)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing scenario and fit report")
-    parser.add_argument("--interval", default="15min", help="the scenario's interval")
+    parser.add_argument("--interval", default="15min", help="the scenario's interval (default: %(default)s)")
     parser.add_argument("--queues", help="comma-separated queue names expected; others are bad rows")
     parser.add_argument("--name", help="scenario name (default: the log's file name)")
     parser.add_argument("--until", metavar="DATE", help="fit on the contacts arriving before DATE only (keep the "
@@ -52,7 +52,8 @@ def arguments(parser) -> None:
     parser.add_argument("--staffing", type=Path, metavar="STAFF.csv",
                         help="back-test with this staffing (interval_start, queue, agents) instead of the agents "
                              "seen in the log")
-    parser.add_argument("-r", "--replications", type=whole(2), default=20, help="back-test replications")
+    parser.add_argument("-r", "--replications", type=whole(2), default=20,
+                        help="back-test replications (default: %(default)s)")
     parser.add_argument("--no-plots", action="store_true", help="skip the fit report's plots")
 
 

@@ -62,7 +62,7 @@ def option_groups() -> dict[str, argparse.ArgumentParser]:
     replications = argparse.ArgumentParser(add_help=False)
     replications.add_argument("-r", "--replications", type=whole(1), default=10,
                               help="independent replications of the horizon: more give narrower confidence "
-                                   "intervals")
+                                   "intervals (default: %(default)s)")
     runs = argparse.ArgumentParser(add_help=False)
     runs.add_argument("--seed", type=whole(0), help="random seed (default: the scenario's)")
     runs.add_argument("--workers", type=whole(1), help="processes (default: all cores, at most one per replication)")
@@ -84,7 +84,7 @@ def option_groups() -> dict[str, argparse.ArgumentParser]:
                            "docs/calibration.md) instead of --map")
     logs.add_argument("--clock-tolerance", default="5s",
                       help="an answer or abandon up to this long before the arrival is a zero wait (clocks that "
-                           "disagree); longer, a bad row")
+                           "disagree); longer, a bad row (default: %(default)s)")
     return {"overrides": overrides, "replications": replications, "runs": runs, "outputs": outputs, "logs": logs}
 
 

@@ -12,7 +12,7 @@ GROUPS = ("overrides", "replications", "runs", "outputs")
 
 
 def arguments(parser) -> None:
-    parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="scenario file")
+    parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, help="scenario file (default: %(default)s)")
     parser.add_argument("--contacts", action="store_true", help="also write one row per contact")
 
 

@@ -44,8 +44,7 @@ def load_scenario(source: str | Path | Mapping, overrides: Mapping[str, Any] | N
     cross = cross_problems(scenario)
     if cross:
         raise ScenarioError([f"{label}: {p.path}: {p.message}" for p in cross])
-    scenario._source, scenario._overrides = label, dict(overrides or {})
-    return scenario
+    return scenario.loaded_from(label, overrides or {})
 
 
 def _deep_copy(value: Any) -> Any:

@@ -61,6 +61,11 @@ class Scenario(Strict):
         """The dotted-path overrides applied to the source (``--set``), as given."""
         return dict(self._overrides)
 
+    def loaded_from(self, source: str, overrides: dict[str, Any]) -> Scenario:
+        """Note where the scenario came from and the overrides applied to it; the scenario itself."""
+        self._source, self._overrides = source, dict(overrides)
+        return self
+
     def __eq__(self, other: object) -> bool:
         """Equal values, wherever each came from."""
         return type(other) is type(self) and self.__dict__ == other.__dict__

@@ -35,7 +35,14 @@ class Kernel(Protocol):
         """The simulation time (s from the start)."""
 
     def at(self, when: float, action: Callable[..., None], *args) -> None:
-        """Call ``action(*args)`` at time ``when`` (s from the start, not before now)."""
+        """Call ``action(*args)`` at time ``when`` (s from the start, not before now): a SimPy event, for
+        the schedule (shifts, breaks, waits that run out).
+        """
+
+    def due(self, when: float, action: Callable[..., None], *args) -> None:
+        """Call ``action(*args)`` at time ``when``: a step of a contact (a message, a reply, a contact
+        arriving), on the kernel's calendar, after the SimPy events at that time.
+        """
 
     def arrive(self, i: int, q: int, t: float) -> None:
         """Contact ``i`` (in the table) enters queue ``q`` at ``t``: an agent takes it, or it waits."""

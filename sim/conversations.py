@@ -128,7 +128,7 @@ class Conversations:
         work = self.talk_draws[talk.q]["reply"]() * slowdown / (self.proficiency[agent.group][talk.q] * agent.speed)
         desk.writing = True
         self.agents.record("writing", agent, now, now + work)
-        self.kernel.at(now + work, self._replied, agent, desk, i)
+        self.kernel.due(now + work, self._replied, agent, desk, i)
 
     def _replied(self, agent: Agent, desk: _Desk, i: int) -> None:
         """The agent sent its reply in conversation ``i``; the customer answers after a gap, or has left."""
@@ -138,14 +138,14 @@ class Conversations:
         self.replied_at[talk.message] = now
         if now - self.sent_at[talk.message] > talk.patience:        # gone, unseen: the platform closes it later
             self.silent[talk.message] = 1
-            self.kernel.at(now + spec.idle_timeout, self._close, i)
+            self.kernel.due(now + spec.idle_timeout, self._close, i)
         else:
             talk.rounds_left -= 1
             if talk.rounds_left == 0:
                 self._close(i)
             else:
                 sent = now + self.talk_draws[talk.q]["gap"]()
-                self.kernel.at(sent, self._message, talk, i, sent, sent)
+                self.kernel.due(sent, self._message, talk, i, sent, sent)
         desk.writing = False
         if desk.replies or desk.firsts:
             self._write(agent, desk, now)

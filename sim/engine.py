@@ -7,20 +7,21 @@ the rest: the agents (``sim.agents``), the waiting lines (``sim.waiting``), conv
 (``sim.conversations``), the contacts a run creates (``sim.later_contacts``) and the call lists
 (``sim.outbound``).
 
-SimPy events are the scheduled happenings: interval starts, shifts, breaks and not-ready episodes,
-conversations' messages and replies, overflow and escalation waits, dialling hours. Between two of them,
-the kernel runs in time order the two things that happen to every contact: arrivals (pre-drawn, and
-those created during the run) and ends of service (kept by the kernel in a heap as they start). Nothing
-else can happen before the next event, so each meets the state exactly as it would at its own time, and
-neither costs a SimPy event (docs/engine.md). Abandonment needs no event either: a waiting contact
+Two calendars, merged in time order. SimPy's holds the schedule: interval starts, shifts, breaks and
+not-ready episodes, waits that run out (a caller's patience where it calls again, overflow, escalation
+after a wait), dialling hours. The kernel's own holds each contact's steps: its arrival (pre-drawn, or
+created during the run), a conversation's replies and messages, the end of its service or wrap-up.
+Between two SimPy events the kernel runs its steps due before the next one (docs/engine.md): at the
+same time, a SimPy event comes first, then the kernel's steps in the order they were made, then the
+pre-drawn arrivals. Abandonment needs no event either: a waiting contact
 carries a deadline (arrival + patience), and whenever its queue is looked at, contacts past their
 deadline leave as abandoned at their deadline (``sim.waiting``).
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
 from itertools import count
 
 import numpy as np
@@ -41,6 +42,7 @@ from sim.waiting import Lines, WaitingLines
 
 __all__ = ["Model"]
 _INF = float("inf")
+_WRAPPED, _STEP = -1, -2        # what a calendar entry holds where a contact's index would be
 
 
 class Model:
@@ -56,9 +58,11 @@ class Model:
         self.env = simpy.Environment()
         self.events = 1                            # SimPy events scheduled, counting the run's end
         self.clock = 0.0                           # the time of what happens now (s)
-        # Contacts in service, by the time they end: (time, order, agent, contact, queue, cut by a deadline);
-        # contact -1: a wrap-up that ends. Kept by the kernel, as the arrivals are (see _advance).
-        self.ending: list[tuple] = []
+        self.upcoming = _INF                       # SimPy's next event time, while the kernel runs (_advance)
+        # The kernel's calendar: a heap of (time, order made, then three forms): the end of a contact's
+        # service (agent, contact, queue, cut by a deadline), the end of a wrap-up (agent, _WRAPPED, queue,
+        # None) and any other step (action, _STEP, args, None).
+        self.calendar: list[tuple] = []
         self.order = count()
         self.interval, self.last_interval = sc.interval, sc.n_intervals - 1
         for k in range(sc.n_intervals):            # first of all: at an interval start, before anything else
@@ -82,7 +86,8 @@ class Model:
         self.move_after = [_INF if q.escalate_after is None else q.escalate_after.after for q in queues]
         self.converses = [q.converses for q in queues]
 
-        self.lines = WaitingLines(plan.classes, columns, [channel_of(q).auto_approves for q in queues], self._left)
+        self.auto_approves = [channel_of(q).auto_approves for q in queues]
+        self.lines = WaitingLines(plan.classes, columns, self.auto_approves, self._left)
         self.waiting = self.lines.queues
         self.later = LaterContacts(sc, self, self.lines, columns, demand)
         self.agents = Agents(sc, self, demand.later, attendance)           # schedules the shifts
@@ -114,7 +119,17 @@ class Model:
         the contacts that end then.
         """
         self.events += 1
-        self.env.timeout(when - self.env.now, (when, action, args)).callbacks.append(self._act)
+        env = self.env
+        delay = when - env.now
+        env.timeout(delay, (when, action, args)).callbacks.append(self._act)
+        if env.now + delay < self.upcoming:         # SimPy's own time for it
+            self.upcoming = env.now + delay
+
+    def due(self, when: float, action: Callable[..., None], *args) -> None:
+        """Call ``action(*args)`` at time ``when``, a step of a contact on the kernel's calendar (no SimPy
+        event): after the SimPy events at that time and the steps made before it.
+        """
+        heappush(self.calendar, (when, next(self.order), action, _STEP, args, None))
 
     def _act(self, event: simpy.Timeout) -> None:
         when, action, args = event.value
@@ -197,31 +212,35 @@ class Model:
     # ------------------------------------------------------------ arrivals, intervals
 
     def _advance(self) -> None:
-        """Run, in time order, the arrivals and the ends of contacts due before the next SimPy event; runs
-        after each. Nothing else can happen before that event, so each meets the state exactly as it will
-        be at its time: neither costs a SimPy event. An arrival and an end at the same time: the end first;
-        an end and an event at the same time: the event first.
+        """Run, in time order, the contacts' steps and the pre-drawn arrivals due before the next SimPy
+        event; runs after each. Nothing else can happen before that event, so each meets the state exactly
+        as it would at its own time. At the same time: the step before the arrival, the event before both.
         """
-        env, times, n, ending = self.env, self.time, self.n_drawn, self.ending
+        times, n, calendar, queue = self.time, self.n_drawn, self.calendar, self.queue
+        self.upcoming = self.env.peek()            # kept up to date by ``at`` meanwhile
+        i = self.next_arrival
+        arrival = times[i] if i < n else _INF
         while True:
-            upcoming = env.peek()
-            i = self.next_arrival
-            arrival = times[i] if i < n else _INF
-            if ending and ending[0][0] <= arrival:
-                if ending[0][0] >= upcoming:
-                    return
-                self.clock, _, agent, j, q, cut = heapq.heappop(ending)
-                if j >= 0:
-                    self._end(agent, j, q, cut)
-                else:                         # a wrap-up ends
-                    self._release(agent, q, self.clock)
-            elif arrival < upcoming or arrival <= self.clock:
-                self.next_arrival = i + 1
+            step = calendar[0][0] if calendar else _INF
+            if step <= arrival:
+                if step >= self.upcoming:
+                    break
+                self.clock, _, who, what, where, cut = heappop(calendar)
+                if what >= 0:                 # contact ``what`` of queue ``where`` ends, served by ``who``
+                    self._end(who, what, where, cut)
+                elif what == _WRAPPED:
+                    self._release(who, where)
+                else:                         # a step: ``who(*where)``
+                    who(*where)
+            elif arrival < self.upcoming or arrival <= self.clock:
                 if arrival > self.clock:
                     self.clock = arrival
-                self.arrive(i, self.queue[i], self.clock)      # a backlog: at the start
+                self.arrive(i, queue[i], self.clock)      # a backlog: at the start
+                i += 1
+                arrival = times[i] if i < n else _INF
             else:
-                return
+                break
+        self.next_arrival = i
 
     def _interval_tick(self) -> None:
         """At an interval start, before anything else happens then, count the contacts carried over as that
@@ -274,11 +293,11 @@ class Model:
             return
         done = now + self.work[i] / (self.proficiency[group][q] * agent.speed)
         cut = False
-        if self.lines.auto_approves[q]:
+        if self.auto_approves[q]:
             due = self.time[i] + self.patience[i]          # the item's patience is the platform deadline
             if due < done:                                 # the platform approves the item mid-work
                 done, cut = due, True
-        heapq.heappush(self.ending, (done, next(self.order), agent, i, q, cut))
+        heappush(self.calendar, (done, next(self.order), agent, i, q, cut))
 
     def _end(self, agent: Agent, i: int, q: int, cut: bool) -> None:
         """The contact ends now; what follows it is created; its agent wraps up, if it must, then is free."""
@@ -295,16 +314,19 @@ class Model:
         wrap = 0.0 if cut else self.wrap[i]
         if wrap > 0.0:                        # the slot stays taken while the agent wraps up
             self.agents.record("wrap_up", agent, now, now + wrap)
-            heapq.heappush(self.ending, (now + wrap, next(self.order), agent, -1, q, False))
-        else:
-            self._release(agent, q, now)
-
-    def _release(self, agent: Agent, q: int, now: float) -> None:
-        """The agent frees the capacity a contact of queue ``q`` held: it takes more work or leaves."""
-        agent.load -= 1
+            heappush(self.calendar, (now + wrap, next(self.order), agent, _WRAPPED, q, None))
+            return
+        agent.load -= 1                       # as _release does, without a call on the common path
         if self.exclusive[q]:
             agent.exclusive = False
         self.agents.freed(agent, now)
+
+    def _release(self, agent: Agent, q: int) -> None:
+        """The agent's wrap-up after a contact of queue ``q`` ends: it frees that capacity."""
+        agent.load -= 1
+        if self.exclusive[q]:
+            agent.exclusive = False
+        self.agents.freed(agent, self.clock)
 
     # ------------------------------------------------------------ run
 

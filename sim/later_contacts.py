@@ -94,7 +94,7 @@ class LaterContacts:
         """
         j = self.create(kind, i, drawn, time=when, queue=q, attempt=self.attempt[i] + 1,
                         first_call=self.first_call[i] if self.first_call[i] >= 0 else i, **values)
-        self.kernel.at(when, self.kernel.arrive, j, q, when)
+        self.kernel.due(when, self.kernel.arrive, j, q, when)
 
     def repeat(self, i: int, q: int, now: float) -> None:
         """Contact ``i`` was resolved at ``now`` but its customer comes back after its repeat delay (a new
@@ -108,7 +108,7 @@ class LaterContacts:
         target = self.repeat_to[q]
         j = self.create("repeat", i, self.draws.repeat(target), time=when, queue=target, repeat_of=i,
                         level=self.level[i] if target == q else -1, customer_class=self.class_in(i, q, target))
-        self.kernel.at(when, self.kernel.arrive, j, target, when)
+        self.kernel.due(when, self.kernel.arrive, j, target, when)
 
     def escalate(self, i: int, q: int, now: float) -> None:
         """Contact ``i`` needs a level its agent lacks: a follow-up enters the escalation queue now."""

@@ -84,4 +84,4 @@ class CallLists:
             when = float(times[0])
             j = self.later.create("call_back", i, drawn, time=when, queue=target, patience=float(due[0]) - when,
                                   customer_class=self.later.class_in(i, q, target))
-            self.kernel.at(when, self.kernel.arrive, j, target, when)
+            self.kernel.due(when, self.kernel.arrive, j, target, when)

@@ -47,18 +47,18 @@ class NotReadyDraws:
 
 
 class Agent:
-    """One agent on one shift: its state (``OFF``, ``ON``, ``BREAK``, ``LEAVING``), open contacts (``load``;
-    ``exclusive`` while it holds a call or an item; the kernel keeps these two and ``busy_since``), the
-    bucket it waits in and since when (s).
+    """One agent on one shift: its state (``OFF``, ``ON``, ``BREAK``, ``LEAVING``), open contacts (``load``)
+    and the slots they take (``used``; the kernel keeps these two and ``busy_since``), the most slots it may
+    use and still take work (``most_used``), the bucket it waits in and since when (s).
     """
 
-    __slots__ = ("id", "group", "state", "load", "exclusive", "bucket", "since", "busy_since",
+    __slots__ = ("id", "group", "state", "load", "used", "most_used", "bucket", "since", "busy_since",
                  "duty_since", "shift_end", "break_due", "break_from", "speed", "pause", "pause_token", "ready",
                  "defers")
 
-    def __init__(self, agent_id: int, group: int, shift_end: float, speed: float):
-        self.id, self.group, self.shift_end, self.speed = agent_id, group, shift_end, speed
-        self.state, self.load, self.exclusive, self.bucket = OFF, 0, False, None
+    def __init__(self, agent_id: int, group: int, shift_end: float, speed: float, most_used: int):
+        self.id, self.group, self.shift_end, self.speed, self.most_used = agent_id, group, shift_end, speed, most_used
+        self.state, self.load, self.used, self.bucket = OFF, 0, 0, None
         self.since = self.duty_since = 0.0
         self.busy_since: float | None = None     # start of the current busy period; None when idle
         self.break_due = self.break_from = 0.0
@@ -70,17 +70,18 @@ class Agent:
 class Agents:
     """The agents of a run: their shifts, breaks and absences, the spans they record, and the
     availability ``buckets`` arriving contacts find them in: ``buckets[g][k]`` holds group g's agents on
-    duty with k open contacts who can take one more, in the order they got there (longest first).
+    duty using k slots who can take one more contact, in the order they got there (longest first).
 
     ``kernel`` schedules (``at``), tells the time (``now``) and gives an agent coming on the floor its
-    waiting work (``pull``); ``later`` gives the agents' random streams.
+    waiting work (``pull``); ``later`` gives the agents' random streams; ``most_used[g]``: the most slots
+    one of group g's agents may use and still take work (``sim.routing.Plan.most_used``).
     """
 
-    def __init__(self, sc: Scenario, kernel: Kernel, later: LaterDraws, attendance: Attendance | None):
-        self.sc, self.kernel, self.later = sc, kernel, later
+    def __init__(self, sc: Scenario, kernel: Kernel, later: LaterDraws, attendance: Attendance | None,
+                 most_used: list[int]):
+        self.sc, self.kernel, self.later, self.most_used = sc, kernel, later, most_used
         self.time_of_day_at_0 = sc.start_offset
-        self.capacity = [g.concurrency for g in sc.groups.values()]
-        self.buckets: list[list[dict[Agent, None]]] = [[{} for _ in range(k)] for k in self.capacity]
+        self.buckets: list[list[dict[Agent, None]]] = [[{} for _ in range(k + 1)] for k in most_used]
         self.agents: list[Agent] = []
         self.agent_shift: list[tuple[float, float]] = []
         self.spans = {kind: (array("q"), array("d"), array("d")) for kind in SPAN_KINDS}
@@ -123,7 +124,7 @@ class Agents:
 
     def _add_agent(self, gi: int, occ: ShiftOccurrence, pauses) -> Agent:
         """An agent working ``occ``; ``pauses`` (start, duration, kind): breaks, absences, shrinkage."""
-        agent = Agent(len(self.agents), gi, occ.end, occ.proficiency)
+        agent = Agent(len(self.agents), gi, occ.end, occ.proficiency, self.most_used[gi])
         self.agents.append(agent)
         self.agent_shift.append((occ.start, occ.end))
         self.kernel.at(max(occ.start, 0.0), self._on_duty, agent)
@@ -184,7 +185,7 @@ class Agents:
             self._pause_due(agent, ready.stream.exponential(ready.mean), "not_ready")
 
     def freed(self, agent: Agent, now: float) -> None:
-        """The agent freed the capacity of a contact (the kernel lowered its ``load``): it may go not ready
+        """The agent freed the capacity of a contact (the kernel lowered its ``load`` and ``used``): it may go not ready
         after it, takes more work if on duty with no pause due (or a not-ready episode it defers while
         contacts wait), and, holding nothing, ends its busy period and leaves the floor if it must.
         """
@@ -194,7 +195,7 @@ class Agents:
             if agent.bucket is not None:
                 self.unpark(agent)
             self.kernel.pull(agent, now)            # work taken at once continues the busy period
-            if not agent.exclusive:
+            if agent.used <= agent.most_used:
                 self.park(agent, now)
         if not agent.load:
             self.record("busy", agent, agent.busy_since, now)
@@ -286,9 +287,8 @@ class Agents:
 
     def park(self, agent: Agent, now: float) -> None:
         """Make the agent findable by arriving contacts if it can take one more."""
-        if (agent.state == ON and not agent.break_due and not agent.exclusive
-                and agent.load < self.capacity[agent.group]):
-            bucket = self.buckets[agent.group][agent.load]
+        if agent.state == ON and not agent.break_due and agent.used <= agent.most_used:
+            bucket = self.buckets[agent.group][agent.used]
             bucket[agent] = None
             agent.bucket, agent.since = bucket, now
 

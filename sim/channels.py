@@ -40,7 +40,8 @@ from sim.units import format_duration
 class Channel:
     """How a channel's contacts behave and how its KPIs read.
 
-    - ``exclusive``: a contact holds its agent alone (calls, back-office items); otherwise it takes one of
+    - ``holds``: what of its agent a contact holds: ``agent``, the agent alone (calls, back-office items:
+      only an agent with no slot taken takes one, and takes nothing else meanwhile), or ``slot``, one of
       the agent's ``concurrency`` slots (chats);
     - ``patience``: customers wait with a patience, may balk and abandon (``abandoned``); otherwise they
       never leave by themselves;
@@ -65,7 +66,7 @@ class Channel:
     """
 
     name: str
-    exclusive: bool
+    holds: Literal["agent", "slot"]
     patience: bool
     at_deadline: Literal["auto_approved", "late", "expired"] | None
     sl_clock: Literal["answer", "resolution", "connected"]
@@ -81,6 +82,19 @@ class Channel:
     conversations: bool = False
     dials: bool = False
     staffing_moves_sl: bool = True
+
+    @property
+    def exclusive(self) -> bool:
+        """Whether a contact holds its agent alone."""
+        return self.holds == "agent"
+
+    def slots(self, concurrency: int) -> int:
+        """How many of an agent's ``concurrency`` slots one contact takes: all of them, or one."""
+        return concurrency if self.holds == "agent" else 1
+
+    def at_once(self, concurrency: int) -> float:
+        """How many contacts an agent with ``concurrency`` slots can hold at once."""
+        return concurrency / self.slots(concurrency)
 
     @property
     def on_resolution(self) -> bool:
@@ -207,7 +221,7 @@ with warnings.catch_warnings():
         """
 
         spec: ClassVar[Channel] = Channel(
-            "chat", exclusive=False, patience=True, at_deadline=None, sl_clock="answer", erlang=True,
+            "chat", holds="slot", patience=True, at_deadline=None, sl_clock="answer", erlang=True,
             in_logs=True, served="first response", served_column="answered", left="abandoned",
             left_column="abandoned", wait_unit=1.0, wait_unit_name="s", usual_answer_within=30.0,
             conversations=True)
@@ -239,7 +253,7 @@ with warnings.catch_warnings():
         """Calls: one per agent; callers may balk, abandon and call again (``retrial``)."""
 
         spec: ClassVar[Channel] = Channel(
-            "call", exclusive=True, patience=True, at_deadline=None, sl_clock="answer", erlang=True,
+            "call", holds="agent", patience=True, at_deadline=None, sl_clock="answer", erlang=True,
             in_logs=True, served="answered", served_column="answered", left="abandoned",
             left_column="abandoned", wait_unit=1.0, wait_unit_name="s", usual_answer_within=20.0)
         channel: Literal["call"]
@@ -255,7 +269,7 @@ with warnings.catch_warnings():
         """
 
         spec: ClassVar[Channel] = Channel(
-            "refund", exclusive=True, patience=False, at_deadline="auto_approved", sl_clock="resolution",
+            "refund", holds="agent", patience=False, at_deadline="auto_approved", sl_clock="resolution",
             erlang=False, in_logs=False, served="resolved", served_column="resolved", left="auto-approved",
             left_column="auto_approved", wait_unit=3600.0, wait_unit_name="h")
         channel: Literal["refund"]
@@ -275,7 +289,7 @@ with warnings.catch_warnings():
         """
 
         spec: ClassVar[Channel] = Channel(
-            "ticket", exclusive=True, patience=False, at_deadline="late", sl_clock="answer", erlang=False,
+            "ticket", holds="agent", patience=False, at_deadline="late", sl_clock="answer", erlang=False,
             in_logs=False, served="replied", served_column="answered", left="late", left_column="late",
             wait_unit=3600.0, wait_unit_name="h")
         channel: Literal["ticket"]
@@ -298,7 +312,7 @@ with warnings.catch_warnings():
         """
 
         spec: ClassVar[Channel] = Channel(
-            "outbound", exclusive=True, patience=False, at_deadline="expired", sl_clock="connected", erlang=False,
+            "outbound", holds="agent", patience=False, at_deadline="expired", sl_clock="connected", erlang=False,
             in_logs=False, served="connected", served_column="connected", left="expired", left_column="abandoned",
             wait_unit=3600.0, wait_unit_name="h", dials=True, staffing_moves_sl=False)
         channel: Literal["outbound"]

@@ -80,7 +80,7 @@ class Model:
         self.group, self.agent = columns["group"], columns["agent"]
         queues = list(sc.queues.values())
         self.plan = plan = Plan.of(sc)
-        self.exclusive, self.skills, self.eligible = plan.exclusive, plan.pulls, plan.eligible
+        self.capacity, self.slots, self.skills, self.eligible = plan.capacity, plan.slots, plan.pulls, plan.eligible
         self.proficiency, self.overflow_after = plan.proficiency, plan.overflow_after
         self.group_level = [level_of(sc, g) for g in sc.groups.values()]
         self.move_after = [_INF if q.escalate_after is None else q.escalate_after.after for q in queues]
@@ -90,8 +90,8 @@ class Model:
         self.lines = WaitingLines(plan.classes, columns, self.auto_approves, self._left)
         self.waiting = self.lines.queues
         self.later = LaterContacts(sc, self, self.lines, columns, demand)
-        self.agents = Agents(sc, self, demand.later, attendance)           # schedules the shifts
-        self.capacity = self.agents.capacity
+        self.agents = Agents(sc, self, demand.later, attendance,                # schedules the shifts
+                             [plan.most_used(g) for g in range(len(sc.groups))])
         self.conversations = (Conversations(sc, self, self.agents, demand.later, self.time, plan.proficiency)
                               if any(self.converses) else None)
         self.call_lists = CallLists(sc, self, self.later, columns, plan.dial_hours)   # schedules the openings
@@ -150,7 +150,7 @@ class Model:
             if agent is not None:
                 self.agents.unpark(agent)
                 self._start(agent, i, q, t, t - self.time[i])
-                if not agent.exclusive:
+                if agent.used <= agent.most_used:
                     self.agents.park(agent, t)
                 return
         if self.balks[i]:                                # finds nobody free and leaves at once
@@ -177,17 +177,21 @@ class Model:
         """Fill the agent's free capacity from its queues in priority order, each contact chosen by the
         policy and only where it may take the queue now.
         """
-        capacity, time, lines, choose = self.capacity[agent.group], self.time, self.lines, self.choose_contact
-        for q in self.skills[agent.group]:
-            if agent.exclusive or agent.load >= capacity:
-                return
-            waiting = self.waiting[q]
-            if not waiting.n or (agent.load and self.exclusive[q]) or not self.may_take(agent, q):
+        g, queues = agent.group, self.waiting
+        for q in self.skills[g]:
+            waiting = queues[q]
+            if not waiting.n:
                 continue
+            if agent.used > agent.most_used:
+                return
+            capacity, slots = self.capacity[g], self.slots[g]
+            if agent.used + slots[q] > capacity or not self.may_take(agent, q):
+                continue
+            time, lines, choose = self.time, self.lines, self.choose_contact
             deadlines = waiting.deadlines
             if deadlines and deadlines[0][0] <= now:
                 lines.purge(q, now)
-            while waiting.n and agent.load < capacity and not agent.exclusive:
+            while waiting.n and agent.used + slots[q] <= capacity:
                 i = choose(agent, q)
                 if i is None:
                     break
@@ -272,7 +276,7 @@ class Model:
         self.agents.unpark(agent)
         self.lines.take(i, q)
         self._start(agent, i, q, now, now - self.time[i])
-        if not agent.exclusive:
+        if agent.used <= agent.most_used:
             self.agents.park(agent, now)
 
     # ------------------------------------------------------------ service
@@ -286,8 +290,7 @@ class Model:
         if agent.busy_since is None:
             agent.busy_since = now
         agent.load += 1
-        if self.exclusive[q]:
-            agent.exclusive = True
+        agent.used += self.slots[group][q]
         if self.converses[q]:
             self.conversations.begin(agent, i, q, now)     # rounds of messages and replies, then end()
             return
@@ -317,15 +320,13 @@ class Model:
             heappush(self.calendar, (now + wrap, next(self.order), agent, _WRAPPED, q, None))
             return
         agent.load -= 1                       # as _release does, without a call on the common path
-        if self.exclusive[q]:
-            agent.exclusive = False
+        agent.used -= self.slots[agent.group][q]
         self.agents.freed(agent, now)
 
     def _release(self, agent: Agent, q: int) -> None:
         """The agent's wrap-up after a contact of queue ``q`` ends: it frees that capacity."""
         agent.load -= 1
-        if self.exclusive[q]:
-            agent.exclusive = False
+        agent.used -= self.slots[agent.group][q]
         self.agents.freed(agent, self.clock)
 
     # ------------------------------------------------------------ run

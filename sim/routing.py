@@ -1,7 +1,7 @@
 """Routing: which agent takes an arriving contact, and which waiting contact a freed agent takes.
 
 The default (what Ciw calls the server priority function and the service discipline): an arriving
-contact goes to the eligible agent idle longest (a chat: fewest open chats first, ties to the longest in
+contact goes to the eligible agent idle longest (a chat: fewest slots used first, ties to the longest in
 that state); an agent with free capacity takes from its queues in skill-priority order and, within a
 queue, the longest-waiting contact. Four rules refine it, each off unless the scenario asks for it:
 
@@ -44,11 +44,13 @@ class Plan:
     may take a contact (inf: never); ``late_only[g]``: queues g takes only after that wait;
     ``reserve[g]``: (queue, agents) kept idle for that queue, or None; ``classes[q]``: customer classes;
     ``dial_hours[q]``: an outbound queue's hours (None: any time); ``inbound_below[q]``: its blending
-    threshold (None: none); ``inbound[g]``: the queues g takes that are not outbound; ``exclusive[q]``:
-    whether a contact of q holds its agent alone (``Channel.exclusive``).
+    threshold (None: none); ``inbound[g]``: the queues g takes that are not outbound; ``capacity[g]``:
+    the slots of each of g's agents (its ``concurrency``); ``slots[g][q]``: how many of them a contact of q
+    would take (``Channel.slots``: all for a call or an item, one for a chat).
     """
 
-    exclusive: list[bool]
+    capacity: list[int]
+    slots: list[list[int]]
     eligible: list[list[int]]
     pulls: list[list[int]]
     proficiency: list[dict[int, float]]
@@ -87,14 +89,25 @@ class Plan:
                 late_only[gi].add(qi)
         reserve = [(queues.index(g.reserve.queue), g.reserve.agents) if g.reserve is not None else None
                    for g in sc.groups.values()]
-        return cls(exclusive=[channel_of(q).exclusive for q in sc.queues.values()],
+        concurrency = [g.concurrency for g in sc.groups.values()]
+        specs = [channel_of(q) for q in sc.queues.values()]
+        return cls(capacity=concurrency,
+                   slots=[[spec.slots(k) for spec in specs] for k in concurrency],
                    eligible=[[gi for gi, g in enumerate(sc.groups.values()) if q in g.skills] for q in queues],
                    pulls=pulls, proficiency=proficiency, overflow_after=overflow_after,
                    overflow_groups=overflow_groups, late_only=[frozenset(s) for s in late_only], reserve=reserve,
                    classes=[len(q.class_names) for q in sc.queues.values()],
                    dial_hours=[q.campaign.hours if q.campaign is not None else None for q in sc.queues.values()],
                    inbound_below=[q.blend.inbound_below if q.blend is not None else None for q in sc.queues.values()],
-                   inbound=[[qi for qi in p if not channel_of(list(sc.queues.values())[qi]).dials] for p in pulls])
+                   inbound=[[qi for qi in p if not specs[qi].dials] for p in pulls])
+
+    def reach(self, g: int, q: int) -> int:
+        """Group ``g``'s agents using fewer slots than this may take a contact of queue ``q`` (1: idle only)."""
+        return self.capacity[g] - self.slots[g][q] + 1
+
+    def most_used(self, g: int) -> int:
+        """The most slots one of group ``g``'s agents may use and still take a contact of some queue."""
+        return max(self.reach(g, q) for q in self.pulls[g]) - 1
 
 
 class Agent(Protocol):
@@ -103,7 +116,8 @@ class Agent(Protocol):
     id: int
     group: int        # index of its group
     load: int         # contacts it holds
-    since: float      # when it got into its bucket, with that load (s)
+    used: int         # slots they take (``Plan.slots``)
+    since: float      # when it got into its bucket, with those slots used (s)
     speed: float      # its proficiency factor (the shift's), times its group's on each queue (``Plan``)
 
 
@@ -132,8 +146,9 @@ class Floor(Protocol):
     time_of_day_at_0: float     # s from midnight to the start
 
     def free(self, group: int) -> list[Mapping[Agent, None]]:
-        """The group's agents on duty who can take one more contact, by the contacts they hold (index 0:
-        idle), each in the order they got there (longest first).
+        """The group's agents on duty who can take one more contact, by the slots they use (index 0: idle),
+        each in the order they got there (longest first). A contact of queue ``q`` fits the first
+        ``Plan.reach(group, q)`` of them.
         """
 
     def line(self, queue: int) -> WaitingView:
@@ -163,35 +178,35 @@ class Policy(Protocol):
 
 class Plain:
     """The default routing: an arriving contact goes to the eligible agent idle longest (a chat: fewest
-    open chats first, ties to the longest in that state); a freed agent takes the longest-waiting contact.
+    slots used first, ties to the longest in that state); a freed agent takes the longest-waiting contact.
 
-    ``attach`` keeps, for subclasses, ``floor``, ``plan``, ``free[g]`` (``Floor.free``) and ``lines[q]``
-    (``Floor.line``).
+    ``attach`` keeps, for subclasses, ``floor``, ``plan``, ``free[g]`` (``Floor.free``), ``lines[q]``
+    (``Floor.line``) and ``reach[q][g]`` (``Plan.reach``).
     """
 
     def attach(self, floor: Floor, plan: Plan) -> None:
         self.floor, self.plan = floor, plan
         self.free = [floor.free(g) for g in range(len(plan.pulls))]
         self.lines = [floor.line(q) for q in range(len(plan.eligible))]
-        self.exclusive = plan.exclusive
+        self.reach = [[plan.reach(g, q) for g in range(len(plan.pulls))] for q in range(len(plan.eligible))]
 
     def choose_agent(self, q: int, groups: Sequence[int]) -> Agent | None:
-        best = None
-        if self.exclusive[q]:                         # calls and items: only agents holding nothing
-            for g in groups:
-                idle = self.free[g][0]
+        best, fewest, reach = None, 0, self.reach[q]
+        for g in groups:
+            free = self.free[g]
+            if reach[g] == 1:                       # calls and items: only idle agents
+                idle = free[0]
                 if idle:
                     agent = next(iter(idle))
-                    if best is None or agent.since < best.since:
-                        best = agent
-            return best
-        best_key = None
-        for g in groups:
-            for load, bucket in enumerate(self.free[g]):
+                    if best is None or fewest or agent.since < best.since:
+                        best, fewest = agent, 0
+                continue
+            for used in range(reach[g]):
+                bucket = free[used]
                 if bucket:
                     agent = next(iter(bucket))
-                    if best is None or (load, agent.since) < best_key:
-                        best, best_key = agent, (load, agent.since)
+                    if best is None or used < fewest or (used == fewest and agent.since < best.since):
+                        best, fewest = agent, used
                     break
         return best
 
@@ -212,24 +227,25 @@ class Rules(Plain):
         self.time = floor.contacts("time")
 
     def choose_agent(self, q: int, groups: Sequence[int]) -> Agent | None:
-        """The longest idle (calls and items: only agents holding nothing; chats: fewest open chats first),
+        """The longest idle (calls and items: only idle agents; chats: fewest slots used first),
         leaving each group's reserved idle agents to their queue.
         """
         if not self.dialling_open(q):
             return None
-        exclusive, reserve = self.exclusive[q], self.plan.reserve
+        reach, reserve = self.reach[q], self.plan.reserve
         best, best_key = None, None
         for g in groups:
             if not self.blend_allows(g, q):
                 continue
             kept, free = reserve[g], self.free[g]
             spare_idle = not (kept is not None and kept[0] != q and len(free[0]) <= kept[1])
-            for load, bucket in enumerate(free[:1] if exclusive else free):
-                if not bucket or (load == 0 and not spare_idle):
+            for used in range(reach[g]):
+                bucket = free[used]
+                if not bucket or (used == 0 and not spare_idle):
                     continue
                 agent = next(iter(bucket))
-                if best is None or (load, agent.since) < best_key:
-                    best, best_key = agent, (load, agent.since)
+                if best is None or (used, agent.since) < best_key:
+                    best, best_key = agent, (used, agent.since)
                 break
         return best
 
@@ -253,7 +269,7 @@ class Rules(Plain):
         if not (self.dialling_open(q) and self.blend_allows(agent.group, q)):
             return False
         kept = self.plan.reserve[agent.group]
-        return kept is None or kept[0] == q or agent.load > 0 or len(self.free[agent.group][0]) >= kept[1]
+        return kept is None or kept[0] == q or agent.used > 0 or len(self.free[agent.group][0]) >= kept[1]
 
     def dialling_open(self, q: int) -> bool:
         """Whether queue ``q`` may be worked now: always, or for an outbound queue inside its dialling hours."""

@@ -210,3 +210,14 @@ def test_the_docs_policy_runs_and_routes_to_the_fastest():
         answered = c.outcome == ANSWERED
         shares[name] = float(np.mean(c.group[answered] == 0))
     assert 0.4 < shares["plain"] < 0.6 and shares["fastest"] > 0.9, shares
+
+
+def test_slots_say_which_agents_a_contact_fits():
+    """A call takes all of its agent's slots (idle agents only), a chat one; a group is findable up to
+    the most slots with which one of its queues still fits."""
+    plan = Plan.of(sim.load_scenario(MIXED))
+    chat_a, calls = 0, 2
+    chatters, blended, phones = 0, 1, 2
+    assert plan.slots[blended][calls] == 2 and plan.slots[blended][chat_a] == 1
+    assert plan.reach(blended, calls) == 1 and plan.reach(blended, chat_a) == 2 and plan.reach(chatters, chat_a) == 3
+    assert [plan.most_used(g) for g in (chatters, blended, phones)] == [2, 1, 0]

@@ -71,6 +71,7 @@ def test_the_channel_table_names_every_channel_and_its_own_keys():
     common = set(QueueBase.model_fields)
     for model in QUEUE_MODELS:
         own = set(model.model_fields) - common - {"channel", "sla"}
+        assert model.spec.name in rows, f"docs/scenarios.md has no row for the {model.spec.name} channel"
         assert set(re.findall(r"`(\w+)`", rows.get(model.spec.name, ""))) == own, model.spec.name
     every = re.search(r"^Every channel takes (.*)\.$", text, flags=re.MULTILINE)[1]
     assert set(re.findall(r"`(\w+)`", every)) == common | {"sla"}

@@ -49,7 +49,7 @@ def contacts_per_agent_second(sc: Scenario, group: str) -> float:
     one), over the queue's mean handle time divided by the group's proficiency on it.
     """
     queue, proficiency = next(iter(sc.groups[group].skills.items()))
-    at_once = 1 if channel_of(sc.queues[queue]).exclusive else sc.groups[group].concurrency
+    at_once = channel_of(sc.queues[queue]).at_once(sc.groups[group].concurrency)
     return PRICED_OCCUPANCY * at_once * proficiency / work_per_item(sc, queue)
 
 

@@ -4,7 +4,7 @@
 rounds, replies of 20 s on average (exponential) and customer gaps of 60 s (exponential). The slot model
 serves the same chats as one block of handle time of the conversation's length without queueing at the
 agent (4 x 20 + 3 x 60 = 260 s, exponential). Prints the engine's speed on both (chats a second), the
-ratio, and the SimPy events per chat and per message.
+ratio, and the SimPy events and the kernel's calendar steps per chat and per message.
 
     python benchmarks/conversations.py            # best of 3 alternating runs
 """
@@ -32,8 +32,8 @@ def scenario(days: float, conversation: bool):
     })
 
 
-def run(days: float, conversation: bool) -> tuple[float, int, int, int]:
-    """Engine seconds, chats, SimPy events and messages of one replication."""
+def run(days: float, conversation: bool) -> tuple[float, int, int, int, int]:
+    """Engine seconds, chats, SimPy events, kernel steps and messages of one replication."""
     from sim.arrivals import generate_demand
     from sim.engine import Model
 
@@ -42,7 +42,7 @@ def run(days: float, conversation: bool) -> tuple[float, int, int, int]:
     began = time.perf_counter()
     out = model.run()
     messages = 0 if out.messages is None else out.messages.contact.size
-    return time.perf_counter() - began, len(out.contacts), out.events, messages
+    return time.perf_counter() - began, len(out.contacts), out.events, out.steps, messages
 
 
 def main() -> None:
@@ -55,15 +55,15 @@ def main() -> None:
     counts = {}
     for _ in range(args.repeat):                               # alternate: the machine is shared and noisy
         for conversation in (False, True):
-            seconds, chats, events, messages = run(args.days, conversation)
+            seconds, *counts[conversation] = run(args.days, conversation)
             best[conversation] = min(best[conversation], seconds)
-            counts[conversation] = (chats, events, messages)
     print(f"best of {args.repeat} alternating runs; {args.days:g} days, 50 agents x 3 chats, 2,000 chats an hour")
     for conversation, label in ((False, "slot model"), (True, "conversations")):
-        chats, events, messages = counts[conversation]
-        per_message = f", {events / messages:.2f} per message" if messages else ""
-        print(f"  {label:14s} {chats / best[conversation]:>10,.0f} chats/s  ({best[conversation]:.2f} s, "
-              f"{events / chats:.2f} events per chat{per_message})")
+        chats, events, steps, messages = counts[conversation]
+        per_message = (f"; per message {events / messages:.2f} events, {steps / messages:.2f} steps"
+                       if messages else "")
+        print(f"  {label:14s} {chats / best[conversation]:>10,.0f} chats/s  ({best[conversation]:.2f} s; per chat "
+              f"{events / chats:.2f} SimPy events, {steps / chats:.2f} kernel steps{per_message})")
     print(f"  ratio          {best[True] / best[False]:>10.2f} x the slot model's time")
 
 

@@ -362,6 +362,7 @@ class Model:
             agent_shift=np.array(self.agents.agent_shift, dtype=float).reshape(-1, 2),
             **spans,
             events=self.events,
+            steps=next(self.order),
             messages=self.conversations.messages() if self.conversations is not None else None,
         )
 

@@ -71,4 +71,5 @@ class EngineOutput:
     busy: Spans                      # holding at least one contact
     overtime: Spans                  # past the scheduled shift end, finishing work
     events: int                      # SimPy events scheduled
+    steps: int                       # entries made on the kernel's calendar (ends, wrap-ups, contacts' steps)
     messages: Messages | None = None  # customers' messages of conversation chats (None: no such queue)

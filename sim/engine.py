@@ -13,9 +13,9 @@ after a wait), dialling hours. The kernel's own holds each contact's steps: its 
 created during the run), a conversation's replies and messages, the end of its service or wrap-up.
 Between two SimPy events the kernel runs its steps due before the next one (docs/engine.md): at the
 same time, a SimPy event comes first, then the kernel's steps in the order they were made, then the
-pre-drawn arrivals. Abandonment needs no event either: a waiting contact
-carries a deadline (arrival + patience), and whenever its queue is looked at, contacts past their
-deadline leave as abandoned at their deadline (``sim.waiting``).
+pre-drawn arrivals. Abandonment needs no event either: a waiting contact carries a deadline (arrival +
+patience), and whenever its queue is looked at, contacts past their deadline leave as abandoned at their
+deadline (``sim.waiting``).
 """
 
 from __future__ import annotations
@@ -114,9 +114,9 @@ class Model:
         return self.clock
 
     def at(self, when: float, action: Callable[..., None], *args) -> None:
-        """Call ``action(*args)`` at absolute time ``when`` (a SimPy event), then run the arrivals and ends
-        due before the next event. Events at the same time run in the order they were scheduled, before
-        the contacts that end then.
+        """Call ``action(*args)`` at absolute time ``when`` (a SimPy event), then run the kernel's steps and
+        arrivals due before the next event. Events at the same time run in the order they were scheduled,
+        before the kernel's steps at that time.
         """
         self.events += 1
         env = self.env

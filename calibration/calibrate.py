@@ -34,6 +34,7 @@ from calibration.fit import (
 )
 from calibration.logs import CLOCK_TOLERANCE_S, Log, read_log
 from calibration.orders import OrdersFile, SourceFit, fit_from_counts, fit_sources, read_orders, sales_plan
+from calibration.reports import Report, effective_agents, fit_report_queue, pseudo_arrivals, read_report
 from calibration.retrials import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS
 from sim.channels import CHANNELS
 from sim.outputs import write_csv
@@ -114,7 +115,7 @@ class Calibration:
             if f.handle is None:
                 out.append(f"{q}: no answered contact with a positive handle_s; handle time set to an "
                            f"exponential of {PLACEHOLDER_HANDLE_S:g} s, to be replaced")
-            if f.patience.mean is None:
+            if f.patience.mean is None and not f.patience.abandoned:
                 out.append(f"{q}: nobody abandoned; no patience (nobody ever leaves)")
             if not any(q in group["skills"] for name, group in self.scenario["groups"].items()
                        if group.get("headcount") != 0):
@@ -159,7 +160,7 @@ class Calibration:
         scenario_path = Path(scenario_path)
         scenario_path.parent.mkdir(parents=True, exist_ok=True)
         with open(scenario_path, "w", encoding="utf-8") as f:
-            f.write(f"# calibrated from {self.log.path}: {len(self.log.rows):,} contacts, "
+            f.write(f"# calibrated from {self.log.path}: {self.log.described()}, "
                     f"{self.log.bad_count:,} bad rows left out (see the fit report)\n")
             for note in self.notes:
                 f.write(f"# {note}\n")
@@ -172,6 +173,9 @@ class Calibration:
                   report / "handle_time_fits.csv")
         write_csv(_stacked([f.patience.km.assign(queue=q) for q, f in self.fits.items()],
                            ["wait_s", "survival", "queue"]), report / "patience_kaplan_meier.csv")
+        by_wait = [f.patience.by_wait.assign(queue=q) for q, f in self.fits.items() if f.patience.by_wait is not None]
+        if by_wait:
+            write_csv(pd.concat(by_wait, ignore_index=True), report / "patience_by_wait.csv")
         for log, file in ((self.log, "bad_rows.csv"), (self.messages if self.separate_messages else None,
                                                         "message_bad_rows.csv")):
             if log is not None:
@@ -200,18 +204,26 @@ def _stacked(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
-def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: float,
-                   conversations: dict[str, ConversationFit] | None = None,
-                   sources: dict[str, list[SourceFit]] | None = None, orders: OrdersFile | None = None) -> dict:
-    """The calibrated scenario as plain data (loadable by ``sim.load_scenario``); chat queues with a fit in
-    ``conversations`` are conversations; queues with ``sources`` take contacts from the ``orders``' plan.
-    """
-    conversations, sources = conversations or {}, sources or {}
-    start = log.rows["arrival_time"].min().normalize()
-    days = int((log.rows["arrival_time"].max().normalize() - start).days) + 1
+def span(path: str, times: pd.Series) -> tuple[pd.Timestamp, int]:
+    """The first day and the number of calendar days ``times`` (a log's or a report's) cover."""
+    start = times.min().normalize()
+    days = int((times.max().normalize() - start).days) + 1
     if days * 86400 > MAX_HORIZON:
-        raise ValueError(f"{log.path}: the log spans {days:,} days, more than a scenario's {MAX_HORIZON / 86400:,.0f}; "
+        raise ValueError(f"{path}: the log spans {days:,} days, more than a scenario's {MAX_HORIZON / 86400:,.0f}; "
                          "calibrate a part of it")
+    return start, days
+
+
+def build_scenario(path: str, start: pd.Timestamp, days: int, fits: dict[str, QueueFit], name: str, interval: float,
+                   on_duty: dict[tuple[str, ...], np.ndarray], conversations: dict[str, ConversationFit] | None = None,
+                   sources: dict[str, list[SourceFit]] | None = None, orders: OrdersFile | None = None,
+                   within: dict[str, float] | None = None) -> dict:
+    """The scenario calibrated from ``path`` as plain data (loadable by ``sim.load_scenario``), over ``days``
+    from ``start``, with a group per set of skills in ``on_duty`` (agents per interval); chat queues with a
+    fit in ``conversations`` are conversations; queues with ``sources`` take contacts from the ``orders``'
+    plan; ``within[queue]``: its service level's threshold (s; default the channel's usual).
+    """
+    conversations, sources, within = conversations or {}, sources or {}, within or {}
     queues = {}
     for q, f in fits.items():
         arrivals = {"daily_volume": round(f.daily_volume, 3), "profile": [round(float(w), 6) for w in f.profile],
@@ -221,7 +233,7 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
                                             for day, shares in f.weekday_profiles.items()}
         spec = {"channel": f.channel, "arrivals": arrivals,
                 "handle_time": f.handle.spec() if f.handle else {"dist": "exponential", "mean": PLACEHOLDER_HANDLE_S},
-                "sla": {"answer_within": CHANNELS[f.channel].usual_answer_within, "target": 0.8}}
+                "sla": {"answer_within": within.get(q, CHANNELS[f.channel].usual_answer_within), "target": 0.8}}
         if sources.get(q):
             spec["from_orders"] = [source.spec() for source in sources[q]]
             if f.daily_volume == 0:
@@ -240,9 +252,8 @@ def build_scenario(log: Log, fits: dict[str, QueueFit], name: str, interval: flo
             "queues": queues, "groups": {"placeholder": {"skills": list(queues), "headcount": 0}}}
     if any(sources.values()):
         data["orders"] = sales_plan(orders, interval)
-    label = f"the scenario calibrated from {log.path}"
+    label = f"the scenario calibrated from {path}"
     frame = sim.load_scenario(data, label=label)
-    on_duty = agents_on_duty(log.rows, start, frame.n_intervals, interval)
     groups = {}
     for skills, counts in on_duty.items():
         chats = [fits[q].concurrency for q in skills if not CHANNELS[fits[q].channel].exclusive]
@@ -316,8 +327,10 @@ def calibrate(log: str | Path | Log | None, interval: float = 900.0, name: str |
     except ValueError as exc:
         left = f"; rows left out: {messages.left_out()}" if messages.bad else ""
         raise ValueError(f"{messages.path}: {exc}{left}") from None
-    scenario = build_scenario(log, fits, safe_name(name or Path(log.path).stem), interval, conversations,
-                              sources, orders)
+    start, days = span(log.path, log.rows["arrival_time"])
+    on_duty = agents_on_duty(log.rows, start, days * round(86400 / interval), interval)
+    scenario = build_scenario(log.path, start, days, fits, safe_name(name or Path(log.path).stem), interval, on_duty,
+                              conversations, sources, orders)
     return Calibration(log, fits, scenario, messages=messages, conversations=conversations, sources=sources)
 
 
@@ -334,3 +347,52 @@ def _own_arrivals(rows: pd.DataFrame, fit: QueueFit, taken: np.ndarray, interval
     return replace(fit, daily_counts=own.daily_counts, daily_volume=own.daily_volume,
                    weekday_factors=own.weekday_factors, day_to_day_cv=own.day_to_day_cv, profile=own.profile,
                    profile_by_weekday=own.profile_by_weekday, weekday_profiles=own.weekday_profiles, trend=own.trend)
+
+
+def calibrate_report(report: str | Path | Report, interval: float | None = None, name: str | None = None,
+                     mapping: dict[str, str] | None = None, queues: list[str] | None = None,
+                     within: float | None = None) -> Calibration:
+    """Fit every queue of an interval report (``calibration.reports``; a path or a ``Report`` already read)
+    and build its scenario, in intervals of ``interval`` s (default: the report's; one must divide the
+    other). ``within``: the report's service-level threshold (s; default the channel's usual 20 s for
+    calls, 30 s for chats). Agents: each queue its own group, on duty as the report's ``agents`` say, or as
+    Erlang A needs to reach each interval's service level (``calibration.reports.effective_agents``).
+    """
+    report = report if isinstance(report, Report) else read_report(report, mapping, queues)
+    interval = interval or report.interval
+    if max(interval, report.interval) % min(interval, report.interval):
+        raise ValueError(f"{report.path}: the report's intervals are {report.interval / 60:g} min; the scenario's "
+                         f"({interval / 60:g} min) must divide them or be a multiple of them")
+    channel = report.rows.groupby("queue", sort=False)["channel"].agg(lambda c: c.mode().iloc[0])
+    thresholds = {q: within if within is not None else CHANNELS[c].usual_answer_within for q, c in channel.items()}
+    outages = outage_days(pd.DataFrame({"arrival_time": pseudo_arrivals(report.rows, report.interval)}))
+    if outages:
+        report.notes.append(f"{report.path}: no contact at all on {', '.join(str(d.date()) for d in outages)}, while "
+                            "the same weekdays have some on other dates: taken as outages, left out of daily volumes, "
+                            "weekday factors and day-to-day cv")
+    fits = {}
+    for q in channel.index:
+        fits[q], said = fit_report_queue(report, q, interval, outages)
+        report.notes.append(f"{q}: retrials are in the volume (a report cannot tell them from first attempts)")
+        report.notes.extend(said)
+    start, days = span(report.path, report.rows["start"])
+    on_duty = {}
+    for q, f in fits.items():
+        rows = report.rows[report.rows["queue"] == q]
+        agents = effective_agents(rows, f, report.interval, thresholds[q])
+        if agents is None:
+            report.notes.append(f"{q}: the report has neither agents nor answered_within; its group has no agents "
+                                "(give its shifts)")
+            continue
+        per_row = np.zeros(days * round(86400 / report.interval))
+        per_row[((rows["start"] - start).dt.total_seconds() // report.interval).astype(int)] = agents
+        on_duty[(q,)] = (np.repeat(per_row, round(report.interval / interval)) if interval <= report.interval
+                         else np.ceil(per_row.reshape(-1, round(interval / report.interval)).mean(axis=1)))
+        how = ("the agents the report gives" if rows["agents"].notna().any() else
+               f"the fewest with which Erlang A (its handle time and patience) reaches each interval's service level "
+               f"(answered within {thresholds[q]:g} s over offered, at most 0.99): agents available to answer, "
+               "not necessarily logged in")
+        report.notes.append(f"{q}: agents on duty per interval are {how}")
+    scenario = build_scenario(report.path, start, days, fits, safe_name(name or Path(report.path).stem), interval,
+                              on_duty, within=thresholds)
+    return Calibration(report, fits, scenario)

@@ -74,7 +74,8 @@ class PatienceFit:
     abandonments); a lognormal is fitted too (censored MLE), and ``dist`` (``exponential`` or
     ``lognormal``), ``mean`` and ``cv`` are those of the family with the lower AIC (``aic``, by family).
     ``naive_mean``, the mean wait of those who abandoned, is biased low: it ignores the patience of those
-    an agent answered first.
+    an agent answered first. From an interval report, ``km`` is empty and ``by_wait`` shows the estimate:
+    with exponential patience, the share who abandon is the mean wait of all over the mean patience.
     """
 
     mean: float | None
@@ -86,6 +87,7 @@ class PatienceFit:
     cv: float = 1.0
     exponential_mean: float | None = None
     aic: dict[str, float] | None = None
+    by_wait: pd.DataFrame | None = None     # an interval report's: abandon share by mean wait, deciles of intervals
 
     def spec(self) -> dict | None:
         """The scenario's ``patience`` (None without abandonments)."""

@@ -51,6 +51,10 @@ class Log:
     bad: dict[str, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def described(self) -> str:
+        """What was read, for the scenario file's first line."""
+        return f"{len(self.rows):,} contacts"
+
     @property
     def bad_count(self) -> int:
         return sum(len(lines) for lines in self.bad.values())

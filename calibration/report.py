@@ -29,7 +29,14 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
         profile.set_ylabel("share of the day's contacts")
         profile.set_title(f"{queue}: profile (grey: each weekday)")
         profile.legend()
-        if f.handle is not None:
+        if f.handle is not None and not f.handle.values.size:      # an interval report: the mean alone
+            grid = np.linspace(0, 4 * f.handle.mean, 300)
+            handle.plot(grid, _density(f.handle.dist, f.handle.mean, f.handle.cv, grid), lw=2,
+                        label=f"{f.handle.dist}, mean {f.handle.mean:.0f} s (from the report)")
+            handle.set_xlabel("handle time (s)")
+            handle.set_title("handle time: the report gives the mean only")
+            handle.legend()
+        elif f.handle is not None:
             x = f.handle.values
             top = np.percentile(x, 99)
             counts, _, _ = handle.hist(x[x <= top], bins=60, density=True, color="lightgrey", label="log")
@@ -59,8 +66,19 @@ def fit_plots(calibration, directory: Path) -> list[Path]:
                     patience.plot(grid, survival, ls="-.", label=f"lognormal, mean {f.patience.mean:.0f} s, "
                                                                   f"cv {f.patience.cv:.2f} (MLE, chosen by AIC)")
             patience.set_ylim(0, 1.02)
-        patience.set_xlabel("wait (s)")
-        patience.set_ylabel("P(patience > wait)")
+        by_wait = f.patience.by_wait
+        if not len(f.patience.km) and by_wait is not None and f.patience.mean is not None:
+            patience.plot(by_wait["mean_wait_s"], by_wait["abandon_share"], "ko", ms=4,
+                          label="report: intervals in deciles of their mean wait")
+            grid = np.linspace(0, by_wait["mean_wait_s"].max(), 50)
+            patience.plot(grid, grid / f.patience.mean, "C1--",
+                          label=f"exponential patience, mean {f.patience.mean:.0f} s: share = wait / mean")
+            patience.set_xlabel("mean wait of all customers in the interval (s)")
+            patience.set_ylabel("share abandoned")
+            patience.legend()
+        else:
+            patience.set_xlabel("wait (s)")
+            patience.set_ylabel("P(patience > wait)")
         patience.set_title(f"patience: {f.patience.abandoned:,} abandoned")
         if len(f.patience.km):
             patience.legend()

@@ -362,7 +362,7 @@ AT_STAKE = ("auto_approved_value", "gmv_lost")     # the money a roster risks be
 
 
 def calibration_table(result) -> Table:
-    view = _table(f"{result.log.path}: {len(result.log.rows):,} contacts fitted, {result.log.bad_count:,} bad rows",
+    view = _table(f"{result.log.path}: {result.log.described()} fitted, {result.log.bad_count:,} bad rows",
                   ["queue", "channel", "days", "daily volume", "day-to-day cv", "handle time", "patience\n(MLE)",
                    "naive\npatience", "chats per\nagent"])
     for _, row in result.parameters().iterrows():

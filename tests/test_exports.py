@@ -66,17 +66,20 @@ def test_profiles_are_checked(tmp_path, export):
     assert main(["calibrate", str(export), "--profile", str(bad), "--out", str(tmp_path / "x.yaml")]) == 2
 
 
-def test_the_january_records_calibrate_through_the_profile():
-    """Every row is fitted or listed with its reason; the true bad rows are well under 1%.
-
-    The records sit beside the checkout (``shared/data`` next to it); without them this skips, unless
-    ``SIM_REQUIRE_DATA`` is set (CI sets it: ``.ci/run``), where it fails.
+def january() -> Path:
+    """The real January records. They sit beside the checkout (``shared/data`` next to it); without them
+    the test skips, unless ``SIM_REQUIRE_DATA`` is set (CI sets it: ``.ci/run``), where it fails.
     """
     if not JANUARY.exists():
         if os.environ.get("SIM_REQUIRE_DATA"):
             pytest.fail(f"SIM_REQUIRE_DATA is set but {JANUARY} is missing")
         pytest.skip("the Anonymous Bank data sits beside the checkout")
-    result = calibrate(JANUARY, interval=900, profile=read_profile(PROFILE))
+    return JANUARY
+
+
+def test_the_january_records_calibrate_through_the_profile():
+    """Every row is fitted or listed with its reason; the true bad rows are well under 1%."""
+    result = calibrate(january(), interval=900, profile=read_profile(PROFILE))
     log = result.log
     total = len(log.rows) + log.bad_count
     assert total == 31599

@@ -24,7 +24,14 @@ GROUPS = ("runs", "logs")
 
 def arguments(parser) -> None:
     parser.add_argument("log", type=Path, nargs="?", help="CSV or Parquet, one row per contact (may be left out "
-                                                          "with --messages: the contacts are its conversations)")
+                                                          "with --messages: the contacts are its conversations); "
+                                                          "with --report, an interval report")
+    parser.add_argument("--report", action="store_true",
+                        help="the file is an interval report (CSV, Parquet or .xlsx; per queue and interval: offered, "
+                             "answered, abandoned, ..., docs/calibration.md), not one row per contact")
+    parser.add_argument("--answer-within", metavar="DURATION",
+                        help="with --report: the report's service-level threshold (default: 20s for calls, 30s for "
+                             "chats)")
     parser.add_argument("--messages", type=Path, metavar="MESSAGES.csv",
                         help="a chat message log (one row per message, docs/calibration.md): its chat queues become "
                              "conversations fitted to it")
@@ -39,7 +46,7 @@ def arguments(parser) -> None:
                         help="with --messages: how long the platform keeps a chat open after its customer went "
                              "silent (not in a message log; default: %(default)s)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing scenario and fit report")
-    parser.add_argument("--interval", default="15min", help="the scenario's interval (default: %(default)s)")
+    parser.add_argument("--interval", help="the scenario's interval (default: 15min; with --report, the report's)")
     parser.add_argument("--queues", help="comma-separated queue names expected; others are bad rows")
     parser.add_argument("--name", help="scenario name (default: the log's file name)")
     parser.add_argument("--until", metavar="DATE", help="fit on the contacts arriving before DATE only (keep the "
@@ -65,11 +72,16 @@ def handle(args) -> int:
     from sim.units import parse_duration
 
     try:
-        interval = parse_duration(args.interval)
+        interval = parse_duration(args.interval) if args.interval is not None else None
     except ValueError as exc:
         raise UserError(f"--interval: {exc}, got {args.interval!r}") from None
-    if interval <= 0 or 86400 % interval:
+    if interval is not None and (interval <= 0 or 86400 % interval):
         raise UserError(f"--interval: must divide a day, got {args.interval!r}")
+    if args.report:
+        return _from_report(args, interval)
+    if args.answer_within is not None:
+        raise UserError("--answer-within: only with --report (a contact log's waits say it themselves)")
+    interval = interval or 900.0
     try:
         idle_timeout = parse_duration(args.idle_timeout)
     except ValueError as exc:
@@ -139,3 +151,48 @@ def staffing_log(path: Path | None):
         return read_staffing(path)
     except (OSError, ValueError) as exc:
         raise UserError(f"--staffing: {exc}") from None
+
+
+def _from_report(args, interval: float | None) -> int:
+    """``calibrate REPORT --report``: a scenario from an interval report, with its fit report."""
+    from calibration import LogError, calibrate_report, read_report
+    from calibration.reports import COLUMNS
+    from sim.cli.common import mapping_of
+    from sim.console import calibration_table, console
+    from sim.html_report import attempt
+    from sim.outputs import choose, staged
+    from sim.units import parse_duration
+
+    if args.log is None:
+        raise UserError("--report: give the interval report")
+    for flag, given in (("--messages", args.messages), ("--orders", args.orders), ("--until", args.until),
+                        ("--availability", args.availability), ("--backtest", args.backtest),
+                        ("--staffing", args.staffing), ("--profile", args.profile)):
+        if given:
+            raise UserError(f"{flag}: not with --report yet (an interval report is fitted on its own)")
+    try:
+        within = parse_duration(args.answer_within) if args.answer_within is not None else None
+    except ValueError as exc:
+        raise UserError(f"--answer-within: {exc}, got {args.answer_within!r}") from None
+    if within is not None and within <= 0:
+        raise UserError(f"--answer-within: must be positive, got {args.answer_within!r}")
+    default = Path("results") / f"{args.log.stem}_calibrated.yaml"
+    out = choose(args.out, default, args.overwrite, folder=False)
+    report_dir = choose(out.with_name(f"{out.stem}_fit"), None, args.overwrite)
+    queues = args.queues.split(",") if args.queues else None
+    try:
+        report = read_report(args.log, mapping_of(args, COLUMNS), queues)
+        result = calibrate_report(report, interval, args.name, within=within)
+    except (LogError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    show = console()
+    show.print(calibration_table(result))
+    for line in [*result.problems(), *result.notes]:
+        show.print(line, style="yellow", markup=False)
+    with staged(out, report_dir, replace=args.overwrite) as stage:
+        tmp_scenario, tmp_report = stage
+        result.save(tmp_scenario, tmp_report, plots=not args.no_plots)
+        attempt(tmp_report)
+    show.print(f"scenario in {said_where(stage.final[0], args.out or default)}, fit report in {stage.final[1]}",
+               markup=False)
+    return 0

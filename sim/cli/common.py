@@ -88,13 +88,16 @@ def option_groups() -> dict[str, argparse.ArgumentParser]:
     return {"overrides": overrides, "replications": replications, "runs": runs, "outputs": outputs, "logs": logs}
 
 
-def _mapping(args, columns: tuple[str, ...]) -> dict[str, str]:
-    """The --map pairs naming one of ``columns`` (of a contact or a message log), as a rename."""
+def mapping_of(args, columns: tuple[str, ...]) -> dict[str, str]:
+    """The --map pairs naming one of ``columns`` (of a contact log, a message log or an interval report), as
+    a rename.
+    """
     from calibration.logs import COLUMNS, LogError, parse_mapping
     from calibration.message_logs import MESSAGE_COLUMNS
+    from calibration.reports import COLUMNS as REPORT_COLUMNS
 
     try:
-        every = parse_mapping(args.mapping, tuple(dict.fromkeys(COLUMNS + MESSAGE_COLUMNS)))
+        every = parse_mapping(args.mapping, tuple(dict.fromkeys(COLUMNS + MESSAGE_COLUMNS + REPORT_COLUMNS)))
     except LogError as exc:
         raise UserError(str(exc)) from None
     return {theirs: ours for theirs, ours in every.items() if ours in columns}
@@ -113,7 +116,7 @@ def read_contact_log(args, path: Path, queues: list[str] | None = None):
         raise UserError(f"--clock-tolerance: {exc}, got {args.clock_tolerance!r}") from None
     try:
         profile = read_profile(args.profile) if args.profile is not None else None
-        return read_log(path, _mapping(args, COLUMNS), queues, tolerance, profile)
+        return read_log(path, mapping_of(args, COLUMNS), queues, tolerance, profile)
     except (LogError, ValueError) as exc:
         raise UserError(str(exc)) from None
 
@@ -124,7 +127,7 @@ def read_messages(args, path: Path, queues: list[str] | None = None):
     from calibration.message_logs import MESSAGE_COLUMNS, read_message_log
 
     try:
-        return read_message_log(path, _mapping(args, MESSAGE_COLUMNS), queues)
+        return read_message_log(path, mapping_of(args, MESSAGE_COLUMNS), queues)
     except (LogError, ValueError) as exc:
         raise UserError(str(exc)) from None
 

@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 import sim
-from calibration.availability import AvailabilityFit, fit_availability
+from calibration.availability import EPISODE_S, AvailabilityFit, fit_availability
 from calibration.conversations import (
     IDLE_TIMEOUT_S,
     MIN_REPLIES,
@@ -34,7 +34,14 @@ from calibration.fit import (
 )
 from calibration.logs import CLOCK_TOLERANCE_S, Log, read_log
 from calibration.orders import OrdersFile, SourceFit, fit_from_counts, fit_sources, read_orders, sales_plan
-from calibration.reports import Report, effective_agents, fit_report_queue, pseudo_arrivals, read_report
+from calibration.reports import (
+    Report,
+    effective_agents,
+    fit_report_queue,
+    not_ready,
+    pseudo_arrivals,
+    read_report,
+)
 from calibration.retrials import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS
 from sim.channels import CHANNELS
 from sim.outputs import write_csv
@@ -388,11 +395,24 @@ def calibrate_report(report: str | Path | Report, interval: float | None = None,
         per_row[((rows["start"] - start).dt.total_seconds() // report.interval).astype(int)] = agents
         on_duty[(q,)] = (np.repeat(per_row, round(report.interval / interval)) if interval <= report.interval
                          else np.ceil(per_row.reshape(-1, round(interval / report.interval)).mean(axis=1)))
-        how = ("the agents the report gives" if rows["agents"].notna().any() else
-               f"the fewest with which Erlang A (its handle time and patience) reaches each interval's service level "
-               f"(answered within {thresholds[q]:g} s over offered, at most 0.99): agents available to answer, "
-               "not necessarily logged in")
+        if rows["agents"].notna().any():
+            how = "the agents the report gives"
+        elif rows["logged_in_s"].notna().any():
+            how = "the agents' logged-in time over the interval"
+        else:
+            how = ("the number with which Erlang A (its handle time and patience) comes closest to each interval's "
+                   f"service level (answered within {thresholds[q]:g} s over offered, within 0.01-0.99): agents "
+                   "available to answer, not necessarily logged in")
         report.notes.append(f"{q}: agents on duty per interval are {how}")
     scenario = build_scenario(report.path, start, days, fits, safe_name(name or Path(report.path).stem), interval,
                               on_duty, within=thresholds)
+    for group in scenario["groups"].values():
+        rows = report.rows[report.rows["queue"] == group["skills"][0]]
+        share = not_ready(rows) if group.get("headcount") != 0 else None
+        if share is not None and max(share) > 0:
+            group["not_ready"] = {"share": list(share), "mean": EPISODE_S}
+            report.notes.append(f"{group['skills'][0]}: not ready {np.mean(share):.0%} of logged-in time on average "
+                                f"by hour of the day (not_ready_s over logged_in_s; episodes of {EPISODE_S / 60:g} min "
+                                "assumed)")
+    sim.load_scenario(scenario, label=f"the scenario calibrated from {report.path}")
     return Calibration(report, fits, scenario)

@@ -3,8 +3,10 @@
 One row per queue and interval: ``queue``, ``interval_start``, ``offered``, and where the report has them
 ``channel``, ``answered``, ``abandoned``, ``answered_within`` (answered within the report's threshold),
 ``asa_s`` (mean wait of the answered), ``aht_s`` (mean handle time), ``abandon_wait_s`` (mean wait of
-those who abandoned) and ``agents`` (agents logged in on the queue, on average over the interval). Column
-names are read in English or as Chinese platforms write them (``ALIASES``); ``--map`` renames others.
+those who abandoned), ``agents`` (agents logged in on the queue, on average over the interval) and the
+agents' state times on the queue in the interval (agent-seconds): ``logged_in_s``, ``not_ready_s``,
+``after_call_s``. Column names are read in English or as Chinese platforms write them (``ALIASES``);
+``--map`` renames others.
 
 What a report can show is fitted (``fit_report_queue``) with the contact logs' own estimators wherever they
 apply to counts; what it cannot show is named, with the value used instead (``Report.notes``).
@@ -12,7 +14,7 @@ apply to counts; what it cannot show is named, with the value used instead (``Re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +32,14 @@ from calibration.fit import (
 )
 from calibration.logs import LOGGED, Log, LogError, local_times, queue_names, read_table, renamed, text_column
 from sim.channels import CHANNELS
+from sim.scenario.staff import MAX_NOT_READY
 from sim.staffing.formulas import ErlangA, ErlangC, erlang_a_agents
 
 COLUMNS = ("queue", "channel", "interval_start", "offered", "answered", "abandoned", "answered_within", "asa_s",
-           "aht_s", "abandon_wait_s", "agents")
+           "aht_s", "abandon_wait_s", "agents", "logged_in_s", "not_ready_s", "after_call_s")
 REQUIRED = ("queue", "interval_start", "offered")
-COUNTS = ("offered", "answered", "abandoned", "answered_within", "agents")
+COUNTS = ("offered", "answered", "abandoned", "answered_within", "agents", "logged_in_s", "not_ready_s",
+          "after_call_s")
 MEANS = ("asa_s", "aht_s", "abandon_wait_s")
 DEFAULT_CHANNEL = "call"
 ALIASES = {     # a report's header (stripped, lower case) -> ours
@@ -56,6 +60,11 @@ ALIASES = {     # a report's header (stripped, lower case) -> ours
     "平均处理时长": "aht_s", "aht": "aht_s", "average_handle_time": "aht_s",
     "平均放弃时长": "abandon_wait_s", "平均放弃等待时长": "abandon_wait_s", "average_abandon_time": "abandon_wait_s",
     "在线人数": "agents", "坐席数": "agents", "登录坐席数": "agents", "agents_logged_in": "agents",
+    "登录时长": "logged_in_s", "在线时长": "logged_in_s", "logged_in_time": "logged_in_s", "staff_time": "logged_in_s",
+    "示忙时长": "not_ready_s", "小休时长": "not_ready_s", "未就绪时长": "not_ready_s", "aux_time": "not_ready_s",
+    "not_ready_time": "not_ready_s",
+    "话后处理时长": "after_call_s", "事后处理时长": "after_call_s", "acw_time": "after_call_s",
+    "after_call_time": "after_call_s",
 }
 
 
@@ -217,7 +226,44 @@ def fit_report_queue(report: Report, queue: str, interval: float,
         notes.append(f"{queue}: no aht_s; handle time to be given")
     return QueueFit(queue, channel, int(rows["offered"].sum()), counts, volume, weekdays, gamma_cv(counts), profile,
                     by_weekday, weekday_profiles(arrivals, interval, days), handle,
-                    _patience(rows, queue, notes), 1, trend=trend), notes + _chat_note(channel, queue)
+                    _patience(rows, queue, notes), 1, wrap_up=_wrap_up(rows, queue, notes),
+                    trend=trend), notes + _chat_note(channel, queue)
+
+
+@dataclass
+class MeanWrapUp:
+    """After-call work as a report shows it: the mean (s) only, exponential in the scenario."""
+
+    mean: float
+    gaps: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def spec(self) -> dict:
+        return {"dist": "exponential", "mean": round(self.mean, 3)}
+
+
+def _wrap_up(rows: pd.DataFrame, queue: str, notes: list[str]) -> MeanWrapUp | None:
+    """After-call work per answered contact, from ``after_call_s`` (None without it, or without any)."""
+    known = rows["after_call_s"].notna() & rows["answered"].notna()
+    answered = float(rows.loc[known, "answered"].sum())
+    if not answered or not rows.loc[known, "after_call_s"].sum():
+        return None
+    mean = float(rows.loc[known, "after_call_s"].sum()) / answered
+    notes.append(f"{queue}: after-call work exponential, mean {mean:.0f} s (after_call_s over answered)")
+    return MeanWrapUp(mean)
+
+
+def not_ready(rows: pd.DataFrame) -> tuple[float, ...] | None:
+    """The share of logged-in time not ready, by hour of the day (from 00:00), where the report has both
+    ``not_ready_s`` and ``logged_in_s``; None without them. Hours without logged-in time get the mean.
+    """
+    known = rows["not_ready_s"].notna() & rows["logged_in_s"].notna()
+    if not known.any() or not rows.loc[known, "logged_in_s"].sum():
+        return None
+    part = rows[known]
+    by_hour = part.groupby(part["start"].dt.hour)[["not_ready_s", "logged_in_s"]].sum().reindex(range(24))
+    mean = part["not_ready_s"].sum() / part["logged_in_s"].sum()
+    share = (by_hour["not_ready_s"] / by_hour["logged_in_s"].where(by_hour["logged_in_s"] > 0)).fillna(mean)
+    return tuple(round(float(min(v, MAX_NOT_READY)), 4) for v in share)
 
 
 def _patience(rows: pd.DataFrame, queue: str, notes: list[str]) -> PatienceFit:
@@ -263,13 +309,16 @@ def _chat_note(channel: str, queue: str) -> list[str]:
 
 
 def effective_agents(rows: pd.DataFrame, fit: QueueFit, interval: float, within: float) -> np.ndarray | None:
-    """Agents on duty per report row: ``agents`` where the report has it, else the number with which Erlang
+    """Agents on duty per report row: ``agents`` where the report has it, else ``logged_in_s`` over the
+    interval, else the number with which Erlang
     A (the fitted handle time and patience; Erlang C without patience) comes closest to the interval's
     service level (``answered_within`` over ``offered``, taken between 0.01 and 0.99): agents available to
-    answer, not those logged in. None when the report has neither.
+    answer, not those logged in. None when the report has none of these.
     """
     if rows["agents"].notna().any():
         return np.round(rows["agents"].fillna(0.0).to_numpy()).astype(int)
+    if rows["logged_in_s"].notna().any():
+        return np.round(rows["logged_in_s"].fillna(0.0).to_numpy() / interval).astype(int)
     if rows["answered_within"].isna().all() or fit.handle is None:
         return None
     aht, patience = fit.handle.mean, fit.patience.mean

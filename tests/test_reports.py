@@ -158,6 +158,10 @@ def test_calibrate_command_with_a_report(fitted, tmp_path, capsys):
     assert sim.load_scenario(out).n_intervals == 14 * 96
     assert (tmp_path / "shop_fit" / "patience_by_wait.csv").exists()
     assert "interval rows of 15 min" in out.read_text(encoding="utf-8").splitlines()[0]
+    week = tmp_path / "week.yaml"
+    assert main(["calibrate", str(tmp_path / "two_weeks.csv"), "--report", "--until", "2026-09-14", "--out", str(week),
+                 "--no-plots"]) == 0
+    assert sim.load_scenario(week).n_intervals == 7 * 96
     assert main(["calibrate", str(tmp_path / "two_weeks.csv"), "--report", "--interval", "20min",
                  "--out", str(tmp_path / "x.yaml")]) == 2
     assert "must divide them" in capsys.readouterr().err
@@ -186,3 +190,31 @@ def test_january_as_a_report_gives_the_log_estimates(tmp_path):
         assert mine.handle.mean == pytest.approx(answered["handle_s"].mean(), rel=1e-9)
         assert np.array(mine.weekday_factors) == pytest.approx(np.array(theirs.weekday_factors), abs=0.05)
         assert mine.daily_volume == pytest.approx(theirs.daily_volume, rel=0.05)
+
+
+def test_agent_state_times_give_agents_not_ready_time_and_after_call_work(tmp_path):
+    """A report with the agents' logged-in, not-ready and after-call time (here the simulation's own, of
+    the run the contacts come from): agents on duty are the logged-in time over the interval, the not-ready
+    share and the after-call mean come back within their sampling error."""
+    sc = sim.load_scenario({
+        "name": "states", "start": "2026-09-07T00:00:00", "horizon": "14d", "interval": "15min", "seed": 6,
+        "queues": {"calls": {"channel": "call", "arrivals": {"daily_volume": 2500, "profile": "ecommerce_call"},
+                             "handle_time": {"dist": "exponential", "mean": 180}, "wrap_up": {"dist": "exponential",
+                                                                                              "mean": 30},
+                             "patience": {"dist": "exponential", "mean": 120}}},
+        "groups": {"team": {"skills": ["calls"], "headcount": 12,
+                            "not_ready": {"share": 0.15, "mean": 300}}}})
+    _, report = report_of(sc, tmp_path)
+    groups = sim.simulate(sc, replications=1, seed=sc.seed, workers=1).groups      # the same run as the log
+    report["logged_in_s"] = (groups["staffed_agent_s"] + groups["not_ready_agent_s"]).to_numpy()
+    report["not_ready_s"] = groups["not_ready_agent_s"].to_numpy()
+    report["after_call_s"] = groups["wrap_up_s"].to_numpy()
+    report.to_csv(tmp_path / "states.csv", index=False)
+    result = calibrate_report(tmp_path / "states.csv")
+    (group,) = result.scenario["groups"].values()
+    assert np.mean(group["not_ready"]["share"]) == pytest.approx(0.15, abs=0.02)
+    assert result.fits["calls"].wrap_up.mean == pytest.approx(30, rel=0.05)
+    fitted = sim.load_scenario(result.scenario)
+    assert fitted.queues["calls"].wrap_up.mean == pytest.approx(30, rel=0.05)
+    agents = effective_agents(result.log.rows, result.fits["calls"], 900, 20)
+    assert np.mean(agents == 12) > 0.95

@@ -165,7 +165,7 @@ def _from_report(args, interval: float | None) -> int:
 
     if args.log is None:
         raise UserError("--report: give the interval report")
-    for flag, given in (("--messages", args.messages), ("--orders", args.orders), ("--until", args.until),
+    for flag, given in (("--messages", args.messages), ("--orders", args.orders),
                         ("--availability", args.availability), ("--backtest", args.backtest),
                         ("--staffing", args.staffing), ("--profile", args.profile)):
         if given:
@@ -180,8 +180,14 @@ def _from_report(args, interval: float | None) -> int:
     out = choose(args.out, default, args.overwrite, folder=False)
     report_dir = choose(out.with_name(f"{out.stem}_fit"), None, args.overwrite)
     queues = args.queues.split(",") if args.queues else None
+    until = date_option(args.until, "--until")
     try:
         report = read_report(args.log, mapping_of(args, COLUMNS), queues)
+        if until is not None:
+            report.rows = report.rows[report.rows["start"] < until].reset_index(drop=True)
+            report.notes.append(f"{args.log}: fitted on the intervals before {args.until} only")
+            if report.rows.empty:
+                raise ValueError(f"--until {args.until}: the report starts after it; nothing is left to fit")
         result = calibrate_report(report, interval, args.name, within=within)
     except (LogError, ValueError) as exc:
         raise UserError(str(exc)) from None

@@ -43,7 +43,7 @@ from calibration.reports import (
     read_report,
 )
 from calibration.retrials import MAX_RETRIAL_PROBABILITY, MIN_RETRIAL_CALLERS
-from sim.channels import CHANNELS
+from sim.channels import CHANNELS, keys_of
 from sim.outputs import write_csv
 from sim.scenario import MAX_HORIZON, safe_name
 from sim.staffing.roster import requirement_shifts
@@ -380,30 +380,23 @@ def calibrate_report(report: str | Path | Report, interval: float | None = None,
     fits = {}
     for q in channel.index:
         fits[q], said = fit_report_queue(report, q, interval, outages)
-        report.notes.append(f"{q}: retrials are in the volume (a report cannot tell them from first attempts)")
+        if "retrial" in keys_of(channel[q]):
+            report.notes.append(f"{q}: retrials are in the volume (a report cannot tell them from first attempts)")
         report.notes.extend(said)
     start, days = span(report.path, report.rows["start"])
     on_duty = {}
     for q, f in fits.items():
         rows = report.rows[report.rows["queue"] == q]
-        agents = effective_agents(rows, f, report.interval, thresholds[q])
-        if agents is None:
-            report.notes.append(f"{q}: the report has neither agents nor answered_within; its group has no agents "
-                                "(give its shifts)")
+        found = effective_agents(rows, f, report.interval, thresholds[q])
+        if found is None:
+            report.notes.append(f"{q}: the report has neither agents, logged_in_s nor answered_within; its group has "
+                                "no agents (give its shifts)")
             continue
         per_row = np.zeros(days * round(86400 / report.interval))
-        per_row[((rows["start"] - start).dt.total_seconds() // report.interval).astype(int)] = agents
+        per_row[((rows["start"] - start).dt.total_seconds() // report.interval).astype(int)] = found[0]
         on_duty[(q,)] = (np.repeat(per_row, round(report.interval / interval)) if interval <= report.interval
                          else np.ceil(per_row.reshape(-1, round(interval / report.interval)).mean(axis=1)))
-        if rows["agents"].notna().any():
-            how = "the agents the report gives"
-        elif rows["logged_in_s"].notna().any():
-            how = "the agents' logged-in time over the interval"
-        else:
-            how = ("the number with which Erlang A (its handle time and patience) comes closest to each interval's "
-                   f"service level (answered within {thresholds[q]:g} s over offered, within 0.01-0.99): agents "
-                   "available to answer, not necessarily logged in")
-        report.notes.append(f"{q}: agents on duty per interval are {how}")
+        report.notes.append(f"{q}: agents on duty per interval are {found[1]}")
     scenario = build_scenario(report.path, start, days, fits, safe_name(name or Path(report.path).stem), interval,
                               on_duty, within=thresholds)
     for group in scenario["groups"].values():

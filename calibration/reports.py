@@ -308,22 +308,25 @@ def _chat_note(channel: str, queue: str) -> list[str]:
             if not CHANNELS[channel].exclusive else [])
 
 
-def effective_agents(rows: pd.DataFrame, fit: QueueFit, interval: float, within: float) -> np.ndarray | None:
-    """Agents on duty per report row: ``agents`` where the report has it, else ``logged_in_s`` over the
-    interval, else the number with which Erlang
-    A (the fitted handle time and patience; Erlang C without patience) comes closest to the interval's
-    service level (``answered_within`` over ``offered``, taken between 0.01 and 0.99): agents available to
-    answer, not those logged in. None when the report has none of these.
+def effective_agents(rows: pd.DataFrame, fit: QueueFit, interval: float,
+                     within: float) -> tuple[np.ndarray, str] | None:
+    """Agents on duty per report row, and how they were found: ``agents`` where the report has it, else
+    ``logged_in_s`` over the interval, else the number with which Erlang A (the fitted handle time and
+    patience; Erlang C without patience) comes closest to the interval's service level (``answered_within``
+    over ``offered``, taken between 0.01 and 0.99): agents available to answer, not those logged in. None
+    when the report has none of these.
     """
     if rows["agents"].notna().any():
-        return np.round(rows["agents"].fillna(0.0).to_numpy()).astype(int)
+        return np.round(rows["agents"].fillna(0.0).to_numpy()).astype(int), "the agents the report gives"
     if rows["logged_in_s"].notna().any():
-        return np.round(rows["logged_in_s"].fillna(0.0).to_numpy() / interval).astype(int)
+        return (np.round(rows["logged_in_s"].fillna(0.0).to_numpy() / interval).astype(int),
+                "the agents' logged-in time over the interval")
     if rows["answered_within"].isna().all() or fit.handle is None:
         return None
     aht, patience = fit.handle.mean, fit.patience.mean
     found: dict[tuple[float, float], int] = {}          # intervals with the same counts need the same agents
-    for offered, within_count in zip(rows["offered"].to_numpy(), rows["answered_within"].fillna(0.0).to_numpy()):
+    pairs = list(zip(rows["offered"].to_numpy(), rows["answered_within"].fillna(0.0).to_numpy()))
+    for offered, within_count in pairs:
         if (offered, within_count) in found or offered <= 0:
             continue
         rate, level = offered / interval, min(max(within_count / offered, 0.01), 0.99)
@@ -331,8 +334,10 @@ def effective_agents(rows: pd.DataFrame, fit: QueueFit, interval: float, within:
         fewer = _service_level(rate, aht, patience, more - 1, within) if more > 1 else -np.inf
         reached = _service_level(rate, aht, patience, more, within)
         found[(offered, within_count)] = more - 1 if level - fewer < reached - level else more
-    return np.array([found.get(pair, 0) for pair in zip(rows["offered"].to_numpy(),
-                                                         rows["answered_within"].fillna(0.0).to_numpy())], dtype=int)
+    how = ("the number with which Erlang A (its handle time and patience) comes closest to each interval's service "
+           f"level (answered within {within:g} s over offered, within 0.01-0.99): agents available to answer, not "
+           "necessarily logged in")
+    return np.array([found.get(pair, 0) for pair in pairs], dtype=int), how
 
 
 def _service_level(rate: float, aht: float, patience: float | None, agents: int, within: float) -> float:

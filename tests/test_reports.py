@@ -88,7 +88,7 @@ def test_agents_inferred_from_the_service_level_centre_on_the_true_number(tmp_pa
         "groups": {"team": {"skills": ["calls"], "headcount": 10}}})
     report_of(sc, tmp_path, interval=1800)
     result = calibrate_report(tmp_path / "report.csv")
-    agents = effective_agents(result.log.rows, result.fits["calls"], 1800, 20)
+    agents, _ = effective_agents(result.log.rows, result.fits["calls"], 1800, 20)
     assert np.median(agents) == 10
     assert abs(agents.mean() - 10) < 1
 
@@ -147,7 +147,7 @@ def test_a_report_without_waits_says_what_it_assumed(fitted, tmp_path):
     result = calibrate_report(tmp_path / "counts.csv")
     assert result.fits["calls"].patience.mean is None
     assert any("the waiting time is unknown" in note for note in result.notes)
-    assert any("neither agents nor answered_within" in note for note in result.notes)
+    assert any("neither agents, logged_in_s nor answered_within" in note for note in result.notes)
 
 
 def test_calibrate_command_with_a_report(fitted, tmp_path, capsys):
@@ -216,5 +216,5 @@ def test_agent_state_times_give_agents_not_ready_time_and_after_call_work(tmp_pa
     assert result.fits["calls"].wrap_up.mean == pytest.approx(30, rel=0.05)
     fitted = sim.load_scenario(result.scenario)
     assert fitted.queues["calls"].wrap_up.mean == pytest.approx(30, rel=0.05)
-    agents = effective_agents(result.log.rows, result.fits["calls"], 900, 20)
-    assert np.mean(agents == 12) > 0.95
+    agents, how = effective_agents(result.log.rows, result.fits["calls"], 900, 20)
+    assert np.mean(agents == 12) > 0.95 and "logged-in" in how

@@ -41,7 +41,7 @@ REQUIRED = ("queue", "interval_start", "offered")
 COUNTS = ("offered", "answered", "abandoned", "answered_within", "agents", "logged_in_s", "not_ready_s",
           "after_call_s")
 MEANS = ("asa_s", "aht_s", "abandon_wait_s")
-DEFAULT_CHANNEL = "call"
+DEFAULT_CHANNEL = next(name for name, c in CHANNELS.items() if c.in_logs and c.exclusive)   # calls
 ALIASES = {     # a report's header (stripped, lower case) -> ours
     "队列": "queue", "队列名称": "queue", "技能组": "queue", "技能队列": "queue", "skill": "queue", "split": "queue",
     "渠道": "channel", "媒体类型": "channel",
